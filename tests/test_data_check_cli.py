@@ -3,6 +3,8 @@ refused before the check, unreadable rows reported by line, and a test size the 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from typer.testing import CliRunner
 
@@ -225,3 +227,25 @@ def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended(
     result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random", *fix])
     said = " ".join(result.output.split())
     assert "removed 0 rows mended escapes typed as text in 1 rows: d.jsonl:3" in said, said
+
+
+def test_a_data_file_in_a_folder_this_user_may_not_enter_is_refused_naming_that_folder(
+    tmp_path, monkeypatch
+):
+    # `data check` and `eval --data` of it stopped with a PermissionError's traceback.
+    monkeypatch.chdir(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    write_rows(locked / "qa.jsonl", qa_rows(FACTS[:2]))
+    locked.chmod(0o000)
+    try:
+        if os.access(locked, os.X_OK):
+            pytest.skip("chmod keeps no folder from this user (root)")
+        for command in (["data", "check"], ["eval", "tiny-random", "--data"]):
+            said = CliRunner().invoke(app, [*command, "locked/qa.jsonl"])
+            assert isinstance(said.exception, TunelabError), said.output
+            assert str(said.exception).startswith(
+                "locked/qa.jsonl: cannot look for it: permission denied on the folder locked/"
+            )
+    finally:
+        locked.chmod(0o755)

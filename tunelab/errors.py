@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 
 class TunelabError(Exception):
@@ -39,3 +41,18 @@ def cut_short_by_ctrl_c(err: BaseException) -> bool:
     lazy modules turn a KeyboardInterrupt into "Could not import module 'PreTrainedModel'")
     keeps the KeyboardInterrupt as its cause or context."""
     return any(isinstance(e, KeyboardInterrupt) for e in error_chain(err))
+
+
+def exists(path: str | Path) -> bool:
+    """Whether `path` is there, for a path the user gave (a model, a run, a data file): one
+    inside a folder this user may not enter cannot be looked for, and is refused naming that
+    folder, not with a PermissionError's traceback."""
+    try:
+        return Path(path).exists()
+    except PermissionError:
+        above = reversed(Path(path).parents)
+        shut = next((p for p in above if not os.access(p, os.X_OK)), Path(path).parent)
+        raise TunelabError(
+            f"{path}: cannot look for it: permission denied on the folder {shut}/, which this "
+            f"user may not enter. Give a path outside it, or ask its owner (ls -ld {shut}) for access"
+        ) from None

@@ -4,13 +4,12 @@ transformers' failure to read one means to the user."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from tunelab.errors import TunelabError, first_few, one_line
+from tunelab.errors import TunelabError, exists, first_few, one_line
 from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
@@ -65,21 +64,6 @@ def _holds_model(folder: Path) -> bool:
         return folder.is_dir() and (folder / "config.json").is_file()
     except OSError:  # a folder this user may not look in (/tmp's systemd-private-*): none
         return False
-
-
-def exists(path: str | Path) -> bool:
-    """Whether `path` is there, for a path the user gave (a model, a run, a data file): one
-    inside a folder this user may not enter cannot be looked for, and is refused naming that
-    folder, not with a PermissionError's traceback."""
-    try:
-        return Path(path).exists()
-    except PermissionError:
-        above = reversed(Path(path).parents)
-        shut = next((p for p in above if not os.access(p, os.X_OK)), Path(path).parent)
-        raise TunelabError(
-            f"{path}: cannot look for it: permission denied on the folder {shut}/, which this "
-            f"user may not enter. Give a path outside it, or ask its owner (ls -ld {shut}) for access"
-        ) from None
 
 
 def folders_beside(path: Path) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.data.templates import RAW_TEXT, Prompt
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (
     CHECKPOINT_STATE,
@@ -82,8 +82,6 @@ class Run:
     def is_run(path: str | Path) -> bool:
         """A trained run: its config beside its final weights. A path inside a folder this user
         may not enter is refused, naming it: it may well be a run."""
-        from tunelab.model_names import exists
-
         config = Path(path) / CONFIG_FILE
         return exists(config) and config.is_file() and (Path(path) / WEIGHTS).is_dir()
 

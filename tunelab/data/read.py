@@ -20,7 +20,7 @@ from tunelab.data.row_numbers import without_row_numbers
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
 from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, exists
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
@@ -286,7 +286,10 @@ def split_folder(path: str | Path | None) -> bool:
     """Whether `path` is a train/test split's folder: train.jsonl and test.jsonl at its top, as
     `tunelab data split` writes them. It is read as a saved DatasetDict is: its train.jsonl the
     training rows, its test.jsonl the rows held out (`split.own_test_split`)."""
-    return bool(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
+    # A path inside a folder this user may not enter is refused, naming it (`exists`).
+    return (
+        bool(path) and exists(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
+    )
 
 
 def _nested_split(folder: Path, split: Path, held: str) -> str:
