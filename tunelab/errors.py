@@ -1,4 +1,5 @@
-"""The one error type for mistakes a user can cause and fix (bad file, unknown model, bad config)."""
+"""The one error type for mistakes a user can cause and fix (bad file, unknown model, bad config),
+and a path the user gave looked for without a PermissionError (`exists`)."""
 
 from __future__ import annotations
 
