@@ -98,6 +98,20 @@ def test_only_the_questions_both_evals_answered_are_paired(tmp_path):
     assert "+100.0 points [+60.8, +100.0] over 10 shared questions" in listed(three, four)
 
 
+def test_runs_that_share_no_question_say_how_to_pair_them(tmp_path):
+    one, other = run_folder(tmp_path, "one"), run_folder(tmp_path, "other")
+    evaluated(one, right=[0])
+    evaluated(other, right=[0])
+    answers = other / "eval" / "predictions.jsonl"
+    rows = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    write_jsonl(answers, [{**r, "reference": "?"} for r in rows])  # asked of other references
+    benched(one, {"q1": 1.0})
+    benched(other, {"q2": 1.0})  # with another --limit
+    out = listed(one, other)
+    assert "(other test files): eval each on one file to pair them (tunelab eval RUN" in out
+    assert "none shared: bench both alike (the same --limit and --fewshot) to pair them" in out
+
+
 def test_benchmark_scores_pair_over_the_shared_questions_and_old_files_still_list(tmp_path):
     first, second, old = (run_folder(tmp_path, n) for n in ("first", "second", "old"))
     benched(first, {"q1": 1.0, "q2": 0.0, "q3": 1.0, "q4": 0.0})

@@ -76,7 +76,8 @@ def _eval_pair(base: _Named, run: _Named, base_rows: list[dict], rows: list[dict
     shared = [key for key in ours if key in theirs]
     pair = {"run": run.name, "vs": base.name, "on": "eval"}
     if not shared:
-        return {**pair, "note": "no question answered in both evals (other test files)"}
+        return {**pair, "note": "no question answered in both evals (other test files): eval "
+                "each on one file to pair them (tunelab eval RUN --data FILE)"}  # fmt: skip
     left, right = [ours[k] for k in shared], [theirs[k] for k in shared]
     for metric in (key[5:] for key in HELD_OUT_KEYS):
         diff = paired_metric(left, right, metric)
@@ -99,7 +100,8 @@ def _bench_pair(base: _Named, run: _Named, task: str, base_score: dict, score: d
                 "tunelab bench or demo): bench it again to pair them"}  # fmt: skip
     shared = [key for key in ours if key in theirs]
     if not shared:
-        return {**pair, "note": "benched on other questions (or few-shot examples): none shared"}
+        return {**pair, "note": "benched on other questions (or few-shot examples), none shared: "
+                "bench both alike (the same --limit and --fewshot) to pair them"}  # fmt: skip
     diff = paired_difference([ours[k] for k in shared], [theirs[k] for k in shared])
     stale = [r.name for r, s in ((base, base_score), (run, score)) if s.get("stale")]
     return {**pair, **_said(diff, score["metric"], base, run), "stale": stale}
