@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,19 @@ QA_PAIRS = [
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+@contextmanager
+def shut_to_this_user(folder: Path, mode: int = 0o000) -> Iterator[Path]:
+    """`folder` chmod `mode` (0o000: not to be entered; 0o111: entered, not listed) while the
+    test looks for a path in it; skipped where chmod keeps no folder from this user (root)."""
+    folder.chmod(mode)
+    try:
+        if os.access(folder, os.R_OK if mode & 0o111 else os.X_OK):
+            pytest.skip("chmod keeps no folder from this user (root)")
+        yield folder
+    finally:
+        folder.chmod(0o755)
 
 
 def repl_typing(monkeypatch, *lines: str) -> None:

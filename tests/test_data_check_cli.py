@@ -3,11 +3,10 @@ refused before the check, unreadable rows reported by line, and a test size the 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import shut_to_this_user
 from tests.test_data_quality import FACTS, TINY, qa_rows, write_rows
 from tunelab.cli import app
 from tunelab.data.load import load_examples
@@ -237,15 +236,10 @@ def test_a_data_file_in_a_folder_this_user_may_not_enter_is_refused_naming_that_
     locked = tmp_path / "locked"
     locked.mkdir()
     write_rows(locked / "qa.jsonl", qa_rows(FACTS[:2]))
-    locked.chmod(0o000)
-    try:
-        if os.access(locked, os.X_OK):
-            pytest.skip("chmod keeps no folder from this user (root)")
+    with shut_to_this_user(locked):
         for command in (["data", "check"], ["eval", "tiny-random", "--data"]):
             said = CliRunner().invoke(app, [*command, "locked/qa.jsonl"])
             assert isinstance(said.exception, TunelabError), said.output
             assert str(said.exception).startswith(
                 "locked/qa.jsonl: cannot look for it: permission denied on the folder locked/"
             )
-    finally:
-        locked.chmod(0o755)

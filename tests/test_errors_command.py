@@ -3,13 +3,12 @@ finds the training data of the run it names or says why not, and says when no an
 category."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import tiny_run
+from tests.conftest import shut_to_this_user, tiny_run
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 
@@ -156,15 +155,9 @@ def test_a_mistyped_run_beside_a_run_this_user_may_not_enter_still_names_the_one
     for run in ("demo", "theirs"):
         (tmp_path / "runs" / run).mkdir(parents=True)
         (tmp_path / "runs" / run / "config.yaml").write_text("name: x\n", encoding="utf-8")
-    theirs = tmp_path / "runs" / "theirs"
-    theirs.chmod(0o000)
-    try:
-        if os.access(theirs, os.X_OK):
-            pytest.skip("chmod keeps no folder from this user (root)")
+    with shut_to_this_user(tmp_path / "runs" / "theirs"):
         with pytest.raises(TunelabError, match=r"^dem: no such run .*Did you mean runs/demo\?$"):
             errors("dem")
-    finally:
-        theirs.chmod(0o755)
 
 
 def test_a_base_models_answers_are_not_told_what_training_did_not_teach_them(tmp_path):

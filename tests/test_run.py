@@ -3,13 +3,12 @@ and output folders; anything that is not a run is a model name."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import tiny_run
+from tests.conftest import shut_to_this_user, tiny_run
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.random_models import tiny_random
@@ -56,14 +55,9 @@ def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one
     monkeypatch.chdir(tmp_path)
     models = tmp_path / "models"
     (models / "mymodel").mkdir(parents=True)
-    models.chmod(0o111)  # it may be entered, not listed
-    try:
-        if os.access(models, os.R_OK):
-            pytest.skip("chmod keeps no folder from this user (root)")
+    with shut_to_this_user(models, 0o111):  # it may be entered, not listed
         with pytest.raises(TunelabError, match=r"'./models/mymodle': no such file or folder; "):
             load_model("./models/mymodle")
-    finally:
-        models.chmod(0o755)
 
 
 def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
@@ -78,10 +72,7 @@ def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
     monkeypatch.chdir(tmp_path)
     locked = tmp_path / "locked"
     (locked / "m").mkdir(parents=True)
-    locked.chmod(0o000)
-    try:
-        if os.access(locked, os.X_OK):
-            pytest.skip("chmod keeps no folder from this user (root)")
+    with shut_to_this_user(locked):
         denied = "permission denied on the folder locked/, which this user may not enter"
         with pytest.raises(TunelabError, match=f"^./locked/m: cannot look for it: {denied}"):
             check_model_name("./locked/m")
@@ -91,8 +82,6 @@ def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
             config_from("./locked/run")  # tunelab train ./locked/run
         with pytest.raises(TunelabError, match=denied):
             tunelab.train(Config.from_dict({}, ["model.name=./locked/m", "output_dir=runs"]))
-    finally:
-        locked.chmod(0o755)
 
 
 @pytest.mark.parametrize(
