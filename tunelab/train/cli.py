@@ -199,13 +199,13 @@ def split_command(
     """Write the same seeded train/test split that training uses (other column names: --set
     data.fields.question=Query, as on train)."""
     from rich.console import Console
-    from rich.markup import escape
 
     from tunelab.data.markers import file_template
     from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
     from tunelab.model_names import check_model_named
     from tunelab.next_step import command, model_option, read_through, say_next, train_command
+    from tunelab.terminal import say_wrapped
 
     check_model_named(model)  # before the split is written: its next lines name it
     console = Console()
@@ -215,7 +215,7 @@ def split_command(
     if written["said"]:
         console.print("; ".join(written["said"]))
     for note in filter(None, (written["few"], written["untaught"])):
-        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {note}", "yellow")
     if is_raw_text(path, config.shape):  # no questions to give facts: train on the input,
         # whose split training draws again the same, with no EOS trained at a text's cut
         say_next(console, train_command(path, None, config.fields, None, model, config.test_size))

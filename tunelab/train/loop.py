@@ -17,6 +17,7 @@ from tunelab.data.file_text import console as data_notes
 from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
 from tunelab.section import set_values
+from tunelab.terminal import say_wrapped
 from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
@@ -286,7 +287,7 @@ def _before_first_step(
         if note := best_up_to(
             session.run_dir, rows, state.step, cfg.select_best, model, sharded_over
         ):
-            console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+            say_wrapped(console, f"note: {note}", "yellow")
 
 
 def accumulate_gradients(

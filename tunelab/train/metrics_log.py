@@ -13,6 +13,7 @@ from rich.console import Console
 
 from tunelab.config import Config
 from tunelab.run_files import METRICS_FILE, STATUS_FILE, WEIGHTS
+from tunelab.terminal import say_wrapped
 from tunelab.train.stopping import ended_as
 from tunelab.train.trackers import numbers, open_trackers
 
@@ -88,4 +89,4 @@ class MetricsLog:
 
 
 def _warn(message: str) -> None:
-    Console(stderr=True).print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+    say_wrapped(Console(stderr=True), f"warning: {message}", "yellow")

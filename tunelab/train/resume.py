@@ -7,7 +7,6 @@ import math
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.markup import escape
 
 from tunelab.config import Config, DataConfig
 from tunelab.data.pipeline import PreparedData, fingerprint
@@ -16,6 +15,7 @@ from tunelab.data.split import tails_held_out
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.run_files import CHECKPOINTS, list_checkpoints
+from tunelab.terminal import say_wrapped
 from tunelab.train.checkpoint import (
     Checkpoint,
     DamagedCheckpoint,
@@ -53,10 +53,8 @@ def resume_from_checkpoint(
     sharded = cfg.parallel == "fsdp"
     checkpoint, damaged = read_before or _read_latest(config)
     for problem in damaged:
-        console.print(
-            f"[yellow]warning:[/] {problem}: resuming from the one before, {checkpoint.path.name}",
-            soft_wrap=True,
-        )
+        said = f"warning: {problem}: resuming from the one before, {checkpoint.path.name}"
+        say_wrapped(console, said, "yellow")
     ran_on = checkpoint.state.processes  # before this launch's replaces it
     same_data(checkpoint.state, digest, config, run_dir)
     keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
@@ -64,10 +62,10 @@ def resume_from_checkpoint(
     state.data_digest = digest  # a checkpoint from before digests were kept gets one
     console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
     if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
-        console.print(f"[yellow]note:[/] {escape(changes)}", soft_wrap=True)
+        say_wrapped(console, f"note: {changes}", "yellow")
     saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)
     if note := missing_rng_note(saved_rng, world.size, ran_on, dropout):
-        console.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        say_wrapped(console, f"note: {note}", "yellow")
     _check_steps_left(config, state.step, total_steps)
     return state
 
@@ -152,13 +150,14 @@ def split_as_checkpointed(
     again = prepare_again(whole)
     if fingerprint(again.train) != trained_on:
         return config, data
-    console.print(
-        f"[yellow]note:[/] {escape(str(config.run_dir))} held out {len(again.test_examples)} "
+    say_wrapped(
+        console,
+        f"note: {config.run_dir} held out {len(again.test_examples)} "
         f"of its {len(data.train_examples)} texts whole, as tunelab did before it held out each "
         f"text's last {test_size:.0%} where there are fewer than 1/data.test_size: its checkpoint "
         "trained so, and it goes on so: data.test_size 1 from here on, in its config.yaml (a "
         f"config file saying {test_size:g} resumes it so too)",
-        soft_wrap=True,
+        "yellow",
     )
     return config.model_copy(update={"data": whole}), again
 

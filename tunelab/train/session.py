@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from rich.console import Console
-from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
@@ -27,6 +26,7 @@ from tunelab.models import context_length
 from tunelab.run import Run, load_model, model_context, resume_command
 from tunelab.run_base import record_base
 from tunelab.run_files import CHECKPOINTS, METRICS_FILE, WEIGHTS
+from tunelab.terminal import say_wrapped
 from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
@@ -174,16 +174,16 @@ def start_session(
     console.print(f"[bold]data[/] {data.summary()}")
     if world.is_main and (system := config.data.system_prompt) != own_system:
         said = adopted_system_prompt(data.train_examples, system)
-        console.print(said, markup=False, highlight=False, soft_wrap=True)
+        say_wrapped(console, said)
     if world.is_main and (none := nothing_held_out(config, data.test_examples)):
-        console.print(f"[yellow]warning:[/] {escape(none)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {none}", "yellow")
     # The rows the test examples came from: test_path's, else the split file's.
     source = Path(config.data.test_path or config.data.path)
     if world.is_main and (note := untaught_note(source, data.train_examples, data.test_examples)):
-        console.print(f"[yellow]warning:[/] {escape(note)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {note}", "yellow")
     asked_as = Prompt(config.data.template, config.data.system_prompt)
     if world.is_main and (unasked := unasked_system_prompt(data.train_examples, asked_as)):
-        console.print(f"[yellow]warning:[/] {escape(unasked)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {unasked}", "yellow")
     model, loss_module = _model_to_train(model, config, world, device, console)
 
     packing, unpacked = row_packing(model, config.data.packing)
@@ -193,7 +193,7 @@ def start_session(
     test_rows = make_rows(data.test, config.data.max_length, packing)
     micro_per_epoch, micro_per_step, total_steps = step_counts(cfg, len(rows), world.size)
     if world.is_main and (past := step_past_epoch(cfg, len(rows), world.size, packing)):
-        console.print(f"[yellow]warning:[/] {past}", soft_wrap=True)
+        say_wrapped(console, f"warning: {past}", "yellow")
     if world.size > 1:
         distributed.check_same_data(
             world, **{"training examples": len(data.train), "test examples": len(data.test),
@@ -290,15 +290,15 @@ def _warn_before_loading(
     config: Config, world: World, device: torch.device, console: Console
 ) -> None:
     if too_big := fit_warning(config, world.size, device.type):
-        console.print(f"[yellow]warning:[/] {too_big}", soft_wrap=True)
+        say_wrapped(console, f"warning: {too_big}", "yellow")
     if unused := unused_lora(config.train):
-        console.print(f"[yellow]warning:[/] {unused}", soft_wrap=True)
+        say_wrapped(console, f"warning: {unused}", "yellow")
     if config.model.dtype == "float16" and device.type == "cpu":
-        console.print(
-            "[yellow]warning:[/] model.dtype float16 on a CPU trains without loss scaling: its "
-            "gradients overflow and the loss diverges within a few steps; bfloat16 has float32's "
-            "range",
-            soft_wrap=True,
+        say_wrapped(
+            console,
+            "warning: model.dtype float16 on a CPU trains without loss scaling: its gradients "
+            "overflow and the loss diverges within a few steps; bfloat16 has float32's range",
+            "yellow",
         )
 
 
