@@ -84,3 +84,18 @@ def test_an_index_column_of_the_users_own_is_read(tmp_path):
     path.write_text("question,index\nLegs of a spider?,8\nOf a cat?,4\nOf an ant?,6\n")
     examples = load_examples(path, fields={"answer": "index"})
     assert [e.answer for e in examples] == ["8", "4", "6"]
+
+
+def test_the_row_numbers_note_wraps_at_words_on_a_narrow_terminal(tmp_path, capsys, monkeypatch):
+    # One soft-wrapped line had a 40-column terminal split "pandas'" or "index" at its edge.
+    from tunelab.data.file_text import console
+
+    monkeypatch.setattr(console, "width", 40)
+    path = tmp_path / "data.csv"
+    pd.DataFrame(ROWS).to_csv(path)
+    assert len(read_examples(path).rows) == len(ROWS)
+    lines = capsys.readouterr().err.splitlines()
+    # Words stay whole: a line is wider only where it is one word, the path (it pastes whole).
+    assert all(len(line) <= 40 or " " not in line for line in lines) and len(lines) > 3
+    said = " ".join(lines)
+    assert said.startswith(f"note: {path}: the unnamed first column holds row numbers")

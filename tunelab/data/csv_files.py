@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rich.markup import escape
-
 from tunelab.data.file_text import DataError, console, utf8_text
+from tunelab.terminal import say_wrapped
 
 # Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
 CSV_FIELD_LIMIT = 2**31 - 1
@@ -49,7 +48,7 @@ def read_csv(
             'twice ("")'
         )
     if quotes.cut and not quiet:
-        console.print(f"[yellow]warning:[/] {escape(_cut_note(path, quotes.cut))}", soft_wrap=True)
+        say_wrapped(console, f"warning: {_cut_note(path, quotes.cut)}", "yellow")
     # restval: a short row's missing cells are empty text, as a spreadsheet shows them (None
     # read as a JSON null: "field 'answer' is empty (null)" for a cell the row never had).
     reader = csv.DictReader(

@@ -35,6 +35,7 @@ from tunelab.data.turns import (
     with_system_column,
 )
 from tunelab.errors import TunelabError
+from tunelab.terminal import say_wrapped
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config; `data split`, `data facts` and `eval` have --on-error; compare has no such choice (eval's
@@ -97,10 +98,10 @@ def load_data(
             console.print(f"  ... and {len(problems) - 5} more")
     if loaded.unread and not quiet:
         said = unread_note(path, loaded.unread, loaded.shape)
-        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {said}", "yellow")
     if loaded.system_unread and not quiet:
         said = system_unread_note(loaded.system_unread)
-        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {said}", "yellow")
     if not loaded.examples and not loaded.rejected:
         raise TunelabError(holds_no_rows(path))
     if not loaded.examples:

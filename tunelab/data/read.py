@@ -21,6 +21,7 @@ from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
 from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
 from tunelab.errors import TunelabError, exists
+from tunelab.terminal import say_wrapped
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 REPORT_LINES = 20  # files listed by name when a folder is read; skipped ones are all listed
@@ -36,7 +37,7 @@ def read_rows(
     if split_folder(path):
         # Read as a folder of files, its split.json was rows and its test rows were trained on.
         if not quiet:
-            console.print(split_folder_note(path), soft_wrap=True)
+            say_wrapped(console, split_folder_note(path))
         yield from read_rows(path / SPLIT_FILES[0], quiet, keep)
     elif path.is_dir() and not is_dataset_dir(path):
         yield from _read_folder(path, quiet, keep)
@@ -49,11 +50,8 @@ def read_rows(
         elif not quiet:
             # Nothing to pretrain on, as an empty data file among others has no row: left out,
             # said. It stopped the run as "field 'text' is empty; fix the row", a data row's words.
-            console.print(
-                f"[yellow]warning:[/] {escape(str(path))}: an empty document (no text in it), "
-                "skipped",
-                soft_wrap=True,
-            )
+            said = f"warning: {path}: an empty document (no text in it), skipped"
+            say_wrapped(console, said, "yellow")
     elif suffix in (".jsonl", ".ndjson"):
         yield from _read_jsonl(path)
     elif suffix == ".json":
@@ -311,13 +309,13 @@ def _nested_split(folder: Path, split: Path, held: str) -> str:
 
 def split_folder_note(path: Path) -> str:
     """What reading the split folder `path` as data reads, and what it leaves, said."""
-    train, test = (escape(str(path / name)) for name in SPLIT_FILES)
+    train, test = (path / name for name in SPLIT_FILES)
     others = sorted(p.name for p in path.iterdir() if p.name not in (*SPLIT_FILES, SPLIT_RECORD))
     left = f"; not read: {', '.join(others)}" if others else ""
     return (
-        f"{escape(str(path))}: a train/test split's folder: read its train.jsonl; its test.jsonl "
+        f"{path}: a train/test split's folder: read its train.jsonl; its test.jsonl "
         f"is held out of training where data.test_path is unset (data.path {train} reads the "
-        f"training rows alone, data.test_path {test} the test rows){escape(left)}"
+        f"training rows alone, data.test_path {test} the test rows){left}"
     )
 
 

@@ -11,14 +11,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-
 from tunelab.data.file_text import console
 from tunelab.data.markers import plain_question
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.templates import Example
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
+from tunelab.terminal import say_wrapped
 
 if TYPE_CHECKING:
     from tunelab.data.chunking import Chunk
@@ -152,7 +151,7 @@ def load_corpus(
         raise TunelabError(f"corpus {path}: no passages found in it; give {readable}")
     # A manual saved as .docx beside the Markdown ones was left out of the corpus without a word.
     if path.is_dir() and (said := unread_note(path)):
-        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
+        say_wrapped(console, f"warning: {said}", "yellow")
     return passages
 
 

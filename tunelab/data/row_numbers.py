@@ -9,9 +9,8 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from tunelab.data.file_text import console
+from tunelab.terminal import say_wrapped
 
 ROW_NUMBER_ROWS = 1000  # the rows that tell a column of pandas' row numbers, at most
 # How pandas' index became a column, said where it is left out.
@@ -53,11 +52,10 @@ def without_row_numbers(
     if index and not quiet:
         said = ", ".join(repr(c) if c else "the unnamed first column" for c in index)
         made = "; ".join(dict.fromkeys(RESET if c == "index" else WRITTEN for c in index))
-        console.print(
-            f"note: {escape(str(path))}: {escape(said)} hold{'s' * (len(index) == 1)} row "
-            f"numbers (pandas' index, {made}), not data: left out",
-            highlight=False,
-            soft_wrap=True,
+        say_wrapped(
+            console,
+            f"note: {path}: {said} hold{'s' * (len(index) == 1)} row numbers (pandas' index, "
+            f"{made}), not data: left out",
         )
     for where, row in itertools.chain(head, rows):
         if index and isinstance(row, dict):
