@@ -62,8 +62,19 @@ def test_the_terminal_names_the_corpus_the_passages_came_from(tmp_path):
     result = CliRunner().invoke(app, ["compare", str(run), "--max-new-tokens", "3", "--k", "1"])
     assert result.exit_code == 0, result.output
     said = f"passages: up to 1 by BM25 from {QA / 'train.jsonl'} (the run's training data)."
-    assert f"RAG {said}" in result.output
+    assert f"RAG {said}" in " ".join(result.output.split())  # wrapped at the terminal's width
     assert said in (run / "compare" / "compare.md").read_text()
+
+
+def test_the_closing_summary_wraps_at_words_on_a_narrow_terminal(tmp_path):
+    # Printed as one soft-wrapped line, a 60-column terminal split its words at the edge.
+    run = tiny_run(tmp_path, QA)
+    args = ["compare", str(run), "--max-new-tokens", "3", "--k", "1"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    tail = result.output.split("Questions ")[-1].splitlines()
+    assert all(len(line) <= 60 or " " not in line for line in tail) and len(tail) > 2
+    assert tail[-1].endswith("compare.md")  # the report's path, whole on its line
 
 
 def test_fact_accuracy_says_of_how_many_rows_where_some_name_no_facts(tmp_path):

@@ -34,9 +34,10 @@ def good_and_bad(tmp_path) -> list:
 
 
 def results(paths, votes) -> str:
+    """What `rate --results` says, its notes' lines (wrapped at the terminal's width) joined."""
     out = CliRunner().invoke(app, ["rate", *map(str, paths), "--votes", str(votes), "--results"])
     assert out.exit_code == 0, out.output
-    return out.output
+    return " ".join(out.output.split())
 
 
 def test_a_rater_who_always_picks_the_left_answer_is_reported(tmp_path):

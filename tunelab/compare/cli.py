@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tunelab.compare.run import CompareConfig
 from tunelab.options import options
-from tunelab.terminal import fits
+from tunelab.terminal import fits, say_wrapped
 
 console = Console()
 
@@ -36,7 +36,6 @@ def compare_command(
 ) -> None:
     """Prompting vs prompting+RAG vs finetuned vs finetuned+RAG, on one test set (of a model that
     is no run: its two prompting arms)."""
-    from rich.markup import escape
 
     from tunelab.compare.report import (
         context_note,
@@ -80,16 +79,16 @@ def compare_command(
                           said_verdict(p))  # fmt: skip
         console.print(lower)
     for line in headline(result.arms):  # the question the comparison is run for
-        console.print(line.removeprefix("- ").replace("**", ""), soft_wrap=True)
+        say_wrapped(console, line.removeprefix("- ").replace("**", ""))
     console.print(verdict(result.arms).replace("**", ""))
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        say_wrapped(console, f"note: {note}", "yellow")
     # The corpus, named in compare.md alone, went unsaid where the RAG arms' scores were read.
     said = (
         f"Questions {test_set(result, config)}. RAG {retrieval(result, config)}. "
         f"{context_note(result)}"
     )
-    console.print(escape(f"{said} Report: {result.out_dir}/compare.md"), soft_wrap=True)
+    say_wrapped(console, f"{said} Report: {result.out_dir}/compare.md")
 
 
 def _fitted_table(arms: list, title: str) -> tuple[Table, list[str]]:

@@ -42,7 +42,7 @@ def eval_command(
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, wording_note
     from tunelab.evaluate.suite import evaluate
     from tunelab.run import Run
-    from tunelab.terminal import fits
+    from tunelab.terminal import fits, say_wrapped
 
     results = evaluate(models, config, console)
     # One of the notes, said under the table, where it qualifies the scores: above the answers'
@@ -91,9 +91,9 @@ def eval_command(
                 "facts.[/]"
             )
     if facts_note:
-        console.print(f"[yellow]{escape(facts_note)}.[/]", soft_wrap=True)
+        say_wrapped(console, f"{facts_note}.", "yellow")
     if wording := wording_note(lines):
-        console.print(f"[yellow]{escape(wording)}.[/]", soft_wrap=True)
+        say_wrapped(console, f"{wording}.", "yellow")
     if len(models) == 1 and Run.is_run(models[0]):
         # The path's last step, as train's line names it: does finetuning beat prompting on
         # these same questions? An eval of a run ended on its notes, naming no command.
@@ -155,10 +155,11 @@ def _print_errors(result, said: set[str] | None = None) -> None:
 
     from tunelab.data.markers import plain_question
     from tunelab.evaluate.analysis import NO_CLOSEST, by_wording, examples_of
+    from tunelab.terminal import say_wrapped
 
     for note in getattr(result, "notes", []):
         if said is None or note not in said:
-            console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+            say_wrapped(console, f"note: {note}", "yellow")
             if said is not None:
                 said.add(note)
     analysis = getattr(result, "analysis", None)

@@ -22,6 +22,7 @@ from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import Refusals, declines
 from tunelab.run import Run
 from tunelab.run_files import METRICS_FILE
+from tunelab.terminal import say_wrapped
 
 if TYPE_CHECKING:
     from tunelab.evaluate.eval_config import EvalConfig
@@ -68,10 +69,10 @@ def asked_split(path: str) -> str:
     (`tunelab data split`'s) asks its test.jsonl."""
     if split_folder(path):
         asked = str(Path(path) / SPLIT_FILES[1])
-        data_notes.print(
-            f"{escape(path)}: a train/test split's folder: its test.jsonl, the rows held out of "
-            f"training (--data {escape(str(Path(path) / SPLIT_FILES[0]))} asks its training rows)",
-            soft_wrap=True,
+        say_wrapped(
+            data_notes,
+            f"{path}: a train/test split's folder: its test.jsonl, the rows held out of training "
+            f"(--data {Path(path) / SPLIT_FILES[0]} asks its training rows)",
         )
         return asked
     splits = saved_splits(path)

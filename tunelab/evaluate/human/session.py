@@ -13,6 +13,7 @@ from rich.console import Console
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
+from tunelab.terminal import say_wrapped
 from tunelab.web import LOCALHOST
 
 RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
@@ -56,7 +57,7 @@ def rate(
     if results:
         console.print(leaderboard_table(arena.ratings(), len(arena.records), votes))
         for note in arena.notes():
-            console.print(note, markup=False, soft_wrap=True)
+            say_wrapped(console, note)
         return arena.ratings()
     check_writable(arena.votes_path)  # before judges are sent to the page
     check_port_free(host, port)  # uvicorn said so below the line sending them there
