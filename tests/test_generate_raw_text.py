@@ -57,12 +57,15 @@ def test_the_text_template_feeds_the_tokenizers_ids_of_the_prompt_and_nothing_el
 
 
 def test_generate_continues_a_raw_text_run_s_prompt_as_written_and_says_so(pretrained):
-    result = CliRunner().invoke(app, ["generate", str(pretrained), TEXT, "--max-new-tokens", "2"])
+    args = ["generate", str(pretrained), TEXT, "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "60"})
     assert result.exit_code == 0, result.output
+    note = result.output.split("manual trained")[-1].split("instead)")[0].splitlines()
+    assert max(len(line) for line in note) <= 60  # wrapped at words on a narrow terminal
     assert (
         "manual trained on raw text alone: it continues the text as written (--template chat "
         "asks it in the chat template instead)"
-    ) in result.output
+    ) in " ".join(result.output.split())
     session = Session.open(str(pretrained), RAW_TEXT)
     assert _fed_ids(session, TEXT) == session.tokenizer(TEXT, add_special_tokens=False).input_ids
     # Asked for the chat template, it gets it, and no line about continuing.

@@ -71,6 +71,7 @@ def generate_command(
     from tunelab.run import asked_template
     from tunelab.serve.chat import Session, refuse_undecodable
     from tunelab.serve.chat_repl import keep_undecodable_stdin
+    from tunelab.terminal import say_wrapped
 
     if prompt == "-":  # echo "question" | tunelab generate RUN -
         keep_undecodable_stdin()
@@ -82,7 +83,7 @@ def generate_command(
     refuse_undecodable(prompt)  # before the model loads
     template, note = asked_template(model, template, system_prompt)
     if note:  # not the answer: a script reading stdout gets it alone
-        Console(stderr=True).print(f"[dim]{note}[/]", highlight=False, soft_wrap=True)
+        say_wrapped(Console(stderr=True), note, "dim")
     session = Session.open(
         model, template, api_key=api_key, served_model=served_model, system_prompt=system_prompt
     )

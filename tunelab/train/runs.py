@@ -12,6 +12,7 @@ from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.run_files import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS
 from tunelab.section import flatten
+from tunelab.terminal import say_wrapped
 from tunelab.train.plot import read_metrics
 
 # The first a run has is its score: facts are what a run is measured by, the overlap with the
@@ -34,7 +35,7 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                 try:
                     found.append(open_run(folder))
                 except TunelabError as err:  # one unreadable folder does not hide the others
-                    Console(stderr=True).print(f"[yellow]skipped[/] {err}", soft_wrap=True)
+                    say_wrapped(Console(stderr=True), f"skipped {err}", "yellow")
         elif not path.exists():
             raise TunelabError(
                 f"{path}: no such folder here; name the folder training wrote to: tunelab runs DIR"
