@@ -50,7 +50,8 @@ def test_the_report_names_the_test_file_and_the_limit_its_questions_were_cut_to(
     assert result.exit_code == 0, result.output
     said = f"2 test questions from {QA / 'test.jsonl'}, the first 2 of its rows (--limit 2)"
     assert said in (run / "compare" / "compare.md").read_text()
-    assert f"Questions from {QA / 'test.jsonl'}, the first 2 of its rows" in result.output
+    shown = " ".join(result.output.split())  # wrapped at words to the terminal's width
+    assert f"Questions from {QA / 'test.jsonl'}, the first 2 of its rows" in shown
     report = json.loads((run / "compare" / "compare.json").read_text())
     assert report["test_file"] == str(QA / "test.jsonl")
     assert (report["limit"], report["k"], report["max_new_tokens"]) == (2, 2, 3)

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from tunelab.data.file_text import DataError
 from tunelab.data.hub import hub_rows, is_hub, meant_hub
 from tunelab.data.read import console, no_rows, read_rows
@@ -89,9 +87,8 @@ def load_data(
     loaded = read_examples(path, shape, fields, on_error, skip_hint, limit, quiet)
     problems = [] if quiet else grouped_rejects(loaded.rejected)
     if problems:
-        console.print(
-            f"[yellow]skipped {len(loaded.rejected)} bad row(s) of {escape(str(path))}:[/]"
-        )
+        # Wrapped at words: rich folded a long path mid-name ("test.j sonl"), which no longer pastes.
+        say_wrapped(console, f"skipped {len(loaded.rejected)} bad row(s) of {path}:", "yellow")
         for line in problems[:5]:
             console.print(f"  {line}", markup=False, highlight=False)
         if len(problems) > 5:
