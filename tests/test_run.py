@@ -60,6 +60,19 @@ def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one
             load_model("./models/mymodle")
 
 
+def test_a_hint_past_a_run_this_user_may_not_enter_is_left_out(tmp_path, monkeypatch):
+    # "run/theirs/x" for runs/theirs/x, another user's run: the "Did you mean" search looked
+    # inside it and stopped with a PermissionError's traceback.
+    from tunelab.model_names import meant_here
+
+    monkeypatch.chdir(tmp_path)
+    tiny_run(tmp_path, QA)  # runs/demo, so runs/ is a folder of runs
+    (tmp_path / "runs" / "theirs").mkdir()
+    with shut_to_this_user(tmp_path / "runs" / "theirs"):
+        assert meant_here("run/theirs/x") == ""
+    assert meant_here("run/demo") == ". Did you mean runs/demo?"
+
+
 def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
     tmp_path, monkeypatch
 ):

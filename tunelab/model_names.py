@@ -58,6 +58,15 @@ def _has_run_config(folder: Path) -> bool:
         return False
 
 
+def _seen(path: Path) -> bool:
+    """Whether `path` is there as a hint looks for it: not inside a folder this user may not
+    enter ("run/theirs/x" beside another user's runs/theirs), which raised a PermissionError."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _holds_model(folder: Path) -> bool:
     """Whether `folder` is a Hugging Face model's (its config.json at its top)."""
     try:
@@ -175,7 +184,7 @@ def meant_here(name: str) -> str:
     here = [p for p in _listed(Path(".")) if _holds_runs(p)]
     folder, _, rest = name.partition("/")
     if rest:  # the folders of runs here that hold `rest`
-        meant = {p.name: f"{p.name}/{rest}" for p in here if (p / rest).exists()}
+        meant = {p.name: f"{p.name}/{rest}" for p in here if _seen(p / rest)}
         said = did_you_mean(folder, meant, cutoff=0.6)
     else:
         runs = [c for p in here for c in _listed(p) if _has_run_config(c)]
