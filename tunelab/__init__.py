@@ -209,10 +209,11 @@ def runs(
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
         raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")
     found = find_runs(_listed(paths) if paths else ["runs"])
+    called = names(found)
     if plot and found:
-        plot_runs(found, Path(out))
-    rows = [summary(run, name) for run, name in zip(found, names(found))]
-    for row, pairs in zip(rows[1:], versus_first(found)[1:]):
+        plot_runs(found, Path(out), called)
+    rows = [summary(run, name) for run, name in zip(found, called)]
+    for row, pairs in zip(rows[1:], versus_first(found, called)[1:]):
         row["vs_first"] = pairs
     return rows
 

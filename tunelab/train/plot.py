@@ -41,10 +41,10 @@ def plot_losses(metrics_path: Path, out_path: Path, title: str = "") -> Path | N
             # A second axis: the answers' score rises while the loss falls, on its own scale.
             score_ax = ax.twinx()
             (line,) = score_ax.plot(*zip(*points), "s-", color="tab:green", linewidth=1.8)
-            score_ax.set_ylabel(f"held-out {key[5:].replace('_', ' ')} (%)")
+            score_ax.set_ylabel(f"held-out {key.removeprefix('eval_').replace('_', ' ')} (%)")
             score_ax.set_ylim(0, 100)
             handles.append(line)
-            labels.append(f"held-out {key[5:].replace('_', ' ')}")
+            labels.append(f"held-out {key.removeprefix('eval_').replace('_', ' ')}")
     ax.legend(handles, labels, loc="center right")
     fig.tight_layout()
     fig.savefig(out_path)

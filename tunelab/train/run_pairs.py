@@ -13,21 +13,21 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
-from tunelab.train.runs import HELD_OUT_KEYS, benchmarked, names, trained_at
+from tunelab.train.runs import HELD_OUT_METRICS, benchmarked, eval_stale
 
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference
     from tunelab.run import Run
 
 
-def versus_first(runs: list[Run]) -> list[list[dict]]:
+def versus_first(runs: list[Run], called: list[str]) -> list[list[dict]]:
     """Each run's pairs with the first (none for the first, or for a run alone): its eval's score
     (fact accuracy where the rows name facts, else token F1) and each benchmark task's, over
     the questions both were asked; a `note` in place of a difference where both have scores
-    that cannot be paired."""
+    that cannot be paired. Each run is said by its name in the listing, `called` (`runs.names`:
+    "a/demo against b/demo", not "demo against demo")."""
     if len(runs) < 2:
         return [[] for _ in runs]
-    called = names(runs)  # "a/demo against b/demo", not "demo against demo"
     first = _Named(runs[0], called[0])
     base_rows, base_bench = eval_rows(first.run), benchmarked(first.run)
     paired: list[list[dict]] = [[]]
@@ -79,13 +79,13 @@ def _eval_pair(base: _Named, run: _Named, base_rows: list[dict], rows: list[dict
         return {**pair, "note": "no question answered in both evals (other test files): eval "
                 "each on one file to pair them (tunelab eval RUN --data FILE)"}  # fmt: skip
     left, right = [ours[k] for k in shared], [theirs[k] for k in shared]
-    for metric in (key[5:] for key in HELD_OUT_KEYS):
+    for metric in HELD_OUT_METRICS:
         diff = paired_metric(left, right, metric)
         if diff.n:
             break
     else:
         return {**pair, "note": f"{len(shared)} questions in both evals, none scored alike"}
-    stale = [r.name for r in (base, run) if _eval_written(r.run) < trained_at(r.run)]
+    stale = [r.name for r in (base, run) if eval_stale(r.run)]
     return {**pair, **_said(diff, metric, base, run), "stale": stale}
 
 
@@ -116,10 +116,6 @@ def _said(diff: Difference, metric: str, base: _Named, run: _Named) -> dict:
     return {"metric": metric, "delta": 100 * diff.delta, "low": 100 * diff.low,
             "high": 100 * diff.high, "n": diff.n, "facts": diff.clusters,
             "verdict": diff.verdict, "said": verdict}  # fmt: skip
-
-
-def _eval_written(run: Run) -> float:
-    return (run.out_dir("eval") / ANSWERS_FILE).stat().st_mtime
 
 
 def pair_line(pair: dict) -> str:

@@ -18,6 +18,8 @@ from tunelab.train.plot import read_metrics
 # The first a run has is its score: facts are what a run is measured by, the overlap with the
 # reference words only where its test rows name none.
 HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
+# The metrics themselves, as an eval's summary and its rows name them.
+HELD_OUT_METRICS = tuple(key.removeprefix("eval_") for key in HELD_OUT_KEYS)
 # Always different between runs, and shown as the row's name anyway.
 NOT_COMPARED = {"name", "output_dir"}
 
@@ -127,9 +129,10 @@ def best_held_out(run: Run, rows: list[dict]) -> dict | None:
         if scored:
             # A tie goes to the earlier step, as training keeps it.
             value, step = max(scored, key=lambda p: (p[0], -p[1]))
-            trained[key[5:]] = {"metric": key[5:], "value": value, "step": step}
+            metric = key.removeprefix("eval_")
+            trained[metric] = {"metric": metric, "value": value, "step": step}
     eval_score = evaluated(run)
-    for metric in (key[5:] for key in HELD_OUT_KEYS):
+    for metric in HELD_OUT_METRICS:
         if metric in trained:
             return trained[metric]
         if eval_score and eval_score["metric"] == metric:
@@ -155,7 +158,7 @@ def evaluated(run: Run) -> dict | None:
     except ValueError:  # a damaged summary.json costs this cell, not the listing
         return None
     metrics = summary.get("metrics") or {}
-    metric = next((key[5:] for key in HELD_OUT_KEYS if key[5:] in metrics), None)
+    metric = next((m for m in HELD_OUT_METRICS if m in metrics), None)
     if metric is None:
         return None
     scored = {
@@ -170,9 +173,20 @@ def evaluated(run: Run) -> dict | None:
     }
     # A resume after the eval (`train --resume` with more steps) kept the earlier model's score
     # beside the new step count, as if it were the new model's.
-    if (folder / "summary.json").stat().st_mtime < trained_at(run):
+    if eval_stale(run):
         scored["stale"] = True
     return scored
+
+
+def eval_stale(run: Run) -> bool:
+    """Whether the run trained again after its last eval (RUN/eval: its answers and summary are
+    an earlier model's)."""
+    from tunelab.evaluate.eval_folder import ANSWERS_FILE
+
+    folder = run.out_dir("eval")
+    written = [p.stat().st_mtime for p in (folder / "summary.json", folder / ANSWERS_FILE)
+               if p.exists()]  # fmt: skip
+    return max(written, default=0.0) < trained_at(run)
 
 
 def trained_at(run: Run) -> float:
@@ -190,9 +204,9 @@ def differences(runs: list[Run]) -> dict[str, list]:
     return {key: row for key, row in values.items() if len({repr(v) for v in row}) > 1}
 
 
-def plot_runs(runs: list[Run], out: Path) -> Path:
-    """Every run's train loss (line) and eval loss (dots) on one chart, a colour per run."""
-    called = names(runs)
+def plot_runs(runs: list[Run], out: Path, called: list[str]) -> Path:
+    """Every run's train loss (line) and eval loss (dots) on one chart, a colour per run, each
+    by its name in the listing (`names`)."""
     import matplotlib
 
     matplotlib.use("Agg")  # headless
