@@ -6,7 +6,8 @@ own 56 (`benchmarks/data/fact_scorer/judged.jsonl`, source `finetuned`; Newcombe
 the demo's table gives it). Prints the row of docs/measurements.md's lever table, then each
 answer gained or lost by its row number in `demo_tests()`. The stored answers it pairs against
 are the 3-epoch demo's (270 steps): add `--set train.epochs=3` to measure a lever at their steps,
-as the table's rows until the fourth epoch were.
+as the table's rows until the fourth epoch were, or pair with a demo run of today's recipe
+(`--against runs/demo`: its demo_answers.jsonl).
 
     nice -n 5 python benchmarks/demo_lever.py --set data.train_on_prompt=true --name demo_prompt
 
@@ -40,8 +41,15 @@ COLUMNS = (  # the table's columns after the change: metric, its header
 )
 
 
-def demo_answers(tests: list[dict]) -> dict[int, str]:
-    """The demo's own finetuned answers to its paraphrase rows, by 1-based row in `tests`."""
+def demo_answers(tests: list[dict], against: Path | None = None) -> dict[int, str]:
+    """The demo's own finetuned answers to its paraphrase rows, by 1-based row in `tests`: the
+    stored 3-epoch ones, or those of the demo run folder `against` (its demo_answers.jsonl)."""
+    if against is not None:
+        path = against / "demo_answers.jsonl"
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        if [r["question"] for r in rows] != [t["question"] for t in tests]:
+            raise SystemExit(f"{path}: its questions are not the demo's today")
+        return {i + 1: r["finetuned"] for i, r in enumerate(rows) if r["kind"] == "paraphrase"}
     rows = [json.loads(line) for line in JUDGED.read_text(encoding="utf-8").splitlines()]
     out = {}
     for r in rows:
@@ -72,9 +80,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/demo_lever"))
     parser.add_argument("--reuse", action="store_true", help="ask a finished run in --out again")
     parser.add_argument("--general", action="store_true", help=f"also score {GENERAL_TASK}")
+    parser.add_argument(
+        "--against", type=Path, help="a `tunelab demo` run folder to pair with (runs/demo)"
+    )
     args = parser.parse_args()
     tests = demo_tests()
-    base = demo_answers(tests)
+    base = demo_answers(tests, args.against)
     run_dir, trained = train_lever(args.name, args.overrides, args.out, args.reuse)
     model, tokenizer = load_model(str(run_dir))
     questions = [t["question"] for t in tests]
