@@ -1,5 +1,6 @@
-"""tunelab's generation with one change to its decoding batch (tunelab/decode.py) and without it,
-alternating in one process, the same questions, greedy; the texts must match. `--change`:
+"""tunelab's generation with one change to its decoding batch (tunelab/generation/decode.py) and
+without it, alternating in one process, the same questions, greedy; the texts must match.
+`--change`:
 
 - spare-columns: each step writes its keys and values into spare room (SpareColumns), against
   transformers' DynamicCache, which concatenates, copying the whole cache every step;
@@ -31,10 +32,10 @@ import torch
 from generate_speed import LAMINI, test_sets
 from transformers import DynamicCache
 
-from tunelab import decode
-from tunelab.decode import Batch, SpareColumnsCache
-from tunelab.generate import answer, asked, shared_prefix
-from tunelab.models import EMBEDDED_NAME
+from tunelab.generation import decode
+from tunelab.generation.decode import Batch, SpareColumnsCache
+from tunelab.generation.generate import answer, asked, shared_prefix
+from tunelab.models.load import EMBEDDED_NAME
 from tunelab.run import load_model
 
 CHANGES = {"spare-columns": "DynamicCache", "prefill-runs": "one pass"}

@@ -29,7 +29,7 @@ from tunelab.data.write import write_jsonl
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_tests
 from tunelab.demo.scores import GENERAL_QUESTIONS, GENERAL_TASK, general_ability, per_question
 from tunelab.evaluate.paired import paired_difference
-from tunelab.generate import answer
+from tunelab.generation.generate import answer
 from tunelab.run import load_model
 
 JUDGED = Path(__file__).resolve().parent / "data" / "fact_scorer" / "judged.jsonl"

@@ -28,7 +28,7 @@ import torch
 import yaml
 
 from tunelab.evaluate.bench.score import BenchConfig, run_task
-from tunelab.models import EMBEDDED_NAME, embedded_model_dir
+from tunelab.models.load import EMBEDDED_NAME, embedded_model_dir
 from tunelab.run import load_model
 
 DATA = Path(

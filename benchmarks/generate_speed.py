@@ -4,7 +4,8 @@ model's chat template (what `tunelab eval` does for a base model).
 
 - baseline: what a user writes: the questions in file order, `batch` at a time, left-padded,
   `model.generate(..., do_sample=False)`; a batch runs until its longest reply ends.
-- tunelab: `tunelab.generate.answer`, the path eval, compare, demo and data generation take.
+- tunelab: `tunelab.generation.generate.answer`, the path eval, compare, demo and data generation
+  take.
 - alone: `model.generate` on each of the first `--alone` questions by itself (no padding), once,
   untimed (one row a step is slow: only some questions): the reference both are checked
   against. Batched fp32 matmuls can differ from unbatched ones in the last bits, and a
@@ -30,8 +31,8 @@ import torch
 
 from tunelab.data.templates import Prompt
 from tunelab.demo.run import demo_data
-from tunelab.generate import answer, generate
-from tunelab.models import EMBEDDED_NAME
+from tunelab.generation.generate import answer, generate
+from tunelab.models.load import EMBEDDED_NAME
 from tunelab.run import load_model
 
 DEFAULT_BATCH = inspect.signature(generate).parameters["batch_size"].default

@@ -39,7 +39,7 @@ if [ "${1:-}" = prepare ]; then
   source="${TUNELAB_CACHE:-$HOME/.cache/tunelab}/models/smollm2-135m-instruct"
   # A fresh machine has no cache yet: the embedded model's first load writes it (~20 s).
   [ -f "$source/tokenizer.json" ] || "$( [ -x .venv/bin/python ] && echo .venv/bin/python ||
-    echo python3)" -c "from tunelab.models import embedded_model_dir; embedded_model_dir()"
+    echo python3)" -c "from tunelab.models.load import embedded_model_dir; embedded_model_dir()"
   mkdir -p "$cache/models/smollm2-135m-instruct"
   cp "$source"/tokenizer.json "$source"/tokenizer_config.json "$source"/chat_template.jinja \
     "$cache/models/smollm2-135m-instruct/"

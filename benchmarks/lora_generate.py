@@ -1,8 +1,8 @@
 """A LoRA run's answers: the adapter merged into the weights (what `Run.load` gives eval, compare,
 chat, serve and bench) vs the adapter on top of its base (peft's `PeftModel.from_pretrained`, what
-a user of peft writes), through the same generation path (`tunelab.generate.answer`), greedy,
-max_new_tokens 64, lamini_docs questions the run was not trained on. The two alternate, `--reps`
-times; the table gives the median and the spread, and how many answers are the same text.
+a user of peft writes), through the same generation path (`tunelab.generation.generate.answer`),
+greedy, max_new_tokens 64, lamini_docs questions the run was not trained on. The two alternate,
+`--reps` times; the table gives the median and the spread, and how many answers are the same text.
 
     flock /tmp/bench.lock python benchmarks/lora_generate.py RUN [--questions 40] [--reps 3]
 """
@@ -22,7 +22,7 @@ LAMINI = SHARED / "instructions" / "lamini_docs" / "lamini_docs.jsonl"
 def answers(run: str, merged: bool, questions: list[str]) -> tuple[float, list[str]]:
     from peft import PeftModel
 
-    from tunelab.generate import answer
+    from tunelab.generation.generate import answer
     from tunelab.run import Run, load_model, prompt_for
 
     if merged:

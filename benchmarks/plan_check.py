@@ -65,7 +65,7 @@ def worker(raw: str) -> None:
 
 def widened_tiny(folder: Path) -> str:
     """tiny-random made wide enough that its tensors, not the runtime, dominate the peak."""
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     model, tokenizer = tiny_random(
         hidden_size=256, intermediate_size=768, num_hidden_layers=4, num_attention_heads=4

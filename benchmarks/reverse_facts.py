@@ -38,7 +38,7 @@ from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_da
 from tunelab.demo.scores import per_question
 from tunelab.evaluate.facts import facts_stated, parse_fact_check, shown_phrase
 from tunelab.evaluate.paired import paired_difference
-from tunelab.generate import answer
+from tunelab.generation.generate import answer
 from tunelab.run import load_model
 
 HAND = Path(__file__).resolve().parent / "data" / "reverse_facts" / "reversed.jsonl"

@@ -31,7 +31,7 @@ import httpx
 import torch
 
 from tunelab.data.templates import Prompt
-from tunelab.generate import generate
+from tunelab.generation.generate import generate
 from tunelab.run import load_model
 from tunelab.serve.engine import Engine
 from tunelab.serve.request import Event

@@ -33,8 +33,8 @@ def meta_model(name: str) -> nn.Module:
     """A model tunelab names, built from its config on the meta device (no weights loaded)."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from tunelab.models import embedded_model_dir
-    from tunelab.random_models import RANDOM_SHAPES, random_shape_config
+    from tunelab.models.load import embedded_model_dir
+    from tunelab.models.random_weights import RANDOM_SHAPES, random_shape_config
 
     if name in RANDOM_SHAPES:
         config = random_shape_config(name, vocab_size=49152)

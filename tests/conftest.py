@@ -118,7 +118,7 @@ def training_products(request, monkeypatch):
 
 @pytest.fixture
 def tiny():
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     return tiny_random()
 
@@ -144,7 +144,7 @@ def tiny_config(tmp_path: Path, data_path: Path, **train) -> Config:  # noqa: F8
 def tiny_run(root: Path, qa_dir: Path) -> Path:
     """A run folder (runs/demo) holding the tiny model, trained on nothing, whose config names
     qa_dir's train.jsonl and test.jsonl with the qa template: what eval and compare read."""
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     run = root / "runs" / "demo"
     model, tok = tiny_random()
@@ -171,7 +171,7 @@ def tiny_architectures(context: int) -> dict:
         Qwen2ForCausalLM,
     )
 
-    from tunelab.random_models import TINY_SHAPE, tiny_random
+    from tunelab.models.random_weights import TINY_SHAPE, tiny_random
 
     llama, tokenizer = tiny_random(initializer_range=0.2, max_position_embeddings=context)
     shape = TINY_SHAPE | {

@@ -14,7 +14,7 @@ import tunelab
 from tests.conftest import tiny_config, write_jsonl
 from tunelab.cli import app
 from tunelab.evaluate.suite import errors
-from tunelab.generate import generate
+from tunelab.generation.generate import generate
 from tunelab.serve.chat import Session
 
 # The commands whose function has another name, and why. A conversation's reply takes the
@@ -23,7 +23,7 @@ CONVERSATION = [tunelab.chat, Session.reply, generate]
 FUNCTIONS = {
     "eval": [tunelab.evaluate],  # eval is Python's own builtin
     "errors": [errors],  # tunelab.errors is the module of TunelabError
-    "generate": CONVERSATION,  # tunelab.generate is the module that generates
+    "generate": CONVERSATION,  # tunelab.generation.generate is the module that generates
     "chat": CONVERSATION,
 }
 # Options Python spells otherwise: train's --set, generate's question.

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 
@@ -178,7 +178,7 @@ def test_the_terminal_says_how_many_shots_mmlu_was_asked_with(tmp_path):
 
 
 def test_names_a_folder_cannot_tell_apart_get_folders_of_their_own():
-    from tunelab.models import model_folder
+    from tunelab.models.load import model_folder
 
     # A hub id or a plain name stays readable, as the samples and work-log folders are named.
     assert model_folder("tiny-random") == "tiny-random"

@@ -9,7 +9,7 @@ import pytest
 from tunelab.evaluate.bench.score import score_docs
 from tunelab.evaluate.bench.tasks import get_task
 from tunelab.evaluate.bench.tasks.base import TARGET_DELIMITER
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eval"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import repl_typing
 from tunelab.data.templates import Prompt
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 
 

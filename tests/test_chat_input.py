@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tests.conftest import repl_typing
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 
 LATIN1 = "café menu?\n".encode("latin-1")

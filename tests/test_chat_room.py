@@ -11,8 +11,8 @@ from tests.conftest import repl_typing
 from tunelab.cli import app
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.models import context_length
-from tunelab.random_models import tiny_random
+from tunelab.models.load import context_length
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 
 CAPPED = "replies are capped at {} tokens: the prompt fills the rest of the context"

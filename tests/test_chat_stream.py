@@ -14,8 +14,8 @@ from tests.conftest import repl_typing
 from tunelab.data.templates import Prompt
 from tunelab.data.text import repeat_start
 from tunelab.errors import TunelabError
-from tunelab.generate import generate
-from tunelab.random_models import tiny_random
+from tunelab.generation.generate import generate
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 from tunelab.serve.request import Event
 from tunelab.serve.responses import trimmed
@@ -161,7 +161,7 @@ def test_serve_starts_a_chat_reply_after_its_templates_gap_and_keeps_a_code_answ
 )
 def test_chat_keeps_what_the_model_said_but_the_gap_its_template_left(monkeypatch, said, shown):
     from tests.test_generate_stream import byte_tokens
-    from tunelab import generate as generate_module
+    from tunelab.generation import generate as generate_module
 
     model, tokenizer = tiny_random()
     script = iter([*byte_tokens(tokenizer, said.encode()), tokenizer.eos_token_id])
@@ -218,7 +218,7 @@ def test_ctrl_c_or_an_error_ends_the_reply_not_the_chat(monkeypatch, capsys):
 
 
 def test_a_chinese_reply_stops_at_its_repeat_and_streams_only_what_it_keeps(monkeypatch):
-    from tunelab import reply_text
+    from tunelab.generation import reply_text
 
     model, tokenizer = tiny_random()
     said = "北京是中国的首都。" * 4

@@ -301,8 +301,8 @@ def test_generate_and_chat_refuse_a_reply_of_no_tokens_or_a_negative_temperature
     import pytest
 
     from tunelab.errors import TunelabError
-    from tunelab.generate import generate
-    from tunelab.random_models import tiny_random
+    from tunelab.generation.generate import generate
+    from tunelab.models.random_weights import tiny_random
 
     for options in (["--max-new-tokens", "0"], ["--temperature", "-1"]):
         for command in (["generate", "tiny-random", "hi"], ["chat", "tiny-random"]):

@@ -91,7 +91,7 @@ def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path)
 def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_takes_them(
     tmp_path, monkeypatch, options, asked, said
 ):
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     prompts = []
     real = generate.answer
@@ -115,7 +115,7 @@ def test_a_model_is_asked_with_the_template_and_system_prompt_given_as_eval_take
 def test_rows_in_lamini_docs_form_are_asked_in_qa_as_eval_asks_them(tmp_path, monkeypatch):
     # "### Question:\n...\n\n### Answer:" rows: the chat template wrapped the plain arm's markers
     # again (the RAG arm's questions go without them), and eval of the same model asks in qa.
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     rows = [{"question": f"### Question:\nWhat does option {i} set?\n\n### Answer:",
              "answer": f"Option {i} sets the size."} for i in range(3)]  # fmt: skip

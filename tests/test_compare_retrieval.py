@@ -161,7 +161,7 @@ def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(
 
 def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(tmp_path):
     from tunelab.data.templates import Prompt
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     corpus = load_corpus(
         _write_rows(tmp_path / "lamini.jsonl", LAMINI),
@@ -259,8 +259,8 @@ def test_a_long_answer_is_retrieved_in_pieces_not_whole(tmp_path):
 def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_those_kept(
     tmp_path, monkeypatch
 ):
-    from tunelab import models
     from tunelab.compare.run import CompareConfig, compare
+    from tunelab.models import load as models
 
     run = tiny_run(tmp_path, QA)
     cfg = CompareConfig(max_new_tokens=2, k=2)

@@ -291,7 +291,7 @@ def test_a_missing_test_file_names_its_setting_and_where_it_was_looked_for(tmp_p
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
     from tunelab.errors import TunelabError
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     qa = tmp_path / "qa.jsonl"
     qa.write_text('{"question": "q", "answer": "a"}\n')

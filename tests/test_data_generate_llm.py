@@ -1,7 +1,7 @@
 """`llm` and `self-instruct` generation against a real OpenAI-compatible server on loopback.
 
 The server below is a small FastAPI app run by uvicorn in a thread. Model `tiny` really generates
-(a tiny random model through tunelab.generate: garbage, so every reply is malformed);
+(a tiny random model through tunelab.generation.generate: garbage, so every reply is malformed);
 the other models are deterministic routes that return canned JSON, flaky replies or errors, so
 the happy path and the retry logic are tested over real HTTP without training anything.
 The pairs' filters: test_data_generate_filters.py; a model of tunelab's own:
@@ -60,7 +60,7 @@ def reply(content: str) -> dict:
 
 
 def make_app() -> FastAPI:
-    from tunelab.generate import generate
+    from tunelab.generation.generate import generate
     from tunelab.run import load_model
 
     app = FastAPI()

@@ -77,7 +77,7 @@ def test_a_plain_templates_prompt_has_the_tokenizers_bos_in_training_and_in_gene
     from tokenizers import processors
 
     from tunelab.data.templates import Prompt
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     bos = "<|endoftext|>"
@@ -102,7 +102,7 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     from tunelab.data.quality.inspect import inspect_file
     from tunelab.data.templates import Example
     from tunelab.data.tokenize import tokenize_example
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     text = "Harborline keeps messages for ten days. " * 3
     path = tmp_path / "doc.txt"

@@ -61,7 +61,7 @@ def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(
     from tunelab.data.pipeline import prepare
     from tunelab.data.quality.check import check_file
     from tunelab.data.quality.findings import QualityConfig
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()
     answered = [{"role": "user", "content": "Capital of France?"},
@@ -82,7 +82,7 @@ def test_turns_after_a_chats_last_reply_are_said_not_dropped_unsaid(
 
 
 def test_a_template_that_rewrites_history_trains_the_last_trained_reply_of_a_chat():
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     # As Qwen3's, the template drops the reasoning of replies before the last: the turns no
     # longer continue one another and only the last reply is trained. A trailing user turn
@@ -120,8 +120,8 @@ def test_a_reply_ends_at_the_templates_turn_end_where_the_eos_is_another_token()
     # Qwen2.5 base, Gemma, Phi-3: the EOS ends a text, another token a chat turn. An EOS was
     # added after every reply ("Hello!<|im_end|>\n<|endoftext|>"), which no chat's history holds
     # at inference; now a reply is trained through the turn's end, where generation stops too.
-    from tunelab.generate import eos_ids
-    from tunelab.random_models import tiny_random, tiny_tokenizer
+    from tunelab.generation.generate import eos_ids
+    from tunelab.models.random_weights import tiny_random, tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.eos_token = "<|endoftext|>"
@@ -139,7 +139,7 @@ def test_a_reply_ends_at_the_templates_turn_end_where_the_eos_is_another_token()
 
 def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_template_cannot_render_named():
     from tunelab.errors import TunelabError
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # as Qwen3's: earlier replies lose their reasoning
@@ -169,7 +169,7 @@ def test_chats_trained_on_their_last_reply_only_are_counted_and_a_row_the_templa
 
 def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_every_reply():
     from tunelab.errors import TunelabError
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # as Mistral's, Gemma's, Llama 2's: roles must alternate

@@ -22,7 +22,7 @@ from tunelab.data.tokenize import (
     tokenize_all,
     tokenize_example,
 )
-from tunelab.random_models import tiny_tokenizer
+from tunelab.models.random_weights import tiny_tokenizer
 
 SEED = 20240611
 # Pieces random text is made of: scripts, emoji (with modifiers), digits, punctuation, contractions

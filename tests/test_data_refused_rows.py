@@ -32,7 +32,7 @@ def test_a_system_prompt_the_template_has_no_place_for_is_said(tmp_path, capsys)
 
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()
     path = tmp_path / "chat.jsonl"
@@ -56,7 +56,7 @@ def test_training_rows_all_asking_test_questions_are_named_as_such(tmp_path):
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
     from tunelab.errors import TunelabError
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()
     rows = [{"question": f"Question {i}?", "answer": f"a{i}"} for i in range(3)]
@@ -92,7 +92,7 @@ def test_inspect_and_check_name_a_row_training_drops_for_a_special_tokens_text(t
 
 
 def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.chat_template = (  # roles must alternate
@@ -114,7 +114,7 @@ def test_a_skipped_row_is_no_held_out_question_either(tmp_path):
     # training (and eval of the run) rendered it again and failed, naming no row.
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     train_file, test_file = tmp_path / "tr.jsonl", tmp_path / "te.jsonl"
     train_file.write_text("".join(f'{{"question": "q{i}?", "answer": "a{i}"}}\n' for i in range(6)))

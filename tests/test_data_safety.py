@@ -23,7 +23,7 @@ from tunelab.data.tokenize import (
 )
 from tunelab.data.write import split_file, write_jsonl
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_tokenizer
+from tunelab.models.random_weights import tiny_tokenizer
 
 QA = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(10)]
 

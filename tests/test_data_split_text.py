@@ -57,7 +57,7 @@ def test_ten_documents_or_more_hold_out_whole_ones(tmp_path):
 def test_the_trained_part_of_a_cut_document_ends_without_eos_as_the_text_goes_on(tmp_path):
     # Each head trained an EOS at the cut: the model learned that the manual ends at 90%.
     from tunelab.data.tokenize import tokenize_all
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     train, test = split_examples(load_examples(_docs(tmp_path / "docs", ["manual"])), 0.1)
@@ -71,7 +71,7 @@ def test_the_data_line_of_a_raw_text_run_counts_texts_not_examples(tmp_path):
     # "train 2 / test 2 examples" read as Q&A examples, of which a folder of documents has none.
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     docs = _docs(tmp_path / "docs", ["intro", "guide"])
     whole = prepare(DataConfig(path=str(docs), max_length=4096), tiny_tokenizer()).summary()

@@ -18,7 +18,7 @@ from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.templates import render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_tokenizer
+from tunelab.models.random_weights import tiny_tokenizer
 
 TINY = QualityConfig(model="tiny-random")
 

@@ -11,7 +11,7 @@ from tunelab.data.load import to_example
 from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_tokenizer
+from tunelab.models.random_weights import tiny_tokenizer
 
 WEATHER = [
     {"role": "user", "content": "How warm is it in Paris?"},

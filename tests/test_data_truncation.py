@@ -101,7 +101,7 @@ def test_a_text_longer_than_the_context_is_windowed_without_warning_of_indexing_
     # the specified maximum sequence length for this model (13205 > 8192). Running this sequence
     # through the model will result in indexing errors": the text is cut into max_length windows
     # after tokenizing, and no such error ever comes.
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
     tokenizer.model_max_length = 64

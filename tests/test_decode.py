@@ -8,9 +8,9 @@ import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
-from tunelab import decode as decode_module
-from tunelab.decode import Batch, SpareColumns, SpareColumnsCache, prefill_runs
-from tunelab.random_models import tiny_random
+from tunelab.generation import decode as decode_module
+from tunelab.generation.decode import Batch, SpareColumns, SpareColumnsCache, prefill_runs
+from tunelab.models.random_weights import tiny_random
 
 
 @pytest.fixture(scope="module")

@@ -349,7 +349,7 @@ def test_the_demo_trains_on_every_row_teaching_a_fact_its_test_asks_anew():
     from tunelab.data.pipeline import prepare
     from tunelab.data.quality.dedup import near_questions
     from tunelab.demo.run import demo_config
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     config = demo_config().data
     data = prepare(config, tiny_tokenizer(), near_questions)

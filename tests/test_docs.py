@@ -24,8 +24,8 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.human.cli import rate_command
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.evaluate.judge.asking import JudgeConfig
+from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.kernels.build import WAIT_S
-from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.section import flatten
 from tunelab.serve import launch
 from tunelab.serve.cli import serve_command

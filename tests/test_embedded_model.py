@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.generate import answer
-from tunelab.models import EMBEDDED_NAME, embedded_model_dir
+from tunelab.generation.generate import answer
+from tunelab.models.load import EMBEDDED_NAME, embedded_model_dir
 from tunelab.run import load_model
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ def test_random_shapes_need_only_the_cached_tokenizer(tmp_path, monkeypatch):
     # What a GPU machine gets for the throughput benchmark: the tokenizer files, no weights.
     import shutil
 
-    from tunelab.random_models import random_shape_config
+    from tunelab.models.random_weights import random_shape_config
     from tunelab.run import load_tokenizer
 
     source = embedded_model_dir()

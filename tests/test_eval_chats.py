@@ -15,8 +15,8 @@ from tests.test_data_tool_calls import CALL, ROW, TOOL_TEMPLATE
 from tunelab.data.load import to_example
 from tunelab.data.templates import render_segments
 from tunelab.evaluate.suite import EvalConfig, evaluate
-from tunelab.generate import Generation
-from tunelab.random_models import tiny_random
+from tunelab.generation.generate import Generation
+from tunelab.models.random_weights import tiny_random
 
 HISTORY = {
     "messages": [
@@ -93,7 +93,7 @@ def test_a_chat_rows_last_reply_is_asked_as_training_trained_it(
 
 
 def test_an_alpaca_rows_input_is_asked_in_its_own_block_as_trained(tmp_path, monkeypatch):
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     data = write_jsonl(tmp_path / "t.jsonl", [ALPACA])
     asked = asked_prompts(monkeypatch)

@@ -172,7 +172,7 @@ def test_a_test_set_naming_no_facts_is_said_so_once_in_errors_md(tmp_path):
 def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_path, monkeypatch):
     # At 48 tokens, 92% of a base model's answers were cut off: its token F1 was over partial
     # answers, and only a column said how many.
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     def answer(model, tokenizer, questions, **kwargs):  # one of the two stops, one is cut off
         return [generate.Generation(f"It is {i}", ("stop", "length")[i], 5, 2, i) for i in (0, 1)]
@@ -213,7 +213,7 @@ def test_a_model_compared_with_itself_is_told_apart_in_every_report(
 ):
     # `eval X X` (sampled answers against sampled answers): the cut-off note said "50% of X's"
     # once for both, the table headed two columns "X", and both wrote into one folder.
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     calls = []
 

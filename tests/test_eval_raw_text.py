@@ -111,7 +111,7 @@ def test_eval_of_a_raw_text_run_given_data_continues_each_question_as_generate_d
 def _text_run(tmp_path):
     """A run trained on documents alone (no steps: the tiny model saved as its own), and a test
     file of texts to continue."""
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "manual.md").write_text("# Manual\n\nPress the red button.\n", "utf-8")

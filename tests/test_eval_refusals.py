@@ -43,7 +43,7 @@ def test_a_refusal_is_the_off_topic_rows_answer_said_anywhere_in_the_reply():
 
 
 def _answering(monkeypatch):
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     def answer(model, tokenizer, questions, **kwargs):  # a RAG prompt holds its question
         asked = [q if isinstance(q, str) else q.question for q in questions]  # eval asks rows
@@ -138,7 +138,7 @@ def canned_test_set(tmp_path, monkeypatch) -> Path:
     test = tmp_path / "test.jsonl"
     rows = [{"question": q, "answer": ref} for q, (ref, _) in asked.items()]
     test.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     def answer(model, tokenizer, questions, **kwargs):  # compare asks RAG prompts: text
         texts = [q if isinstance(q, str) else q.question for q in questions]

@@ -71,7 +71,7 @@ def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_
 def test_base_and_finetuned_are_asked_with_the_runs_system_prompt_or_the_one_given(
     tmp_path, monkeypatch
 ):
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     run = tiny_run(tmp_path, QA)
     config = run / "config.yaml"

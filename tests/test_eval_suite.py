@@ -65,7 +65,7 @@ def test_eval_shows_a_bar_per_model_with_questions_done_and_tokens_per_second(tm
 
 
 def test_questions_in_qa_form_are_asked_with_qa_and_the_reports_say_how(tmp_path, monkeypatch):
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
 
     data = tmp_path / "t.jsonl"
     rows = [{"question": f"### Question:\nWhat is {x}?\n\n### Answer:", "answer": x} for x in "ab"]

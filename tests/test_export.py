@@ -24,7 +24,7 @@ from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.errors import TunelabError
 from tunelab.export import export, export_gguf
-from tunelab.random_models import (
+from tunelab.models.random_weights import (
     CHATML_TEMPLATE,
     TINY_SPECIAL_TOKENS,
     chatml_tokenizer,

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.export import export, export_gguf
-from tunelab.random_models import TINY_SHAPE, tiny_config
+from tunelab.models.random_weights import TINY_SHAPE, tiny_config
 
 FAMILIES = {
     # Qwen2: biases on Q/K/V, tied embeddings, RoPE in HF's own layout in llama.cpp too.

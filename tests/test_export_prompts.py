@@ -22,7 +22,7 @@ from tunelab.config import Config
 from tunelab.data.templates import Example, Prompt, render_prompt
 from tunelab.errors import TunelabError
 from tunelab.export import export, export_gguf, export_merged
-from tunelab.random_models import (
+from tunelab.models.random_weights import (
     CHATML_TEMPLATE,
 )
 from tunelab.run import load_tokenizer

@@ -178,7 +178,7 @@ def test_eval_checks_a_test_set_without_facts_for_other_values(tmp_path, monkeyp
 
     from typer.testing import CliRunner
 
-    import tunelab.generate as generate
+    import tunelab.generation.generate as generate
     from tunelab.cli import app
 
     rows = [{k: r[k] for k in ("question", "answer")} for r in (EVAL_EVERY, TOKENS)]

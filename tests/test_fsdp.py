@@ -100,8 +100,8 @@ ANSWER_TOGETHER = """
 import json, sys, torch
 from tunelab.data.pack import collate
 from tunelab.data.tokenize import Tokenized
-from tunelab.generate import answer
-from tunelab.random_models import tiny_random
+from tunelab.generation.generate import answer
+from tunelab.models.random_weights import tiny_random
 from tunelab.train import distributed
 from tunelab.train.sharding import answering_together
 
@@ -121,8 +121,8 @@ distributed.leave_without_teardown(0)
 
 
 def test_sharded_processes_answer_as_one_process_even_when_one_stops_sooner(tmp_path):
-    from tunelab.generate import answer
-    from tunelab.random_models import tiny_random
+    from tunelab.generation.generate import answer
+    from tunelab.models.random_weights import tiny_random
 
     questions = [q for q, _ in QA_PAIRS[:3]]
     script = tmp_path / "answer_together.py"
@@ -225,7 +225,7 @@ def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
 
 
 def test_a_sharded_checkpoint_that_does_not_fit_the_model_is_refused_by_name(runs):
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 
     _, sharded, _ = runs
@@ -241,7 +241,7 @@ def test_the_eval_loss_runs_compiled_layers_as_they_are(tmp_path, qa_file):
     from torch._dynamo.utils import counters
 
     from tunelab.data.tokenize import Tokenized
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.train import distributed
     from tunelab.train.eval_loss import evaluate_loss
     from tunelab.train.setup import compile_layers
@@ -276,7 +276,7 @@ def test_compiled_sharded_layers_compile_once_whatever_the_batch_shape(
 
     from tunelab.data.pack import collate
     from tunelab.data.tokenize import Tokenized
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.train import distributed
     from tunelab.train.setup import compile_layers, prepare_model, set_attention
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tunelab.generate import eos_ids, generate
-from tunelab.random_models import TINY_SHAPE, tiny_random
+from tunelab.generation.generate import eos_ids, generate
+from tunelab.models.random_weights import TINY_SHAPE, tiny_random
 
 PROMPTS = [
     "hi",
@@ -79,7 +79,7 @@ def test_greedy_replies_are_each_prompts_reply_alone_whatever_the_batch(
 def test_a_long_prompt_waits_for_short_ones_rather_than_widening_every_row(talkative, monkeypatch):
     # All prompts joined at once: one 7,800-token RAG prompt among short ones had every row
     # prefilled and decoded at its width (6 minutes for 10 questions, 2 one at a time).
-    from tunelab.decode import Batch
+    from tunelab.generation.decode import Batch
 
     model, tokenizer = talkative
     prompts = [*PROMPTS[:4], " ".join(["word"] * 200)]
@@ -188,7 +188,7 @@ def test_a_float64_model_picks_from_float32_logits_as_model_generate_does():
 def test_a_top_p_of_zero_keeps_the_likeliest_token():
     # It used to drop every token (the top one's mass before it, 0, is not below 0): multinomial
     # then failed on a row of zeros.
-    from tunelab.next_token import choose
+    from tunelab.generation.next_token import choose
 
     logits = torch.tensor([[0.1, 3.0, -1.0], [2.0, 0.0, 1.0]])
     for top_p in (0.0, 1e-50):
@@ -196,8 +196,8 @@ def test_a_top_p_of_zero_keeps_the_likeliest_token():
 
 
 def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named():
-    from tunelab.generate import answer
-    from tunelab.reply_room import PromptTooLong
+    from tunelab.generation.generate import answer
+    from tunelab.generation.reply_room import PromptTooLong
 
     model, tokenizer = tiny_random(max_position_embeddings=64)
     prompt = "hello world " * 5
@@ -220,8 +220,8 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
 def test_a_test_row_too_long_to_ask_is_named_by_its_file_and_line():
     # Eval asks a row's whole conversation, so its last question alone could not find it.
     from tunelab.data.templates import Example
-    from tunelab.generate import answer
-    from tunelab.reply_room import PromptTooLong
+    from tunelab.generation.generate import answer
+    from tunelab.generation.reply_room import PromptTooLong
 
     model, tokenizer = tiny_random(max_position_embeddings=64)
     rows = [

@@ -28,7 +28,7 @@ import pytest
 import torch
 
 from tests.conftest import tiny_architectures
-from tunelab.generate import Generation, eos_ids, generate
+from tunelab.generation.generate import Generation, eos_ids, generate
 
 CONTEXT = 96  # the models' context: prompt and reply fit in it
 # 16: four workloads a model, one of them sampled; every kind of ending `tally` counts comes by the

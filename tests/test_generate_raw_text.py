@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from tunelab.cli import app
 from tunelab.data.templates import RAW_TEXT, Prompt
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 
 TEXT = "Press the red button and the machine"

@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 import torch
 
-from tunelab import generate as generate_module
-from tunelab.generate import generate
-from tunelab.random_models import tiny_random
+from tunelab.generation import generate as generate_module
+from tunelab.generation.generate import generate
+from tunelab.models.random_weights import tiny_random
 
 
 def byte_tokens(tokenizer, data: bytes) -> list[int]:

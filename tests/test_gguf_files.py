@@ -12,10 +12,10 @@ import torch
 from test_export import make_run_with_tokenizer, small_bpe_tokenizer
 from transformers import AutoModelForCausalLM
 
-from tunelab import gguf_files
 from tunelab.errors import TunelabError
 from tunelab.export import export_gguf
-from tunelab.models import load_pretrained
+from tunelab.models import gguf_files
+from tunelab.models.load import load_pretrained
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import torch
 import tunelab
 from tests.conftest import write_jsonl
 from tunelab.evaluate.judge import grades, verdicts
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 
 ANSWERS = {  # question: (reference, one model's answer, another's)
     "What is tunelab?": ("A finetuning toolkit.", "A finetuning toolkit.", "A pasta."),

@@ -183,9 +183,9 @@ def test_held_out_answers_after_a_fused_adamw_step_are_those_of_the_new_weights(
     import contextlib
     import weakref
 
-    from tunelab import decode
-    from tunelab.generate import generate
-    from tunelab.random_models import tiny_random
+    from tunelab.generation import decode
+    from tunelab.generation.generate import generate
+    from tunelab.models.random_weights import tiny_random
 
     model, tokenizer = tiny_random(initializer_range=0.2)
     prompts = ["hi", "what is the capital of france"]

@@ -1,6 +1,6 @@
 """The tree keeps the shape the README's Layout draws: imports run one way (cli → stages → run →
-generate → models → data → config), the data pipeline reaches no stage, stages never import each
-other in a circle, and every command is defined in its stage's cli.py."""
+generation → models → data → config), the data pipeline reaches no stage, stages never import
+each other in a circle, and every command is defined in its stage's cli.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ STAGES = (
     "demo",
 )
 # Lowest first: a module imports from its own layer or the ones before it.
-LAYERS = ["base", "data", "models", "generate", "run", "stage", "cli"]
+LAYERS = ["base", "data", "models", "generation", "run", "stage", "cli"]
 
 
 def _modules() -> dict[str, set[str]]:
@@ -57,22 +57,10 @@ def _layer(module: str) -> str:
         return "cli"
     if _stage(module):
         return "stage"
-    named = {"tunelab.run": "run", "tunelab.models": "models", "tunelab.quantized": "models"}
-    named["tunelab.architecture"] = "models"  # what a model's code does, beside where it comes from
-    named["tunelab.random_models"] = "models"  # random weights, loaded by name through models
-    named["tunelab.model_names"] = "models"  # what a model's name names, checked before loading
-    named |= dict.fromkeys(
-        (
-            "tunelab.generate",
-            "tunelab.decode",
-            "tunelab.reply_limit",
-            "tunelab.reply_text",
-            "tunelab.remote",
-            "tunelab.web",
-            "tunelab.work_log",
-        ),
-        "generate",
-    )
+    if module.startswith(("tunelab.models.load.", "tunelab.generation.")):
+        return module.split(".")[1]  # a package's modules sit in its layer
+    named = {"tunelab.run": "run"}
+    named |= dict.fromkeys(("tunelab.remote", "tunelab.web", "tunelab.work_log"), "generation")
     return named.get(module) or ("data" if module.startswith("tunelab.data") else "base")
 
 

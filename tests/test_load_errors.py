@@ -147,7 +147,7 @@ def test_an_empty_system_turn_is_said_once_with_its_row(tmp_path, capsys, wide_t
     from tunelab.data.quality.check import check_file
     from tunelab.data.quality.findings import QualityConfig
     from tunelab.data.templates import render_prompt
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()
     path = tmp_path / "chat.jsonl"

@@ -207,7 +207,7 @@ def test_a_question_asked_with_other_punctuation_stays_on_its_side_of_the_split(
 def test_a_separate_test_file_stays_unseen_by_training(tmp_path):
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     train_rows = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(6)]
     test_rows = [
@@ -253,7 +253,7 @@ def test_documents_are_raw_text_for_continued_pretraining():
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
     from tunelab.data.tokenize import IGNORE
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
 
     docs = Path(__file__).parent / "fixtures" / "docs"
     examples = load_examples(docs)

@@ -12,7 +12,7 @@ from peft.tuners.lora.layer import Linear as LoraLinear
 from tunelab.config import TrainConfig
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import training_kernels, uses_onednn
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.train import lora_layers
 from tunelab.train.setup import prepare_model
 

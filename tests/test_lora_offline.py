@@ -1,7 +1,7 @@
 """A LoRA run and its answers look nothing up on the network on a machine online by its settings
 (no HF_HUB_OFFLINE), as a user's is. Where bitsandbytes is installed, peft imports it, and on a
 CPU with AVX-512 BF16 its import asked huggingface.co for a kernel to download: a DNS lookup
-from every LoRA command (tunelab.models.import_bitsandbytes_offline). Each command runs in a
+from every LoRA command (tunelab.models.load.import_bitsandbytes_offline). Each command runs in a
 fresh interpreter, as the `tunelab` script does, so nothing the suite imported hides it."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_the_hub_setting_is_given_back_after_the_import(monkeypatch):
     # Switched off for bitsandbytes' import only: a hub model the user names still downloads.
     from huggingface_hub import constants
 
-    from tunelab.models import import_bitsandbytes_offline
+    from tunelab.models.load import import_bitsandbytes_offline
 
     for setting in (False, True):
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", setting)

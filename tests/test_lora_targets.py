@@ -6,7 +6,7 @@ import pytest
 
 from tunelab.config import TrainConfig
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.train.setup import prepare_model
 
 

@@ -91,7 +91,7 @@ def test_a_tied_embedding_adds_its_rows_to_the_heads_gradient_over_accumulated_b
     # the plain one, and no vocabulary-sized embedding gradient is made.
     from torch.profiler import profile
 
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     model, tokenizer = tiny_random(seed=3)
     embedding = model.get_input_embeddings()
@@ -136,7 +136,7 @@ def test_with_no_token_to_train_the_projection_gets_zeros_not_uninitialised_memo
 def test_a_batch_that_trains_no_token_gives_zero_gradients(head):
     # The plain cross-entropy of no logits is 0 with zero gradients; a head that is not fused
     # (a bias, LoRA) once gave a loss outside the graph, and backward failed.
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     model, tokenizer = tiny_random(tie_word_embeddings=False)
     if head == "with a bias":

@@ -96,7 +96,7 @@ def test_inspect_and_train_warn_before_wrapping_the_template_again(tmp_path, cap
 
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()
     prepare(DataConfig(path=str(path), test_size=2), tokenizer)  # what `train` runs first

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from tunelab.kernels import swiglu, training_kernels
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.train import mlp
 
 pytestmark = pytest.mark.skipif(

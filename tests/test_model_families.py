@@ -10,11 +10,11 @@ import pytest
 import torch
 import transformers
 
-from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
-from tunelab.random_models import TINY_SHAPE, tiny_tokenizer
+from tunelab.models.architecture import carries_state, decoder_and_head
+from tunelab.models.random_weights import TINY_SHAPE, tiny_tokenizer
 from tunelab.train.loss import token_loss_sum
 
 PAIRS = [(f"Question {i}?" + " more" * (i % 3), f"Answer {i}." * (1 + i % 3)) for i in range(5)]
@@ -232,7 +232,7 @@ def test_an_if_with_an_else_around_the_logits_is_not_fused_and_says_so(caplog):
     config = transformers.LlamaConfig(**TINY_SHAPE, vocab_size=len(tiny_tokenizer()))
     config.final_logit_softcapping = None
     model = ScaledUnlessSet(config)
-    with caplog.at_level("WARNING", logger="tunelab.architecture"):
+    with caplog.at_level("WARNING", logger="tunelab.models.architecture"):
         assert decoder_and_head(model) is None
         assert decoder_and_head(model) is None
     notes = [r.getMessage() for r in caplog.records if "ScaledUnlessSet" in r.getMessage()]

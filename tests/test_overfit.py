@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import QA_PAIRS, tiny_config
-from tunelab.generate import answer
+from tunelab.generation.generate import answer
 from tunelab.run import load_model
 from tunelab.serve.chat import Session
 from tunelab.train.loop import train
@@ -45,7 +45,7 @@ def test_compile_takes_each_decoder_layer_not_the_decoder_whole():
     took 110.7 s against 12.6 s with its layers compiled once (benchmarks/README.md)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.train.setup import compile_layers
 
     llama, _ = tiny_random()

@@ -9,7 +9,7 @@ from tunelab.data.pack import collate, pack_rows
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, Tokenized, tokenize_example
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.setup import set_attention
 

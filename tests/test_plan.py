@@ -40,7 +40,7 @@ def test_hub_ids_instruct_names_and_the_embedded_default_find_their_shape():
 
 
 def test_a_folder_or_config_json_gives_the_shape_its_model_has(tmp_path, tiny):
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     model, _ = tiny_random(num_hidden_layers=3, intermediate_size=96, tie_word_embeddings=False)
     model.save_pretrained(tmp_path / "m")
@@ -92,8 +92,8 @@ def saved_per_token(
     if method == "qlora":  # the same model, its projections quantized by bitsandbytes
         import tempfile
 
-        from tunelab.quantized import load_quantized
-        from tunelab.random_models import tiny_tokenizer
+        from tunelab.models.quantized import load_quantized
+        from tunelab.models.random_weights import tiny_tokenizer
 
         with tempfile.TemporaryDirectory() as folder:
             model.save_pretrained(folder)
@@ -176,7 +176,7 @@ def test_lora_on_lm_head_or_embed_tokens_plans_the_adapters_training_builds(
     tmp_path, tied, targets
 ):
     from tunelab.config import TrainConfig
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.train.setup import prepare_model
 
     model, _ = tiny_random(tie_word_embeddings=tied)

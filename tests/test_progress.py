@@ -9,10 +9,10 @@ import re
 from rich.console import Console
 from rich.progress import Task, TaskID
 
-from tunelab.generate import Generation
-from tunelab.models import load_pretrained
+from tunelab.generation.generate import Generation
+from tunelab.models.load import load_pretrained
+from tunelab.models.random_weights import tiny_random
 from tunelab.progress import TimeLeftColumn, answer_bars, counting
-from tunelab.random_models import tiny_random
 
 
 def _task(completed: int, elapsed: float, start: int = 0) -> Task:
@@ -59,7 +59,7 @@ def test_answering_shows_questions_done_and_tokens_per_second():
 def test_the_answering_rate_counts_tokens_as_they_are_made_not_as_answers_finish():
     # Counted from finished answers alone, eval's bar read "0 tok/s" while 64 answers were
     # being written, and "2 tok/s" after the first short one.
-    from tunelab.generate import generate
+    from tunelab.generation.generate import generate
 
     model, tokenizer = tiny_random()
     bars = answer_bars(Console(file=io.StringIO(), width=120))

@@ -33,7 +33,7 @@ def test_qlora_trains_the_adapters_and_exports_them_merged_into_the_dequantized_
     from transformers import AutoModelForCausalLM
 
     from tunelab.export.merged import export_merged
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.run import load_model
     from tunelab.train.loop import train
 
@@ -65,9 +65,10 @@ def test_qlora_trains_the_adapters_and_exports_them_merged_into_the_dequantized_
 @pytest.mark.parametrize("kind", ["nf4", "int8"])
 def test_adapter_gradients_on_the_quantized_base_equal_those_on_its_dequantized_copy(kind):
     """Also after a forward pass in eval mode, as training runs one for its eval loss (a CPU
-    kernel bitsandbytes switches to there has no backward; tunelab.quantized keeps it off)."""
+    kernel bitsandbytes switches to there has no backward; tunelab.models.quantized keeps it
+    off)."""
     from tunelab.config import TrainConfig
-    from tunelab.quantized import dequantized, load_quantized
+    from tunelab.models.quantized import dequantized, load_quantized
     from tunelab.train.setup import prepare_model
 
     lora = TrainConfig(method="lora", lora={"dropout": 0.0})
@@ -96,7 +97,7 @@ def test_adapter_gradients_on_the_quantized_base_equal_those_on_its_dequantized_
 
 
 def test_without_bitsandbytes_quantize_is_refused_saying_what_to_install(monkeypatch):
-    from tunelab import quantized
+    from tunelab.models import quantized
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
@@ -130,7 +131,7 @@ def test_qlora_on_a_gpu_trains_with_the_base_in_4_bits(tmp_path, qa_file):
 
 @needs_bnb
 def test_a_4bit_weight_takes_the_bytes_the_plan_counts():
-    from tunelab.quantized import load_quantized
+    from tunelab.models.quantized import load_quantized
     from tunelab.train.plan.estimate import NF4_BYTES
 
     model, _ = load_quantized("tiny-random", "nf4", torch.bfloat16)

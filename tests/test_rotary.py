@@ -8,9 +8,9 @@ import types
 import torch
 from transformers.models.llama import modeling_llama
 
-from tunelab.architecture import unwrapped
 from tunelab.kernels import training_kernels
-from tunelab.random_models import tiny_random
+from tunelab.models.architecture import unwrapped
+from tunelab.models.random_weights import tiny_random
 from tunelab.train import rotary
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import shut_to_this_user, tiny_run
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.run import Run, base_model, load_model, prompt_for
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
@@ -63,7 +63,7 @@ def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one
 def test_a_hint_past_a_run_this_user_may_not_enter_is_left_out(tmp_path, monkeypatch):
     # "run/theirs/x" for runs/theirs/x, another user's run: the "Did you mean" search looked
     # inside it and stopped with a PermissionError's traceback.
-    from tunelab.model_names import meant_here
+    from tunelab.models.names import meant_here
 
     monkeypatch.chdir(tmp_path)
     tiny_run(tmp_path, QA)  # runs/demo, so runs/ is a folder of runs
@@ -79,7 +79,7 @@ def test_a_model_or_run_in_a_folder_this_user_may_not_enter_names_that_folder(
     # Each stopped with a PermissionError's traceback, from a Path.exists() on what was given.
     import tunelab
     from tunelab.config import Config
-    from tunelab.model_names import check_model_name
+    from tunelab.models.names import check_model_name
     from tunelab.train.run_config import config_from
 
     monkeypatch.chdir(tmp_path)
@@ -130,7 +130,7 @@ def test_a_mistyped_run_in_a_folder_here_is_a_path_not_a_hub_id(tmp_path, monkey
     # HF_HUB_OFFLINE, as tests run, an id not cached is refused before the hub client is asked).
     from huggingface_hub import constants
 
-    from tunelab import model_names
+    from tunelab.models import names as model_names
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(model_names, "hub_unreachable", lambda: None)
@@ -305,7 +305,7 @@ def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path
     from peft import PeftModel
     from test_serve import make_lora_run
 
-    from tunelab.generate import generate
+    from tunelab.generation.generate import generate
 
     run = make_lora_run(tmp_path)
     model, tokenizer = load_model(str(run))

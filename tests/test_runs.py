@@ -310,7 +310,7 @@ def test_a_run_from_a_local_base_model_named_relatively_loads_it_from_any_folder
 ):
     # model.name ./tinyllama stayed relative: eval/generate/export elsewhere failed, or from a
     # folder holding another ./tinyllama loaded the LoRA adapter onto that other model.
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
     from tunelab.run import Run
     from tunelab.train.loop import train
 

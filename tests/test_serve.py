@@ -15,7 +15,7 @@ import torch
 
 from tunelab.config import Config
 from tunelab.errors import TunelabError
-from tunelab.generate import generate
+from tunelab.generation.generate import generate
 from tunelab.run import load_model
 from tunelab.serve.launch import load_engines
 from tunelab.serve.server import create_app
@@ -317,7 +317,7 @@ def test_a_conversation_ending_in_a_reply_keeps_it_and_a_new_reply_follows(clien
 
 
 def test_local_generation_stops_decoding_at_a_stop_string():
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     model, tokenizer = tiny_random()
     prompts = ["hello there", "a longer prompt, padded less"]

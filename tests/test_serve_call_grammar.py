@@ -12,7 +12,7 @@ import pytest
 from tests.test_data_tool_calls import TOOL_TEMPLATE, WEATHER_TOOL
 from tests.test_serve_tool_calls import ASK, LLAMA, MISTRAL
 from tests.test_serve_tool_choice import TIME_TOOL, TOOLS, choosing
-from tunelab.random_models import tiny_random, tiny_tokenizer
+from tunelab.models.random_weights import tiny_random, tiny_tokenizer
 from tunelab.serve.call_schema import misfit
 from tunelab.serve.engine import Engine
 from tunelab.serve.server import create_app

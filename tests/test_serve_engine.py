@@ -10,9 +10,9 @@ import time
 import pytest
 import torch
 
-from tunelab.generate import generate
-from tunelab.random_models import TINY_SHAPE, tiny_random
-from tunelab.reply_text import Detokenizer
+from tunelab.generation.generate import generate
+from tunelab.generation.reply_text import Detokenizer
+from tunelab.models.random_weights import TINY_SHAPE, tiny_random
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.engine import Engine

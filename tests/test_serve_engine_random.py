@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.conftest import tiny_architectures
-from tunelab.generate import Generation, generate
+from tunelab.generation.generate import Generation, generate
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.engine import Engine

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app as cli
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.engine import Engine
 from tunelab.serve.launch import check_exposure
 from tunelab.serve.server import MAX_PROMPTS, create_app

@@ -255,7 +255,7 @@ def test_byte_fallback_characters_and_special_tokens_the_client_wrote_are_where_
 def test_a_completion_continues_its_prompt_with_the_space_its_first_token_holds():
     # A completion's text was its tokens decoded alone: "The sky" + "▁is▁blue." read "is blue.",
     # where vLLM and OpenAI give " is blue.".
-    from tunelab.reply_text import ReplyText
+    from tunelab.generation.reply_text import ReplyText
 
     tokenizer = sentencepiece_tokenizer()
     prompt = tokenizer("The sky", add_special_tokens=False).input_ids
@@ -368,7 +368,7 @@ def test_chat_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
 
 def test_a_chat_reply_ended_by_its_eos_lists_it_named_as_the_token():
     # As vLLM lists it, and usage counts it; the reply's text has no such characters.
-    from tunelab.random_models import tiny_tokenizer
+    from tunelab.models.random_weights import tiny_tokenizer
     from tunelab.serve.logprobs import _chat_logprobs
 
     tokenizer = tiny_tokenizer()

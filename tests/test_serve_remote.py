@@ -8,7 +8,7 @@ import pytest
 
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat
 from tunelab.serve.engine import Engine
 from tunelab.serve.server import create_app

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.engine import SHUTTING_DOWN, Engine
 from tunelab.serve.launch import SHUTDOWN_WAIT_S, engine_server
 from tunelab.serve.request import Event, Request

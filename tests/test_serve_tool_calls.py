@@ -13,7 +13,7 @@ import pytest
 
 from tests.test_data_tool_calls import TOOL_TEMPLATE, WEATHER_TOOL
 from tunelab.data.templates import Prompt
-from tunelab.random_models import tiny_random, tiny_tokenizer
+from tunelab.models.random_weights import tiny_random, tiny_tokenizer
 from tunelab.serve import engine as engine_module
 from tunelab.serve.call_format import CallFormat, call_format
 from tunelab.serve.engine import Engine

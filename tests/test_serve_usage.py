@@ -10,7 +10,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from tunelab.data.templates import Prompt
-from tunelab.random_models import tiny_random
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve.engine import Engine
 from tunelab.serve.server import create_app
 
@@ -77,7 +77,7 @@ def test_completion_logprobs_list_the_eos_token_that_ended_the_reply(ending_at_t
 def test_generate_counts_a_replys_tokens_as_the_servers_usage_does():
     # Eval rows' completion_tokens and the answering bar's tok/s came from generate(), which left
     # out the EOS a reply ended at: one token fewer than the server said for the same reply.
-    from tunelab.generate import generate
+    from tunelab.generation.generate import generate
 
     model, tokenizer = tiny_random(initializer_range=0.2)
     model.generation_config.eos_token_id = [tokenizer.eos_token_id, 81, 52]  # replies that end

@@ -7,12 +7,12 @@ import pytest
 import torch
 import transformers
 
-from tunelab import generate as generate_module
-from tunelab.architecture import carries_state
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
-from tunelab.generate import generate
-from tunelab.random_models import TINY_SHAPE, tiny_tokenizer
+from tunelab.generation import generate as generate_module
+from tunelab.generation.generate import generate
+from tunelab.models.architecture import carries_state
+from tunelab.models.random_weights import TINY_SHAPE, tiny_tokenizer
 from tunelab.serve.engine import Engine
 
 FAMILIES = {

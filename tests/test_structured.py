@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tunelab.data.generate.llm import pairs_schema, parse_pairs
 from tunelab.errors import TunelabError
-from tunelab.generate import generate
-from tunelab.random_models import tiny_random
-from tunelab.structured import CLOSING_TOKENS, Constraint
+from tunelab.generation.generate import generate
+from tunelab.generation.structured import CLOSING_TOKENS, Constraint
+from tunelab.models.random_weights import tiny_random
 
 
 class Pair(BaseModel):

@@ -14,9 +14,14 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaForCausalLM
 
 from tunelab.errors import TunelabError
-from tunelab.generate import generate
-from tunelab.random_models import TINY_SPECIAL_TOKENS, chatml_tokenizer, tiny_config, tiny_random
-from tunelab.structured import CLOSING_TOKENS, Constraint
+from tunelab.generation.generate import generate
+from tunelab.generation.structured import CLOSING_TOKENS, Constraint
+from tunelab.models.random_weights import (
+    TINY_SPECIAL_TOKENS,
+    chatml_tokenizer,
+    tiny_config,
+    tiny_random,
+)
 
 # Tokens of several JSON marks at once, escapes, and characters whole or split over tokens.
 MERGED = ['",', "}}", '":', '":"', '"}', "},", '],"', '"]', "[{", '\\"', "\\\\", "\\n", "é", "日"]

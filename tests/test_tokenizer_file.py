@@ -9,9 +9,9 @@ import json
 import pytest
 from transformers import AutoTokenizer
 
-from tunelab.model_names import EMBEDDED_NAME
-from tunelab.models import embedded_model_dir, pretrained_tokenizer
-from tunelab.random_models import tiny_tokenizer
+from tunelab.models.load import embedded_model_dir, pretrained_tokenizer
+from tunelab.models.names import EMBEDDED_NAME
+from tunelab.models.random_weights import tiny_tokenizer
 
 NO_LIMIT = int(1e30)  # what transformers writes for a tokenizer whose files name no length
 

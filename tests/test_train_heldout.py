@@ -87,7 +87,7 @@ def test_select_best_needs_a_score_to_select_by(tmp_path):
 def test_a_resumed_run_refuses_a_held_out_question_too_long_before_its_next_step(tmp_path):
     # A fresh run asks the held-out questions at step 0, so it fails before any step anyway; a
     # resumed one asks them first after eval_generate_every steps, unless they are checked.
-    from tunelab.reply_room import PromptTooLong
+    from tunelab.generation.reply_room import PromptTooLong
 
     config = _config(tmp_path, max_steps=2, save_every=2)
     run = train(config)
@@ -260,8 +260,8 @@ def test_held_out_chat_rows_are_asked_their_last_reply_as_it_is_trained(tmp_path
     import tunelab.work_log as work_log
     from tunelab.data.load import to_example
     from tunelab.data.templates import render_segments
-    from tunelab.generate import Generation
-    from tunelab.random_models import tiny_random
+    from tunelab.generation.generate import Generation
+    from tunelab.models.random_weights import tiny_random
 
     chat = [
         {"role": "system", "content": "Be brief."},
@@ -291,8 +291,8 @@ def test_a_held_out_reply_that_calls_tools_states_its_facts_in_its_text(tmp_path
     import tunelab.work_log as work_log
     from tests.test_data_tool_calls import CALL, ROW, TOOL_TEMPLATE
     from tunelab.data.load import to_example
-    from tunelab.generate import Generation
-    from tunelab.random_models import tiny_random
+    from tunelab.generation.generate import Generation
+    from tunelab.models.random_weights import tiny_random
 
     reply = {"role": "assistant", "content": "Let me check Paris.", "tool_calls": [CALL]}
     row = {**ROW, "messages": [ROW["messages"][0], reply], "facts": [["Paris"]]}

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import tiny_run
 from tunelab.evaluate.suite import ANSWER_LOG, EvalConfig, evaluate
-from tunelab.generate import generate
-from tunelab.random_models import tiny_random
+from tunelab.generation.generate import generate
+from tunelab.models.random_weights import tiny_random
 from tunelab.work_log import AnswerLog, WorkLog, generate_logged
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
@@ -94,7 +94,7 @@ def test_a_line_cut_short_by_a_crash_is_asked_again(tmp_path):
 
 
 def test_an_interrupted_eval_resumes_and_leaves_no_log_once_done(tmp_path, monkeypatch):
-    from tunelab import generate as generation
+    from tunelab.generation import generate as generation
 
     run = tiny_run(tmp_path, QA)
     out = tmp_path / "eval"
@@ -237,7 +237,7 @@ def test_a_ctrl_c_during_a_later_model_keeps_the_earlier_model_s_scores(tmp_path
     # during the second model scored the first from scratch again.
     from tunelab.evaluate.bench import loglik
     from tunelab.evaluate.bench.score import BenchConfig, bench
-    from tunelab.random_models import tiny_random
+    from tunelab.models.random_weights import tiny_random
 
     tiny_random()[0].save_pretrained(tmp_path / "other")
     tiny_random()[1].save_pretrained(tmp_path / "other")

@@ -329,8 +329,8 @@ def chat(
     (`remember=False`: the question alone, kept out, as `generate` asks it: a run trained on
     raw text alone continues it as written, unless `template` or `system_prompt` is given: said by
     `.continues_text`, never printed); a
-    reply takes max_new_tokens (default tunelab.reply_limit.DEFAULT_MAX_NEW_TOKENS, or the room
-    a long message leaves) and temperature, and `on_text` receives it piece by piece."""
+    reply takes max_new_tokens (default tunelab.generation.reply_limit.DEFAULT_MAX_NEW_TOKENS, or
+    the room a long message leaves) and temperature, and `on_text` receives it piece by piece."""
     from tunelab.serve.chat import Session
 
     return Session.open(

@@ -74,8 +74,8 @@ def answer_bars(console: Console | None = None) -> Progress:
 
 
 def counting(bars: Progress, description: str, total: int) -> AnswerCount:
-    """A new task on `answer_bars`, and the callbacks of `tunelab.generate.generate` that move
-    it: the count itself as `on_batch`, its `step` as `on_step`."""
+    """A new task on `answer_bars`, and the callbacks of `tunelab.generation.generate.generate`
+    that move it: the count itself as `on_batch`, its `step` as `on_step`."""
     return AnswerCount(bars, description, total)
 
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 import httpx
 
 from tunelab.errors import TunelabError
-from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
+from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS
 
 T = TypeVar("T")
 

@@ -165,8 +165,8 @@ class Run:
         import torch
         from transformers import AutoModelForCausalLM
 
-        from tunelab.model_names import reading_run
-        from tunelab.models import ensure_pad_token, import_bitsandbytes_offline
+        from tunelab.models.load import ensure_pad_token, import_bitsandbytes_offline
+        from tunelab.models.names import reading_run
 
         dtype = dtype or torch.float32
         tokenizer = self.tokenizer()
@@ -186,7 +186,7 @@ class Run:
                     "where it was trained (tunelab export RUN --merged DIR) and give that folder"
                 ) from None
             if quantize:  # QLoRA: the adapter goes on the base it was trained on, dequantized
-                from tunelab.quantized import dequantized
+                from tunelab.models.quantized import dequantized
 
                 base = dequantized(base, dtype)
             with reading_run(self.path, self.weights):
@@ -200,7 +200,7 @@ class Run:
     def tokenizer(self) -> PreTrainedTokenizerBase:
         from transformers import AutoTokenizer
 
-        from tunelab.model_names import reading_run
+        from tunelab.models.names import reading_run
 
         with reading_run(self.path, self.weights):
             return AutoTokenizer.from_pretrained(self.weights)
@@ -214,9 +214,9 @@ def load_model(
     quantize: str | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Any model tunelab knows, ready for training or generation: a run (see `Run.load`), or a
-    name `tunelab.models.load_pretrained` knows (embedded default, HF dir or id, tiny-random);
-    quantize (nf4, int8) loads the latter through bitsandbytes (tunelab.quantized)."""
-    from tunelab.models import load_pretrained
+    name `tunelab.models.load.load_pretrained` knows (embedded default, HF dir or id, tiny-random);
+    quantize (nf4, int8) loads the latter through bitsandbytes (tunelab.models.quantized)."""
+    from tunelab.models.load import load_pretrained
 
     run = Run.find(model)
     if run and quantize:
@@ -230,14 +230,14 @@ def load_model(
     if quantize:
         import torch
 
-        from tunelab.quantized import load_quantized
+        from tunelab.models.quantized import load_quantized
 
         return load_quantized(str(model), quantize, dtype or torch.float32, device)
     return load_pretrained(str(model), dtype=dtype, device=device)
 
 
 def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
-    from tunelab.models import pretrained_tokenizer
+    from tunelab.models.load import pretrained_tokenizer
 
     run = Run.find(model)
     if run:
@@ -248,8 +248,8 @@ def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
 
 def model_context(model: str | Path | Run) -> int | None:
     """The model's context in tokens from its config alone (no weights loaded); None if unknown."""
-    from tunelab.models import pretrained_context
-    from tunelab.tokenizer_file import config_context
+    from tunelab.models.load import pretrained_context
+    from tunelab.models.tokenizer_file import config_context
 
     run = Run.find(model)
     if run is None:

@@ -23,8 +23,8 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.jsonl_files import ends_a_line, read_jsonl
-from tunelab.generate import Generation, generate
-from tunelab.next_token import repetition_penalty
+from tunelab.generation.generate import Generation, generate
+from tunelab.generation.next_token import repetition_penalty
 
 # What an answer depends on besides its prompt and weights; batch_size is not among them: a
 # greedy reply is the same however many rows share its batch, a sampled one has its own seed.
@@ -134,8 +134,8 @@ class AnswerLog(WorkLog):
     @classmethod
     def for_model(cls, path: Path, model: PreTrainedModel, **settings: Any) -> AnswerLog:
         kept = {k: settings.get(k) for k in SETTINGS}
-        # The checkpoint's own repetition penalty applies too (tunelab.generate), and lives in
-        # its generation config, beside the weights.
+        # The checkpoint's own repetition penalty applies too (tunelab.generation.generate), and
+        # lives in its generation config, beside the weights.
         kept["repetition_penalty"] = repetition_penalty(model)
         return cls(path, {"weights": weights_fingerprint(model), "settings": kept}, "answers")
 

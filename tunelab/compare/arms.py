@@ -75,8 +75,8 @@ def ask(
     with the run's prompt (a model that is no run: its own chat template, or cfg's), so the arms
     differ only in weights and context. Each answer goes into the model's log as it is made, and a
     log left by an interrupted compare answers what it holds (tunelab.work_log)."""
-    from tunelab.generate import answer
-    from tunelab.models import context_length
+    from tunelab.generation.generate import answer
+    from tunelab.models.load import context_length
     from tunelab.run import load_model
     from tunelab.work_log import AnswerLog
 

@@ -172,7 +172,7 @@ def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
     compare needs --data and --corpus, and has no use for --base. A name that names nothing is
     refused first, as eval refuses it (a mistyped run is not told to pass --data), and so is a
     run that saved no model yet (not told it is "a model, not a run")."""
-    from tunelab.model_names import check_model_source
+    from tunelab.models.names import check_model_source
     from tunelab.run import refuse_unsaved
 
     check_model_source(model)
@@ -211,7 +211,7 @@ def _refuse_prompt_of_run(run: Run, cfg: CompareConfig) -> None:
 
 def _out_dir(model: str | Run) -> Path:
     """<run>/compare, or compare/<model name> for a model that is no run."""
-    from tunelab.models import model_folder
+    from tunelab.models.load import model_folder
 
     if isinstance(model, Run):
         return model.out_dir("compare")

@@ -29,8 +29,8 @@ from tunelab.demo.scores import (
 )
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.run_scores import keep_run_scores
-from tunelab.generate import Generation, answer
-from tunelab.models import EMBEDDED_NAME
+from tunelab.generation.generate import Generation, answer
+from tunelab.models.load import EMBEDDED_NAME
 from tunelab.run import Run, load_model
 from tunelab.run_files import CONFIG_FILE
 from tunelab.train.loop import train

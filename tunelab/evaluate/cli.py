@@ -231,7 +231,7 @@ def facts_command(
     from tunelab.data_commands import facts
     from tunelab.errors import first_few
     from tunelab.evaluate.refusals import CANNED_ROWS
-    from tunelab.model_names import check_model_named
+    from tunelab.models.names import check_model_named
 
     check_model_named(model)  # before the facts are written: the next line names it
     found = facts(path, output, config, most=most, overwrite=overwrite)

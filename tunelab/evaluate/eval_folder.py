@@ -30,9 +30,9 @@ ANSWERS_FILE = "predictions.jsonl"  # one row per question: what `tunelab errors
 
 def output_dir(model: str | Run, cfg: EvalConfig) -> Path:
     """--output, else `<run>/eval`, else `eval/<model name>` for a plain model."""
-    # Here, not at the top: tunelab.models loads torch, and `tunelab eval --help` (any command
+    # Here, not at the top: tunelab.models.load loads torch, and `tunelab eval --help` (any command
     # whose options come from EvalConfig) imports this module for the config alone.
-    from tunelab.models import model_folder
+    from tunelab.models.load import model_folder
     from tunelab.run import Run
 
     if cfg.output:
@@ -48,7 +48,7 @@ def answer_folders(models: Sequence, cfg: EvalConfig, runs: Sequence[Run]) -> li
     run's (in ./eval/<name> the next run's eval against the same base replaced it). A model
     given again (`eval X X`) answers into a subfolder of its first folder: in the same one, its
     files replaced the first's."""
-    from tunelab.models import model_folder
+    from tunelab.models.load import model_folder
     from tunelab.run import Run
 
     names = [slug(Path(str(m)).name) for m in models]

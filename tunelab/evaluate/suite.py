@@ -99,7 +99,7 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     (`scores.comparison_folder`). `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
-    from tunelab.model_names import check_model_source
+    from tunelab.models.names import check_model_source
 
     cfg = cfg or EvalConfig()
     found = [Run.find(model) for model in models]
@@ -177,7 +177,7 @@ def evaluate_one(
     `training`, default the run's training data) and write them, asked as `tunelab eval` asks
     (a run trained on raw text alone continues each question); `label` names the model in
     the reports (default: the model as given). `answers`, the model's replies to those
-    questions in their order (tunelab.generate.Generation), are scored as given, no model
+    questions in their order (tunelab.generation.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
     from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
@@ -257,7 +257,7 @@ def evaluate_one(
 
 def _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label) -> tuple:
     """Each test question answered, logged as made (a rerun asks only the rest): evaluate_one's."""
-    from tunelab.generate import answer
+    from tunelab.generation.generate import answer
     from tunelab.progress import answer_bars, counting
     from tunelab.work_log import AnswerLog
 
@@ -331,7 +331,7 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
     run (or an eval folder), with the closest examples of `data` (default: the run's training
     data); rewrites the reports."""
-    from tunelab.model_names import meant_here
+    from tunelab.models.names import meant_here
 
     found = Run.find(run)
     if found is None and not Path(run).is_dir():  # it read "run `tunelab eval` on this run first"

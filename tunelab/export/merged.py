@@ -15,10 +15,10 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from tunelab.data.write import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
-from tunelab.generate import stop_at_turn_end
+from tunelab.generation.generate import stop_at_turn_end
+from tunelab.models.tokenizer_file import save_tokenizer
 from tunelab.run import Run, load_model, prompt_for
 from tunelab.run_files import with_umask
-from tunelab.tokenizer_file import save_tokenizer
 
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

@@ -3,7 +3,7 @@ its call always reads back, as vLLM and OpenAI constrain one: after the prefille
 rest of the call as the model's template writes it (tunelab.serve.call_format: Hermes' tags,
 Llama 3.1's "parameters", Mistral's list), its name one the request offers and its arguments
 JSON of that function's `parameters` schema (an alternative per function, vLLM's anyOf), then
-the call's closing. The engine is response_format's (tunelab.structured)."""
+the call's closing. The engine is response_format's (tunelab.generation.structured)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
-from tunelab.generate import eos_ids
+from tunelab.generation.generate import eos_ids
+from tunelab.generation.structured import ANY_OBJECT, Constraint, lark_json
 from tunelab.serve.call_format import CallFormat
-from tunelab.structured import ANY_OBJECT, Constraint, lark_json
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine

@@ -9,9 +9,9 @@ from functools import partial
 from tunelab.data.chat_template import require_chat_template
 from tunelab.data.templates import RAW_TEXT, Prompt, no_system_prompt
 from tunelab.errors import TunelabError
-from tunelab.generate import Generation, generate
-from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
-from tunelab.reply_room import fitting_advice, refuse_reply_limit
+from tunelab.generation.generate import Generation, generate
+from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS
+from tunelab.generation.reply_room import fitting_advice, refuse_reply_limit
 
 
 @dataclass
@@ -174,7 +174,7 @@ class Session:
         the positions it knows. The system prompt is the template's, so it always stays. With no
         `max_new_tokens`, a last message that leaves less room than the default reply sets
         `room_left`, the reply's limit. `asked`: the prompt they are asked in (the session's)."""
-        from tunelab.models import context_length
+        from tunelab.models.load import context_length
 
         context = context_length(self.model, self.tokenizer)
         wanted = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
@@ -267,7 +267,7 @@ class Session:
         """What a person is told once a chat outgrows the model's context."""
         of = ""
         if self.endpoint is None:
-            from tunelab.models import context_length
+            from tunelab.models.load import context_length
 
             of = f" of {context_length(self.model, self.tokenizer)} tokens"
         return (

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.options import AllowHost, Port
-from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.launch import DEFAULT_HOST, DEFAULT_MAX_BODY_MB, DEFAULT_PORT
 

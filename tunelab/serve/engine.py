@@ -21,13 +21,13 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.architecture import carries_state
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
-from tunelab.generate import common_length, eos_ids
+from tunelab.generation.generate import common_length, eos_ids
+from tunelab.generation.reply_text import PROMPT_CONTEXT, ReplyText
 from tunelab.kernels import decoding_kernels
-from tunelab.models import context_length
-from tunelab.reply_text import PROMPT_CONTEXT, ReplyText
+from tunelab.models.architecture import carries_state
+from tunelab.models.load import context_length
 from tunelab.serve import slot_attention
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.request import Event, Request, safe_emit

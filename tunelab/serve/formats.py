@@ -1,6 +1,7 @@
 """OpenAI's `response_format` on the chat endpoint: `json_object` (any JSON object) and
-`json_schema` (JSON of the given schema), decoded under the schema (tunelab.structured), so the
-reply parses unless it runs out of `max_tokens` first (then its finish_reason is "length")."""
+`json_schema` (JSON of the given schema), decoded under the schema
+(tunelab.generation.structured), so the reply parses unless it runs out of `max_tokens` first (then
+its finish_reason is "length")."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tunelab.errors import TunelabError
-from tunelab.generate import eos_ids
+from tunelab.generation.generate import eos_ids
+from tunelab.generation.structured import ANY_OBJECT, Constraint
 from tunelab.serve.api_errors import ApiError
 from tunelab.serve.engine import Engine
-from tunelab.structured import ANY_OBJECT, Constraint
 
 
 class JsonSchema(BaseModel):

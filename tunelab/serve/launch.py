@@ -48,9 +48,9 @@ def created_at(name: str) -> int | None:
     it: the modification time of a run's model/ folder, of a model's folder or file, of the
     embedded default's GGUF or of a hub model's cached config.json; None for a random model,
     made as it loads."""
-    from tunelab.model_names import EMBEDDED_NAME
-    from tunelab.models import embedded_gguf_path
-    from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
+    from tunelab.models.load import embedded_gguf_path
+    from tunelab.models.names import EMBEDDED_NAME
+    from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
     from tunelab.run import Run
 
     if name == TINY_NAME or name in RANDOM_SHAPES:

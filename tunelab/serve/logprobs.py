@@ -21,8 +21,8 @@ import torch
 from fastapi import Request as HttpRequest
 from starlette.concurrency import run_in_threadpool
 
-from tunelab.architecture import decoder_and_head
-from tunelab.reply_text import decode_after
+from tunelab.generation.reply_text import decode_after
+from tunelab.models.architecture import decoder_and_head
 from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat
 from tunelab.serve.engine import Engine

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from tunelab.reply_text import ReplyText
+from tunelab.generation.reply_text import ReplyText
+from tunelab.generation.structured import Reply
 from tunelab.serve.sampling import Sampling
-from tunelab.structured import Reply
 
 
 @dataclass

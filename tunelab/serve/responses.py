@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request as HttpRequest
 from fastapi.responses import StreamingResponse
 
-from tunelab.reply_text import template_gap
+from tunelab.generation.reply_text import template_gap
 from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat, answer
 from tunelab.serve.engine import Engine

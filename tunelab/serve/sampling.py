@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from tunelab.next_token import GREEDY_BELOW, choose, penalize_repeats
-from tunelab.structured import Constraint
+from tunelab.generation.next_token import GREEDY_BELOW, choose, penalize_repeats
+from tunelab.generation.structured import Constraint
 
 if TYPE_CHECKING:
     from tunelab.serve.request import Request

@@ -26,8 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from tunelab.data.templates import BUILTIN_TEMPLATES, template_named
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
-from tunelab.next_token import repetition_penalty
-from tunelab.reply_room import fitting_advice
+from tunelab.generation.next_token import repetition_penalty
+from tunelab.generation.reply_room import fitting_advice
 from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
 from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
 from tunelab.serve.call_grammar import call_constraint

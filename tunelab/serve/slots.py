@@ -12,7 +12,7 @@ import torch
 from transformers import PretrainedConfig
 from transformers.cache_utils import Cache
 
-from tunelab.architecture import attention_window
+from tunelab.models.architecture import attention_window
 from tunelab.serve.slot_attention import Part, Parts, additive
 
 # A part's masks: one for every layer, or one per kind of layer (picked in `update`).

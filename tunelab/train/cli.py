@@ -203,7 +203,7 @@ def split_command(
     from tunelab.data.markers import file_template
     from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
-    from tunelab.model_names import check_model_named
+    from tunelab.models.names import check_model_named
     from tunelab.next_step import command, model_option, read_through, say_next, train_command
     from tunelab.terminal import say_wrapped
 

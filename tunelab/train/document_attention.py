@@ -27,9 +27,9 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
-from tunelab.architecture import attention_window
 from tunelab.errors import TunelabError
 from tunelab.kernels import attention as kernel
+from tunelab.models.architecture import attention_window
 
 NAME = "tunelab_documents"
 

@@ -49,7 +49,7 @@ class HeldOut:
     def check_fit(self, model, tokenizer) -> None:
         """Refuse, before any step, a question that leaves no room for an answer in the model's
         context: found at the first held-out answers, it would end the run there."""
-        from tunelab.generate import check_questions_fit
+        from tunelab.generation.generate import check_questions_fit
 
         check_questions_fit(
             model,
@@ -68,7 +68,7 @@ class HeldOut:
         """Mean of `metric` over the questions (0-1), answered greedily."""
         from tunelab.evaluate.calls import calls_tools, said_beside_calls, score_reply
         from tunelab.evaluate.facts import score_facts
-        from tunelab.generate import answer
+        from tunelab.generation.generate import answer
 
         # Decoding with `train.compile`'s layers would compile them again for every shape and
         # cache a reply meets (up to the recompile limit) for a few answers: they run eager.

@@ -13,9 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel
 
-from tunelab.architecture import carries_state, decoder_and_head
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import training_kernels, training_linear, uses_onednn
+from tunelab.models.architecture import carries_state, decoder_and_head
 from tunelab.train.document_attention import document_bounds
 from tunelab.train.head_gradient import gradient_buffer
 from tunelab.train.tied_embedding import Handoff, TiedLookup, tied

@@ -20,8 +20,8 @@ import functools
 import torch
 from torch import nn
 
-from tunelab.architecture import llamas_code
 from tunelab.kernels import swiglu
+from tunelab.models.architecture import llamas_code
 
 
 def use_for_training(model: nn.Module) -> int:

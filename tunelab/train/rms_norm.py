@@ -20,9 +20,9 @@ import functools
 import torch
 from torch import nn
 
-from tunelab.architecture import llamas_code
 from tunelab.kernels import cpu_float32
 from tunelab.kernels import rms_norm as kernel
+from tunelab.models.architecture import llamas_code
 
 
 class RMSNormFunction(torch.autograd.Function):

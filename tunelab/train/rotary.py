@@ -17,8 +17,8 @@ import sys
 
 import torch
 
-from tunelab.architecture import llamas_code, unwrapped
 from tunelab.kernels import cpu_float32
+from tunelab.models.architecture import llamas_code, unwrapped
 
 
 def _rotated(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, sign: float) -> torch.Tensor:

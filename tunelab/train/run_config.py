@@ -10,7 +10,7 @@ from pathlib import Path
 from tunelab.config import Config, TrainConfig
 from tunelab.data.read import is_data
 from tunelab.errors import TunelabError, exists
-from tunelab.model_names import folders_beside
+from tunelab.models.names import folders_beside
 from tunelab.run import Run, resume_command
 from tunelab.run_files import CONFIG_FILE
 from tunelab.section import flatten

@@ -12,7 +12,8 @@ from pathlib import Path
 from tunelab.config import Config, DataConfig
 from tunelab.data.write import check_can_make
 from tunelab.errors import TunelabError
-from tunelab.models import EMBEDDED_FILE, EMBEDDED_NAME, EMBEDDED_PACKAGE
+from tunelab.models.load import EMBEDDED_FILE, EMBEDDED_NAME, EMBEDDED_PACKAGE
+from tunelab.models.tokenizer_file import save_tokenizer
 from tunelab.run import Run
 from tunelab.run_files import (
     CHECKPOINTS,
@@ -25,7 +26,6 @@ from tunelab.run_files import (
     run_status,
     with_umask,
 )
-from tunelab.tokenizer_file import save_tokenizer
 from tunelab.train.checkpoint import remove_partial_saves
 from tunelab.train.claim import being_trained
 from tunelab.train.plot import read_metrics
@@ -152,7 +152,7 @@ def _write_rows(path: Path, rows: list[dict]) -> None:
 def save_final(model, tokenizer, run_dir: Path, weights: dict | None = None) -> Path:
     """The adapter (LoRA) or full weights, plus the tokenizer, as a loadable HF folder; `weights`
     are the model's, gathered whole, when the model itself holds only a shard of them."""
-    from tunelab.generate import stop_at_turn_end
+    from tunelab.generation.generate import stop_at_turn_end
 
     target = run_dir / WEIGHTS
     stop_at_turn_end(model, tokenizer)

@@ -9,11 +9,11 @@ import importlib.util
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from tunelab.architecture import carries_state, decoder_layers
 from tunelab.config import LoraConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
-from tunelab.models import import_bitsandbytes_offline, model_summary
+from tunelab.models.architecture import carries_state, decoder_layers
+from tunelab.models.load import import_bitsandbytes_offline, model_summary
 from tunelab.train import document_attention, lora_layers, mlp, rms_norm, rotary
 
 

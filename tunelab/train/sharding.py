@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from tunelab.architecture import decoder_layers
 from tunelab.errors import TunelabError
+from tunelab.models.architecture import decoder_layers
 from tunelab.train.distributed import LossModule, World, total
 
 

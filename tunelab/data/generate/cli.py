@@ -68,7 +68,7 @@ def generate_command(
 ) -> None:
     """Make Q&A rows from documents (template, llm) or from seed pairs (self-instruct); resumable."""
     from tunelab.data_commands import generate
-    from tunelab.model_names import check_model_named
+    from tunelab.models.names import check_model_named
 
     check_model_named(train_model)  # before the generating: the next lines name it
     rest = "up to --count" if config.mode == "self-instruct" else "with the chunks not yet done"
@@ -266,7 +266,7 @@ def augment_command(
     """Rewrite each training question N ways (diverse phrasings teach facts), optionally ask facts
     reversed and two at once; provenance on every row."""
     from tunelab.data_commands import augment
-    from tunelab.model_names import check_model_named
+    from tunelab.models.names import check_model_named
     from tunelab.progress import progress_bars
 
     check_model_named(train_model)  # before the rewriting: the next line names it

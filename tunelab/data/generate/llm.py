@@ -1,5 +1,5 @@
 """The LLMs data generation can ask: a local model in-process (batched through
-tunelab.generate) or any OpenAI-compatible endpoint over HTTP; and parsing their replies
+tunelab.generation.generate) or any OpenAI-compatible endpoint over HTTP; and parsing their replies
 into (question, answer) pairs, however loosely they follow the requested JSON."""
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ class AskConfig(Section):
     def _room_to_close(self):
         if self.endpoint:
             return self
-        # Here, not at the top: tunelab.structured loads torch, and `tunelab data generate
-        # --help` imports this module for the config alone.
-        from tunelab.structured import CLOSING_TOKENS
+        # Here, not at the top: tunelab.generation.structured loads torch, and `tunelab data
+        # generate --help` imports this module for the config alone.
+        from tunelab.generation.structured import CLOSING_TOKENS
 
         least = CLOSING_TOKENS + 8
         if self.max_new_tokens < least:
@@ -85,7 +85,7 @@ class LocalLLM:
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
     ) -> list[str | None]:
-        from tunelab.generate import generate
+        from tunelab.generation.generate import generate
 
         prompts = [
             self.tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)

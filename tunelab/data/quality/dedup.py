@@ -344,7 +344,7 @@ def near_questions(train: list[str], test: list[str], answers: list[str] | None 
 @cache
 def _embedded_words() -> Whole:
     from tunelab.data.quality.check import whole_words
-    from tunelab.models import EMBEDDED_NAME, pretrained_tokenizer
+    from tunelab.models.load import EMBEDDED_NAME, pretrained_tokenizer
 
     return whole_words(pretrained_tokenizer(EMBEDDED_NAME))
 

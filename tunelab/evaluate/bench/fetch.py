@@ -42,7 +42,7 @@ def download(task: Task, cache: Path, why: str) -> Path:
     """The task's splits from the hub, saved under `cache` as the task's hub folder."""
     import datasets
 
-    from tunelab.model_names import hub_unreachable
+    from tunelab.models.names import hub_unreachable
 
     source = task.hub
     if unreachable := hub_unreachable():  # the datasets client retried for ~24 s before failing

@@ -20,8 +20,8 @@ import torch
 from torch import Tensor
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.architecture import attention_window, carries_state, decoder_and_head
-from tunelab.models import context_length
+from tunelab.models.architecture import attention_window, carries_state, decoder_and_head
+from tunelab.models.load import context_length
 
 
 @dataclass

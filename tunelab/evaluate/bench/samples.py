@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from tunelab.evaluate.bench.tasks import Doc
-from tunelab.models import model_folder
+from tunelab.models.load import model_folder
 
 
 def samples_file(output: Path, model: str, task: str) -> Path:

@@ -87,7 +87,7 @@ class BenchConfig(Section):
         if self.data_dir is None:  # read when the settings are made, at the edge
             self.data_dir = bench_data_dir()
         if self.cache is None:
-            from tunelab.models import cache_root
+            from tunelab.models.load import cache_root
 
             self.cache = cache_root() / "benchmarks"
         return self
@@ -333,7 +333,7 @@ def bench(
     `with_tasks` for the default tasks, `bench_model` for the callbacks; `on_note` is also told
     where each run's own scores were kept, or why they could not be)."""
     from tunelab.evaluate.bench.run_scores import keep_run_scores
-    from tunelab.model_names import check_model_source
+    from tunelab.models.names import check_model_source
     from tunelab.run import Run
 
     cfg = with_tasks(cfg or BenchConfig(), on_skip)
@@ -368,6 +368,6 @@ def _remove_empty(folder: Path) -> None:
 
 def partial_scores(cfg: BenchConfig, name: str) -> Path:
     """The work log of one model's scored choices, kept until the leaderboard is saved."""
-    from tunelab.models import model_folder
+    from tunelab.models.load import model_folder
 
     return cfg.output / "scores.partial" / f"{model_folder(name)}.jsonl"

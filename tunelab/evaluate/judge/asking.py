@@ -93,7 +93,7 @@ def likeliest(judge: str, replies: tuple[str, ...]) -> Ask:
     rarely keep to a reply format when they generate (the embedded 135M gave no verdict on any of
     215 answers); a closed set of verdicts needs no format kept."""
     from tunelab.evaluate.bench.loglik import Request, fits_whole, loglikelihoods
-    from tunelab.models import context_length
+    from tunelab.models.load import context_length
     from tunelab.run import load_model, prompt_for
 
     model, tokenizer = load_model(judge)

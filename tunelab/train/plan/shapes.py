@@ -224,7 +224,7 @@ def _unfused(outer: dict) -> str:
     from its class's forward): "" when it can, or when its class is not one transformers has."""
     import transformers
 
-    from tunelab.architecture import capped_fields, projection_unless
+    from tunelab.models.architecture import capped_fields, projection_unless
 
     name = (outer.get("architectures") or [""])[0]
     cls = getattr(transformers, name, None) if name else None
@@ -247,6 +247,6 @@ def _carries_state(outer: dict, text: dict) -> bool:
     """architecture.carries_state from the config alone: its model type and declared kinds of layer."""
     from types import SimpleNamespace
 
-    from tunelab.architecture import config_carries_state
+    from tunelab.models.architecture import config_carries_state
 
     return config_carries_state(SimpleNamespace(**text), outer.get("model_type", ""))

@@ -1,6 +1,6 @@
 """Where weights come from: the embedded default (GGUF), a Hugging Face dir or id, or a random
-model built by tunelab.random_models (tiny-random for tests); a run folder's are read by
-tunelab.run, on top of its base from here (a name is checked first by tunelab.model_names).
+model built by tunelab.models.random_weights (tiny-random for tests); a run folder's are read by
+tunelab.run, on top of its base from here (a name is checked first by tunelab.models.names).
 Every source returns a (model, tokenizer) pair the same way."""
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from tunelab import gguf_files
 from tunelab.errors import TunelabError
-from tunelab.model_names import EMBEDDED_NAME, check_model_source, not_read
-from tunelab.progress import hide_weight_bars
-from tunelab.random_models import (
+from tunelab.models import gguf_files
+from tunelab.models.names import EMBEDDED_NAME, check_model_source, not_read
+from tunelab.models.random_weights import (
     RANDOM_SHAPES,
     TINY_NAME,
     TINY_SHAPE,
@@ -35,7 +34,8 @@ from tunelab.random_models import (
     tiny_random,
     tiny_tokenizer,
 )
-from tunelab.tokenizer_file import config_context, mend_context
+from tunelab.models.tokenizer_file import config_context, mend_context
+from tunelab.progress import hide_weight_bars
 
 _log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tunelab.errors import TunelabError, exists, first_few, one_line
-from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
+from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 

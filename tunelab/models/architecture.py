@@ -2,7 +2,7 @@
 its config, its modules): whether its logits are the output projection and nothing more (so the
 loss can fuse the projection), whether it carries state along a row (a convolution or a
 recurrence: no packing, one sequence at a time), its repeated decoder blocks and its attention
-window. Where the weights come from is tunelab.models."""
+window. Where the weights come from is tunelab.models.load."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 transformers reads a GGUF file by dequantizing every tensor through the gguf package, on every
 load: `tunelab generate` of the embedded 135M model's Q4_1 file given as a user's path took 37 s,
 and 10–11 s from the folder made of it (2 cores). The embedded default has always been cached so
-(tunelab.models.embedded_model_dir); a user's GGUF file now is too, in the same cache, for as
+(tunelab.models.load.embedded_model_dir); a user's GGUF file now is too, in the same cache, for as
 long as the file is unchanged (its path, size and modification time), and only the few most
 recently used: a float32 folder is ~4x the size of a 4-bit file."""
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from tunelab.errors import TunelabError, one_line
-from tunelab.tokenizer_file import mend_context, save_tokenizer
+from tunelab.models.tokenizer_file import mend_context, save_tokenizer
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from

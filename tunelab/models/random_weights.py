@@ -1,7 +1,7 @@
 """Models with random weights built from a config, no file read: `tiny-random` (a 2-layer Llama on
 a byte-level tokenizer with SmolLM2's ChatML roles) for tests, and the RANDOM_SHAPES models (real
 models' shapes on the embedded tokenizer) for throughput benchmarks; loaded by name through
-tunelab.models."""
+tunelab.models.load."""
 
 from __future__ import annotations
 

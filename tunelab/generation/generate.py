@@ -14,20 +14,25 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.templates import Example, Prompt
-from tunelab.decode import Batch
 from tunelab.errors import TunelabError
-from tunelab.models import context_length
-from tunelab.next_token import (
+from tunelab.generation.decode import Batch
+from tunelab.generation.next_token import (
     GREEDY_BELOW,
     choose,
     penalize_repeats,
     prompt_generators,
     repetition_penalty,
 )
-from tunelab.reply_limit import DEFAULT_MAX_NEW_TOKENS
-from tunelab.reply_room import PromptTooLong, refuse_empty, refuse_reply_limit, reply_budgets
-from tunelab.reply_text import PROMPT_CONTEXT, ReplyText
-from tunelab.structured import Constraint, Reply
+from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS
+from tunelab.generation.reply_room import (
+    PromptTooLong,
+    refuse_empty,
+    refuse_reply_limit,
+    reply_budgets,
+)
+from tunelab.generation.reply_text import PROMPT_CONTEXT, ReplyText
+from tunelab.generation.structured import Constraint, Reply
+from tunelab.models.load import context_length
 
 if TYPE_CHECKING:
     from tunelab.work_log import AnswerLog

@@ -15,8 +15,8 @@ import torch
 from transformers import DynamicCache, PreTrainedModel
 from transformers.cache_utils import DynamicLayer
 
-from tunelab.architecture import attention_window, carries_state
 from tunelab.kernels import decoding_kernels, storage_uses
+from tunelab.models.architecture import attention_window, carries_state
 
 
 class Batch:

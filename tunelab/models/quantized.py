@@ -12,14 +12,14 @@ import torch
 from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
-from tunelab.models import (
+from tunelab.models.load import (
     ensure_pad_token,
     import_bitsandbytes_offline,
     load_pretrained,
     pretrained_tokenizer,
     weights_source,
 )
-from tunelab.random_models import RANDOM_SHAPES, TINY_NAME
+from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
 
 KINDS = ("nf4", "int8")
 
