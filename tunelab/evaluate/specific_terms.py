@@ -25,7 +25,8 @@ SPACED_UNIT = (
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".
 PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
 _NUMBER = (
-    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?:[eE][-+\u2212]?\d+)?"
+    # (Whole: "2.8b-deduped" gave "2", a number's part, where its value ends in no unit.)
+    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?![.,]\d)(?:[eE][-+\u2212]?\d+)?"
     rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
     rf"\s{SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)?(?![\w]|-(?!\d))"
 )
@@ -55,9 +56,12 @@ _CLOCK = re.compile(r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))
 _RANGE = regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})")
 _AMOUNT = regex.compile(_NUMBER)
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
-# 2-pin plug", "1,024-token"): one value ("year" and "limited" were the facts of "a 3-year
-# limited warranty").
-JOINED = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?:-[A-Za-z]+)+(?![\w-])")
+# 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
+# was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
+# warranty"). Not an ordinal's ("3rd-party", "4th-generation" count nothing).
+JOINED = re.compile(
+    r"(?<![\w.,-])\d+(?:[.,]\d+)*(?!(?:st|nd|rd|th)-)[A-Za-z]*(?:-[A-Za-z]+)+(?![\w-])"
+)
 # The forms a specific term takes, most specific first (`regex` for a currency symbol and a
 # lookbehind of several lengths).
 TERMS = [

@@ -85,17 +85,61 @@ def _unit_forms(value: str) -> list[str]:
 
 def _joined_forms(value: str) -> list[str]:
     """A number joined to its unit or noun ("3-year", "2-pin") said in the plural too: "3
-    years", "2 pins" ("3 year" the scorer reads as "3-year" itself); none for other terms, nor
-    for one ("1-year" is "1 year")."""
-    match = JOINED.fullmatch(value) and re.fullmatch(r"([\d.,]+)-([A-Za-z]+)", value)
-    if not match or match[1] == "1":
+    years", "2 pins" ("3 year" the scorer reads as "3-year" itself); one with its own unit
+    glued to it ("7B-parameter") said by that value alone too, "7B"; none for other terms, nor
+    a plural for one ("1-year" is "1 year") or for a noun whose plural is not its regular one."""
+    match = JOINED.fullmatch(value) and re.fullmatch(r"([\d.,]+)([A-Za-z]*)-([A-Za-z]+)", value)
+    if not match or match[1] + match[2] == "1":
         return []
-    number, noun = match.groups()
-    if noun in _FORMS_OF:  # a unit's own forms: "24-hour" is "24 hours", not "24 h"
+    number, glued, noun = match[1] + match[2], match[2], match[3]
+    if noun in _FORMS_OF and not glued:  # a unit's own forms: "24-hour" is "24 hours", not "24 h"
         return _unit_forms(f"{number} {noun}")
-    if re.search(r"[^aeiou]y$", noun):
-        return [f"{number} {noun[:-1]}ies"]
-    return [f"{number} {noun}{'es' if re.search(r'(?:s|x|z|sh|[tnr]ch)$', noun) else 's'}"]
+    plural = plural_noun(noun)
+    return [f"{number} {plural}"] * bool(plural) + [number] * bool(glued)
+
+
+# Nouns whose plural is no regular one, or no plural at all: left alone, not guessed ("2
+# mans", "3 seriess"). Endings too: "-man" ("chairmen", "humans"), "-f"/"-fe" ("shelves",
+# "roofs"). A version's tag counts nothing ("1.2-beta" was said "1.2 betas").
+_IRREGULAR = frozenset(
+    """man woman child person tooth goose mouse louse ox die penny dice criterion phenomenon
+    automaton datum medium curriculum bacterium stratum spectrum maximum minimum optimum
+    quantum corpus genus radius stimulus nucleus fungus cactus alumnus focus locus syllabus
+    octopus matrix vertex vortex index appendix helix apex quiz hertz series species means
+    news sheep fish deer moose bison salmon trout swine aircraft spacecraft offspring data
+    information equipment software hardware feedback research staff advice knowledge
+    evidence progress traffic music alpha beta rc dev preview snapshot lts""".split()
+)
+# "-ch" said as "k" takes "-s": "epochs", not "epoches".
+_HARD_CH = frozenset(
+    "epoch stomach monarch patriarch matriarch oligarch tech loch eunuch czech mach psych".split()
+)
+# Consonant + "o" nouns that take "-es" (others take "-s": "photos", "demos", "repos").
+_O_ES = frozenset("potato tomato hero echo veto torpedo embargo mosquito".split())
+
+
+def plural_noun(noun: str) -> str | None:
+    """`noun`'s regular English plural ("coach": "coaches", "library": "libraries", "box":
+    "boxes", "pin": "pins"), or None where it has no regular one (`_IRREGULAR`, "-man", "-f",
+    a participle, "3-sided"): no form beats a wrong one. An acronym takes "-s" ("GPUs")."""
+    word = noun.lower()
+    if not noun.islower():
+        return noun + "s" if noun.isupper() else None
+    # (A participle: "3-sided", not "3-bed" nor "3-speed".)
+    participle = len(word) > 3 and re.search(r"[^e]ed$", word)
+    if word in _IRREGULAR or participle or re.search(r"(?:man|fe|ics|[^f]f|[aeiou]z)$", word):
+        return None
+    if re.search(r"(?:s|x)is$", word):  # "analysis": "analyses", "axis": "axes"
+        return noun[:-2] + "es"
+    if word.endswith("is"):  # "irises", "tennis": not guessed
+        return None
+    if word in _HARD_CH:
+        return noun + "s"
+    if re.search(r"(?:s|x|ch|sh|z)$", word):  # "fezzes", "topazes" are left out above
+        return noun + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return noun[:-1] + "ies"
+    return noun + ("es" if word in _O_ES else "s")
 
 
 _MONTHS = "January February March April May June July August September October November December"
