@@ -192,6 +192,23 @@ def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
          "No."),
         # A "No" said keeps its verdict, whatever the sentence after it affirms.
         ("Is Lamini owned by Microsoft?", "No, Lamini is an independent company.", "Yes.", "No."),
+        # The question's verb phrase said without its auxiliary, or with another (lamini_docs:
+        # 12 rows named no verdict so).
+        ("Does Lamini offer support for non-English languages?",
+         "Lamini offers support for non-English languages. Try a multilingual model.", "No.",
+         "Yes."),
+        ("Do Lamini and LangChain offer tools for prompt management?",
+         "Both Lamini and LangChain offer tools for prompt management.", "No.", "Yes."),
+        ("Can Lamini generate code documentation for existing projects?",
+         "Lamini's LLM Engine is capable of generating code documentation for existing projects.",
+         "No, it cannot.", "Yes."),
+        ("Can Lamini be used in an online learning setting?",
+         "It is possible to use Lamini in an online learning setting.", "No.", "Yes."),
+        ("Can Lamini handle multi-modal inputs, such as images?",
+         "Lamini is a language model and does not handle multi-modal inputs such as images.",
+         "Yes.", "No."),
+        ("Are there any pre-built models in Lamini?",
+         "There are currently no pre-built models in Lamini.", "Yes.", "No."),
     ],
 )  # fmt: skip
 def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
@@ -214,6 +231,18 @@ def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
         ("Can Lamini handle large inputs?", "There is no limit on the input size."),
         ("Does Lamini run on a CPU?", "It does not require a GPU, but it is faster with one."),
         ("Is Lamini owned by Microsoft?", "Lamini is an independent company."),  # a copula
+        # The question's verb restated, but turned, or of another subject or thing.
+        ("Does Lamini support images?", "Lamini supports text, not images."),
+        ("Does Lamini support images?", "Lamini supports images if you convert them to text."),
+        ("Does the documentation give memory tips?", "Lamini gives memory tips."),
+        (
+            "Does Lamini provide support for recommendation systems?",
+            "Lamini provides support for any task an LLM can do.",
+        ),
+        (
+            "Can it be used for anomaly detection?",
+            "It is not possible to provide a definitive answer.",
+        ),
     ],
 )
 def test_a_reference_that_neither_affirms_nor_denies_what_was_asked_names_no_verdict(

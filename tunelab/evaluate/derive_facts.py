@@ -30,7 +30,7 @@ of the sentence that gives the verdict, or of the one after a verdict alone ("Ye
 the opposite verdict as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German,
 French, Spanish, Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं",
 "Ja" / "Nein"...), and in English where it says its verdict without the word ("Lamini does not
-offer X" to "Does Lamini offer X?": tunelab.evaluate.yes_no).
+offer X" or "Lamini offers X" to "Does Lamini offer X?": tunelab.evaluate.yes_no).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
 write. The terms are found by tunelab.evaluate.specific_terms, a value's other spellings by

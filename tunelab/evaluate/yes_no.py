@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import content_words, stem
+from tunelab.data.text import STOPWORDS, content_words, stem
 from tunelab.evaluate.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -97,9 +97,10 @@ _DECLINED = (
 def implied(asked: str, verb: re.Match, answer: str) -> str:
     """The verdict an English reference gives without "Yes" or "No": "yes" where it opens by
     saying what was asked with the question's own verb ("Can Lamini be used for X?": "Lamini can
-    be used for X"), "no" where it denies it so ("Lamini does not offer X") or says there is
-    none ("Are there any limits?", "Does the documentation give tips?": "There is no ...");
-    "" for another verb ("Lamini may...", "Lamini is capable..."), a copula's yes ("Is Lamini
+    be used for X"; "Does Lamini offer X?": "Lamini offers X", `_restated`), "no" where it
+    denies it so ("Lamini does not offer X") or says there is none ("Are there any limits?",
+    "Does the documentation give tips?": "There is no ...", "There are currently no ...");
+    "" for another verb ("Lamini may...", "Lamini helps..."), a copula's yes ("Is Lamini
     owned by X?": "Lamini is an independent company" says no), another thing ("Lamini can
     help models understand text" to "Can it be used for audio?"), a hedge ("is not limited",
     "is unclear"), a request ("Can you explain…?") or an either-or ("…, or is it only…?")."""
@@ -116,10 +117,15 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
         subject = {stem(w) for w in content_words(said[1])} if said else set()
         pronoun = said and set(said[1].lower().split()) & _PRONOUNS
         if not said or not (pronoun or subject & _stems(asked)):
-            return ""
-        no = bool(said[2] or said[3])
-        if aux in {"is", "are"} and not no:  # "Is Lamini owned by X?": "Lamini is a company…"
-            return ""
+            # Its verb phrase without the auxiliary: "Lamini offers X" to "Does Lamini offer X?"
+            restated = _restated(asked[verb.end() :], aux, opening)
+            if not restated:
+                return ""
+            said, subject, no = restated
+        else:
+            no = bool(said[2] or said[3])
+            if aux in {"is", "are"} and not no:  # "Is Lamini owned by X?": "Lamini is a company"
+                return ""
     # What it says of the subject is what was asked: a word of the question's besides it.
     if not (_stems(opening[said.end() :]) - subject) & _stems(asked):
         return ""
@@ -128,6 +134,84 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
 
 def _stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
+
+
+def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], bool] | None:
+    """The reference's subject, and whether it denies, where its opening says the question's
+    own verb phrase with no auxiliary or another (`asked`: the question after its auxiliary):
+    "Does Lamini offer X?": "Lamini offers X" (yes), "Lamini does not offer X" (no); "Can
+    Lamini generate X?": "Lamini is capable of generating X", "It is possible to generate X"
+    (yes), "Lamini is a language model and does not generate X" (no). None for any other verb,
+    an affirmation that turns ("…, but not Y", "…if you…", "…may…"), a denial that does
+    ("…without Y")."""
+    question = re.findall(r"[\w'’-]+", asked.lower())
+    for pattern, auxiliaries in _RESTATINGS:
+        said = pattern.match(opening)
+        if not said or aux not in auxiliaries or said["verb"].lower() in STOPWORDS:
+            continue
+        # The verb is one of the question's first six words, after its subject (a word of the
+        # question's before it, or a pronoun: "It is possible to…").
+        root = _verb_root(said["verb"])
+        at = next((i for i, w in enumerate(question[:6]) if _verb_root(w) == root), 0)
+        subject = said["subject"] or "it"
+        before = {stem(w) for w in content_words(" ".join(question[:at]))}
+        if not at or not (set(subject.lower().split()) & _PRONOUNS or _stems(subject) & before):
+            continue
+        no = bool(said.groupdict().get("no"))
+        rest = opening[said.end() :]
+        if re.search(_DENIAL_TURNS if no else _TURNS, rest, re.IGNORECASE):
+            return None
+        # ...and says two of the question's words after it: "Lamini provides support for any
+        # task an LLM can do" names not the "recommendation systems" asked about.
+        if len((_stems(rest) - _stems(subject)) & _stems(" ".join(question[at + 1 :]))) < 2:
+            return None
+        return said, _stems(subject), no
+    return None
+
+
+def _verb_root(word: str) -> str:
+    """A verb without its ending ("offers", "generating", "used": "offer", "generat", "us")."""
+    word = _IRREGULAR_VERBS.get(word.lower(), word.lower())
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)].removesuffix("e")
+    return word.removesuffix("e")
+
+
+_IRREGULAR_VERBS = {"has": "have", "had": "have"}
+_SUBJECT = r"(?P<subject>(?:(?!(?:is|are|can|cannot|does|do|may|might)\b)[\w'’()-]+\s+){1,5}?)"
+_ADVERB = r"(?:[a-z]+ly\s+)?"  # "Lamini fully supports X"
+_NO_VERB = (
+    r"(?!(?:and|or|of|to|in|on|for|with|the|an?|its|is|was|has\s+been)\b)"  # "Both X and Y offer"
+)
+# After the subject, "…is a language model and" before its denial: "Lamini is a language model
+# and does not handle images".
+_AND = r"(?:(?:is|are)\s+(?:an?|the)\s+(?:[\w'’-]+\s+){0,3}?and\s+)?"
+_NOT = (
+    r"(?:(?:does|do|will|would)\s+not|doesn['’]t|don['’]t|won['’]t|wouldn['’]t|cannot|can\s+not|"
+    r"can['’]t)"
+)
+# The question's own verb restated, and the auxiliaries it answers: "Lamini offers X" answers
+# "Does…?" (the verb with its -s, case as written: no "Lamini" nor "is"), "Lamini and LangChain
+# offer X" "Do…?"; a denial answers those and "Can…?", "Will…?"; "is capable of", "is able to"
+# and "It is possible to" (or not) answer "Can…?".
+_RESTATINGS = [
+    (re.compile(rf"{_SUBJECT}{_ADVERB}{_NO_VERB}(?P<verb>[a-z]+s)\b(?<!ss)"), {"does"}),
+    (re.compile(rf"{_SUBJECT}{_ADVERB}{_NO_VERB}(?P<verb>[a-z]+)\b"), {"do"}),
+    (re.compile(rf"{_SUBJECT}{_AND}(?P<no>{_NOT})\s+{_ADVERB}(?P<verb>[a-z]+)\b", re.I),
+     {"can", "could", "does", "do", "will", "would"}),
+    (re.compile(rf"{_SUBJECT}(?:is|are)\s+(?P<no>not\s+|in|un)?(?:capable\s+of|able\s+to)"
+                r"\s+(?P<verb>[a-z]+)\b", re.I), {"can", "could"}),
+    (re.compile(r"(?P<subject>)it\s+is\s+(?P<no>not\s+)?possible\s+(?:for\s+\w+\s+)?to\s+"
+                r"(?P<verb>[a-z]+)\b", re.I), {"can", "could"}),
+]  # fmt: skip
+# What makes an affirmation no plain "yes": a negation, a condition, a hedge or a contrast ("…
+# supports text, not images", "…if you have the data", "…may be"); and a denial no plain "no".
+_TURNS = (
+    r"\b(?:not|no|never|without|unless|except|only|but|however|although|though|if|may|might|"
+    r"could|should|would|depends?|potentially|possibly)\b|n['’]t\b"
+)
+_DENIAL_TURNS = r"\b(?:without|unless|except|only|but|other\s+than|instead|besides|beyond|if)\b"
 
 
 # The reference's subject (up to five words, not the verb), the question's own verb, and "not"
@@ -148,7 +232,11 @@ _REQUEST = re.compile(
 )
 _EITHER_OR = re.compile(r"\bor\s+(?:is|are|does|do|can|will|would|should|only|just)\b", re.I)
 _LEAD_IN = re.compile(r"\W*(?:[^,.;:?!\n]{1,30},\s+)?")  # "Rest assured, Lamini does not..."
-_THERE_IS_NO = re.compile(r"there\s+(?:is|are|['’]s)\s+no\b(?!\s+(?:doubt|question)\b)", re.I)
+_THERE_IS_NO = re.compile(
+    r"there\s+(?:is|are|['’]s)\s+(?:currently\s+|still\s+|presently\s+)?no\b"
+    r"(?!\s+(?:doubt|question)\b)",
+    re.I,
+)
 _PRONOUNS = frozenset("it they this that you we".split())
 
 
