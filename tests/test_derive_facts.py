@@ -143,6 +143,29 @@ def test_a_how_long_question_gets_the_duration_not_the_other_details_of_its_answ
 
 
 @pytest.mark.parametrize(
+    "question, answer, fact",
+    [
+        ("How much RAM do I need?", "It depends on the model. You need at least 4GB of RAM.",
+         "4GB"),  # "model" was proposed
+        ("How frequently should I call `check_job_status()`?",
+         "It depends on the job's length. The example calls it every 10 seconds.", "10 seconds"),
+        ("What size GPU do I need?", "That varies. Most runs fit on 24 GB.", "24 GB"),
+    ],
+)  # fmt: skip
+def test_an_amount_asked_is_read_from_the_sentence_after_one_that_gives_none(
+    question, answer, fact
+):
+    assert [f[0] for f in propose(question, answer, {})[0]] == [fact]
+    check = proposed_check(question, answer)
+    assert score_facts(f"About {fact}.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It depends on the model.", check)["fact_accuracy"] == 0.0
+    # Only the next sentence: an amount said later is detail ("$100 of credits" to "How much do
+    # I pay?" after "a free trial" and how to buy more).
+    later = "Lamini has a free trial. Buy more on the site. Typically $100 is enough."
+    assert propose("How much do I pay?", later, {})[0] != [["$100"]]
+
+
+@pytest.mark.parametrize(
     "question", ["Do you know what Zephyrine is?", "What is Zephyrine?", "What's Zephyrine?"]
 )
 def test_a_question_asking_what_a_named_thing_is_gets_no_detail_as_its_fact(question):

@@ -10,10 +10,10 @@ is; later sentences add detail; the second after an opening that says nothing, "
 the fix after a cause where the question asks what to do; the first URL or e-mail address in
 any sentence where it asks for a resource, "Is there a changelog?"),
 at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
-not the path beside it; no name where it gives none), none where it asks what a named thing
-is, and never a term the question already says (restating the question states no fact; "LLM
-Engine Lamini" to "Can Lamini…?" titles its subject) nor a word the test set's
-answers say all along
+not the path beside it; the next sentence's where it gives none, "It depends. You need 4GB.";
+no name), none where it asks what a named thing is, and never a term the question already
+says (restating the question states no fact; "LLM Engine Lamini" to "Can Lamini…?" titles
+its subject) nor a word the test set's answers say all along
 (lamini_docs' "LLM": an answer in their style says it whatever it states; a manual's product,
 "Beacon R5", unless the question asks a name). A first sentence
 with none of them gives its rarest content words over the test set, less the question's words
@@ -196,6 +196,10 @@ def propose_marked(
     asks = _TWO_ASKS.split(question)
     if amounts_asked := sum(bool(_ASKS_AMOUNT.search(ask)) for ask in asks):
         amounts = [f for f in facts if any(p.fullmatch(f) for p in AMOUNTS)]
+        # "How much RAM do I need?" / "It depends on the model. You need at least 4GB.": the
+        # sentence after one that gives no amount may (the rare word "model" was proposed).
+        if not amounts and (after := _FIRST_SENTENCE.split(rest, maxsplit=1)[0]):
+            amounts = [p.written for p in terms_of(after, AMOUNTS)]
         others = [] if amounts_asked == len(asks) else [f for f in facts if f not in amounts]
         # Where it gives none, a code or path may say it ("Until `logrotate` removes them."); a
         # name answers no amount ("How much do I have to pay?" / "Lamini offers free credits to
@@ -275,9 +279,11 @@ _ASKS_RESOURCE = re.compile(
     r"examples?)|information\s+(?:about|on))\b",
     re.IGNORECASE,
 )
-# A question asking an amount: "How long…", "About how many…", "How often…".
+# A question asking an amount: "How long…", "About how many…", "How often…", "What size…".
 _ASKS_AMOUNT = re.compile(
-    r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b", re.IGNORECASE
+    r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b|"
+    r"\bwhat\s+size\b",
+    re.IGNORECASE,
 )
 # A question asking what a named thing is: "What is Zephyrine?", "Do you know what LoRA is?";
 # not what one of its parts is ("What is the default port?", "What is Zephyrine's port?") nor
