@@ -105,3 +105,22 @@ def test_a_name_the_prose_shortens_is_asked_in_full(tmp_path: Path):
         "# FastAPI Cloud\n\nFastAPI Cloud hosts apps.\n\nFastAPI stores your routes in a table.\n"
     )
     assert "Where does FastAPI store my routes?" in pairs_of(write(tmp_path / "both.md", both))
+
+
+def test_a_dictionary_word_the_document_uses_as_its_product_s_name_stays_capitalised(
+    tmp_path: Path,
+):
+    # "Where does beacon store my contacts?" was asked: "Beacon" opens each sentence it is in,
+    # so only the dictionary said whether it was a name.
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Phone companion guide\n\n## Syncing\n\nBeacon keeps your phone in sync. Beacon stores "
+        "your contacts in the cloud.\n\n## Logs\n\nLogs are kept for a week. Logs are written "
+        "to the phone.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(guide)
+    assert pairs["Where does Beacon store my contacts?"] == (
+        "Beacon stores your contacts in the cloud."
+    )
+    assert "How long are logs kept?" in pairs  # a plural opening two sentences is no name

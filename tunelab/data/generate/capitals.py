@@ -12,7 +12,7 @@ from tunelab.data.generate.heading_grammar import (
     named_with_the,
 )
 from tunelab.data.generate.heading_words import GENERIC, TITLE_FILLER
-from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english
+from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english, plural_form
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
 # "**Backup Tool**", "_Rich_"); "_" is a word's character to `\b`, so a word ends at no letter.
@@ -42,7 +42,13 @@ def lower_first(phrase: str, context: str, topic: str | None = None, document: s
     # color"; "The" is no name wherever a title puts it.
     elsewhere = _mid_sentence(first, CODE.sub(" ", document)) and first.lower() not in OPENERS
     mid_sentence = _mid_sentence(first, context) or elsewhere
-    proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS
+    # "Beacon keeps your phone in sync." and "Beacon stores ...": a dictionary word standing
+    # alone as the subject of two sentences or more, and never written in lower case, is the
+    # product's name ("What does beacon store?" was asked); not a plural ("Logs ...") nor a
+    # phrase's first word ("Configuration for `tox` is ...", "Possible values are ...").
+    product = not rest and not plural_form(first.lower()) and first.lower() not in OPENERS
+    product = product and _always_capitalised(first, CODE.sub(" ", document or context))
+    proper = mid_sentence or not _ordinary(first) or first in NAMES_THAT_ARE_WORDS or product
     name = first[:1].isupper() and first in context and not lower_seen and proper
     # The document's name as it spells it, unless the prose writes it in lower case as a word
     # (`typer`, the command, is code: "Typer" stays).
@@ -211,6 +217,7 @@ TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from v
 NAMES_THAT_ARE_WORDS = {
     "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
     "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
+    "Bluetooth",
 }  # fmt: skip
 
 
