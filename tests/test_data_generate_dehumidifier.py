@@ -144,3 +144,21 @@ def test_a_tasks_section_of_facts_then_its_step_answers_how_with_the_step(tmp_pa
     )
     # A fact in it that a question asks alone is asked so too.
     assert pairs["What does the D8 support?"] == "The D8 supports 2.4 GHz Wi-Fi networks only."
+
+
+def test_a_reach_a_working_range_and_a_current_are_asked_for_what_they_measure(tmp_path: Path):
+    # Each sentence stated a measure and was in no pair: "Bluetooth" (a dictionary word alone as
+    # the subject), "works" (a verb with no object) and amperes (no measure known) asked nothing.
+    manual = tmp_path / "d8.md"
+    manual.write_text(
+        "# Halcyon D8 Dehumidifier\n\n## Specifications\n\nBluetooth reaches 10 m. The D8 works "
+        "between 5 and 35 °C. The pump runs at 2 A.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How far does Bluetooth reach?"] == "Bluetooth reaches 10 m."
+    assert pairs["In what temperature range does the D8 work?"] == (
+        "The D8 works between 5 and 35 °C."
+    )
+    assert pairs["At what current does the pump run?"] == "The pump runs at 2 A."
+    assert sentence_question("The remote works at home.") is None  # no measure: works how?

@@ -105,8 +105,9 @@ from tunelab.data.generate.questions import sentence_question
         ("The session is closed when it is over 2 hours old.", "When is the session closed?"),
         # A unit that names its measure: at what voltage, not where (it asked nothing before).
         ("The pump runs at 12 V.", "At what voltage does the pump run?"),
+        ("The pump runs at 2 A.", "At what current does the pump run?"),
         # Still nothing where no question reads well.
-        ("The pump runs at 2 A.", None),  # not "Where does the pump run?"
+        ("The fan runs at 3 steps.", None),  # not "Where does the fan run?"
         ("The battery lasts a long time.", None),  # no span to ask for
         ("The job goes 3 hours.", None),
         ("The 5.3 ms a layer of the profile was overhead.", None),  # no one thing's name

@@ -2,7 +2,8 @@
 ("for 14 days": how long), how often ("every week"), when ("at startup", "if the disk is
 full"), at what measure ("when they reach 50 MB": at what size), where ("in memory", "to
 `/var/log`"), how ("with gzip", "in batches"), and who ("by @erikrose": "Who maintains X?", not
-"How is X maintained?")."""
+"How is X maintained?"); and the phrase a sentence opens with before its subject ("On
+Windows, ...": where the rest holds, which its question says last)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from tunelab.data.generate.subject_and_verb import english_stem
 from tunelab.data.generate.word_classes import (
     CONDITION,
+    DETERMINERS,
     DURATION,
     PLACES,
     PREPOSITIONS,
@@ -183,3 +185,33 @@ def who_did(subject: str, verb: str, done: str) -> str:
     else:
         return f"Who {verb} {subject} {done} by?"
     return f"Who {said} {subject}?"
+
+
+# "On Windows, ...", "In version 3.2, ...", "By default, ...": where, in which version or unless
+# told otherwise the rest of the sentence holds; a question of the rest says it last.
+OPENING_PHRASE = re.compile(
+    r"^(?P<phrase>By default|(?:On|In|Under|As of) (?:[\w`~./-]+ ){0,3}[\w`~./-]+), (?P<rest>\S.+)$"
+)
+# The same with no comma, ended by the subject's "the": "In Sleep mode the D8 runs at 35 dB."
+OPENING_BARE = re.compile(
+    r"^(?P<phrase>(?:On|In|Under) (?:[\w`~./-]+ ){0,2}[\w`~./-]+) (?P<rest>(?:the|your) \S.+)$"
+)
+# Openers that lean on what came before or say how the text goes on ("In this case", "On the
+# other hand", "In addition", "In the second row" of a table above), not where the rest holds.
+NOT_A_SETTING = frozenset(
+    """this that these those it them such other addition short practice general particular fact
+    turn contrast summary total theory most some either both which same above below previous
+    next second third last former latter row rows table column figure example""".split()
+)
+
+
+def opening_phrase(text: str) -> tuple[str, str] | None:
+    """The phrase a sentence opens with, as a question ends with it ("on Windows"), and the rest
+    of the sentence, which says what holds there; None for any other sentence."""
+    m = OPENING_PHRASE.match(text) or OPENING_BARE.match(text)
+    if not m or NOT_A_SETTING & set(m["phrase"].lower().split()):
+        return None
+    if m.re is OPENING_BARE and DETERMINERS & set(m["phrase"].lower().split()[2:]):
+        return None  # "In the tank the ...": the phrase ends before a later "the"
+    phrase, rest = m["phrase"], m["rest"]
+    return phrase[0].lower() + phrase[1:], rest[0].upper() + rest[1:]

@@ -16,7 +16,7 @@ from tunelab.data.generate.copula import (
     modal_question,
 )
 from tunelab.data.generate.denials import said_no, yes_or_no
-from tunelab.data.generate.phrases import FOR_A_WHILE
+from tunelab.data.generate.phrases import FOR_A_WHILE, opening_phrase
 from tunelab.data.generate.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,
@@ -51,6 +51,7 @@ from tunelab.data.generate.word_classes import (
     english,
     has_past,
     measure_of,
+    measured_phrase,
     opens_an_object,
     past,
     plural_form,
@@ -112,36 +113,6 @@ def _of_a_thing(words: list[str]) -> bool:
     return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
 
 
-# "On Windows, ...", "In version 3.2, ...", "By default, ...": where, in which version or unless
-# told otherwise the rest of the sentence holds; a question of the rest says it last.
-OPENING_PHRASE = re.compile(
-    r"^(?P<phrase>By default|(?:On|In|Under|As of) (?:[\w`~./-]+ ){0,3}[\w`~./-]+), (?P<rest>\S.+)$"
-)
-# The same with no comma, ended by the subject's "the": "In Sleep mode the D8 runs at 35 dB."
-OPENING_BARE = re.compile(
-    r"^(?P<phrase>(?:On|In|Under) (?:[\w`~./-]+ ){0,2}[\w`~./-]+) (?P<rest>(?:the|your) \S.+)$"
-)
-# Openers that lean on what came before or say how the text goes on ("In this case", "On the
-# other hand", "In addition", "In the second row" of a table above), not where the rest holds.
-NOT_A_SETTING = frozenset(
-    """this that these those it them such other addition short practice general particular fact
-    turn contrast summary total theory most some either both which same above below previous
-    next second third last former latter row rows table column figure example""".split()
-)
-
-
-def _opening_phrase(text: str) -> tuple[str, str] | None:
-    """The phrase a sentence opens with, as a question ends with it ("on Windows"), and the rest
-    of the sentence, which says what holds there; None for any other sentence."""
-    m = OPENING_PHRASE.match(text) or OPENING_BARE.match(text)
-    if not m or NOT_A_SETTING & set(m["phrase"].lower().split()):
-        return None
-    if m.re is OPENING_BARE and DETERMINERS & set(m["phrase"].lower().split()[2:]):
-        return None  # "In the tank the ...": the phrase ends before a later "the"
-    phrase, rest = m["phrase"], m["rest"]
-    return phrase[0].lower() + phrase[1:], rest[0].upper() + rest[1:]
-
-
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
 SETTING = re.compile(r"[a-z]\w*_\w+ ")
 # A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10."
@@ -169,7 +140,7 @@ def sentence_question(
         )
     if text.startswith("To "):
         return None  # "To set a proxy, add ...": a purpose and its step, no subject
-    if opened := _opening_phrase(text):  # "On Windows, Keepsafe stores ...": asked of the rest
+    if opened := opening_phrase(text):  # "On Windows, Keepsafe stores ...": asked of the rest
         phrase, rest = opened
         asked = sentence_question(rest, context, topic, document)
         return f"{asked[:-1]} {phrase}?" if asked and phrase not in asked else asked
@@ -261,7 +232,7 @@ def sentence_question(
         if (
             word in OBJECTLESS
             and singular(subject)
-            and not (prepositional or spans or changes or far)
+            and not (prepositional or spans or changes or measured_phrase(after))
         ):
             return None
         plural_noun = word.endswith("s") and word not in AUXILIARIES

@@ -347,7 +347,7 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
     if head in ("at", "on") and (measure := measure_of(upper)):
         return f"At what {measure} {aux} {subject} {said}?"  # "runs at 24 V", "on 220 to 240 V"
     if head in ("at", "on") and re.match(r"[-+−~]?\d[\d,]*(?:\.\d+)?(?:\s|$)", beyond):
-        return None  # "runs at 12 A": a measure no rule knows the question of, and no place
+        return None  # "runs at 3 steps": a measure no rule knows the question of, and no place
     if head in ("at", "on") and AT_A_TIME.match(beyond):
         return f"When {aux} {subject} {said}?"  # "runs on each request", "starts at boot"
     if IN_A_MANNER.match(phrase):

@@ -105,6 +105,7 @@ MEASURED_IN = {
     "temperature": r"°\s?[CF]|degrees",
     "distance": r"mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?",
     "voltage": r"V|volts?",
+    "current": r"m?A|amps?|amperes?|milliamps?",
     "frequency": r"[kMG]?Hz",
     "resolution": r"dpi",
     "noise level": r"dBA?|decibels?",
@@ -193,14 +194,18 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     subject = subject[: on_port.start()] if on_port else subject
     words = subject.split()
     head = words[-1].lower()
+    # "works up to 7 metres away", "works between 5 and 40 °C", "works at 24 V": a measure
+    # where the object would be, which a verb with no object ("work") has too.
+    measured = measured_phrase(rest)
     plain = (
         bool(on_port)
         or words[0].startswith("`")
         or (len(words) > 1 and words[0].lower() in DETERMINERS | POSSESSIVES)
-        or (len(words) == 1 and not english(words[0].strip("`")))
+        # "Bluetooth reaches 10 m": a capitalised word acting on a measure is its subject,
+        # though the dictionary holds it.
+        or (len(words) == 1 and (not english(words[0].strip("`")) or measured))
     )
-    far = DISTANCE.match(rest)  # "The remote works up to 7 metres away"
-    if (base in NO_OBJECT and not far) or not english(base) or not plain or head in NOT_A_HEAD:
+    if (base in NO_OBJECT and not measured) or not english(base) or not plain or head in NOT_A_HEAD:
         return None
     # "The first 100 rows": a count, no head; "The AquaPure 300": a name and its model number.
     model = len(words) > 1 and head.isdigit() and words[-2][:1].isupper()
@@ -215,14 +220,23 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
         base
         if opens_an_object(rest)
         or MEASURE.match(rest)
-        or far
+        or measured
         or state_before_an_event(rest) is not None
         or conditioned
         or re.match(r"to (?:[A-Z`]|port \d)", rest)  # "redirects to HTTPS": to what, by name
-        # "operates between 5 °C and 40 °C": a range of a measure
-        or (rest.startswith("between ") and measure_of(rest.split(" and ", 1)[-1]) is not None)
         else None
     )
+
+
+def measured_phrase(rest: str) -> bool:
+    """Whether a verb's rest is a measure alone: a distance ("up to 7 metres away"), a range
+    ("between 5 °C and 40 °C") or a value after "at" or "on" ("at 2 A", "on 220 to 240 V")."""
+    if DISTANCE.match(rest):
+        return True
+    if rest.startswith("between "):
+        return measure_of(rest.split(" and ", 1)[-1]) is not None
+    at = re.match(r"(?:at|on) (?:[-+−~]?\d[\d.,]* to (?=\d))?", rest)
+    return bool(at) and measure_of(rest[at.end() :]) is not None
 
 
 # "if the disk is full", "when they reach 50 MB": the clause that says when a thing is so.
