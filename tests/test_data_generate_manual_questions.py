@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import pairs_of
 from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.step_measures import how_far
 
 
 @pytest.mark.parametrize(
@@ -219,6 +220,12 @@ def test_a_distance_a_thing_reaches_is_asked_how_far():
     )
     assert sentence_question("The sensor reaches 40 metres.") == "How far does the sensor reach?"
     assert sentence_question("The warranty lasts 3 years.") == "How long does the warranty last?"
+    # Every rule reads one list of distance units: inches and kilometres too.
+    assert sentence_question("The cable reaches 30 inches.") == "How far does the cable reach?"
+    assert how_far("Keep the drone at least 5 km from airports.") == (
+        "How far from airports should I keep the drone?",
+        "Keep the drone at least 5 km from airports.",
+    )
 
 
 @pytest.mark.parametrize(

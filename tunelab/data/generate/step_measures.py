@@ -10,7 +10,14 @@ import re
 from tunelab.data.generate.capitals import lower_first
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.phrases import EVERY
-from tunelab.data.generate.word_classes import DURATION, PLACES, PREPOSITIONS, english, has_past
+from tunelab.data.generate.word_classes import (
+    DISTANCE_UNITS,
+    DURATION,
+    PLACES,
+    PREPOSITIONS,
+    english,
+    has_past,
+)
 
 # How often in words without "every": "once a week", "twice a day", "3 times per month".
 TIMES_A = r"(?:once|twice|(?:\d+|two|three|four) times) (?:a|an|per|each) (?:day|week|month|year)"
@@ -23,7 +30,7 @@ EVERY_STEP = re.compile(
 # "Keep the heater at least 1 metre from walls.": a distance to keep, a safety section's fact.
 KEEP_AWAY = re.compile(
     r"^Keep (?P<what>(?:the|your|a|an|all) [^,;:]{1,50}?) (?:(?:at least|no closer than|about) )?"
-    r"\d[\d.,]* ?(?:mm|cm|m|metres?|meters?|feet|foot|ft|inch(?:es)?|in)\b (?:away )?from "
+    rf"\d[\d.,]* ?(?:{DISTANCE_UNITS}|in)\b (?:away )?from "  # "in": inches, before "from"
     r"(?P<away>[^,;:]{1,50}?)\.?$"
 )
 # "Hold the WIFI button for 5 seconds until the blue light blinks.": a step and how long it lasts

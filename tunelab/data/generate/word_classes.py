@@ -93,9 +93,14 @@ def plural_form(word: str) -> bool:
 OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any some".split())
 # Verbs that take no object, or not one "What does X ...?" asks for ("goes the other way").
 # A distance as what a verb reaches, the whole of the rest: "works up to 7 metres away".
+# The units of a distance, one list for every rule that reads one ("reaches 10 m", "Keep the
+# heater at least 1 metre from walls").
+DISTANCE_UNITS = (
+    r"mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?|inch(?:es)?"
+)
 DISTANCE = re.compile(
     r"(?:(?:up to|about|around|roughly|under|less than|at most|over) )?\d[\d.,]* ?"
-    r"(?:mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?)\b"
+    rf"(?:{DISTANCE_UNITS})\b"
     r"(?P<away> away)?(?=\W*$)"
 )
 # What a number's unit measures, as a question names it: "can reach 60 °C" asks what
@@ -103,7 +108,7 @@ DISTANCE = re.compile(
 # of nothing: "reach" is in no list). Weights and sizes are QUANTITY's, asked how much.
 MEASURED_IN = {
     "temperature": r"°\s?[CF]|degrees",
-    "distance": r"mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?",
+    "distance": DISTANCE_UNITS,
     "voltage": r"V|volts?",
     "current": r"m?A|amps?|amperes?|milliamps?",
     "frequency": r"[kMG]?Hz",
