@@ -4,7 +4,7 @@ error analysis and ROUGE-L share, for every script."""
 import re
 
 from tunelab.data.quality.dedup import near_duplicates
-from tunelab.data.text import words
+from tunelab.data.text import sentences, words
 from tunelab.evaluate.metrics import rouge_l
 
 
@@ -48,3 +48,19 @@ def test_chinese_and_japanese_text_is_compared_by_its_characters():
     assert normalize_text("ＡＢＣとは？") == normalize_text("abcとは?")
     # Text written without spaces is not a run of junk.
     assert junk_reason("中国的首都是北京，" * 12) is None and junk_reason("x" * 90)
+
+
+def test_one_sentence_splitter_keeps_an_abbreviation_and_code_in_their_sentence():
+    # The quality checks split "e.g." and "`tunelab.data.`" off as sentences of their own, where
+    # template mode's splitter (now this one) kept them; both read Chinese full stops and lines.
+    text = (
+        "Pick a format, e.g. Alpaca. A command is `tunelab.data.` and its name.\n"
+        "首都是北京。人口很多。\n## Heading"
+    )
+    assert sentences(text) == [
+        "Pick a format, e.g. Alpaca.",
+        "A command is `tunelab.data.` and its name.",
+        "首都是北京。",
+        "人口很多。",
+        "## Heading",
+    ]

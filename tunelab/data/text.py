@@ -124,8 +124,10 @@ def stem(word: str) -> str:
     return word
 
 
-# A sentence or a line: text up to its end mark (Chinese and Japanese full stops, Hindi's danda
-# too) or newline.
+# A sentence or a line of a model's reply as it streams: text up to its end mark (Chinese and
+# Japanese full stops, Hindi's danda too) or newline, found where it stands (the repeat checks
+# below need its place, and a loop "the answer is 1. the answer is 1." ends at each mark, capital
+# or not); `sentences` splits a document's or an answer's text, which a capital starts.
 _ENDS = ".!?。！？।"
 # A "." inside a word ends nothing: "version 3.5", "config.yaml" ("Set it to version 3." would
 # be said again by "Set it to version 3.6.").
@@ -141,9 +143,28 @@ _WORD_DOT_END = re.compile(r"\w[.,]$")
 SENTENCE_END = re.compile(f"[{_ENDS}{_COMMAS}\n]")
 
 
+# Where one sentence of a line ends and the next begins: after an end mark and space, before
+# what opens a sentence (a capital, code, a quote or a bracket), so that "config.yaml", "version
+# 3.5", "`tunelab.data.` and its name" and "Set it to 3 or 4. then" end none; or after a
+# Chinese, Japanese or Hindi mark, which no space follows.
+_NEXT_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])|(?<=[。！？।])\s*(?=\S)")
+# A mark after these ends no sentence: "Pick a format, e.g. Alpaca."
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of `text`, a line that ends without a mark (a heading, a table row) one too."""
-    return [m[0].strip() for m in _SENTENCE.finditer(text + "\n") if m[0].strip()]
+    """The sentences of `text`, a line that ends without a mark (a heading, a table row) one too.
+    One splitter for the quality checks and template mode's paragraphs (joined lines)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        said: list[str] = []
+        for piece in _NEXT_SENTENCE.split(line):
+            if said and _ABBREVIATION.search(said[-1]):
+                said[-1] += " " + piece
+            else:
+                said.append(piece)
+        found += [s.strip() for s in said if s.strip()]
+    return found
 
 
 def _sentence_words(sentence: str) -> list[str]:

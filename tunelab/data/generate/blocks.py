@@ -1,6 +1,6 @@
 """How template mode reads a chunk's text: paragraphs and list items (their wrapped lines
-joined), code blocks and tables, each paragraph's sentences (an "It" said with the name it
-stands for), and prose without its Markdown."""
+joined), code blocks and tables, a sentence's "It" said with the name it stands for, and prose
+without its Markdown (a paragraph's sentences are `tunelab.data.text.sentences`')."""
 
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ ITEM = LIST_ITEM
 QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 # An admonition's marker: MkDocs' `!!! warning "Disk usage"` (or `??? note`), GitHub's `[!NOTE]`.
 ADMONITION = re.compile(r'^\s*(?:(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+"[^"]*")?|\[![A-Za-z]+\])\s*$')
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\"'(])")
-ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf)\.$")
 
 
 @dataclass
@@ -79,17 +77,6 @@ def blocks_of(text: str) -> list[Block]:
                 lines.append(line[item.end() :] if item else line.strip())
     close()
     return blocks
-
-
-def split_sentences(text: str) -> list[str]:
-    pieces = SENTENCE_END.split(text)
-    sentences: list[str] = []
-    for piece in pieces:
-        if sentences and ABBREVIATION.search(sentences[-1]):
-            sentences[-1] += " " + piece
-        else:
-            sentences.append(piece)
-    return [s.strip() for s in sentences if s.strip()]
 
 
 def clean(text: str) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import Block, said_with_name, split_sentences
+from tunelab.data.generate.blocks import Block, said_with_name
 from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.heading_words import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
 from tunelab.data.generate.structured import definition, table_pairs
 from tunelab.data.generate.word_classes import AUXILIARIES, PARTICIPLES, POSSESSIVES
+from tunelab.data.text import sentences as split_sentences
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)
 LEAD_WORDS = 12  # a lead sentence shorter than this takes the next sentence with it

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.fields import NAMED
-from tunelab.data.generate.blocks import DEFINITION, Block, clean, split_sentences
+from tunelab.data.generate.blocks import DEFINITION, Block, clean
 from tunelab.data.generate.capitals import lower_first, sentence_cased
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.heading_words import STEP_VERBS
@@ -23,6 +23,7 @@ from tunelab.data.generate.word_classes import (
     third_person,
 )
 from tunelab.data.text import VALUE_COLUMNS
+from tunelab.data.text import sentences as split_sentences
 
 # "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
 NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")

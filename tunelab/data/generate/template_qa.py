@@ -9,13 +9,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.chunking import Chunk
-from tunelab.data.generate.blocks import (
-    Block,
-    blocks_of,
-    clean,
-    said_with_name,
-    split_sentences,
-)
+from tunelab.data.generate.blocks import Block, blocks_of, clean, said_with_name
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
@@ -40,6 +34,7 @@ from tunelab.data.generate.structured import (
 )
 from tunelab.data.generate.word_classes import english, has_past
 from tunelab.data.sections import fenced_parts
+from tunelab.data.text import sentences as split_sentences
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
 TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
