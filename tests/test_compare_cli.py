@@ -153,3 +153,25 @@ def test_a_table_of_every_rate_is_not_cropped_at_80_columns(tmp_path):
     assert borders[0].endswith("┓") and borders[-1].endswith("┘"), borders
     left = " ".join(result.output.split()).split(": in compare.md, or in a wider terminal")[0]
     assert "token F1" in arms_table or "token F1" in left.rsplit("(", 1)[-1]
+
+
+def test_a_limit_tells_whether_it_left_test_rows_unasked_in_one_reading(tmp_path, monkeypatch):
+    # compare --limit N read the test file's first N + 1 rows a second time to tell whether the
+    # limit cut it (a hub dataset streamed twice); one reading now tells it, a bad row past the
+    # limit neither stopping it nor counted as a row left unasked.
+    from tunelab.data import load
+    from tunelab.evaluate.eval_config import EvalConfig
+    from tunelab.evaluate.testset import test_rows
+
+    test = tmp_path / "test.jsonl"
+    rows = [{"question": f"Q{i}?", "answer": f"A{i}."} for i in range(3)]
+    write_jsonl(test, rows)
+    test.write_text(test.read_text() + "{not json\n")
+    readings = []
+    source_rows = load.source_rows
+    monkeypatch.setattr(load, "source_rows", lambda *a: readings.append(a) or source_rows(*a))
+    cut = test_rows(str(test), EvalConfig(data=str(test), limit=2))
+    assert [ex.question for ex in cut.examples] == ["Q0?", "Q1?"] and cut.cut
+    whole = test_rows(str(test), EvalConfig(data=str(test), limit=3))
+    assert len(whole.examples) == 3 and not whole.cut
+    assert len(readings) == 2  # one each

@@ -31,7 +31,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
 from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
-from tunelab.evaluate.testset import cut_by_limit, rephrasings_note, test_path, test_questions
+from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
 from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.progress import answer_bars
 from tunelab.run import Run, asked_template, prompt_for
@@ -103,7 +103,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     prompt = prompt_for(found or model, template, cfg.system_prompt)
     tests = EvalConfig(data=cfg.data, limit=cfg.limit, fields=cfg.fields)
     path = test_path(found or model, tests)
-    examples = test_questions(path, tests, [found] if found else [])
+    asked_rows = test_rows(path, tests, [found] if found else [])
+    examples = asked_rows.examples
     if not found and not cfg.template and (markers := find_markers(examples)):
         # As eval asks a model: `### Question:` rows in qa, which passes them through, where the
         # chat template wrapped the plain arm's markers again and the RAG arm's (stripped) not.
@@ -132,7 +133,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     excluded = len(set().union(*skipped))
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
     result.test_file = str(path)
-    result.limited = cut_by_limit(path, tests, [found] if found else [], len(examples))
+    result.limited = asked_rows.cut
     # Without --corpus, _corpus read the run's own file (or refused).
     result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")
     if not found:  # said first: the question it answers is not the one a run's compare answers

@@ -56,6 +56,7 @@ class Loaded:
     unread: Counter[str] = field(default_factory=Counter)  # rows of each column left unread
     system_unread: list[str] = field(default_factory=list)  # `system_column_unread` rows
     shape: str = ""  # the shape the rows were read as
+    cut: bool = False  # the limit left a row that loads unread
 
 
 def load_examples(
@@ -153,7 +154,9 @@ def read_examples(
     """Every row of `path` as an Example, through data.shape and data.fields as training reads
     them; a bad row stops the reading (on_error='raise') or is kept in `rejected` ('skip').
     With `limit`, the reading stops at that many examples: a bad row past them is not asked
-    (`eval --limit 5` failed on line 424 of lamini_docs). `quiet`: a folder's files unlisted."""
+    (`eval --limit 5` failed on line 424 of lamini_docs); `cut` says whether a row past them
+    loads (bad ones passed over), which compare's report says. `quiet`: a folder's files
+    unlisted."""
     detected = None if shape == "auto" else shape
     if detected is not None and detected not in SHAPES:
         raise TunelabError(f"unknown data shape {shape!r}: use one of {['auto', *SHAPES]}")
@@ -163,8 +166,7 @@ def read_examples(
     loaded = Loaded(Path(path), [], [], [])
     first = None  # the row whose columns told the shape
     for source, row in rows:
-        if limit is not None and len(loaded.examples) >= limit:
-            break
+        full = limit is not None and len(loaded.examples) >= limit  # past it: is one more there?
         of_shapes = False
         try:
             if isinstance(row, DataError):  # an unreadable line, yielded so reading goes on
@@ -175,13 +177,19 @@ def read_examples(
                 detected, first = detect_shape(renamed, source), source
             refuse_mixed(renamed, detected, source, first)
             of_shapes = False
-            loaded.examples.append(to_example(renamed, detected, source))
+            example = to_example(renamed, detected, source)
+            if full:
+                loaded.cut = True
+                break
+            loaded.examples.append(example)
             loaded.rows.append(row)
             loaded.unread.update(unread_columns(renamed, detected))
             if detected == "messages" and system_column_unread(renamed, source):
                 loaded.system_unread.append(source)
             loaded.shape = detected
         except DataError as err:
+            if full:  # not asked: it neither stops the command nor counts as skipped
+                continue
             if on_error != "skip" and of_shapes:  # it says what to do itself
                 raise
             if on_error != "skip":

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from tunelab.data.file_text import console as data_notes
 from tunelab.data.hub import is_hub
-from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found
+from tunelab.data.load import OPTION_SKIP_HINT, Loaded, load_data, not_found
 from tunelab.data.read import split_folder
 from tunelab.data.split import own_test_split, saved_splits
 from tunelab.data.write import SPLIT_FILES
@@ -99,15 +99,29 @@ def examples_as_read(
     skip_hint: str = TEST_ROW_HINT,
     quiet: bool = False,
 ) -> list:
-    """The rows of `path` (the first `limit`), read through `fields` where given (its columns
-    renamed), else the data.shape and data.fields of the one of `runs` that reads it
-    (`Run.reads`), else of whatever shape they are. A bad row stops it with `skip_hint`, how the
-    calling command's user skips one. `quiet`: read again, what the reading says already said."""
+    """The rows of `path` (the first `limit`), read as `loaded_as_read` reads them."""
+    return loaded_as_read(path, runs, on_error, fields, limit, skip_hint, quiet).examples
+
+
+def loaded_as_read(
+    path: str,
+    runs: Sequence[Run],
+    on_error: str = "raise",
+    fields: dict[str, str] | None = None,
+    limit: int | None = None,
+    skip_hint: str = TEST_ROW_HINT,
+    quiet: bool = False,
+) -> Loaded:
+    """The rows of `path` (the first `limit`; `cut` says whether it left one unread), read through
+    `fields` where given (its columns renamed), else the data.shape and data.fields of the one of
+    `runs` that reads it (`Run.reads`), else of whatever shape they are. A bad row stops it with
+    `skip_hint`, how the calling command's user skips one. `quiet`: read again, what the reading
+    says already said."""
     owner = None if fields else next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
     shape = data.shape if data else "auto"
     fields = fields or (data.fields if data else None)
-    return load_examples(path, shape, fields, on_error, skip_hint, limit, quiet)
+    return load_data(path, shape, fields, on_error, skip_hint, limit, quiet)
 
 
 def test_questions(
@@ -117,26 +131,22 @@ def test_questions(
     read them where the file is the test file of one of `runs` (its data.shape and data.fields: a
     file of custom columns was refused as of no known shape). A bad row stops it with
     `skip_hint`, how the calling command's user skips one."""
-    examples = examples_as_read(path, runs, cfg.on_error, cfg.fields, cfg.limit, skip_hint)
-    missing = [ex.source for ex in examples if not ex.answer]
+    return test_rows(path, cfg, runs, skip_hint).examples
+
+
+def test_rows(
+    path: str, cfg: EvalConfig, runs: Sequence[Run] = (), skip_hint: str = TEST_ROW_HINT
+) -> Loaded:
+    """`test_questions`' reading, with whether --limit left rows of `path` unasked (`cut`): "the
+    first 12 of its rows (--limit 12)" was said of a 12-row file. One reading: the rows were read
+    a second time to tell it (a hub dataset streamed twice)."""
+    loaded = loaded_as_read(path, runs, cfg.on_error, cfg.fields, cfg.limit, skip_hint)
+    missing = [ex.source for ex in loaded.examples if not ex.answer]
     if missing:
         raise TunelabError(
             f"{missing[0]}: test rows need a reference answer ({len(missing)} have none)"
         )
-    return examples
-
-
-def cut_by_limit(path: str, cfg: EvalConfig, runs: Sequence[Run], asked: int) -> bool:
-    """Whether --limit left rows of `path` unasked, where `asked` rows were: "the first 12 of
-    its rows (--limit 12)" was said of a 12-row file. The first limit + 1 rows are read
-    again, quietly, bad ones skipped: none of them stops the command."""
-    if not cfg.limit or asked < cfg.limit:
-        return False
-    try:
-        more = examples_as_read(path, runs, "skip", cfg.fields, cfg.limit + 1, quiet=True)
-    except TunelabError:
-        return True  # said as before: the limit may have cut it
-    return len(more) > cfg.limit
+    return loaded
 
 
 # References that rows share without asking one fact: a bare verdict ("Yes.": "Does it run on a
