@@ -160,3 +160,22 @@ def test_two_runs_of_one_name_in_two_folders_are_told_apart_by_their_folders(tmp
     assert [row["run"] for row in rows] == ["monday/runs/demo", "friday/runs/demo"]
     # Alone, or beside runs of other names, a run keeps its folder's name.
     assert tunelab.runs([first])[0]["run"] == "demo"
+
+
+def test_each_runs_benchmark_scores_are_read_once_for_the_listing_and_its_pairs(
+    tmp_path, monkeypatch
+):
+    # `tunelab runs A B` read each run's bench/scores.json twice: once for its row of the
+    # listing, once again for its pair with the first.
+    from tunelab.evaluate.bench import run_scores
+
+    first, second = run_folder(tmp_path, "first"), run_folder(tmp_path, "second")
+    benched(first, {"q1": 1.0, "q2": 0.0})
+    benched(second, {"q1": 1.0, "q2": 1.0})
+    read = []
+    kept = run_scores.run_scores
+    monkeypatch.setattr(run_scores, "run_scores", lambda run: read.append(run.name) or kept(run))
+    assert "second against first, arc_easy acc_norm: +50.0 points" in listed(first, second)
+    [_, row] = tunelab.runs([first, second])
+    assert row["vs_first"][0]["delta"] == 50.0
+    assert sorted(read) == ["first", "first", "second", "second"]  # once a listing each

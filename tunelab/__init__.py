@@ -213,7 +213,7 @@ def runs(
     if plot and found:
         plot_runs(found, Path(out), called)
     rows = [summary(run, name) for run, name in zip(found, called)]
-    for row, pairs in zip(rows[1:], versus_first(found, called)[1:]):
+    for row, pairs in zip(rows[1:], versus_first(found, rows)[1:]):
         row["vs_first"] = pairs
     return rows
 

@@ -122,7 +122,7 @@ def runs_command(
         say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
         say_wrapped(console, line)
-    for pair in (pair for pairs in versus_first(found, called) for pair in pairs):
+    for pair in (pair for pairs in versus_first(found, rows) for pair in pairs):
         say_wrapped(console, pair_line(pair))
     if plot and found:
         console.print(f"loss curves: {plot_runs(found, Path(out), called)}")

@@ -13,29 +13,30 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
-from tunelab.train.runs import HELD_OUT_METRICS, benchmarked, eval_stale
+from tunelab.train.runs import HELD_OUT_METRICS, eval_stale
 
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference
     from tunelab.run import Run
 
 
-def versus_first(runs: list[Run], called: list[str]) -> list[list[dict]]:
+def versus_first(runs: list[Run], rows: list[dict]) -> list[list[dict]]:
     """Each run's pairs with the first (none for the first, or for a run alone): its eval's score
     (fact accuracy where the rows name facts, else token F1) and each benchmark task's, over
     the questions both were asked; a `note` in place of a difference where both have scores
-    that cannot be paired. Each run is said by its name in the listing, `called` (`runs.names`:
-    "a/demo against b/demo", not "demo against demo")."""
+    that cannot be paired. `rows` are the runs' rows of the listing (`runs.summary`): each run is
+    said by its name there ("a/demo against b/demo", not "demo against demo"), and its benchmark
+    scores are the ones it lists (each bench/scores.json was read twice, once for each)."""
     if len(runs) < 2:
         return [[] for _ in runs]
-    first = _Named(runs[0], called[0])
-    base_rows, base_bench = eval_rows(first.run), benchmarked(first.run)
+    first = _Named(runs[0], rows[0]["run"])
+    base_rows, base_bench = eval_rows(first.run), rows[0].get("bench", {})
     paired: list[list[dict]] = [[]]
-    for run, name in zip(runs[1:], called[1:]):
-        pairs, named = [], _Named(run, name)
-        if base_rows is not None and (rows := eval_rows(run)) is not None:
-            pairs.append(_eval_pair(first, named, base_rows, rows))
-        for task, score in benchmarked(run).items():
+    for run, row in zip(runs[1:], rows[1:]):
+        pairs, named = [], _Named(run, row["run"])
+        if base_rows is not None and (answers := eval_rows(run)) is not None:
+            pairs.append(_eval_pair(first, named, base_rows, answers))
+        for task, score in row.get("bench", {}).items():
             if task in base_bench:
                 pairs.append(_bench_pair(first, named, task, base_bench[task], score))
         paired.append(pairs)
