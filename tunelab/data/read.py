@@ -1,12 +1,11 @@
 """Read a user's data file (JSONL, JSON, CSV/TSV, Parquet, a `datasets` folder, documents, or a
 folder of them) into raw rows, each with its `file:line`; errors name the file and line. A row's
-shape is told by tunelab.data.shapes; a CSV/TSV file is read by tunelab.data.csv_files; the text
-and JSON lines under every reader by tunelab.data.file_text; pandas' row numbers are left out of a
-table by tunelab.data.row_numbers."""
+shape is told by tunelab.data.shapes; a JSON or JSON Lines file is read by tunelab.data.json_rows,
+a CSV/TSV file by tunelab.data.csv_files; the text and JSON lines under every reader by
+tunelab.data.file_text; pandas' row numbers are left out of a table by tunelab.data.row_numbers."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,9 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
-from tunelab.data.file_text import DataError, console, json_lines, not_json, utf8_text
+from tunelab.data.file_text import DataError, console, utf8_text
 from tunelab.data.hub import PREFIX
+from tunelab.data.json_rows import json_rows, jsonl_rows
 from tunelab.data.row_numbers import without_row_numbers
 from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
@@ -53,9 +53,9 @@ def read_rows(
             said = f"warning: {path}: an empty document (no text in it), skipped"
             say_wrapped(console, said, "yellow")
     elif suffix in (".jsonl", ".ndjson"):
-        yield from _read_jsonl(path)
+        yield from jsonl_rows(path)
     elif suffix == ".json":
-        yield from _read_json(path)
+        yield from json_rows(path)
     elif suffix in (".csv", ".tsv"):
         rows = read_csv(path, tsv=suffix == ".tsv", quiet=quiet)
         yield from without_row_numbers(rows, path, quiet, keep)
@@ -202,71 +202,6 @@ def _report_folder(
 
 def _name(path: Path, folder: Path) -> str:
     return str(path.relative_to(folder))
-
-
-def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    if _one_document(path):
-        # A JSON array saved as .jsonl is read as the .json it is; objects indented over several
-        # lines (one or many) are refused once, not as a bad row per line (every line of it).
-        if utf8_text(path).lstrip().startswith("{"):
-            raise DataError(
-                f"{path}:1: a row is written over several lines (indented JSON); JSON Lines "
-                "holds each row on one line: write each with json.dumps(row), no indent, or "
-                "the rows as one JSON array in a .json file"
-            )
-        yield from _read_json(path)
-        return
-    for number, row in json_lines(path):
-        yield f"{path}:{number}", row
-
-
-def _one_document(path: Path) -> bool:
-    """Whether a .jsonl file opens as one JSON text over many lines ("[" or "{" alone on its
-    first line, or an array that does not close on it), not as a row per line."""
-    with path.open("rb") as handle:
-        first = next((raw for raw in handle if raw.strip()), b"")
-    line = first.decode("utf-8-sig", errors="replace").strip()
-    if line in ("[", "{"):
-        return True
-    try:
-        return line.startswith("[") and not isinstance(json.loads(line), list)
-    except json.JSONDecodeError:
-        return line.startswith("[")
-
-
-def _read_json(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
-    text = utf8_text(path)
-    if not text.strip():
-        return  # no rows: `no_rows` says so, not "not valid JSON (Expecting value)"
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as err:
-        if err.msg == "Extra data" and text.lstrip().startswith("{"):
-            # One object per line under a .json name: what datasets' to_json() writes by default.
-            for number, row in json_lines(path):
-                yield f"{path}:{number}", row
-            return
-        raise not_json(f"{path}:{err.lineno}", err) from None
-    if (
-        isinstance(payload, dict)
-        and len(payload) == 1
-        and isinstance(next(iter(payload.values())), list)
-    ):
-        payload = next(iter(payload.values()))  # {"data": [...]} wrappers
-    if isinstance(payload, dict) and payload and all(isinstance(v, list) for v in payload.values()):
-        # {"train": [...], "test": [...]}: which list is the training data is the user's call.
-        raise DataError(
-            f"{path}: holds several lists of rows ({', '.join(map(str, payload))}); one file "
-            "holds one data set: save each list as a file of its own (the training rows for "
-            "data.path, the test rows for data.test_path)"
-        )
-    if not isinstance(payload, list):
-        raise DataError(f"{path}: expected a JSON array of objects (or use .jsonl, one per line)")
-    for i, row in enumerate(payload):
-        source = f"{path}:item {i + 1}"
-        if not isinstance(row, dict):
-            row = DataError(f"{source}: expected an object, got {type(row).__name__}")
-        yield source, row
 
 
 def is_data(path: Path) -> bool:
