@@ -1,6 +1,7 @@
 """Check a data set before training: duplicates, train/test leaks, lengths, diversity, junk,
 personal data. `check_file` builds a `QualityReport` (tunelab.data.quality.findings, with the
-thresholds in QualityConfig); `write_clean` writes the fixed/scrubbed set."""
+thresholds in QualityConfig), its repeats, conflicts and leaks found by
+tunelab.data.quality.overlaps; `write_clean` writes the fixed/scrubbed set."""
 
 from __future__ import annotations
 
@@ -11,22 +12,16 @@ from tunelab.config import fit_max_length
 from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
-from tunelab.data.quality import dedup, diversity, pii, reworded, typos
+from tunelab.data.quality import diversity, pii, typos
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, mend_row, repeats_question, typed_escapes
-from tunelab.data.question_keys import (
-    asked_key,
-    duplicate_key,
-    near_keys,
-    normalize_text,
-    prompt_key,
-)
+from tunelab.data.quality.overlaps import find_overlaps
 from tunelab.data.shapes import unread_note
 from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.turns import system_unread_note
-from tunelab.data.write import asked_anew, check_new_file, write_jsonl
+from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
 
@@ -54,84 +49,10 @@ def check_file(
     report.markers = find_markers(examples)
     questions = [question_text(e) for e in examples]
     answers = [e.answer if e.text is None else "" for e in examples]
-    prompts = [prompt_key(e) for e in examples]
     from tunelab.run import load_tokenizer
 
     tokenizer = load_tokenizer(config.model)
-    whole = whole_words(tokenizer)
-    # Split's own keys, compared as they are: normalising them again lowered the answers' case
-    # ("False" and "false" were called repeats, which --fix dropped and split kept).
-    row_keys = [duplicate_key(e) for e in examples]
-    report.exact_dups = dedup.exact_duplicates(row_keys, normalized=True)
-    repeated = {p.second for p in report.exact_dups}
-    row_texts = [f"{q}\n{a}" for q, a in zip(prompts, answers)]
-    # Near matches leave out what many rows ask alike (a long instruction or opening turn every
-    # row carries), as `data split` and training do (`question_keys.near_keys`).
-    tests = report.test.examples if report.test is not None else []
-    near_prompts = near_keys(examples + tests)
-    asks, test_asks = near_prompts[: len(examples)], near_prompts[len(examples) :]
-    near_rows = [f"{q}\n{a}" for q, a in zip(asks, answers)]
-    # A row repeats another only where its question does too: the same answer to a question
-    # asked another way is a phrasing, what makes a fact learnable ("Is it free?", "Do I have
-    # to pay?"), which --fix removed.
-    near = dedup.near_duplicates(
-        near_rows, config.near_dup_threshold, config.num_perm, whole, keys=asks
-    )
-    # A reworded row (synonyms, clauses reordered, fillers) escapes word shingles: its question
-    # and answer are compared again by TF-IDF cosine (`reworded`).
-    near = _with_reworded(
-        near,
-        reworded.same_facts(asks, answers, config.reworded_answer, config.reworded_question),
-    )
-    # An exact repeat is already listed once; its near matches would only list it again. Rows
-    # `data augment` wrote from one row (its meta.source_key) are phrasings of its fact by
-    # record, however few words one changes ("Quick question: ..."): --fix removed them.
-    # Rows whose answers state other numbers, or whose questions ask other values of one thing
-    # ("the default", "the range"), are two facts however many words they share
-    # (`reworded.other_facts`, which the reworded pass applies already, read as it reads them:
-    # without the instruction every row shares).
-    source = [ex.rewrite_of for ex in examples]
-    report.near_dups = [
-        p
-        for p in near
-        if p.first not in repeated
-        and p.second not in repeated
-        and not (source[p.first] and source[p.first] == source[p.second])
-        and (p.reworded or not reworded.other_facts(asks, answers, p.first, p.second))
-    ]
-    # A near-duplicate row's answer says nearly what the first's does, and one that differs in
-    # case alone says what it does: neither is a conflict. Rows asked under another system
-    # prompt, or offered other tools, may answer otherwise: exact repeats tell them apart too.
-    near_pairs = {(p.first, p.second) for p in report.near_dups}
-    report.conflicts = [
-        p
-        for p in dedup.exact_duplicates([asked_key(e) for e in examples], normalized=True)
-        if p.second not in repeated
-        and (p.first, p.second) not in near_pairs
-        and normalize_text(answers[p.first]) != normalize_text(answers[p.second])
-    ]
-    if report.test is not None:
-        report.contamination = dedup.cross_duplicates(
-            asks,
-            test_asks,
-            config.near_dup_threshold,
-            config.num_perm,
-            train_full=row_texts,
-            min_inside_words=config.min_quoted_words,
-            whole=whole,
-        )
-        # The same fact asked again in other words: a test row whose answer a train row gives,
-        # asked nearly alike (TF-IDF cosine), which shingles of the questions alone miss.
-        test_answers = [e.answer if e.text is None else "" for e in tests]
-        same = reworded.leaks(
-            asks, test_asks, answers + test_answers, config.reworded_answer, config.leak_question
-        )
-        leaks = _with_reworded(report.contamination, same)
-        if asked_anew(test, "questions"):  # a rephrasings split's record beside the test file
-            report.anew = [p for p in leaks if p.reworded]  # what it held out, by design
-            leaks = [p for p in leaks if not p.reworded]
-        report.contamination = sorted(leaks, key=lambda p: (p.second, p.first))
-        report.anew.sort(key=lambda p: (p.second, p.first))
+    find_overlaps(report, answers, whole_words(tokenizer), test)
     _check_lengths(report, tokenizer)
     asked = varying_questions(examples, questions)
     _check_diversity(report, asked, answers)
@@ -139,13 +60,6 @@ def check_file(
     _check_origins(report, asked)
     _collect_warnings(report)
     return report
-
-
-def _with_reworded(pairs: list[dedup.Pair], same: list[tuple[int, int, float]]) -> list[dedup.Pair]:
-    """`pairs` and the reworded ones (`reworded.same_facts`) they do not hold already."""
-    held = {(p.first, p.second) for p in pairs}
-    extra = [dedup.Pair(i, j, sim, reworded=True) for i, j, sim in same if (i, j) not in held]
-    return sorted(pairs + extra, key=lambda p: (p.first, p.second))
 
 
 def question_text(example: Example) -> str:
