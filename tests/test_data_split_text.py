@@ -132,6 +132,30 @@ def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_he
         train(old.model_copy(update=other), True)
 
 
+def test_a_fraction_that_holds_out_whole_texts_is_refused_before_the_model_loads(
+    tmp_path, monkeypatch
+):
+    # A run whose config.yaml says test_size 1 (the whole-text split it trained on), resumed
+    # from a config file saying 0.2 of its 6 texts: refused as a change of data.test_size only
+    # once the model had loaded (minutes on a CPU), to read the texts.
+    from tests.conftest import tiny_config
+    from tunelab.train import session
+    from tunelab.train.loop import train
+
+    docs = _docs(tmp_path / "docs", [f"part{i}" for i in range(6)])
+    config = tiny_config(tmp_path, docs, max_steps=2, save_every=2, eval_every=2)
+    train(config.model_copy(update={"data": config.data.model_copy(update={"test_size": 1})}))
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(session, "load_model", no_load)
+    other = {"data": config.data.model_copy(update={"test_size": 0.2})}
+    other["train"] = config.train.model_copy(update={"max_steps": 3})
+    with pytest.raises(TunelabError, match="cannot change data.test_size 1.0 → 0.2 on resume"):
+        train(config.model_copy(update=other), True)
+
+
 def _last_step(run) -> int:
     steps = [json.loads(line) for line in (run / "metrics.jsonl").read_text("utf-8").splitlines()]
     return max(s.get("step", 0) for s in steps)

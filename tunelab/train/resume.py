@@ -9,7 +9,9 @@ from collections.abc import Callable
 from rich.console import Console
 
 from tunelab.config import Config, DataConfig
+from tunelab.data.load import load_examples
 from tunelab.data.pipeline import PreparedData, fingerprint
+from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.read import is_raw_text
 from tunelab.data.split import tails_held_out
 from tunelab.errors import TunelabError
@@ -160,6 +162,21 @@ def split_as_checkpointed(
         "yellow",
     )
     return config.model_copy(update={"data": whole}), again
+
+
+def split_left_before_loading(config: Config) -> frozenset[str]:
+    """`split_left_to_checkpoint`, where the texts at data.path (read here, before the model
+    loads) say the checkpoint's split may decide: none where data.test_size holds out whole
+    texts of them (0.2 of 6 texts), a split the whole-text fallback never drew at that
+    fraction, so check_resume_changes refuses the change from 1 at once, where it came after
+    the model had loaded (minutes on a CPU)."""
+    left = split_left_to_checkpoint(config)
+    if not left:
+        return left
+    data = config.data
+    texts = load_examples(data.path, data.shape, data.fields, data.on_error, quiet=True)
+    texts = drop_duplicates(texts)[0] if data.dedupe else texts  # as `prepare` splits them
+    return left if tails_held_out(texts, data.test_size) else frozenset()
 
 
 def split_left_to_checkpoint(config: Config) -> frozenset[str]:

@@ -44,6 +44,7 @@ from tunelab.train.resume import (
     read_at_its_end,
     resume_from_checkpoint,
     split_as_checkpointed,
+    split_left_before_loading,
     split_left_to_checkpoint,
 )
 from tunelab.train.run_config import check_resume_changes, with_found_files
@@ -274,7 +275,7 @@ def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -
         # Before a finished run's length is counted in steps of a changed size (resume.py).
         known = limit or "max_length" in data.model_fields_set  # the default fits the model
         unknown = frozenset() if known else frozenset({"data.max_length"})
-        unknown |= split_left_to_checkpoint(config)  # decided once the data is read
+        unknown |= split_left_before_loading(config)  # decided once the data is read
         check_resume_changes(config.run_dir, config.model_copy(update={"data": data}), unknown)
     check_trackers(config.train.report_to)
     claim.take()  # before the model loads: a second launch of this run is refused from here
