@@ -243,6 +243,20 @@ def test_a_name_close_to_a_model_here_names_it_instead_of_how_to_download_it(
     assert f"Did you mean {meant}?" in said and "hf download" not in said
 
 
+def test_a_mistyped_model_folder_inside_a_folder_here_is_named_not_downloaded(
+    tmp_path, monkeypatch, no_route_to_hub
+):
+    # "models/mymodle" for ./models/mymodel is a hub id by its form: the hub cannot give it, and
+    # the user was told to `hf download models/mymodle` where it is reachable.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models" / "mymodel").mkdir(parents=True)
+    (tmp_path / "models" / "mymodel" / "config.json").write_text("{}")
+    with pytest.raises(TunelabError) as raised:
+        load_model("models/mymodle")
+    said = " ".join(str(raised.value).split())
+    assert "Did you mean models/mymodel?" in said and "hf download" not in said
+
+
 def test_a_folder_this_user_may_not_look_in_is_passed_over_for_the_close_name(
     tmp_path, monkeypatch, no_route_to_hub
 ):

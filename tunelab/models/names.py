@@ -172,7 +172,7 @@ def check_hub_reachable(name: str) -> None:
     if why := offline or hub_unreachable():
         raise TunelabError(
             f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {why}{meant_here(name) or _offline_hint(name)}"
+            f"and not fetched from the hub: {why}{_not_here_hint(name)}"
         )
 
 
@@ -194,6 +194,22 @@ def meant_here(name: str) -> str:
         meant.update((known, known) for known in (EMBEDDED_NAME, TINY_NAME, *RANDOM_SHAPES))
         said = did_you_mean(name, meant)
     return f".{said}" if said else ""
+
+
+def _not_here_hint(name: str) -> str:
+    """For a name neither here nor given by the hub: what was meant here (`meant_here`), else a
+    model folder here its `org/name` mistypes ("models/mymodle" for models/mymodel, which was
+    told to `hf download models/mymodle`), else how to bring it here (`_offline_hint`). The model
+    folder is said only here, once the hub has no such model: a folder of downloaded models
+    named like a hub org (./Qwen/...) leaves the hub's other ids to the hub."""
+    if meant := meant_here(name):
+        return meant
+    folder, _, rest = name.partition("/")
+    if rest and "/" not in rest:  # an org/name: the model folders in the folder `org` here
+        models = {p.name: f"{folder}/{p.name}" for p in _listed(Path(folder)) if _holds_model(p)}
+        if said := did_you_mean(rest, models):
+            return f".{said}"
+    return _offline_hint(name)
 
 
 def _offline_hint(name: str) -> str:
@@ -270,7 +286,7 @@ def not_read(name: str, err: Exception) -> TunelabError:
     return TunelabError(
         f"model {name!r} not found locally (not the embedded {EMBEDDED_NAME!r}, not a run folder, "
         f"no such folder, not in the Hugging Face cache) and not fetched from the hub: {why}"
-        + (meant_here(name) or _offline_hint(name))
+        + _not_here_hint(name)
     )
 
 
