@@ -56,7 +56,7 @@ def test_round_trip(tmp_path):
         ("train:\n  lr: 0.5\n  lr: 0.1\n", r"bad.yaml:3:3: not valid YAML: 'lr' set twice"),
         (
             "train: {batchsize: 2}\n",
-            r"train.batchsize: unknown setting \(did you mean batch_size\?\)",
+            r"train.batchsize: unknown setting \(did you mean train.batch_size\?\)",
         ),
         ("train: {lora: {rank: 2}}\n", r"train.lora.rank: unknown setting \(known: r, alpha"),
         # Other tools' names for the same settings: too unlike tunelab's for a spelling match.
@@ -331,6 +331,11 @@ def test_a_bad_value_given_with_set_is_named_as_the_command_lines(tmp_path):
     # A misspelled section given with --set is the command line's too (it was named bare).
     with pytest.raises(TunelabError, match=r"  --set trian: unknown setting \(did you mean train"):
         Config.from_yaml(path, ["trian.lr=1"])
+    # A misspelled setting is answered with the whole path --set takes: "did you mean
+    # max_steps?" was pasted back as --set max_steps=20, refused in its turn.
+    with pytest.raises(TunelabError, match=r"  --set train.max_step: unknown setting") as err:
+        Config.from_yaml(path, ["train.max_step=20"])
+    assert "(did you mean train.max_steps?)" in str(err.value)
 
 
 @pytest.mark.parametrize("name", [".", "", "..", "../elsewhere", "a/b"])

@@ -199,7 +199,9 @@ def test_set_takes_the_training_spelling_for_a_yaml_or_a_run(tmp_path, qa_file):
     told = " ".join(str(section.exception).split())
     assert "did you mean lora_r?" in told and "YAML or run: --set train.lora.r=8" in told
     misspelled = runner.invoke(app, [*plan, "--set", "train.batchsize=1"])
-    assert misspelled.exit_code != 0 and "did you mean batch_size" in str(misspelled.exception)
+    assert misspelled.exit_code != 0 and "did you mean train.batch_size" in str(
+        misspelled.exception
+    )
     # A model alone has no training config: its flat keys are the plan's.
     alone = runner.invoke(app, ["plan", "SmolLM2-135M", "--set", "train.batch_size=1"])
     assert alone.exit_code != 0 and "--set batch_size=1" in str(alone.exception)

@@ -101,8 +101,9 @@ def value_for_a_section(loc: tuple, value: object, model: type[BaseModel]) -> st
 
 
 def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
-    """Name the key a misspelled one most likely meant, from the section that refused it, else
-    the setting of that name in another section (train.max_length: data.max_length)."""
+    """Name the key a misspelled one most likely meant, by its full path as `--set` takes it
+    (train.max_step: train.max_steps), from the section that refused it, else the setting of
+    that name in another section (train.max_length: data.max_length)."""
     root = model
     model = _section_at(loc[:-1], model)
     if model is None:
@@ -112,6 +113,7 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
         return f"unknown setting; {way}"
     settings = setting_paths(root)
     close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
+    close = [".".join([*map(str, loc[:-1]), name]) for name in close]  # what --set takes
     if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
     elsewhere = [path for path in settings if path.rpartition(".")[2] == key]
