@@ -118,6 +118,14 @@ def test_unreadable_inputs_are_user_errors(tmp_path):
         find_documents([tmp_path / "data.bin"])
     with pytest.raises(TunelabError, match="document not found"):
         find_documents([tmp_path / "missing.md"])
+    # A mistyped folder or file of documents is answered with the one beside it, as a data
+    # file is ("document not found: doc" said no more).
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.md").write_text("# Quillbox\n\nA printer.\n", encoding="utf-8")
+    with pytest.raises(TunelabError, match=r"not found: .*doc \(did you mean .*docs\?\)$"):
+        find_documents([tmp_path / "doc"])
+    with pytest.raises(TunelabError, match=r"\(did you mean .*docs.manual\.md\?\)$"):
+        find_documents([tmp_path / "docs" / "manul.md"])
     (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
     with pytest.raises(TunelabError, match="bad.pdf: cannot read this PDF"):
         read_sections(tmp_path / "bad.pdf")

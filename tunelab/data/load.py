@@ -294,17 +294,18 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
 
 def not_found(path: str | Path) -> str:
     """What every command says of a data file that is not there, with the file it likely meant."""
-    return f"data file not found: {path}{_meant_file(Path(path)) or meant_hub(Path(path))}"
+    return f"data file not found: {path}{meant_file(Path(path)) or meant_hub(Path(path))}"
 
 
-def _meant_file(path: Path) -> str:
-    """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it, else "". Names are
-    compared without their suffix: ".jsonl" alike would make any two names look close."""
+def meant_file(path: Path, folders: bool = False) -> str:
+    """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it (or a folder, where
+    a folder is taken too: documents), else "". Names are compared without their suffix:
+    ".jsonl" alike would make any two names look close."""
     import difflib
 
     if not path.parent.is_dir():
         return ""
-    files = sorted(p.name for p in path.parent.iterdir() if p.is_file())
+    files = sorted(p.name for p in path.parent.iterdir() if p.is_file() or folders and p.is_dir())
     close = difflib.get_close_matches(path.stem, {Path(f).stem for f in files}, n=1, cutoff=0.7)
     if not close:
         return ""

@@ -35,7 +35,11 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise TunelabError(f"document not found: {path}")
+            from tunelab.data.load import meant_file
+
+            meant = meant_file(path, folders=True)  # a folder too: docs/ typed doc/
+            hint = f"; give documents ({documents_said()}) or folders of them"
+            raise TunelabError(f"document not found: {path}{meant or hint}")
         if path.is_dir():
             found += [p for p in _files_under(path) if p.suffix.lower() in DOC_SUFFIXES]
         elif path.suffix.lower() in DOC_SUFFIXES:
