@@ -281,6 +281,28 @@ def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
     assert "at http://" not in result.output  # (the temporary folder says "serving" itself)
 
 
+def test_the_serving_line_names_the_model_id_a_request_gives(monkeypatch):
+    # It said "set base_url to this" alone; a first curl without "model" got a 400.
+    import tunelab.serve.launch as launch
+
+    class Stopped:
+        def __init__(self, config, engines):
+            pass
+
+        def run(self):  # a server that returns at once: the line is what is checked
+            pass
+
+    monkeypatch.setattr(launch, "engine_server", Stopped)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"at http://127.0.0.1:{port}/v1 (OpenAI API; set base_url to this and model to" in said
+    assert "model to 'tiny-random')" in said
+
+
 def test_a_number_sent_as_a_string_is_refused_naming_its_field_as_openai_does(engines):
     """`"temperature": "0"` used to be read as greedy; a client that sends it has a bug, and
     OpenAI's API answers it with a 400."""

@@ -132,9 +132,11 @@ def serve(
     check_port_free(host, port)
     engines = load_engines(names, max_batch)
     app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allow_host)
+    # The id a request's "model" names: a client that sends none gets a 400 listing them.
+    ids = " or ".join(repr(name) for name in engines)
     print(
         f"serving {', '.join(engines)} at http://{host}:{port}/v1 (OpenAI API; set base_url "
-        "to this)",
+        f"to this and model to {ids})",
         flush=True,
     )
     config = uvicorn_config(
