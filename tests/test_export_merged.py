@@ -58,6 +58,18 @@ def test_merged_export_refuses_to_overwrite_a_folder(tmp_path):
         export_merged("tiny-random", tmp_path / "out")
 
 
+def test_export_refuses_a_full_folder_before_saying_it_writes_there(tmp_path, capsys):
+    # "writing merged weights (float32) to out/…" came first, then "out exists and is not empty".
+    from tunelab.export import export
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(TunelabError, match="exists and is not empty"):
+        export("tiny-random", merged=tmp_path / "out")
+    assert "writing" not in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+
+
 def test_merged_files_get_the_permissions_of_the_users_umask(tmp_path):
     import os
 

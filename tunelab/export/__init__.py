@@ -30,13 +30,15 @@ def export(
     Face folder `merged` and/or one GGUF file `gguf` with its Ollama Modelfile beside it, and/or
     uploaded to the hub repo `push` (org/name); every target is checked before the minute of
     merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
-    from tunelab.export.merged import export_merged, load_merged
+    from tunelab.export.merged import export_merged, load_merged, refuse_merged_target
     from tunelab.export.prompt import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
     from tunelab.run import load_tokenizer
 
     if not merged and not gguf and not push:
         raise TunelabError("say what to write: --merged DIR, --gguf FILE and/or --push ORG/NAME")
+    if merged:  # refused before "writing merged weights" is said
+        refuse_merged_target(Path(merged))
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
         raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
     if gguf:

@@ -86,8 +86,9 @@ def save_merged(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out:
         raise
 
 
-def check_merged_target(out: Path) -> None:
-    """Refuse, before the merge, a target that holds files, is a file or cannot be written."""
+def refuse_merged_target(out: Path) -> None:
+    """Refuse a target that holds files or is a file, touching nothing (`export` asks first, before
+    it says it is writing)."""
     if out.is_dir() and any(out.iterdir()):
         raise TunelabError(
             f"{out} exists and is not empty: choose a new folder or delete it first "
@@ -95,6 +96,11 @@ def check_merged_target(out: Path) -> None:
         )
     if out.exists() and not out.is_dir():
         raise TunelabError(f"{out} is a file: --merged takes a folder to create")
+
+
+def check_merged_target(out: Path) -> None:
+    """Refuse, before the merge, a target that holds files, is a file or cannot be written."""
+    refuse_merged_target(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):  # root ignores permission bits, not read-only disks
