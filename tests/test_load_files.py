@@ -45,6 +45,16 @@ def test_a_semicolon_csv_with_one_bad_row_names_that_row(tmp_path):
     loaded = read_examples(path)
     assert [(e.question, e.answer) for e in loaded.examples] == [("What is 1,5?", "One and a half")]
     assert loaded.rejected == [f"{path}:3: more fields than the header has"]
+    # Training stops at the first bad row, and names the check that lists every one: a file
+    # of many bad rows was fixed one run at a time.
+    with pytest.raises(TunelabError) as stopped:
+        load_examples(path)
+    said = " ".join(str(stopped.value).split())
+    assert (
+        f"d.csv:3: more fields than the header has; fix the row (`tunelab data check {path}`"
+        in said
+    )
+    assert "lists all; or skip bad rows: --set data.on_error=skip" in said
 
 
 def test_a_csv_header_with_spaces_after_its_commas_names_its_columns(tmp_path):

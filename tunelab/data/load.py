@@ -33,6 +33,7 @@ from tunelab.data.turns import (
     with_system_column,
 )
 from tunelab.errors import TunelabError
+from tunelab.next_step import command
 from tunelab.terminal import say_wrapped
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
@@ -192,8 +193,9 @@ def read_examples(
                 continue
             if on_error != "skip" and of_shapes:  # it says what to do itself
                 raise
-            if on_error != "skip":
-                raise DataError(f"{err}; fix the row ({skip_hint})") from None
+            if on_error != "skip":  # the first bad row stops it: the check names every one
+                check = "" if is_hub(path) else f"`{command('data', 'check', path)}` lists all; "
+                raise DataError(f"{err}; fix the row ({check}{skip_hint})") from None
             loaded.rejected.append(str(err))
     return loaded
 
