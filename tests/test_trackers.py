@@ -126,6 +126,22 @@ def test_a_crash_ends_the_trackers_and_the_status_as_failed(tmp_path, qa_file, m
     assert "out of memory" in status["error"]
 
 
+def test_status_json_says_the_step_a_running_training_has_reached(tmp_path, qa_file, monkeypatch):
+    """Someone reading status.json mid-run (a dashboard, `cat`) sees the step it is at, not the
+    step it started from."""
+    real, seen = loop.accumulate_gradients, []
+    config = tiny_config(tmp_path, qa_file, max_steps=4)
+
+    def notes_the_status(*args, **kwargs):
+        status = json.loads((config.run_dir / "status.json").read_text(encoding="utf-8"))
+        seen.append((status["status"], status["step"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "accumulate_gradients", notes_the_status)
+    loop.train(config)
+    assert seen == [("running", 0), ("running", 1), ("running", 2), ("running", 3)]
+
+
 def test_a_missing_tracker_library_names_its_extra_before_any_work(tmp_path, qa_file, monkeypatch):
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(

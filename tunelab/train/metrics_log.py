@@ -1,6 +1,6 @@
 """Where the training loop's rows go: metrics.jsonl, the experiment trackers of train.report_to,
-and status.json, which says whether the run is running, finished, was interrupted or failed (what
-`tunelab runs` shows). Rank 0 alone keeps one."""
+and status.json, which says whether the run is running (at which step), finished, was interrupted
+or failed (what `tunelab runs` shows). Rank 0 alone keeps one."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class MetricsLog:
         self.file.flush()
         self.step = record.get("step", self.step)
         self._each("log", numbers(record), self.step)
+        self._status("running")  # its step, for whoever reads status.json mid-run
 
     def __exit__(self, kind, err, traceback) -> None:
         self.file.close()
