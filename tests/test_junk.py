@@ -3,12 +3,7 @@ carry nothing, never a terse answer, a number or a line of code."""
 
 from __future__ import annotations
 
-import json
-
-import tunelab
-from tests.test_data_quality import TINY, write_rows
-from tunelab.data.quality.check import check_file
-from tunelab.data.quality.junk import junk_reason, repeats_question, typed_escapes
+from tunelab.data.quality.junk import junk_reason, repeats_question
 
 
 def test_a_negative_answer_to_a_yes_no_question_is_an_answer():
@@ -59,49 +54,3 @@ def test_numbers_and_code_are_text_and_encoded_blobs_are_not():
     assert junk_reason("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") is None
     assert junk_reason("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=" * 4).startswith("a 144-character run")
     assert junk_reason("x" * 90) and junk_reason("#$%^&*()!@" * 3) == "mostly non-letters"
-
-
-def test_a_line_break_typed_as_backslash_n_is_found_and_code_that_means_it_is_not():
-    # lamini_docs holds 9 such rows; the model learnt "\nBias" as the word "nbias".
-    listed = "Lamini AI believes in:\\n1. Innovation.\\n2. Collaboration."
-    assert typed_escapes(listed) == ["\\n", "\\n"]
-    assert typed_escapes("Shipped by AT&amp;T, it&#39;s fast.") == ["&amp;", "&#39;"]
-    # Code means the two characters: a `span`, a code block, a string literal.
-    assert typed_escapes("Split lines with `text.split('\\n')`.") == []
-    assert typed_escapes("```python\nprint('a\\tb')\n```") == []
-    assert typed_escapes('Call lines.split("\\n") on it.') == []
-    assert typed_escapes("Saved to C:\\Users\\new\\tunelab.") == []
-    # Nor is LaTeX: MMLU's "\\times", "\\nabla" and "\\text" were flagged in 13 rows.
-    assert typed_escapes("Find q = m \\times C \\times \\Delta T, and \\nabla f.") == []
-
-
-def test_data_check_names_the_rows_with_typed_escapes_and_what_to_do(tmp_path):
-    rows = [
-        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."},
-        {"question": "How do I split lines?", "answer": "Use `text.split('\\n')`."},
-    ]
-    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
-    assert list(report.escapes) == [0]
-    warning = next(w for w in report.warnings if "escapes typed as text" in w)
-    assert "d.jsonl:1" in warning and "a line break for \\n" in warning
-
-
-def test_data_check_fix_writes_typed_line_breaks_as_line_breaks_and_leaves_code(tmp_path):
-    # It gave a sed command to run by hand; the rows it names are mended in the -o file now.
-    rows = [
-        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."},
-        {"question": "Who ships it?", "answer": "AT&amp;T ships it.\\nUse `split('\\n')` on it."},
-        {"question": "How do I split lines?", "answer": "Use `text.split('\\n')`."},
-    ]
-    clean = tmp_path / "clean.jsonl"
-    report = tunelab.data.check(
-        write_rows(tmp_path / "d.jsonl", rows), model="tiny-random", fix=True, output=clean
-    )
-    written = [json.loads(line)["answer"] for line in clean.read_text("utf-8").splitlines()]
-    assert written == [
-        "Two things:\n1. Speed.\n2. Care.",
-        "AT&T ships it.\nUse `split('\\n')` on it.",  # in code the two characters are meant
-        "Use `text.split('\\n')`.",
-    ]
-    assert not report.dropped
-    assert [typed_escapes(answer) for answer in written] == [[], [], []]

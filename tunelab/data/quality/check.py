@@ -13,8 +13,9 @@ from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.quality import diversity, pii, typos
+from tunelab.data.quality.escapes import mend_row, row_escapes
 from tunelab.data.quality.findings import QualityConfig, QualityReport
-from tunelab.data.quality.junk import junk_reason, mend_row, repeats_question, typed_escapes
+from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.quality.overlaps import find_overlaps
 from tunelab.data.shapes import unread_note
 from tunelab.data.templates import Example
@@ -157,10 +158,14 @@ def _check_content(report: QualityReport, questions: list[str], answers: list[st
         if why:
             report.junk.append((i, why))
         langs.append(diversity.guess_language(f"{q} {a}"))
-        for text in row_texts(example):
+        texts = row_texts(example)
+        for text in texts:
             report.pii.extend((i, f) for f in pii.find_pii(text, c.pii_kinds))
-            if typed := typed_escapes(text):
-                report.escapes.setdefault(i, []).extend(typed)
+        escapes = row_escapes(texts)
+        if escapes.mended:
+            report.escapes[i] = escapes.mended
+        if left := escapes.left():
+            report.escapes_left[i] = left
     report.languages = Counter(langs)
     main = next((lang for lang, _ in report.languages.most_common() if lang != "unknown"), None)
     report.off_language = [i for i, lang in enumerate(langs) if lang not in (main, "unknown")]
@@ -270,16 +275,30 @@ def _collect_warnings(report: QualityReport) -> None:
 
 def escapes_warning(report: QualityReport) -> str:
     """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: these rows are worth
-    keeping once their text is mended, which --fix does (`junk.mend_escapes`)."""
+    keeping once their text is mended, which --fix does (`escapes.mend_escapes`); and the ones it
+    leaves, named, so that a reader sees a row explaining escapes kept as it was."""
     kinds = Counter(e for typed in report.escapes.values() for e in typed)
     said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
     rows = first_few([report.where(i) for i in report.escapes])
     return (
         f"{len(report.escapes)} row(s) hold escapes typed as text ({said}: {rows}), which the "
         "model learns as characters (\\nBias read as the word 'nbias'): --fix writes the "
-        'character each stands for (a line break for \\n, & for &amp;; \\" you mend), outside '
-        "code; one the text speaks of ('the character \\n') goes in `backticks`, which it leaves"
+        'character each stands for (a line break for \\n, & for &amp;, " for \\" in a row whose '
+        "\\n are typed too), outside code; one the text speaks of, alone as a word ('Use \\n to "
+        "start a new line'), it leaves" + "".join(f"; {line}" for line in escapes_left(report))
     )
+
+
+def escapes_left(report: QualityReport, shown: int = 3) -> list[str]:
+    """The rows whose escapes --fix leaves, each with what and why ("d.jsonl:3: 1 \\n read as a
+    mention, left"), the first `shown`, then how many more; not a row --fix dropped."""
+    left = [
+        f"{report.where(i)}: {why}"
+        for i, why in report.escapes_left.items()
+        if i not in report.dropped
+    ]
+    more = [f"and {len(left) - shown} more row(s) left"] if len(left) > shown else []
+    return left[:shown] + more
 
 
 def row_texts(example: Example) -> list[str]:
@@ -297,7 +316,7 @@ def write_clean(
     drops = report.removals() if fix else {}
     kinds = report.config.pii_kinds
     kept = (
-        mend_row(row) if fix and i in report.escapes else row  # its typed escapes mended
+        mend_row(row, '\\"' in report.escapes[i]) if fix and i in report.escapes else row
         for i, row in enumerate(report.data.rows)
         if i not in drops
     )

@@ -81,6 +81,7 @@ def check_command(
 ) -> None:
     """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it.
     Every threshold can be set: --set near_dup_threshold=0.9."""
+    from tunelab.data.quality.check import escapes_left
     from tunelab.data_commands import StrictWarnings, check
 
     try:
@@ -112,6 +113,8 @@ def check_command(
                     markup=False,
                     highlight=False,
                 )
+            for line in escapes_left(result):  # a row explaining escapes, kept as it was
+                console.print(f"  {line}", markup=False, highlight=False)
     say_next(console, _after_check(path, test, output, result))
 
 

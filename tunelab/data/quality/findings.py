@@ -106,7 +106,8 @@ class QualityReport:
     empty: list[tuple[int, str]] = field(default_factory=list)
     repeats: list[int] = field(default_factory=list)
     junk: list[tuple[int, str]] = field(default_factory=list)
-    escapes: dict[int, list[str]] = field(default_factory=dict)  # row → `\\n`, `&amp;` typed in it
+    escapes: dict[int, list[str]] = field(default_factory=dict)  # row → the `\\n` --fix mends
+    escapes_left: dict[int, str] = field(default_factory=dict)  # row → the ones --fix leaves, why
     languages: Counter = field(default_factory=Counter)
     off_language: list[int] = field(default_factory=list)
     pii: list[tuple[int, pii.Finding]] = field(default_factory=list)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import re
-from typing import Any
 
 from tunelab.data.text import STOPWORDS, UNSPACED, stem, words
 
@@ -77,51 +75,3 @@ def junk_reason(text: str, min_letter_share: float = 0.3, max_word_chars: int = 
     if blob:
         return f"a {len(blob.group())}-character run without spaces"
     return None
-
-
-# An escape typed into text: `\n` written where a line break was meant (lamini_docs: "growth.\n2.
-# Collaboration"), which the model learns as text ("\nBias" read as the word "nbias"). Not one
-# after a letter ("C:\Users\new"), nor one in code: a code block, a `span`, a string literal
-# ("\n" in `split("\n")`), nor LaTeX's commands (MMLU's "\times", "\nabla", "\text": 13 of
-# its 17,467 rows read so); entities are what a page's HTML left behind ("AT&amp;T").
-_ESCAPE = re.compile(
-    r'(?<![\w\\])(?:\\[ntr](?![a-z])|\\")+|&(?:amp|lt|gt|quot|apos|nbsp|#\d+|#x[0-9a-f]+);'
-)
-_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`|([\"'])\S*?\\[ntr]\S*?\1", re.S)
-
-
-def typed_escapes(text: str) -> list[str]:
-    """The escape sequences and HTML entities `text` holds as characters, outside code."""
-    runs = [m[0] for m in _ESCAPE.finditer(_code_blanked(text))]
-    return [one for run in runs for one in re.findall(r"\\.|&.+", run)]
-
-
-def mend_escapes(text: str) -> str:
-    """`text` with each line break, tab or HTML entity `typed_escapes` finds written as the
-    character it stands for; code, where the two characters are meant, as it was. A typed `\\"`
-    stays: its closing one, after a word, is no finding, and half a pair mended is worse."""
-    mended, at = [], 0
-    for m in _ESCAPE.finditer(_code_blanked(text)):
-        run = html.unescape(m[0]) if m[0].startswith("&") else m[0]
-        for typed, character in (("\\r\\n", "\n"), ("\\r", "\n"), ("\\n", "\n"), ("\\t", "\t")):
-            run = run.replace(typed, character)
-        mended += [text[at : m.start()], run]
-        at = m.end()
-    return "".join(mended) + text[at:]
-
-
-def mend_row(value: Any) -> Any:
-    """A data row (strings, lists, dicts) with its typed escapes mended (`mend_escapes`); its
-    provenance (`meta`) and a call's arguments (code) as they were."""
-    if isinstance(value, str):
-        return mend_escapes(value)
-    if isinstance(value, list):
-        return [mend_row(v) for v in value]
-    if isinstance(value, dict):
-        return {k: v if k in ("meta", "arguments") else mend_row(v) for k, v in value.items()}
-    return value
-
-
-def _code_blanked(text: str) -> str:
-    """`text` with its code as spaces, each where it was."""
-    return _CODE.sub(lambda m: " " * len(m[0]), text)

@@ -155,6 +155,7 @@ def sections(report: QualityReport) -> list[Section]:
         + [[report.where(i), why, snip(i)] for i, why in report.junk]
         + [[report.where(i), "language", snip(i)] for i in report.off_language]
         + [[report.where(i), f"typed {' '.join(dict.fromkeys(e))}", snip(i)] for i, e in escapes]
+        + [[report.where(i), why, snip(i)] for i, why in report.escapes_left.items()]
     )
     if content:
         out.append(

@@ -1,0 +1,119 @@
+"""Escapes typed into text (a line break written as the two characters \\n): what `data check`
+names, what `--fix` mends, and what it leaves: code, and a \\n the text speaks of."""
+
+from __future__ import annotations
+
+import json
+
+import tunelab
+from tests.test_data_quality import TINY, write_rows
+from tunelab.data.quality.check import check_file
+from tunelab.data.quality.escapes import typed_escapes
+
+
+def test_a_line_break_typed_as_backslash_n_is_found_and_code_that_means_it_is_not():
+    # lamini_docs holds 9 such rows; the model learnt "\nBias" as the word "nbias".
+    listed = "Lamini AI believes in:\\n1. Innovation.\\n2. Collaboration."
+    assert typed_escapes(listed) == ["\\n", "\\n"]
+    assert typed_escapes("Shipped by AT&amp;T, it&#39;s fast.") == ["&amp;", "&#39;"]
+    # Code means the two characters: a `span`, a code block, a string literal.
+    assert typed_escapes("Split lines with `text.split('\\n')`.") == []
+    assert typed_escapes("```python\nprint('a\\tb')\n```") == []
+    assert typed_escapes('Call lines.split("\\n") on it.') == []
+    assert typed_escapes("Saved to C:\\Users\\new\\tunelab.") == []
+    # Nor is LaTeX: MMLU's "\\times", "\\nabla" and "\\text" were flagged in 13 rows.
+    assert typed_escapes("Find q = m \\times C \\times \\Delta T, and \\nabla f.") == []
+
+
+def test_data_check_names_the_rows_with_typed_escapes_and_what_to_do(tmp_path):
+    rows = [
+        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."},
+        {"question": "How do I split lines?", "answer": "Use `text.split('\\n')`."},
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    assert list(report.escapes) == [0]
+    warning = next(w for w in report.warnings if "escapes typed as text" in w)
+    assert "d.jsonl:1" in warning and "a line break for \\n" in warning
+
+
+def test_data_check_fix_writes_typed_line_breaks_as_line_breaks_and_leaves_code(tmp_path):
+    # It gave a sed command to run by hand; the rows it names are mended in the -o file now.
+    rows = [
+        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."},
+        {"question": "Who ships it?", "answer": "AT&amp;T ships it.\\nUse `split('\\n')` on it."},
+        {"question": "How do I split lines?", "answer": "Use `text.split('\\n')`."},
+    ]
+    clean = tmp_path / "clean.jsonl"
+    report = tunelab.data.check(
+        write_rows(tmp_path / "d.jsonl", rows), model="tiny-random", fix=True, output=clean
+    )
+    written = [json.loads(line)["answer"] for line in clean.read_text("utf-8").splitlines()]
+    assert written == [
+        "Two things:\n1. Speed.\n2. Care.",
+        "AT&T ships it.\nUse `split('\\n')` on it.",  # in code the two characters are meant
+        "Use `text.split('\\n')`.",
+    ]
+    assert not report.dropped
+    assert [typed_escapes(answer) for answer in written] == [[], [], []]
+
+
+def test_a_line_break_the_text_speaks_of_is_left_as_written_and_said_to_be(tmp_path):
+    # "Use \n to start a new line" was mended into a line break, corrupting a row that
+    # explains escapes; a typed one is glued to the text beside it ("line.\nOn Windows").
+    rows = [
+        {
+            "question": "How do I start a new line in a Python string?",
+            "answer": "Use \\n to start a new line, and \\t for a tab.",
+        },
+        {
+            "question": "How do I read a log file line by line?",
+            "answer": "Read the whole file and split on \\n. Each item is one line.",
+        },
+        {
+            "question": "What ends a line?",
+            "answer": "The character \\n ends a line.\\nOn Windows a line ends with \\r\\n.",
+        },
+        {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed. \\n 2. Care."},
+    ]
+    clean = tmp_path / "clean.jsonl"
+    report = tunelab.data.check(
+        write_rows(tmp_path / "d.jsonl", rows), model="tiny-random", fix=True, output=clean
+    )
+    written = [json.loads(line)["answer"] for line in clean.read_text("utf-8").splitlines()]
+    assert written == [
+        "Use \\n to start a new line, and \\t for a tab.",
+        "Read the whole file and split on \\n. Each item is one line.",
+        "The character \\n ends a line.\nOn Windows a line ends with \\r\\n.",
+        "Two things:\n1. Speed. \n 2. Care.",  # between spaces, it still opens a list item
+    ]
+    assert list(report.escapes) == [2, 3]
+    assert report.escapes_left == {
+        0: "1 \\n, 1 \\t read as mentions, left",
+        1: "1 \\n read as a mention, left",
+        2: "2 \\n, 1 \\r read as mentions, left",  # the \n glued to "On" mended
+    }
+    warning = next(w for w in report.warnings if "escapes typed as text" in w)
+    assert "d.jsonl:2: 1 \\n read as a mention, left" in warning, warning
+
+
+def test_a_typed_quote_is_mended_where_its_row_was_escaped_twice_and_left_where_alone(tmp_path):
+    rows = [
+        # JSON written into JSON: its line breaks typed, its quotes too.
+        {"question": "How do I greet?", "answer": 'Two steps:\\n1. Say \\"hello\\".\\n2. Wave.'},
+        # A row about JSON, whose \" is what it shows: no other escape typed in it.
+        {
+            "question": "How is a quote written inside a JSON string?",
+            "answer": 'With a backslash before it: {"name": "Ada \\"the Countess\\""}.',
+        },
+    ]
+    clean = tmp_path / "clean.jsonl"
+    report = tunelab.data.check(
+        write_rows(tmp_path / "d.jsonl", rows), model="tiny-random", fix=True, output=clean
+    )
+    written = [json.loads(line)["answer"] for line in clean.read_text("utf-8").splitlines()]
+    assert written == [
+        'Two steps:\n1. Say "hello".\n2. Wave.',
+        'With a backslash before it: {"name": "Ada \\"the Countess\\""}.',
+    ]
+    assert report.escapes == {0: ["\\n", "\\n", '\\"', '\\"']}
+    assert report.escapes_left == {1: '2 \\" with no other escape typed in the row, left'}
