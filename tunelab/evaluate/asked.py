@@ -2,13 +2,17 @@
 (`tunelab.evaluate.answer_words`): what is not ("Which OS is not supported?", whose answer's
 negations state its facts), what is switched off ("Which tokens are masked?", whose answer's
 "Prompt tokens are masked" states "prompt"), and what to do ("How do I fix error E4?", whose
-answer's fix, not the cause before it, states the facts: `fix_sentence`)."""
+answer's fix, not the cause before it, states the facts: `fix_sentence`); and what kind of
+answer it asks for, which decides the facts `tunelab.evaluate.derive_facts` reads off its
+reference: an amount ("How long…?"), a name ("Which library…?"), a resource ("Is there a
+changelog?"), two things ("… and how do I fix it?"), an opinion between options ("Lamini vs
+LangChain?"), or what a named thing is ("What is Zephyrine?", which no one term answers)."""
 
 from __future__ import annotations
 
 import re
 
-from tunelab.data.text import CJK, FUNCTION_WORDS, content_words, stem
+from tunelab.data.text import CJK, FUNCTION_WORDS, content_words, english, stem
 from tunelab.evaluate.english_negation import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
@@ -112,3 +116,67 @@ def fix_sentence(question: str, sentences: list[str]) -> str | None:
     if not _ASKS_FIX.search(question) or not sentences or acts(sentences[0]):
         return None
     return next((s for s in sentences[1:] if acts(s)), None)
+
+
+# A question asking two things: its answer's first sentence answers the first only (the fix of
+# "What does error FT-401 mean and how do I fix it?" was no fact).
+TWO_ASKS = re.compile(r"\band\s+(?=(?:how|what|where|when|why|which|who)\b)", re.IGNORECASE)
+
+# A question asking whether or where there is a resource: "Is there a changelog…?", "Does the
+# documentation cover…?", "Are there any tutorials…?", "Where can I find the docs?", "Can I find
+# information about…?" (not "How do the support channels compare?", nor "Are there success
+# stories or examples?", nor "Where is the serial number?", a place a later URL only shows).
+ASKS_RESOURCE = re.compile(
+    r"\W*(?:(?:is|are)\s+there|does\s+the|do\s+you\s+have|where|(?:how\s+)?can\s+i\s+find)\b"
+    r"[^?]*?\b(?:documentation|docs|guides?|tutorials?|walkthroughs?|manuals?|changelog|release\s+"
+    r"notes|sections?|forums?|communit(?:y|ies)|support\s+channels?|code\s+(?:samples?|snippets?|"
+    r"examples?)|information\s+(?:about|on))\b",
+    re.IGNORECASE,
+)
+# A question asking an amount: "How long…", "About how many…", "How often…", "What size…".
+ASKS_AMOUNT = re.compile(
+    r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b|"
+    r"\bwhat\s+size\b",
+    re.IGNORECASE,
+)
+# A question asking what a named thing is: "What is Zephyrine?", "Do you know what LoRA is?";
+# not what one of its parts is ("What is the default port?", "What is Zephyrine's port?") nor
+# what it is for ("What is Zephyrine used for?").
+_THING = (
+    r"(?!(?:the|a|an|my|your|its|our|their|this|that|these|those)\b)[\w.+-]+(?:\s+[\w.+-]+){0,2}"
+)
+_ASKS_WHAT_IT_IS = re.compile(
+    rf"\W*(?:(?:do|can|could)\s+you\s+(?:know|tell\s+me)\s+|tell\s+me\s+)?"
+    rf"(?:what(?:\s+exactly)?(?:\s+is|\s+are|['’]s)\s+(?P<a>{_THING})"
+    rf"|what\s+(?P<b>{_THING})\s+(?:is|are))\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_what_it_is(question: str) -> bool:
+    """Whether `question` asks what a named thing is ("Do you know what Zephyrine is?", answered
+    "… an internal search appliance built by the Platform team"): who built it is a detail, and
+    what it is no one term says, so the answer's wording scores it, as a row with no facts."""
+    m = _ASKS_WHAT_IT_IS.fullmatch(question.strip())
+    words = (m["a"] or m["b"]).split() if m else []
+    # A name ("Zephyrine", "LoRA adapters"), not a word of a sentence ("What is saved?").
+    # (Not "What is setting number 3?": a number names no thing.)
+    named = any(w[0].isupper() or (w.isalpha() and not english(w)) for w in words)
+    return named and not any(w.lower() in FUNCTION_WORDS for w in words)
+
+
+# A question asking a name, after any lead-in: "Which library…?", "Who founded…?", "In terms of
+# customization, which tool…?", "What company makes…?" (not "What kind of…?", "What is…?").
+ASKS_NAME = re.compile(
+    r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?(?:which|who|whom|whose|what\s+(?!(?:is|are|was|were|do|"
+    r"does|did|can|could|should|would|will|kind|sort|type|types|level|kinds)\b)[a-z]+\s+"
+    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|makes|made|offers)\b)",
+    re.IGNORECASE,
+)
+# A question asking an opinion between options it names: "Who is better you or chatgpt?",
+# "Lamini vs LangChain?", "Do you prefer X or Y?" (not "Are there best practices or guides?").
+ASKS_OPINION = re.compile(
+    r"\b(?:better|worse|best|worst|prefer\w*)\b(?!\s+(?:practices?|results?|ways?)\b)"
+    r"(?=.*\bor\b)|\b(?:vs|versus)\b",
+    re.IGNORECASE | re.DOTALL,
+)

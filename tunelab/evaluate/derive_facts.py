@@ -44,9 +44,18 @@ import re
 import regex
 
 from tunelab.data.markers import plain_question
-from tunelab.data.text import FUNCTION_WORDS, english, stem
+from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.asked import asks_what_is_not, fix_sentence
+from tunelab.evaluate.asked import (
+    ASKS_AMOUNT,
+    ASKS_NAME,
+    ASKS_OPINION,
+    ASKS_RESOURCE,
+    TWO_ASKS,
+    asks_what_is_not,
+    asks_what_it_is,
+    fix_sentence,
+)
 from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import (
@@ -98,7 +107,7 @@ def propose_marked(
     """`propose`, and whether the facts are rare words of the answer rather than its specific
     terms (a weaker guess: "ability" of "Lamini has the ability to..."), to review first."""
     question = plain_question(question)
-    if _asks_what_it_is(question):
+    if asks_what_it_is(question):
         return [], [], False
     asked = set(normalize(question).split())
     # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
@@ -114,7 +123,7 @@ def propose_marked(
         words = phrase.split()
         # A URL, path, value or code is specific by its form, however often its words recur; a
         # model's name ("R5" of a router manual's answers) is a name, unless a name is asked.
-        model = _MODEL_NAME.fullmatch(phrase.written) and not _ASKS_NAME.match(question)
+        model = _MODEL_NAME.fullmatch(phrase.written) and not ASKS_NAME.match(question)
         named = _WORDLIKE.fullmatch(phrase.written) or model
         said_all_along = named and all(w in common for w in words)
         # "LLM Engine Lamini" to "Can Lamini be used for…?": a name of several words ends in its
@@ -123,7 +132,7 @@ def propose_marked(
         subject = (
             named and len(words) > 1 and head[:1].isupper()
             and re.search(rf"(?<!\w){re.escape(head)}(?!\w)", question)
-            and not _ASKS_NAME.match(question)
+            and not ASKS_NAME.match(question)
         )  # fmt: skip
         if subject:  # nor are its words the answer's rare words ("engine")
             titled.update(words)
@@ -157,7 +166,7 @@ def propose_marked(
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
     if fix := fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
         first = fix
-    if _TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
+    if TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
         first = " ".join(parts[:_TWO_ASKS_SENTENCES])
 
@@ -179,7 +188,7 @@ def propose_marked(
     # "Is there a changelog?" / "Because we move fast… check out https://pypi.org/project/x/.":
     # where the question asks for a resource, the first address the answer gives is its fact,
     # in whichever sentence (it was where the first sentence gave it; "changelog" is no fact).
-    if not terms and _ASKS_RESOURCE.match(question):
+    if not terms and ASKS_RESOURCE.match(question):
         terms = terms_of(unnumbered, ADDRESSES)[:1]
     kept: dict[str, str] = {}  # each term as matched -> as written
     for phrase in terms:  # once, and not again inside a longer one (the path inside a URL)
@@ -193,8 +202,8 @@ def propose_marked(
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
     # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes
     # first, and the other's terms after it.
-    asks = _TWO_ASKS.split(question)
-    if amounts_asked := sum(bool(_ASKS_AMOUNT.search(ask)) for ask in asks):
+    asks = TWO_ASKS.split(question)
+    if amounts_asked := sum(bool(ASKS_AMOUNT.search(ask)) for ask in asks):
         amounts = [f for f in facts if any(p.fullmatch(f) for p in AMOUNTS)]
         # "How much RAM do I need?" / "It depends on the model. You need at least 4GB.": the
         # sentence after one that gives no amount may (the rare word "model" was proposed).
@@ -215,7 +224,7 @@ def propose_marked(
         # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
         # of 27 such rows had their fact among them).
         names, opening = _names(first, question)
-        names_only = bool(_ASKS_NAME.match(question)) or len(answer.split()) > _AT_LENGTH
+        names_only = bool(ASKS_NAME.match(question)) or len(answer.split()) > _AT_LENGTH
         words = [
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
@@ -226,7 +235,7 @@ def propose_marked(
             and w not in titled
             and (w in names or not names_only)
         ]  # fmt: skip
-        if _ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
+        if ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
             words = _picked(first, asked)  # picked is a fact ("lamini" of "Lamini is..." was)
         words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
@@ -263,62 +272,9 @@ _SAYS_NOTHING = re.compile(
 _BARE_VERDICT = 2
 
 
-# A question asking two things: its answer's first sentence answers the first only (the fix of
-# "What does error FT-401 mean and how do I fix it?" was no fact).
-_TWO_ASKS = re.compile(r"\band\s+(?=(?:how|what|where|when|why|which|who)\b)", re.IGNORECASE)
+# How many sentences answer a question asking two things (`TWO_ASKS`).
 _TWO_ASKS_SENTENCES = 3
 
-# A question asking whether or where there is a resource: "Is there a changelog…?", "Does the
-# documentation cover…?", "Are there any tutorials…?", "Where can I find the docs?", "Can I find
-# information about…?" (not "How do the support channels compare?", nor "Are there success
-# stories or examples?", nor "Where is the serial number?", a place a later URL only shows).
-_ASKS_RESOURCE = re.compile(
-    r"\W*(?:(?:is|are)\s+there|does\s+the|do\s+you\s+have|where|(?:how\s+)?can\s+i\s+find)\b"
-    r"[^?]*?\b(?:documentation|docs|guides?|tutorials?|walkthroughs?|manuals?|changelog|release\s+"
-    r"notes|sections?|forums?|communit(?:y|ies)|support\s+channels?|code\s+(?:samples?|snippets?|"
-    r"examples?)|information\s+(?:about|on))\b",
-    re.IGNORECASE,
-)
-# A question asking an amount: "How long…", "About how many…", "How often…", "What size…".
-_ASKS_AMOUNT = re.compile(
-    r"\bhow\s+(?:long|many|much|often|soon|far|big|large|old|fast|frequently)\b|"
-    r"\bwhat\s+size\b",
-    re.IGNORECASE,
-)
-# A question asking what a named thing is: "What is Zephyrine?", "Do you know what LoRA is?";
-# not what one of its parts is ("What is the default port?", "What is Zephyrine's port?") nor
-# what it is for ("What is Zephyrine used for?").
-_THING = (
-    r"(?!(?:the|a|an|my|your|its|our|their|this|that|these|those)\b)[\w.+-]+(?:\s+[\w.+-]+){0,2}"
-)
-_ASKS_WHAT_IT_IS = re.compile(
-    rf"\W*(?:(?:do|can|could)\s+you\s+(?:know|tell\s+me)\s+|tell\s+me\s+)?"
-    rf"(?:what(?:\s+exactly)?(?:\s+is|\s+are|['’]s)\s+(?P<a>{_THING})"
-    rf"|what\s+(?P<b>{_THING})\s+(?:is|are))\s*[?.]?\s*$",
-    re.IGNORECASE,
-)
-
-
-def _asks_what_it_is(question: str) -> bool:
-    """Whether `question` asks what a named thing is ("Do you know what Zephyrine is?", answered
-    "… an internal search appliance built by the Platform team"): who built it is a detail, and
-    what it is no one term says, so the answer's wording scores it, as a row with no facts."""
-    m = _ASKS_WHAT_IT_IS.fullmatch(question.strip())
-    words = (m["a"] or m["b"]).split() if m else []
-    # A name ("Zephyrine", "LoRA adapters"), not a word of a sentence ("What is saved?").
-    # (Not "What is setting number 3?": a number names no thing.)
-    named = any(w[0].isupper() or (w.isalpha() and not english(w)) for w in words)
-    return named and not any(w.lower() in FUNCTION_WORDS for w in words)
-
-
-# A question asking a name, after any lead-in: "Which library…?", "Who founded…?", "In terms of
-# customization, which tool…?", "What company makes…?" (not "What kind of…?", "What is…?").
-_ASKS_NAME = re.compile(
-    r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?(?:which|who|whom|whose|what\s+(?!(?:is|are|was|were|do|"
-    r"does|did|can|could|should|would|will|kind|sort|type|types|level|kinds)\b)[a-z]+\s+"
-    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|makes|made|offers)\b)",
-    re.IGNORECASE,
-)
 # An answer of more words explains (lamini_docs' run to 40 and more); its first sentence's
 # rare words are its style where it names no specific term.
 _AT_LENGTH = 30
@@ -327,15 +283,6 @@ _AT_LENGTH = 30
 _NAMED = re.compile(
     r"\b(?:using|with|via|through|called|named)\s+([^\W\d_][\w-]*),\s+(?:the|a|an)\s",
     re.IGNORECASE,
-)
-
-
-# A question asking an opinion between options it names: "Who is better you or chatgpt?",
-# "Lamini vs LangChain?", "Do you prefer X or Y?" (not "Are there best practices or guides?").
-_ASKS_OPINION = re.compile(
-    r"\b(?:better|worse|best|worst|prefer\w*)\b(?!\s+(?:practices?|results?|ways?)\b)"
-    r"(?=.*\bor\b)|\b(?:vs|versus)\b",
-    re.IGNORECASE | re.DOTALL,
 )
 
 
@@ -357,7 +304,7 @@ def _names(sentence: str, question: str) -> tuple[set[str], set[str]]:
     answers "Which library…?"): (names, that opening name)."""
     names = {normalize(m[1]) for m in _NAMED.finditer(sentence)}
     opening = re.match(r"\W*([A-Z][\w-]*)\b", sentence)
-    asked = {normalize(opening[1])} if opening and _ASKS_NAME.match(question) else set()
+    asked = {normalize(opening[1])} if opening and ASKS_NAME.match(question) else set()
     return names | asked, asked
 
 
