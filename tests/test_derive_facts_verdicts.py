@@ -209,6 +209,13 @@ def test_a_bare_verdict_sentence_leaves_the_terms_of_the_next_one_as_facts():
          "Yes.", "No."),
         ("Are there any pre-built models in Lamini?",
          "There are currently no pre-built models in Lamini.", "Yes.", "No."),
+        # The thing the verb is asked of, said in another form or as one of its alternatives.
+        ("Can Lamini handle large datasets for training?",
+         "Lamini can handle large data sets and enforces no limits.", "No.", "Yes."),
+        ("Can Lamini be used for real-time or online learning scenarios?",
+         "Lamini can be used for online learning scenarios.", "No.", "Yes."),
+        ("Do Lamini and LangChain offer similar capabilities for prompt management?",
+         "Both Lamini and LangChain offer a capability for prompt management.", "No.", "Yes."),
     ],
 )  # fmt: skip
 def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
@@ -243,6 +250,15 @@ def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
             "Can it be used for anomaly detection?",
             "It is not possible to provide a definitive answer.",
         ),
+        # The question's verb said of another thing than it asks about, whatever words they
+        # share ("text", "prompts"): a "Yes." to the images asked would be right.
+        ("Can Lamini generate images from text prompts?", "Lamini can generate text from prompts."),
+        ("Does Lamini generate images from text prompts?", "Lamini generates text from prompts."),
+        (
+            "Can Lamini generate images from text prompts?",
+            "Lamini is capable of generating text from prompts.",
+        ),
+        ("Can Lamini be used for audio synthesis?", "Lamini can be used for text generation."),
     ],
 )
 def test_a_reference_that_neither_affirms_nor_denies_what_was_asked_names_no_verdict(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, content_words, stem
+from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, content_words, stem
 from tunelab.evaluate.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -102,7 +102,8 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
     "Does the documentation give tips?": "There is no ...", "There are currently no ...");
     "" for another verb ("Lamini may...", "Lamini helps..."), a copula's yes ("Is Lamini
     owned by X?": "Lamini is an independent company" says no), another thing ("Lamini can
-    help models understand text" to "Can it be used for audio?"), a hedge ("is not limited",
+    help models understand text" to "Can it be used for audio?"; the question's verb of another
+    object, "Lamini can generate text" to "Can Lamini generate images?"), a hedge ("is not limited",
     "is unclear"), a request ("Can you explain…?") or an either-or ("…, or is it only…?")."""
     if _REQUEST.match(asked) or _EITHER_OR.search(asked):
         return ""
@@ -126,6 +127,12 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
             no = bool(said[2] or said[3])
             if aux in {"is", "are"} and not no:  # "Is Lamini owned by X?": "Lamini is a company"
                 return ""
+            # "Lamini can generate text from prompts" to "Can Lamini generate images from text
+            # prompts?" says the verb of another thing: no verdict.
+            question = _words(asked[verb.end() :])
+            at = _verb_at(question, opening[said.end() :])
+            if at and not _object_stated(question, at, opening):
+                return ""
     # What it says of the subject is what was asked: a word of the question's besides it.
     if not (_stems(opening[said.end() :]) - subject) & _stems(asked):
         return ""
@@ -144,7 +151,7 @@ def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], b
     (yes), "Lamini is a language model and does not generate X" (no). None for any other verb,
     an affirmation that turns ("…, but not Y", "…if you…", "…may…"), a denial that does
     ("…without Y")."""
-    question = re.findall(r"[\w'’-]+", asked.lower())
+    question = _words(asked)
     for pattern, auxiliaries in _RESTATINGS:
         said = pattern.match(opening)
         if not said or aux not in auxiliaries or said["verb"].lower() in STOPWORDS:
@@ -165,8 +172,57 @@ def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], b
         # task an LLM can do" names not the "recommendation systems" asked about.
         if len((_stems(rest) - _stems(subject)) & _stems(" ".join(question[at + 1 :]))) < 2:
             return None
+        if not _object_stated(question, at, opening):  # "…generating text" to "…images?"
+            return None
         return said, _stems(subject), no
     return None
+
+
+def _verb_at(question: list[str], rest: str) -> int:
+    """Where `question` (its words after the auxiliary) says the verb `rest` opens with, past
+    adverbs and "be" ("can potentially be used for…": used), after its subject; 0 where its
+    first words do not say it ("Can Lamini assist…?" / "Lamini can be trained…")."""
+    done = (w for w in _words(rest) if w not in STOPWORDS | _ADVERBS and not w.endswith("ly"))
+    did = next(done, None)
+    if did is None:
+        return 0
+    root = _verb_root(did)
+    return next((i for i, w in enumerate(question[1:8], 1) if _verb_root(w) == root), 0)
+
+
+def _object_stated(question: list[str], at: int, opening: str) -> bool:
+    """Whether `opening` says the thing the question's verb (`question[at]`) is asked of: the
+    last of the words right after it, past any function words ("generate images from text
+    prompts": images; "be used to perform sentiment analysis": analysis), in any form ("tool" of
+    "tools", "data sets" of "datasets"), or of an alternative after "or" ("real-time or online
+    learning scenarios"); true where the verb is asked of nothing ("Can it help?")."""
+    heads, run = [], []
+    for word in question[at + 1 :]:
+        if word not in FUNCTION_WORDS:
+            run.append(word)
+        elif run:
+            heads.append(run[-1])
+            if word != "or":
+                break
+            run = []
+    heads += run[-1:]
+    said = _words(opening)
+    forms = {_noun_root(w) for w in said} | {_noun_root(a + b) for a, b in zip(said, said[1:])}
+    return not heads or any(_noun_root(head) in forms for head in heads)
+
+
+def _noun_root(word: str) -> str:
+    """A noun without its plural ending ("tools", "capabilities": "tool", "capability")."""
+    return _verb_root(re.sub(r"(?<=\w\w)ies$", "y", word))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+_WORD = re.compile(r"[\w'’-]+")
+# Adverbs before a restated verb: "Lamini can also generate…", "…can still be used…".
+_ADVERBS = frozenset("also still currently even already just now being".split())
 
 
 def _verb_root(word: str) -> str:
