@@ -89,3 +89,20 @@ def test_the_product_a_manuals_test_set_names_all_along_is_no_fact_where_another
              "answer": "This manual covers the Beacon R5."}  # fmt: skip
     facts = _facts([reset, width, which, *said])
     assert facts[:3] == [[["12 seconds", "12 second", "12 sec"]], [["80 MHz"]], [["R5"]]]
+
+
+def test_a_reference_saying_its_source_is_silent_gets_no_facts():
+    # lamini_docs: "The article does not mention whether…" proposed "article" as the fact; a
+    # term it names is no fact either: it says nothing about the thing asked.
+    rows = [
+        {"question": "Does Lamini support incremental learning from data streams?",
+         "answer": "The article does not mention whether Lamini supports incremental learning."},
+        {"question": "Does it run on Windows?",
+         "answer": "The given text doesn't say whether it runs on Windows 11."},
+        # About the documentation itself, it answers: its verdict stands.
+        {"question": "Does the documentation include performance benchmarks?",
+         "answer": "The documentation does not include performance benchmarks."},
+    ]  # fmt: skip
+    proposed = propose_rows(rows)[0]
+    assert [row.get("facts") for row in proposed] == [None, None, []]
+    assert proposed[2]["wrong"]  # "Yes" is the wrong answer

@@ -11,7 +11,8 @@ the fix after a cause where the question asks what to do; the first URL or e-mai
 any sentence where it asks for a resource, "Is there a changelog?"),
 at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
 not the path beside it; the next sentence's where it gives none, "It depends. You need 4GB.";
-no name), none where it asks what a named thing is, and never a term the question already
+no name), none where it asks what a named thing is or the answer says its source is silent
+("The article does not mention…"), and never a term the question already
 says (restating the question states no fact; "LLM Engine Lamini" to "Can Lamini…?" titles
 its subject) nor a word the test set's answers say all along
 (lamini_docs' "LLM": an answer in their style says it whatever it states; a manual's product,
@@ -163,6 +164,10 @@ def propose_marked(
         or (verdict and len(normalize(first).split()) <= _BARE_VERDICT)
     ):
         first = sentences[1]
+    # "The article does not mention whether…": a reference that says its source is silent
+    # states no fact (lamini_docs' "article" was proposed), though a verdict it gives stands.
+    if _SOURCE_SILENT.match(first):
+        return [], verdict, False
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
     if fix := fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
         first = fix
@@ -264,6 +269,18 @@ _SAYS_NOTHING = re.compile(
     r"\W*(?:(?:i\s+wish|absolutely|of\s+course|sure(?:\s+thing)?|certainly|definitely|indeed|"
     r"great|good|excellent|interesting|thanks|thank\s+you|hi|hello|well|ok(?:ay)?|alas|"
     r"unfortunately|sadly|hmm|question)\W*)+",
+    re.IGNORECASE,
+)
+
+
+# A reference saying its source is silent on the question: "The article does not mention…", "The
+# text doesn't say…", "This document does not provide any information…" (not "The documentation
+# does not include benchmarks", which answers "Does the documentation include benchmarks?").
+_SOURCE_SILENT = re.compile(
+    r"\W*(?:the|this|that)\s+(?:(?:given|provided)\s+)?(?:article|text|passage|document|"
+    r"documentation|context|source|excerpt)\s+(?:does\s+not|doesn['’]t|did\s+not|didn['’]t)\s+"
+    r"(?:(?:explicitly|specifically)\s+)?(?:mention|say|specify|state|discuss|provide\s+(?:any\s+)?"
+    r"information)\b",
     re.IGNORECASE,
 )
 
