@@ -216,7 +216,12 @@ def facts_command(
     path: Annotated[str, typer.Argument(help="Test file: question/answer rows of any shape.")],
     output: Annotated[str, typer.Option("-o", "--output", help="JSONL file to write.")],
     config: DataConfig,
-    most: Annotated[int, typer.Option(min=1, help="Facts proposed per row, at most.")] = MOST_FACTS,
+    most: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Facts proposed per row, at most (a list answer gets every item's)."
+        ),
+    ] = MOST_FACTS,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
     ] = False,

@@ -47,6 +47,7 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
+from tunelab.evaluate.answer_values import default_of, labelled_fix, listed_values, quantity_asked
 from tunelab.evaluate.asked import (
     ASKS_AMOUNT,
     ASKS_NAME,
@@ -169,7 +170,7 @@ def propose_marked(
     if _SOURCE_SILENT.match(first):
         return [], verdict, False
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
-    if fix := fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
+    if fix := labelled_fix(unnumbered) or fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
         first = fix
     if TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
         parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
@@ -183,7 +184,10 @@ def propose_marked(
             if new(p) and not any(p.written in span for span in past)
         ]
 
-    terms = terms_of(first)
+    listed = listed_values(
+        answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
+    )
+    terms = listed or terms_of(first)
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
     # first sentence that ends in a colon and names no term introduces the answer; an address
     # or code it introduces is the fact, not "visit" or "type".
@@ -220,6 +224,8 @@ def propose_marked(
         # demo its paid API.": "API" was the fact).
         code = set(specific_terms(unnumbered, ADDRESS_OR_CODE))
         facts = amounts + others if amounts or others else [f for f in facts if f in code]
+    if not facts and not verdict:  # "… how much heat it applies. Its default is 12.": 12
+        facts = [p.written for p in default_of(_FIRST_SENTENCE.split(rest, 1)[0], terms_of)]
     from_words = not facts
     # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
     # wiki pages and ticket comments") are detail a right "No." need not say.
@@ -238,6 +244,7 @@ def propose_marked(
             and w not in FUNCTION_WORDS and (w not in common or w in opening)
             and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
             and w not in titled
+            and not quantity_asked(first)  # "sets how long it waits": no word states it
             and (w in names or not names_only)
         ]  # fmt: skip
         if ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
@@ -254,7 +261,7 @@ def propose_marked(
         ]
         for alternatives in same_values(answer, facts)
     ]
-    return grouped[:most], verdict, from_words and bool(grouped)
+    return grouped[: max(most, len(listed))], verdict, from_words and bool(grouped)
 
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed

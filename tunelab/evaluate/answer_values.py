@@ -1,0 +1,76 @@
+"""What a manual's answer states that is its facts before any of its words
+(tunelab.evaluate.derive_facts): the terms of every item of a list answer ("1. Connect the power
+cable. 2. Hold FEED for 3 seconds. 3. Open port 8443.": "FEED", "3 seconds" and "8443", not
+"connect" and "power"; "What are the limits?": every limit, not the first item's alone), and a
+setting's default a later sentence states ("darkness sets how much heat the print head applies.
+Its default is 12.": "12", not "much" and "heat"; a value is a number, with its unit where it has
+one, as `specific_terms.AMOUNTS` finds it). A sentence that words a quantity as a question
+("sleep_timeout sets how long the printer waits before it sleeps") states no value, and none of
+its words is one ("long", "waits" were proposed): `quantity_asked`. Nor is a troubleshooting
+answer's cause where it labels its fix ("Cause: sleep_timeout is too short. Fix: raise
+sleep_timeout to 30 minutes.": "cause" was proposed): `labelled_fix`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from tunelab.evaluate.specific_terms import AMOUNTS, TERMS
+
+# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), and the
+# item's text after it.
+_ITEM = re.compile(
+    r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+(?P<text>\S.*)$"
+)
+# The terms an item of a list states: not a name by its capitals, as an item opens with its verb
+# ("Choose Settings > Pairing", "Click Restore" were proposed as names).
+_ITEM_TERMS = TERMS[:-2]
+# An example an item gives is no fact of it: "for example `*.iso`", "e.g. vault.example.com".
+_EXAMPLE = re.compile(r"[,(]?\s*\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\s", re.I)
+# A sentence stating a setting's default: "Its default is 12.", "It defaults to 15 minutes.",
+# "The default value is 4.", "By default it is 30."
+_STATES_DEFAULT = re.compile(r"\bdefault(?:s|\s+value)?\b", re.IGNORECASE)
+# A question the answer words in its own sentence: "sets how much heat", "how long it waits".
+_HOW = re.compile(
+    r"\bhow\s+(?:much|many|long|fast|often|far|big|large|soon|high|low|hot|wide)\b",
+    re.IGNORECASE,
+)
+
+# A troubleshooting answer's fix by its label: "Cause: the gap sensor is dirty. Fix: clean it."
+_FIX = re.compile(r"(?:^|\s)(?:Fix|Solution|Remedy)\s*:\s*(?P<fix>\S[^\n]*)", re.IGNORECASE)
+
+# The terms of a text of the given patterns that are new facts (derive_facts' `terms_of`: not
+# said by the question, stated by the answer).
+Terms = Callable[..., Sequence[str]]
+
+
+def listed_values(answer: str, item_terms: Terms) -> list[str]:
+    """The terms every item of a list answer states (`item_terms(text, patterns)`: those of its
+    first sentence), in their order, less any example it gives: a step's duration and port, each
+    limit, each change of a release; [] where it lists fewer than two items. Each item is asked,
+    so each is a fact, however many (the first item's alone were: "50" of three limits, none of
+    "1. Connect the power cable.")."""
+    items = [_EXAMPLE.split(m["text"], maxsplit=1)[0] for m in _ITEM.finditer(answer)]
+    if len(items) < 2:
+        return []
+    return list(dict.fromkeys(t for item in items for t in item_terms(item, _ITEM_TERMS)))
+
+
+def default_of(sentence: str, terms_of: Terms) -> list[str]:
+    """The value `sentence` states as a default ("Its default is 12."), or []."""
+    return list(terms_of(sentence, AMOUNTS)) if _STATES_DEFAULT.search(sentence) else []
+
+
+def quantity_asked(sentence: str) -> bool:
+    """Whether `sentence` names a quantity by a question ("sets how much heat the print head
+    applies", "controls how fast labels are printed"): it says which quantity is meant and states
+    none of it, so its rare words are no facts ("much", "heat"; "fast", "sets" were proposed)."""
+    return bool(_HOW.search(sentence))
+
+
+def labelled_fix(answer: str) -> str | None:
+    """The text of an answer's fix where a label says it ("Fix: raise sleep_timeout to 30
+    minutes."), less an example it gives: what a question asking what to do asks, not the cause
+    before it. None where no label marks one."""
+    m = _FIX.search(answer)
+    return _EXAMPLE.split(m["fix"], maxsplit=1)[0] if m else None
