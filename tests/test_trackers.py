@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import tiny_config
 from tunelab.errors import TunelabError
 from tunelab.run import Run
-from tunelab.train import loop, session
+from tunelab.train import loop, metrics_log, session
 from tunelab.train.plot import read_metrics
 
 
@@ -126,11 +126,9 @@ def test_a_crash_ends_the_trackers_and_the_status_as_failed(tmp_path, qa_file, m
     assert "out of memory" in status["error"]
 
 
-def test_status_json_says_the_step_a_running_training_has_reached(tmp_path, qa_file, monkeypatch):
-    """Someone reading status.json mid-run (a dashboard, `cat`) sees the step it is at, not the
-    step it started from."""
+def _statuses_seen_by_each_step(config, monkeypatch) -> list[tuple[str, int]]:
+    """Trains `config`, noting what status.json says as each step begins."""
     real, seen = loop.accumulate_gradients, []
-    config = tiny_config(tmp_path, qa_file, max_steps=4)
 
     def notes_the_status(*args, **kwargs):
         status = json.loads((config.run_dir / "status.json").read_text(encoding="utf-8"))
@@ -139,7 +137,27 @@ def test_status_json_says_the_step_a_running_training_has_reached(tmp_path, qa_f
 
     monkeypatch.setattr(loop, "accumulate_gradients", notes_the_status)
     loop.train(config)
+    return seen
+
+
+def test_status_json_says_the_step_a_running_training_has_reached(tmp_path, qa_file, monkeypatch):
+    """Someone reading status.json mid-run (a dashboard, `cat`) sees the step it is at, not the
+    step it started from (here with steps seconds apart)."""
+    monkeypatch.setattr(metrics_log, "STATUS_EVERY_S", 0.0)
+    seen = _statuses_seen_by_each_step(tiny_config(tmp_path, qa_file, max_steps=4), monkeypatch)
     assert seen == [("running", 0), ("running", 1), ("running", 2), ("running", 3)]
+
+
+def test_a_fast_run_rewrites_status_json_every_few_seconds_not_every_step(
+    tmp_path, qa_file, monkeypatch
+):
+    """Steps closer together than STATUS_EVERY_S leave status.json as it was (a rewrite per
+    step costs a fast GPU run a few %); the end of the run still says its last step."""
+    monkeypatch.setattr(metrics_log, "STATUS_EVERY_S", 3600.0)
+    config = tiny_config(tmp_path, qa_file, max_steps=4)
+    assert _statuses_seen_by_each_step(config, monkeypatch) == [("running", 0)] * 4
+    status = Run.open(config.run_dir).status
+    assert (status["status"], status["step"]) == ("finished", 4)
 
 
 def test_a_missing_tracker_library_names_its_extra_before_any_work(tmp_path, qa_file, monkeypatch):
