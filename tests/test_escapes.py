@@ -8,21 +8,21 @@ import json
 import tunelab
 from tests.test_data_quality import TINY, write_rows
 from tunelab.data.quality.check import check_file
-from tunelab.data.quality.escapes import typed_escapes
+from tunelab.data.quality.escapes import row_escapes
 
 
 def test_a_line_break_typed_as_backslash_n_is_found_and_code_that_means_it_is_not():
     # lamini_docs holds 9 such rows; the model learnt "\nBias" as the word "nbias".
     listed = "Lamini AI believes in:\\n1. Innovation.\\n2. Collaboration."
-    assert typed_escapes(listed) == ["\\n", "\\n"]
-    assert typed_escapes("Shipped by AT&amp;T, it&#39;s fast.") == ["&amp;", "&#39;"]
+    assert row_escapes([listed]).typed == ["\\n", "\\n"]
+    assert row_escapes(["Shipped by AT&amp;T, it&#39;s fast."]).typed == ["&amp;", "&#39;"]
     # Code means the two characters: a `span`, a code block, a string literal.
-    assert typed_escapes("Split lines with `text.split('\\n')`.") == []
-    assert typed_escapes("```python\nprint('a\\tb')\n```") == []
-    assert typed_escapes('Call lines.split("\\n") on it.') == []
-    assert typed_escapes("Saved to C:\\Users\\new\\tunelab.") == []
+    assert row_escapes(["Split lines with `text.split('\\n')`."]).typed == []
+    assert row_escapes(["```python\nprint('a\\tb')\n```"]).typed == []
+    assert row_escapes(['Call lines.split("\\n") on it.']).typed == []
+    assert row_escapes(["Saved to C:\\Users\\new\\tunelab."]).typed == []
     # Nor is LaTeX: MMLU's "\\times", "\\nabla" and "\\text" were flagged in 13 rows.
-    assert typed_escapes("Find q = m \\times C \\times \\Delta T, and \\nabla f.") == []
+    assert row_escapes(["Find q = m \\times C \\times \\Delta T, and \\nabla f."]).typed == []
 
 
 def test_data_check_names_the_rows_with_typed_escapes_and_what_to_do(tmp_path):
@@ -54,7 +54,7 @@ def test_data_check_fix_writes_typed_line_breaks_as_line_breaks_and_leaves_code(
         "Use `text.split('\\n')`.",
     ]
     assert not report.dropped
-    assert [typed_escapes(answer) for answer in written] == [[], [], []]
+    assert [row_escapes([answer]).typed for answer in written] == [[], [], []]
 
 
 def test_a_line_break_the_text_speaks_of_is_left_as_written_and_said_to_be(tmp_path):

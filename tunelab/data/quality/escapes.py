@@ -70,12 +70,6 @@ def row_escapes(texts: list[str]) -> Escapes:
     return found
 
 
-def typed_escapes(text: str) -> list[str]:
-    """The line breaks, tabs and HTML entities `text` holds typed as characters, outside code and
-    not the ones it speaks of."""
-    return row_escapes([text]).typed
-
-
 def _mentioned(text: str, start: int, end: int) -> bool:
     """Whether the escape at text[start:end] is one the text speaks of: alone, as a word is
     ("Use \\n to start a new line", "split on \\n.", "the “\\n” character"), where a typed one
