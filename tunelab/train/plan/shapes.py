@@ -144,7 +144,7 @@ def shape_of(model: str) -> Shape:
     """The shape of `model`: a name in the table, a config.json file, or a folder holding one (a
     Hugging Face folder, or a run folder: its model/ or, for a LoRA run, its base model's)."""
     if model == "tiny-random":
-        return Shape(259, 64, 2, 4, 2, 128, True)  # random_models.tiny_config on its tokenizer
+        return Shape(259, 64, 2, 4, 2, 128, True)  # random_weights.tiny_config on its tokenizer
     path = Path(model)
     if path.is_file():
         return shape_from_config(path)
