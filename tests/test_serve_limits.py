@@ -18,7 +18,6 @@ from tunelab.cli import app as cli
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random
 from tunelab.serve.engine import Engine
-from tunelab.serve.launch import check_exposure
 from tunelab.serve.server import MAX_PROMPTS, create_app
 from tunelab.web import host_allowed, running
 
@@ -171,13 +170,6 @@ def test_a_keyed_server_does_not_describe_its_routes_to_anyone(engines):
     assert client.get("/v1/models", headers=KEY).status_code == 200
 
 
-def test_insecure_lets_an_open_address_through_with_a_warning_to_print():
-    assert "anyone who can reach this machine" in check_exposure("0.0.0.0", None, insecure=True)
-    assert check_exposure("0.0.0.0", "k3y") is None and check_exposure("::1", None) is None
-    with pytest.raises(TunelabError, match=r"add --api-key KEY .*, or --insecure to open it"):
-        check_exposure("192.168.1.5", None)
-
-
 def test_a_huge_prompt_does_not_stall_health_for_other_clients(engines):
     """On a real server: while one request's 1.5 MB prompt is tokenized, /health still answers."""
     words = " ".join(f"w{i % 997}" for i in range(300_000))  # about 1.5 MB of text
@@ -235,74 +227,6 @@ def test_a_generation_failing_mid_stream_ends_it_with_an_openai_style_error(engi
     assert error["code"] == "generation_failed" and "Traceback" not in reply.text
 
 
-def test_a_port_in_use_is_refused_before_any_model_loads(monkeypatch):
-    # It printed "serving ... at" the port, loaded every model, then uvicorn failed in its log.
-    from tunelab.serve import launch
-
-    loaded = []
-    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: loaded.append(1) or {})
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
-    assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
-    assert "serving" not in result.output and not loaded
-
-
-def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
-    # An IPv6 probe took the IPv4 port too, refusing "::" that uvicorn binds IPv6-only.
-    from tunelab.web import check_port_free
-
-    with socket.socket() as taken:
-        taken.bind(("0.0.0.0", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        with pytest.raises(TunelabError, match="cannot listen on localhost"):
-            check_port_free("localhost", port)
-        if socket.has_ipv6:
-            try:
-                check_port_free("::", port)
-            except TunelabError as err:  # a machine with IPv6 off cannot bind it at all
-                assert "Address already in use" not in str(err)
-    with pytest.raises(TunelabError, match="not an address this machine knows"):
-        check_port_free("no-such-host.invalid", 8000)
-
-
-def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
-    # "serving ... at http://..." came before the models loaded: a model that then failed to
-    # load left a log (or a supervisor) reading that the server was up.
-    missing = tmp_path / "no-such-run"
-    with socket.socket() as probe:  # a port free now
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = CliRunner().invoke(cli, ["serve", str(missing), "--port", str(port)])
-    assert result.exit_code != 0 and "loading" in result.output
-    assert "at http://" not in result.output  # (the temporary folder says "serving" itself)
-
-
-def test_the_serving_line_names_the_model_id_a_request_gives(monkeypatch):
-    # It said "set base_url to this" alone; a first curl without "model" got a 400.
-    import tunelab.serve.launch as launch
-
-    class Stopped:
-        def __init__(self, config, engines):
-            pass
-
-        def run(self):  # a server that returns at once: the line is what is checked
-            pass
-
-    monkeypatch.setattr(launch, "engine_server", Stopped)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
-    assert result.exit_code == 0, result.output
-    said = " ".join(result.output.split())
-    assert f"at http://127.0.0.1:{port}/v1 (OpenAI API; set base_url to this and model to" in said
-    assert "model to 'tiny-random')" in said
-
-
 def test_a_number_sent_as_a_string_is_refused_naming_its_field_as_openai_does(engines):
     """`"temperature": "0"` used to be read as greedy; a client that sends it has a bug, and
     OpenAI's API answers it with a 400."""
@@ -351,17 +275,6 @@ def test_include_usage_must_be_a_boolean(engines):
         options = {"include_usage": include, "continuous_usage_stats": False}  # vLLM's: ignored
         events = client.post("/v1/completions", json={**body, "stream_options": options}).text
         assert ('"usage"' in events) is include
-
-
-def test_a_body_limit_no_request_can_meet_is_refused_before_any_model_loads(monkeypatch):
-    # --max-body-mb 0 loaded every model, then answered every request 413; nan failed each one.
-    from tunelab.serve import launch
-
-    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: pytest.fail("models loaded"))
-    for limit in ("0", "-1", "nan"):
-        out = CliRunner().invoke(cli, ["serve", "tiny-random", "--max-body-mb", limit])
-        assert isinstance(out.exception, TunelabError), out.output
-        assert f"--max-body-mb {limit}" in str(out.exception)
 
 
 def test_a_schema_s_strict_flag_must_be_a_boolean(engines):

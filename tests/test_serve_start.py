@@ -1,0 +1,100 @@
+"""What `tunelab serve` checks and says as it starts: an address open to others without a key,
+a port in use, a body limit no request can meet, all refused before any model loads; and the
+'serving ... at URL' line, said once the models have loaded, naming the model id to send."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from typer.testing import CliRunner
+
+from tunelab.cli import app as cli
+from tunelab.errors import TunelabError
+from tunelab.serve.launch import check_exposure
+
+
+def test_insecure_lets_an_open_address_through_with_a_warning_to_print():
+    assert "anyone who can reach this machine" in check_exposure("0.0.0.0", None, insecure=True)
+    assert check_exposure("0.0.0.0", "k3y") is None and check_exposure("::1", None) is None
+    with pytest.raises(TunelabError, match=r"add --api-key KEY .*, or --insecure to open it"):
+        check_exposure("192.168.1.5", None)
+
+
+def test_a_port_in_use_is_refused_before_any_model_loads(monkeypatch):
+    # It printed "serving ... at" the port, loaded every model, then uvicorn failed in its log.
+    from tunelab.serve import launch
+
+    loaded = []
+    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: loaded.append(1) or {})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
+    assert f"cannot listen on 127.0.0.1:{port}" in str(result.exception)
+    assert "serving" not in result.output and not loaded
+
+
+def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
+    # An IPv6 probe took the IPv4 port too, refusing "::" that uvicorn binds IPv6-only.
+    from tunelab.web import check_port_free
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(TunelabError, match="cannot listen on localhost"):
+            check_port_free("localhost", port)
+        if socket.has_ipv6:
+            try:
+                check_port_free("::", port)
+            except TunelabError as err:  # a machine with IPv6 off cannot bind it at all
+                assert "Address already in use" not in str(err)
+    with pytest.raises(TunelabError, match="not an address this machine knows"):
+        check_port_free("no-such-host.invalid", 8000)
+
+
+def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
+    # "serving ... at http://..." came before the models loaded: a model that then failed to
+    # load left a log (or a supervisor) reading that the server was up.
+    missing = tmp_path / "no-such-run"
+    with socket.socket() as probe:  # a port free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", str(missing), "--port", str(port)])
+    assert result.exit_code != 0 and "loading" in result.output
+    assert "at http://" not in result.output  # (the temporary folder says "serving" itself)
+
+
+def test_the_serving_line_names_the_model_id_a_request_gives(monkeypatch):
+    # It said "set base_url to this" alone; a first curl without "model" got a 400.
+    import tunelab.serve.launch as launch
+
+    class Stopped:
+        def __init__(self, config, engines):
+            pass
+
+        def run(self):  # a server that returns at once: the line is what is checked
+            pass
+
+    monkeypatch.setattr(launch, "engine_server", Stopped)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["serve", "tiny-random", "--port", str(port)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"at http://127.0.0.1:{port}/v1 (OpenAI API; set base_url to this and model to" in said
+    assert "model to 'tiny-random')" in said
+
+
+def test_a_body_limit_no_request_can_meet_is_refused_before_any_model_loads(monkeypatch):
+    # --max-body-mb 0 loaded every model, then answered every request 413; nan failed each one.
+    from tunelab.serve import launch
+
+    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: pytest.fail("models loaded"))
+    for limit in ("0", "-1", "nan"):
+        out = CliRunner().invoke(cli, ["serve", "tiny-random", "--max-body-mb", limit])
+        assert isinstance(out.exception, TunelabError), out.output
+        assert f"--max-body-mb {limit}" in str(out.exception)
