@@ -42,7 +42,7 @@ from tunelab.evaluate.scores import (
 from tunelab.evaluate.testset import (
     EVAL_ROW_HINT,
     asked_split,
-    examples_as_read,
+    loaded_as_read,
     rephrasings_note,
     source_keys,
     test_path,
@@ -301,7 +301,7 @@ def training_examples(
                 f"no similar training rows {PASS_DATA}"
             )
         return []
-    return examples_as_read(path, runs, on_error="skip")
+    return loaded_as_read(path, runs, on_error="skip").examples
 
 
 def analyse_result(

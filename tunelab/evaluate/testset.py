@@ -90,19 +90,6 @@ def asked_split(path: str) -> str:
     return asked
 
 
-def examples_as_read(
-    path: str,
-    runs: Sequence[Run],
-    on_error: str = "raise",
-    fields: dict[str, str] | None = None,
-    limit: int | None = None,
-    skip_hint: str = TEST_ROW_HINT,
-    quiet: bool = False,
-) -> list:
-    """The rows of `path` (the first `limit`), read as `loaded_as_read` reads them."""
-    return loaded_as_read(path, runs, on_error, fields, limit, skip_hint, quiet).examples
-
-
 def loaded_as_read(
     path: str,
     runs: Sequence[Run],
