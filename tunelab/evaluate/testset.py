@@ -125,8 +125,8 @@ def test_rows(
     path: str, cfg: EvalConfig, runs: Sequence[Run] = (), skip_hint: str = TEST_ROW_HINT
 ) -> Loaded:
     """`test_questions`' reading, with whether --limit left rows of `path` unasked (`cut`): "the
-    first 12 of its rows (--limit 12)" was said of a 12-row file. One reading: the rows were read
-    a second time to tell it (a hub dataset streamed twice)."""
+    first 12 of its rows (--limit 12)" was said of a 12-row file. One reading tells both: a
+    second one streamed a hub dataset twice."""
     loaded = loaded_as_read(path, runs, cfg.on_error, cfg.fields, cfg.limit, skip_hint)
     missing = [ex.source for ex in loaded.examples if not ex.answer]
     if missing:

@@ -26,7 +26,7 @@ def versus_first(runs: list[Run], rows: list[dict]) -> list[list[dict]]:
     the questions both were asked; a `note` in place of a difference where both have scores
     that cannot be paired. `rows` are the runs' rows of the listing (`runs.summary`): each run is
     said by its name there ("a/demo against b/demo", not "demo against demo"), and its benchmark
-    scores are the ones it lists (each bench/scores.json was read twice, once for each)."""
+    scores are the ones it lists (each bench/scores.json read once, for the listing)."""
     if len(runs) < 2:
         return [[] for _ in runs]
     first = _Named(runs[0], rows[0]["run"])
