@@ -126,8 +126,8 @@ def test_a_crash_ends_the_trackers_and_the_status_as_failed(tmp_path, qa_file, m
     assert "out of memory" in status["error"]
 
 
-def _statuses_seen_by_each_step(config, monkeypatch) -> list[tuple[str, int]]:
-    """Trains `config`, noting what status.json says as each step begins."""
+def _statuses_seen_by_each_step(config, monkeypatch, resume=False) -> list[tuple[str, int]]:
+    """Trains `config` (or resumes it), noting what status.json says as each step begins."""
     real, seen = loop.accumulate_gradients, []
 
     def notes_the_status(*args, **kwargs):
@@ -136,7 +136,7 @@ def _statuses_seen_by_each_step(config, monkeypatch) -> list[tuple[str, int]]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(loop, "accumulate_gradients", notes_the_status)
-    loop.train(config)
+    loop.train(config, resume=resume)
     return seen
 
 
@@ -158,6 +158,16 @@ def test_a_fast_run_rewrites_status_json_every_few_seconds_not_every_step(
     assert _statuses_seen_by_each_step(config, monkeypatch) == [("running", 0)] * 4
     status = Run.open(config.run_dir).status
     assert (status["status"], status["step"]) == ("finished", 4)
+
+
+def test_a_resumed_run_s_status_json_says_the_step_it_goes_on_from(tmp_path, qa_file, monkeypatch):
+    """From its start, not once a row comes: 'running, step 0' at step 2 of 4 (and a Ctrl-C
+    before its first step ended said 'interrupted at step 0', what the demo told its user)."""
+    monkeypatch.setattr(metrics_log, "STATUS_EVERY_S", 3600.0)
+    loop.train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    config = tiny_config(tmp_path, qa_file, max_steps=4, save_every=2)
+    seen = _statuses_seen_by_each_step(config, monkeypatch, resume=True)
+    assert seen == [("running", 2), ("running", 2)]
 
 
 def test_a_missing_tracker_library_names_its_extra_before_any_work(tmp_path, qa_file, monkeypatch):

@@ -167,7 +167,11 @@ def _run_steps(
 
     with stop, launcher, progress, on_crash, ExitStack() as files:
         before.stepping = True
-        log = files.enter_context(MetricsLog(config, total_steps)) if world.is_main else None
+        log = (
+            files.enter_context(MetricsLog(config, total_steps, state.step))
+            if world.is_main
+            else None
+        )
         _before_first_step(session, log, progress, eval_loss, measure_eval_loss)
         stopping = interrupted = False
         while state.step < total_steps and not stopping:

@@ -29,11 +29,11 @@ class MetricsLog:
     the last complete step is kept, failed otherwise); otherwise `finish` closes them once the
     model and plot are written, and hands those over."""
 
-    def __init__(self, config: Config, total_steps: int | None = None) -> None:
+    def __init__(self, config: Config, total_steps: int | None = None, step: int = 0) -> None:
         self.config = config
         self.total_steps = total_steps  # the run's planned length: `tunelab runs` shows 8/40
         self.run_dir = config.run_dir
-        self.step = 0
+        self.step = step  # where it starts: a resumed run's checkpoint, not 0
         self.trackers: list = []
         self.status_at = 0.0  # when status.json was last written (time.monotonic)
 
