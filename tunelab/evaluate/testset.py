@@ -97,18 +97,16 @@ def loaded_as_read(
     fields: dict[str, str] | None = None,
     limit: int | None = None,
     skip_hint: str = TEST_ROW_HINT,
-    quiet: bool = False,
 ) -> Loaded:
     """The rows of `path` (the first `limit`; `cut` says whether it left one unread), read through
     `fields` where given (its columns renamed), else the data.shape and data.fields of the one of
     `runs` that reads it (`Run.reads`), else of whatever shape they are. A bad row stops it with
-    `skip_hint`, how the calling command's user skips one. `quiet`: read again, what the reading
-    says already said."""
+    `skip_hint`, how the calling command's user skips one."""
     owner = None if fields else next((r for r in runs if r.reads(path)), None)
     data = owner.config.data if owner else None
     shape = data.shape if data else "auto"
     fields = fields or (data.fields if data else None)
-    return load_data(path, shape, fields, on_error, skip_hint, limit, quiet)
+    return load_data(path, shape, fields, on_error, skip_hint, limit)
 
 
 def test_questions(
