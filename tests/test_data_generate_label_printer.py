@@ -160,3 +160,33 @@ def test_a_name_the_manual_always_capitalises_keeps_its_capital_where_it_opens_a
     pairs = pairs_of(doc)
     assert "What should I do when Printly stops syncing?" in pairs
     assert "What does Printly send?" in pairs
+
+
+PLAIN_NAMES = """# LP-300 Label Printer
+
+## Settings
+
+### print_speed
+
+print_speed sets how fast labels are printed. Its default is 4 inches per second. It ranges from
+2 to 8 inches per second.
+
+### darkness
+
+darkness sets how much heat the print head applies. Its default is 12. It ranges from 0 to 30.
+"""
+
+
+def test_a_setting_named_by_a_plain_word_is_asked_as_one_named_as_code_is(tmp_path):
+    # "darkness" was read as a word, not a name: "What is darkness?" got its default tucked into
+    # the answer, no question asked for the default, and its range was "What is the range of it?".
+    doc = tmp_path / "lp300.md"
+    doc.write_text(PLAIN_NAMES, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What does darkness do?"] == "darkness sets how much heat the print head applies."
+    assert pairs["What is the default of darkness?"] == "The default of darkness is 12."
+    assert pairs["What is the range of darkness?"] == "darkness ranges from 0 to 30."
+    assert pairs["What is the range of print_speed?"] == (
+        "print_speed ranges from 2 to 8 inches per second."
+    )
+    assert not [q for q in pairs if q.endswith(" it?")]

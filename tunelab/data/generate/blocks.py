@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 
 from tunelab.data.fields import NAMED
+from tunelab.data.generate.word_classes import third_person
 from tunelab.data.sections import LIST_ITEM, fenced_parts
-from tunelab.data.text import english
+from tunelab.data.text import FUNCTION_WORDS, english
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
@@ -96,9 +97,20 @@ IT_NAMES = re.compile(
 )
 # "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
 NAME_ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
-# "tear_offset sets how far ...": a setting's name, as code writes it, doing something; every
-# "It" and "Its" of its paragraph stands for it (a setting's section says its default, its range).
-SETTING_ACTS = re.compile(r"^(`[^`]+`|[a-z]\w*_\w+) (?:[a-z]+s|is|are)\b")
+# "tear_offset sets how far ...", "darkness sets how much heat ...": a setting's name, as code
+# writes it or as a word in lower case opening a sentence (prose opens one with a capital), doing
+# something; every "It" and "Its" of its paragraph stands for it (a setting's section says its
+# default, its range).
+SETTING_ACTS = re.compile(r"^(`[^`]+`|[a-z]\w*_\w+|[a-z][a-z-]+) (?:[a-z]+s|is|are)\b")
+
+
+def setting_name(sentence: str) -> str | None:
+    """The setting a sentence opens with, doing something ("darkness sets how much heat ..."):
+    None for a word of grammar ("this is ...") or a verb ("uses less memory") in lower case."""
+    if not (m := SETTING_ACTS.match(sentence)):
+        return None
+    plain = re.fullmatch(r"[a-z-]+", m[1])
+    return None if plain and (m[1] in FUNCTION_WORDS or third_person(m[1])) else m[1]
 
 
 def said_with_name(sentence: str, paragraph: list[str]) -> str:
@@ -111,8 +123,8 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
     first = paragraph[0]
     if sentence == first or not sentence.startswith(("It ", "Its ")):
         return sentence
-    if setting := SETTING_ACTS.match(first):  # "Its default is 12 mm." -> "The default of ..."
-        name, (pronoun, rest) = setting[1], sentence.split(" ", 1)
+    if name := setting_name(first):  # "Its default is 12 mm." -> "The default of ..."
+        pronoun, rest = sentence.split(" ", 1)
         if pronoun == "It":
             return f"{name} {rest}"
         thing = re.match(r"(\w+) (?=is |are )", rest)  # "Its default is", not "Its own ..."

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tunelab.data.generate.blocks import HTML_TAG, RST_CODE
+from tunelab.data.generate.blocks import HTML_TAG, RST_CODE, setting_name
 from tunelab.data.generate.capitals import (
     lower_first,
     lower_title,
@@ -106,7 +106,8 @@ def heading_question(
     # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
     # the FastAPI of CLIs?" read the name as a verb before its object).
     heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
-    if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) and names_a_command(heading, context):
+    named = re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) or heading == setting_name(context)
+    if named and names_a_command(heading, context):  # "darkness sets ...": "What does ... do?"
         return f"What does {heading} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.blocks import setting_name
 from tunelab.data.generate.capitals import in_full, lower_first
 from tunelab.data.generate.copula import (
     MODAL_PASSIVE,
@@ -115,8 +116,19 @@ def _of_a_thing(words: list[str]) -> bool:
 
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
 SETTING = re.compile(r"[a-z]\w*_\w+ ")
-# A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10."
-RANGES = re.compile(r"^(?P<subject>`[^`]+`|[a-z]\w*_\w+|[A-Z][^,;:]{0,40}?) ranges from \S.* to \S")
+# A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10."; not
+# "It ranges ..." ("What is the range of it?" names nothing).
+RANGES = re.compile(
+    r"^(?!(?:It|They|This|That|These|Those) )"
+    r"(?P<subject>`[^`]+`|[a-z][\w-]*|[A-Z][^,;:]{0,40}?) ranges from \S.* to \S"
+)
+
+
+def _of_a_setting(text: str, context: str) -> bool:
+    """Whether a sentence in lower case opens with a setting's name, as a paragraph of its
+    context does ("darkness ranges from 0 to 30." after "darkness sets how much heat ...")."""
+    name = setting_name(text)
+    return bool(name) and any(setting_name(line.strip()) == name for line in context.splitlines())
 
 
 def sentence_question(
@@ -131,7 +143,12 @@ def sentence_question(
         or text.endswith(":")
         or "?" in text
         or not 4 <= len(text.split()) <= 60
-        or not (text[0].isupper() or text[0] == "`" or SETTING.match(text))
+        or not (
+            text[0].isupper()
+            or text[0] == "`"
+            or SETTING.match(text)
+            or _of_a_setting(text, context)
+        )
     ):
         return None
     if m := RANGES.match(text):  # "tear_offset ranges from 0 to 30 mm."
