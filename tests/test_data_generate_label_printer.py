@@ -190,3 +190,17 @@ def test_a_setting_named_by_a_plain_word_is_asked_as_one_named_as_code_is(tmp_pa
         "print_speed ranges from 2 to 8 inches per second."
     )
     assert not [q for q in pairs if q.endswith(" it?")]
+
+
+def test_a_limit_given_as_a_span_is_asked_on_its_own(tmp_path):
+    # "between 25 mm and 104 mm wide" was in no pair but "What are the limits of ...?", where
+    # "at most 104 mm wide" is asked "How wide must labels be?".
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Limits\n\n- The printer holds 50 m of labels.\n"
+        "- Labels must be between 25 mm and 104 mm wide.\n- The cable must be 1 to 3 m long.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How wide must labels be?"] == "Labels must be between 25 mm and 104 mm wide."
+    assert pairs["How long must the cable be?"] == "The cable must be 1 to 3 m long."

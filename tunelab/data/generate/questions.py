@@ -88,14 +88,19 @@ CLAUSE_WORDS = frozenset(
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
-# "Passwords must be at least 12 characters long", "A file may be at most 200 MB": the size a
-# thing may or must have (in bytes, how large); "must not be longer than 5 metres": how long it
-# can be.
+# "Passwords must be at least 12 characters long", "A file may be at most 200 MB", "Labels must
+# be between 25 mm and 104 mm wide": the size a thing may or must have (in bytes, how large);
+# "must not be longer than 5 metres": how long it can be.
+_NUMBER = r"~?\d[\d.,]*"
+_SIZE = (
+    rf"(?:at (?:least|most) |up to |no more than )?{_NUMBER}"
+    rf"|between {_NUMBER}(?: \w+)? and {_NUMBER}|{_NUMBER}(?: \w+)? to {_NUMBER}"
+)
 SIZED = re.compile(
     r"^(?P<subject>[A-Z`][\w`-]*(?: [\w`-]+){0,4}) (?P<modal>must|should|can|may) (?:not be"
-    r" (?P<more>long|wide|high|tall|deep|old|large)(?:(?<=e)r|er) than ~?\d[\d.,]*(?: \w+)?|be"
-    r" (?:at (?:least|most) |up to |no more than )?~?\d[\d.,]*(?:(?: \w+)? (?P<size>long|wide|high"
-    r"|tall|deep|old|large)| ?(?:[KMGT]i?B|bytes)))$"
+    rf" (?P<more>long|wide|high|tall|deep|old|large)(?:(?<=e)r|er) than {_NUMBER}(?: \w+)?|be"
+    rf" (?:{_SIZE})(?:(?: \w+)? (?P<size>long|wide|high|tall|deep|old|large)"
+    r"| ?(?:[KMGT]i?B|bytes)))$"
 )
 # Words a subject may run to: six, or nine when it is a thing of another ("The default IP
 # address of the K7"), which says one thing however long.
