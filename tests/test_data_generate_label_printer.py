@@ -204,3 +204,20 @@ def test_a_limit_given_as_a_span_is_asked_on_its_own(tmp_path):
     pairs = pairs_of(doc)
     assert pairs["How wide must labels be?"] == "Labels must be between 25 mm and 104 mm wide."
     assert pairs["How long must the cable be?"] == "The cable must be 1 to 3 m long."
+
+
+def test_a_problem_heading_keeps_the_article_its_manual_gives_the_thing(tmp_path):
+    # "What should I do when printer does not wake?" dropped the "the" the manual says.
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\nThe printer sleeps after 15 minutes.\n\n## Troubleshooting\n\n"
+        "### Printer does not wake\n\nRaise sleep_timeout to 30 minutes.\n\n### Labels skip\n\n"
+        "Clean the gap sensor.\n\n### Cutter does not cut\n\nFit a new cutter blade.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What should I do when the printer does not wake?"] == (
+        "Raise sleep_timeout to 30 minutes."
+    )
+    assert "What should I do when labels skip?" in pairs  # a plural, as the heading says it
+    assert "What should I do when cutter does not cut?" in pairs  # "a new cutter": no "the" to keep

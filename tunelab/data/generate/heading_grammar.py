@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.heading_words import IMPERATIVES, STEP_VERBS
-from tunelab.data.generate.word_classes import VERBS, english, has_past
+from tunelab.data.generate.word_classes import VERBS, english, has_past, plural_form
+from tunelab.data.text import FUNCTION_WORDS
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
 DETERMINERS = frozenset("the a an your my this these that those all each every its our".split())
@@ -179,6 +180,16 @@ def with_article(phrase: str, context: str) -> str:
     # reset?"
     with_a = re.search(rf"\b(an?)\s+{said}\b", context, re.IGNORECASE)
     return f"{with_a[1].lower()} {phrase}" if with_a else phrase
+
+
+def problem_said(problem: str, text: str) -> str:
+    """A problem heading in sentence case with "the" where the text says its subject so
+    ("printer does not wake" -> "the printer does not wake" in a manual that says "the printer
+    waits ..."); a plural ("labels skip"), a name, a gerund or a determiner's phrase as written."""
+    first, _, rest = problem.partition(" ")
+    if not rest or plural_form(first) or first.endswith("ing") or first in FUNCTION_WORDS:
+        return problem
+    return f"the {problem}" if with_article(first, text) == f"the {first}" else problem
 
 
 # A model's number: "R5", "H2", "300", "X-100" (letters and digits, a digit among them).

@@ -25,6 +25,7 @@ from tunelab.data.generate.heading_grammar import (
     is_gerund,
     names_a_command,
     plural,
+    problem_said,
     said_of,
     statement,
     with_article,
@@ -189,8 +190,9 @@ def heading_question(
     if first in IMPERATIVES and len(words) == 2 and is_gerund(words[1].lower()):
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
+    problem = problem_said(lower_first(heading, context), f"{context}\n{document}")
     if trouble and len(words) > 1 and re.fullmatch(PROBLEM, words[1], re.I):
-        return f"What should I do when {lower_first(heading, context)}?"  # "Build fails ..."
+        return f"What should I do when {problem}?"  # "Build fails ..."
     if (
         (first in IMPERATIVES and not _noun_compound(words, context))
         or imperative
@@ -200,7 +202,7 @@ def heading_question(
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I) or (trouble and said_of(words)):
-        return f"What should I do when {lower_first(heading, context)}?"
+        return f"What should I do when {problem}?"
     if (
         trouble
         and words[0].lower() in DETERMINERS
