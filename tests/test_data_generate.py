@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.chunking import chunk_document
+from tunelab.data.generate.cli import _what_was_written
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.llm import parse_pairs
-from tunelab.data.generate.shared import GenerateConfig
+from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.generate.template_qa import template_pairs
 from tunelab.data.sections import find_documents, read_sections
 from tunelab.errors import TunelabError
@@ -100,6 +101,35 @@ def test_a_rerun_with_nothing_left_to_do_says_so(tmp_path):
     said = " ".join(again.output.split())
     assert said.startswith("nothing new: all 6 chunks were done by an earlier run, whose pairs")
     assert "wrote" not in said and "pairs/min" not in said
+
+
+def test_the_closing_line_tells_a_rate_and_the_chunks_done_before_only_where_they_mean_something(
+    tmp_path,
+):
+    # A 0.2 s run said "wrote 19 pairs to qa.jsonl in 0.2 s (5865.4 pairs/min); 0 chunks done
+    # before": a rate of the start-up, and a resume that never happened.
+    manual = tmp_path / "manual.md"
+    manual.write_text(
+        "# LP-300 Label Printer\n\nThe LP-300 is a thermal label printer.\n\n## Limits\n\n"
+        "The printer holds 50 m of labels.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "qa.jsonl"
+    first = CliRunner().invoke(app, ["data", "generate", str(manual), "-o", str(out)])
+    said = " ".join(first.output.split())
+    assert first.exit_code == 0 and said.startswith(f"wrote 2 pairs to {out} in ")
+    assert "pairs/min" not in said and "done before" not in said
+    # A resumed run names what the earlier one did.
+    more = tmp_path / "more.md"
+    more.write_text("# LP-300 Label Printer\n\nThe LP-300 weighs 2 kg.\n", encoding="utf-8")
+    again = CliRunner().invoke(app, ["data", "generate", str(manual), str(more), "-o", str(out)])
+    assert "; 2 chunks done before" in " ".join(again.output.split())
+    # A run long enough to measure tells its rate.
+    stats = GenerateStats(chunks=40, pairs=120, seconds=60.0)
+    config = GenerateConfig(output=str(out))
+    assert (
+        _what_was_written(config, stats) == f"wrote 120 pairs to {out} in 60.0 s (120.0 pairs/min)"
+    )
 
 
 def test_a_file_of_another_kind_is_told_the_kinds_that_are_read_in_plain_words(tmp_path):

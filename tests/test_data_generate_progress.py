@@ -78,7 +78,7 @@ def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_
     said = " ".join(stopped.output.split())
     assert f"interrupted: {out} keeps its 1 rows; run the same command again to go on" in said
     again = CliRunner().invoke(app, command)
-    assert again.exit_code == 0 and "1 chunks done before" in " ".join(again.output.split())
+    assert again.exit_code == 0 and "1 chunk done before" in " ".join(again.output.split())
     assert len(out.read_text().splitlines()) == 3
 
 

@@ -225,6 +225,9 @@ def _kept_on_ctrl_c(path: Path, rest: str) -> str:
     )
 
 
+RATE_AFTER_S = 10.0  # the shortest run whose pairs per minute are told
+
+
 def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     """The run's first line: the pairs written and how fast, or that an earlier run left nothing
     to do (a rerun said "wrote 0 pairs ... (0.0 pairs/min)")."""
@@ -239,8 +242,13 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
         if exists
         else f"no pairs: {config.output} not written"
     )
-    rate = f" ({stats.pairs_per_minute:.1f} pairs/min)" if stats.pairs else ""
-    return f"{written} in {stats.seconds:.1f} s{rate}; {stats.done_before} {unit} done before"
+    # A rate of a run of a few seconds measures the start more than the work ("5865.4 pairs/min"
+    # of a 0.2 s run), and the chunks done before are news only to a run that resumed.
+    steady = stats.pairs and stats.seconds >= RATE_AFTER_S
+    rate = f" ({stats.pairs_per_minute:.1f} pairs/min)" if steady else ""
+    done = stats.done_before
+    before = f"; {done} {unit[:-1] if done == 1 else unit} done before" if done else ""
+    return f"{written} in {stats.seconds:.1f} s{rate}{before}"
 
 
 @options(
