@@ -221,3 +221,18 @@ def test_a_problem_heading_keeps_the_article_its_manual_gives_the_thing(tmp_path
     )
     assert "What should I do when labels skip?" in pairs  # a plural, as the heading says it
     assert "What should I do when cutter does not cut?" in pairs  # "a new cutter": no "the" to keep
+
+
+def test_a_setting_said_with_the_is_asked_its_default_and_range_too(tmp_path):
+    # "Its default is 3." was in the answer to "What is the volume?" and asked nowhere alone, and
+    # "It ranges from 0 to 5." was asked "What is the range of it?".
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nThe volume sets how loud the "
+        "beeper is. Its default is 3. It ranges from 0 to 5.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the volume?"] == "The volume sets how loud the beeper is."
+    assert pairs["What is the default of the volume?"] == "The default of the volume is 3."
+    assert pairs["What is the range of the volume?"] == "The volume ranges from 0 to 5."

@@ -97,11 +97,11 @@ IT_NAMES = re.compile(
 )
 # "Zephyrine requires Python 3.10 ...": a name no dictionary holds, doing something.
 NAME_ACTS = re.compile(r"^([A-Z][\w.-]*) [a-z]+s\b")
-# "tear_offset sets how far ...", "darkness sets how much heat ...": a setting's name, as code
-# writes it or as a word in lower case opening a sentence (prose opens one with a capital), doing
-# something; every "It" and "Its" of its paragraph stands for it (a setting's section says its
-# default, its range).
-SETTING_ACTS = re.compile(r"^(`[^`]+`|[a-z]\w*_\w+|[a-z][a-z-]+) (?:[a-z]+s|is|are)\b")
+# "tear_offset sets how far ...", "darkness sets how much heat ...", "The volume sets how loud
+# ...": a setting's name, as code writes it or as a word in lower case opening a sentence (prose
+# opens one with a capital) or after "The", doing something; every "It" and "Its" of its
+# paragraph stands for it (a setting's section says its default, its range).
+SETTING_ACTS = re.compile(r"^(`[^`]+`|[a-z]\w*_\w+|(?:The )?[a-z][a-z-]+) (?:[a-z]+s|is|are)\b")
 
 
 def setting_name(sentence: str) -> str | None:
@@ -109,8 +109,9 @@ def setting_name(sentence: str) -> str | None:
     None for a word of grammar ("this is ...") or a verb ("uses less memory") in lower case."""
     if not (m := SETTING_ACTS.match(sentence)):
         return None
-    plain = re.fullmatch(r"[a-z-]+", m[1])
-    return None if plain and (m[1] in FUNCTION_WORDS or third_person(m[1])) else m[1]
+    word = m[1].removeprefix("The ")
+    plain = re.fullmatch(r"[a-z-]+", word)
+    return None if plain and (word in FUNCTION_WORDS or third_person(word)) else m[1]
 
 
 def said_with_name(sentence: str, paragraph: list[str]) -> str:
@@ -119,15 +120,22 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
     no subject a question can ask about. A name only doing something is what "It" stands for
     in the next sentence alone ("PyPI contains wheels. If ..., the tarball is used. It requires
     a C compiler": the library does). A setting's name as code writes it ("tear_offset sets ...")
-    is what every "It" and "Its" of its paragraph stand for ("Its default is 12 mm.")."""
+    is what every "It" and "Its" of its paragraph stand for ("Its default is 12 mm."), and one
+    after "The" what its "Its" and "It ranges" stand for."""
     first = paragraph[0]
     if sentence == first or not sentence.startswith(("It ", "Its ")):
         return sentence
-    if name := setting_name(first):  # "Its default is 12 mm." -> "The default of ..."
-        pronoun, rest = sentence.split(" ", 1)
+    pronoun, rest = sentence.split(" ", 1)
+    name = setting_name(first)
+    # "The volume sets ...": its "Its default" and "It ranges" are a setting's; "The service
+    # starts at boot. It logs to syslog." names no one thing.
+    if name and name.startswith("The ") and pronoun == "It" and not rest.startswith("ranges "):
+        name = None
+    if name:  # "Its default is 12 mm." -> "The default of ..."
         if pronoun == "It":
             return f"{name} {rest}"
         thing = re.match(r"(\w+) (?=is |are )", rest)  # "Its default is", not "Its own ..."
+        name = re.sub(r"^The ", "the ", name)  # "The default of the volume is 3."
         return f"The {thing[1]} of {name} {rest[thing.end() :]}" if thing else sentence
     if not sentence.startswith("It "):
         return sentence
