@@ -225,7 +225,7 @@ def test_a_problem_heading_keeps_the_article_its_manual_gives_the_thing(tmp_path
 
 def test_a_setting_said_with_the_is_asked_its_default_and_range_too(tmp_path):
     # "Its default is 3." was in the answer to "What is the volume?" and asked nowhere alone, and
-    # "It ranges from 0 to 5." was asked "What is the range of it?".
+    # "It ranges from 0 to 5." was asked nowhere (and "What is the range of it?" before that).
     doc = tmp_path / "lp300.md"
     doc.write_text(
         "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nThe volume sets how loud the "
