@@ -27,6 +27,7 @@ from tunelab.next_step import (
     train_command,
 )
 from tunelab.options import options, spelled
+from tunelab.terminal import say_wrapped
 
 console = Console()
 
@@ -78,7 +79,7 @@ def generate_command(
 
 def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: str) -> None:
     """What `data generate` wrote and left out, then the next commands, of `train_model`."""
-    console.print(_what_was_written(config, stats))
+    say_wrapped(console, _what_was_written(config, stats))  # a long path stays whole
     if stats.unused:  # named by their fields, which the user typed as options
         unused = ", ".join(spelled(name, GENERATE_OPTIONS, GENERATE_FLAGS) for name in stats.unused)
         console.print(UNUSED_SAID[config.mode].format(unused), markup=False)
