@@ -181,6 +181,11 @@ def test_a_number_in_scientific_notation_is_one_fact_however_written(reference, 
         ("The cable is 6 ft long.", "It is 6 feet long.", "It is 6 m long."),
         ("The tank holds 1.5 L.", "It holds 1.5 litres.", "It holds 1.5 gallons."),
         ("The winch lifts 3 lb.", "It lifts 3 pounds.", "It lifts 3 kg."),
+        # A one- or three-letter unit after a space: "50" was the fact, and "50 cm" stated it.
+        ("The printer holds 50 m of labels.", "It holds 50 metres.", "It holds 50 cm."),
+        ("Labels are 25 mm wide.", "25 millimetres wide.", "25 cm wide."),
+        ("A full charge takes 8 h.", "About 8 hours.", "About 8 minutes."),
+        ("The job retries after 5 min.", "After 5 minutes.", "After 5 seconds."),
         # A small count written as a word.
         ("The rank defaults to 16.", "It defaults to sixteen.", "It defaults to eight."),
         ("It has 4 propellers.", "It has four propellers.", "It has six propellers."),
@@ -197,6 +202,19 @@ def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
     check = proposed_check("How long?", reference)
     assert score_facts(right, check)["fact_accuracy"] == 1.0
     assert score_facts(wrong, check)["fact_accuracy"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "facts"),
+    [
+        ("The cable is 50 m long.", [["50 m", "50 metre", "50 metres", "50 meter", "50 meters"]]),
+        ("It runs at 5 m/s.", [["5 m/s"]]),
+        ("Charging takes 8 h.", [["8 h", "8 hour", "8 hours"]]),
+        ("Use the 135m model.", [["135m"]]),  # glued, "m" is millions to the scorer: no metres
+    ],
+)
+def test_a_short_unit_after_a_number_is_part_of_its_value(answer, facts):
+    assert propose("How much?", answer, {})[0] == facts
 
 
 def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():

@@ -75,10 +75,11 @@ def names_release(text: str) -> bool:
 
 
 # A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
-# minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive).
-_TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
+# minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive); `specific_terms`
+# reads these as units too ("8 h" is proposed whole).
+TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
                "sec": "second", "secs": "second"}  # fmt: skip
-_TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(_TIME_UNITS)})\b(?!\.\w)")
+_TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(TIME_UNITS)})\b(?!\.\w)")
 
 
 # A range said in words is the range: "5 to 10 GB" and "between 5 and 10 GB" are "5-10 GB" (only
@@ -100,7 +101,7 @@ def _short_month(match: re.Match) -> str:
 
 
 def _time_unit(match: re.Match) -> str:
-    name = _TIME_UNITS[match[2]]
+    name = TIME_UNITS[match[2]]
     return f"{match[1]} {name}{'' if match[1] == '1' else 's'}"
 
 

@@ -29,6 +29,8 @@ _UNIT_FORMS = [
     ("gram", "grams", "g"), ("kilogram", "kilograms", "kg"), ("litre", "litres", "liter",
     "liters", "L", "l"), ("foot", "feet", "ft"), ("pound", "pounds", "lb", "lbs"),
     ("ounce", "ounces", "oz"), ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
+    ("metre", "metres", "meter", "meters", "m"), ("centimetre", "centimetres", "centimeter",
+    "centimeters", "cm"), ("millimetre", "millimetres", "millimeter", "millimeters", "mm"),
 ]  # fmt: skip
 _FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
 _VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
@@ -77,8 +79,11 @@ def _rate_forms(value: str) -> list[str]:
 
 def _unit_forms(value: str) -> list[str]:
     """The other forms of a value's unit ("10 days": "10 day"; "30s": "30 seconds"), none of one
-    letter, none for other terms."""
+    letter, none for other terms; none for a glued "m": "135m" is millions to the scorer
+    (`normalize_numbers.glue`), "50 m" metres."""
     match = _VALUE_AND_UNIT.match(value)
+    if match and match[2] == "m" and " " not in value:
+        return []
     forms = _FORMS_OF.get(match[2]) if match else None
     return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
 
