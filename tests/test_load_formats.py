@@ -311,6 +311,10 @@ def test_a_mistyped_data_file_suggests_the_file_beside_it(tmp_path):
     for typed, meant in (("test.josnl", "test.jsonl"), ("tset.cvs", "test.csv")):
         with pytest.raises(TunelabError, match=rf"\(did you mean .*/{meant}\?\)"):
             load_examples(tmp_path / typed)
+    # A name typed in other capitals is meant as a model's or a run's is, case aside: TEST.jsonl
+    # on a system whose names keep their case was told nothing.
+    with pytest.raises(TunelabError, match=r"TEST.jsonl \(did you mean .*/test.jsonl\?\)"):
+        load_examples(tmp_path / "TEST.jsonl")
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from tunelab.data.turns import (
     with_system_column,
 )
 from tunelab.errors import TunelabError
+from tunelab.meant import meant_file
 from tunelab.next_step import command
 from tunelab.terminal import say_wrapped
 
@@ -297,24 +298,3 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
 def not_found(path: str | Path) -> str:
     """What every command says of a data file that is not there, with the file it likely meant."""
     return f"data file not found: {path}{meant_file(Path(path)) or meant_hub(Path(path))}"
-
-
-def meant_file(path: Path, folders: bool = False) -> str:
-    """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it (or a folder, where
-    a folder is taken too: documents), else "". Names are compared without their suffix:
-    ".jsonl" alike would make any two names look close."""
-    import difflib
-
-    if not path.parent.is_dir():
-        return ""
-    files = sorted(p.name for p in path.parent.iterdir() if p.is_file() or folders and p.is_dir())
-    close = difflib.get_close_matches(path.stem, {Path(f).stem for f in files}, n=1, cutoff=0.7)
-    if not close:
-        return ""
-    # Of the files of that name (data.jsonl, data.csv), the one whose suffix is nearest the one
-    # typed: "data.josnl" meant data.jsonl, not whichever the folder listed last.
-    same = [f for f in files if Path(f).stem == close[0]]
-    nearest = max(
-        same, key=lambda f: difflib.SequenceMatcher(None, Path(f).suffix, path.suffix).ratio()
-    )
-    return f" (did you mean {path.with_name(nearest)}?)"

@@ -14,6 +14,7 @@ from tunelab.data.document_names import FRONT_TITLE, document_name, names_someth
 from tunelab.data.fields import numpy_fields
 from tunelab.data.rst import rst_as_markdown
 from tunelab.errors import TunelabError
+from tunelab.meant import meant_file
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
 ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -35,8 +36,6 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            from tunelab.data.load import meant_file
-
             meant = meant_file(path, folders=True)  # a folder too: docs/ typed doc/
             hint = f"; give documents ({documents_said()}) or folders of them"
             raise TunelabError(f"document not found: {path}{meant or hint}")

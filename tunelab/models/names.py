@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tunelab.errors import TunelabError, exists, first_few, one_line
+from tunelab.meant import closest_name
 from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
@@ -109,12 +110,9 @@ def check_model_name(name: str) -> None:
 def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> str:
     """ " Did you mean X?" for a name that names nothing here: X what `meant` (a name → what to
     give instead: a folder's entries, runs, built-in models) holds under the name closest to it,
-    case aside, over difflib's `cutoff`; else ""."""
-    import difflib
-
-    given = {key.lower(): instead for key, instead in meant.items()}
-    close = difflib.get_close_matches(name.lower(), list(given), n=1, cutoff=cutoff)
-    return f" Did you mean {given[close[0]]}?" if close else ""
+    case aside, over difflib's `cutoff` (`closest_name`, as a mistyped data file's); else ""."""
+    close = closest_name(name, meant, cutoff)
+    return f" Did you mean {meant[close]}?" if close is not None else ""
 
 
 def _listed(folder: Path) -> list[Path]:

@@ -1,0 +1,36 @@
+"""What a mistyped name likely meant: the one rule of closeness behind every "did you mean" that
+names a file, folder, run or model, and the file beside a path that is not there."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def closest_name(name: str, names: Iterable[str], cutoff: float) -> str | None:
+    """The one of `names` nearest `name`, case aside ("Train" for train), where difflib's ratio of
+    the two is at least `cutoff`; else None. Of names alike but for case, the last given."""
+    folded = {known.lower(): known for known in names}
+    close = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=cutoff)
+    return folded[close[0]] if close else None
+
+
+def meant_file(path: Path, folders: bool = False) -> str:
+    """ " (did you mean test.jsonl?)" for a mistyped name of a file beside it (or a folder, where
+    a folder is taken too: documents), else "". Names are compared without their suffix
+    (".jsonl" alike would make any two names look close) and case aside, as a run's or a model's
+    are: TRAIN.jsonl typed meant train.jsonl, which was not said."""
+    if not path.parent.is_dir():
+        return ""
+    files = sorted(p.name for p in path.parent.iterdir() if p.is_file() or folders and p.is_dir())
+    stem = closest_name(path.stem, {Path(f).stem for f in files}, cutoff=0.7)
+    if stem is None:
+        return ""
+    # Of the files of that name (data.jsonl, data.csv), the one whose suffix is nearest the one
+    # typed: "data.josnl" meant data.jsonl, not whichever the folder listed last.
+    same = [f for f in files if Path(f).stem.lower() == stem.lower()]
+    nearest = max(
+        same, key=lambda f: difflib.SequenceMatcher(None, Path(f).suffix, path.suffix).ratio()
+    )
+    return f" (did you mean {path.with_name(nearest)}?)"
