@@ -58,7 +58,10 @@ def test_round_trip(tmp_path):
             "train: {batchsize: 2}\n",
             r"train.batchsize: unknown setting \(did you mean train.batch_size\?\)",
         ),
-        ("train: {lora: {rank: 2}}\n", r"train.lora.rank: unknown setting \(known: r, alpha"),
+        (
+            "train: {lora: {rank: 2}}\n",
+            r"train.lora.rank: unknown setting \(known: train.lora.r, train",
+        ),
         # Other tools' names for the same settings: too unlike tunelab's for a spelling match.
         ("train: {learning_rate: 0.1}\n", r"unknown setting \(did you mean train.lr\?\)"),
         ("train: {max_seq_length: 64}\n", r"unknown setting \(did you mean data.max_length\?\)"),

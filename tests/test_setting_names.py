@@ -84,6 +84,15 @@ def test_a_peer_name_given_by_set_names_the_tunelab_setting(override, told):
     assert told in " ".join(str(err.value).split())
 
 
+def test_a_setting_nothing_is_close_to_is_answered_with_the_paths_set_takes():
+    # The list said "known: r, alpha, dropout, target_modules": `--set r=8`, typed as listed,
+    # was refused in turn, where the "did you mean" beside it already gave the whole path.
+    with pytest.raises(TunelabError) as err:
+        Config.from_dict({}, ["train.lora.zzz=1"])
+    told = "known: train.lora.r, train.lora.alpha, train.lora.dropout, train.lora.target_modules"
+    assert f"--set train.lora.zzz: unknown setting ({told})" in str(err.value)
+
+
 def test_a_command_without_training_settings_names_none_of_them():
     # `tunelab eval --set learning_rate=1` was told "did you mean train.lr?", which eval refuses.
     with pytest.raises(TunelabError) as err:

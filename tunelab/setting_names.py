@@ -103,7 +103,8 @@ def value_for_a_section(loc: tuple, value: object, model: type[BaseModel]) -> st
 def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     """Name the key a misspelled one most likely meant, by its full path as `--set` takes it
     (train.max_step: train.max_steps), from the section that refused it, else the setting of
-    that name in another section (train.max_length: data.max_length)."""
+    that name in another section (train.max_length: data.max_length); else list that section's
+    settings by their paths too (train.lora.r, not r)."""
     root = model
     model = _section_at(loc[:-1], model)
     if model is None:
@@ -112,8 +113,9 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     if way := other_tools_way(root, key):
         return f"unknown setting; {way}"
     settings = setting_paths(root)
-    close = difflib.get_close_matches(key, list(model.model_fields), n=1, cutoff=0.6)
-    close = [".".join([*map(str, loc[:-1]), name]) for name in close]  # what --set takes
+    # This section's settings by the paths --set takes: said, in "did you mean" or the list
+    here = {name: ".".join([*map(str, loc[:-1]), name]) for name in model.model_fields}
+    close = [here[name] for name in difflib.get_close_matches(key, list(here), n=1, cutoff=0.6)]
     if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
     elsewhere = [path for path in settings if path.rpartition(".")[2] == key]
@@ -122,7 +124,7 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     ours = [name for name, path in OTHER_TOOLS_NAMES.items() if path in settings]
     if not close and (other := difflib.get_close_matches(key, ours, 1, 0.8)):
         close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
-    known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
+    known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(here.values())
     return f"unknown setting ({known})"
 
 
