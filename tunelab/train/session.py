@@ -275,7 +275,10 @@ def _check_run(config: Config, resume: bool, overwrite: bool, claim: RunClaim) -
         # Before a finished run's length is counted in steps of a changed size (resume.py).
         known = limit or "max_length" in data.model_fields_set  # the default fits the model
         unknown = frozenset() if known else frozenset({"data.max_length"})
-        unknown |= split_left_before_loading(config)  # decided once the data is read
+        # A raw-text run's data.test_size 1 -> a fraction: its texts are read here. Where the
+        # fraction holds out each text's end, the checkpoint's split decides once the data is
+        # prepared; where it holds out whole texts, the change is refused now, before the model.
+        unknown |= split_left_before_loading(config)
         check_resume_changes(config.run_dir, config.model_copy(update={"data": data}), unknown)
     check_trackers(config.train.report_to)
     claim.take()  # before the model loads: a second launch of this run is refused from here
