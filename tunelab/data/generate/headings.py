@@ -6,9 +6,8 @@ NaN" -> "What should I do when loss is NaN?", "Human evaluation: `tunelab rate`"
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from tunelab.data.generate.blocks import HTML_TAG, RST_CODE, setting_name
+from tunelab.data.generate.blocks import setting_name
 from tunelab.data.generate.capitals import (
     lower_first,
     lower_title,
@@ -48,6 +47,13 @@ from tunelab.data.generate.heading_words import (
 )
 from tunelab.data.generate.questions import LEANING
 from tunelab.data.generate.subject_and_verb import participle
+from tunelab.data.generate.titles import (
+    MARKS,
+    document_topic,
+    filler_title,
+    title_topic,
+    undecorated,
+)
 from tunelab.data.generate.word_classes import english, has_past
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
@@ -217,35 +223,9 @@ def heading_question(
         act = lower_title(act, context, topic)
         return f"How do I do {'an' if act[0] in 'aeiou' else 'a'} {act}?"
     if len(headings) == 1:
-        heading = _topic(heading)
+        heading = title_topic(heading)
     asked = with_article(lower_title(heading, context, topic), context)
     return f"What {'are' if plural(heading) else 'is'} {asked}?"
-
-
-def document_topic(headings: list[str], title: str = "") -> str | None:
-    """What a document is about, by its title heading or else its file's name (`title`):
-    "Harborline Sync Agent" of "Harborline Sync Agent Manual"; None for a title of filler alone
-    ("# Guide"), which names no product."""
-    headings = [undecorated(h) for h in headings]
-    topic = _topic(headings[0]) if len(headings) > 1 and not _filler(headings[0]) else None
-    return topic or (_topic(title) if title and not _filler(title) else None)
-
-
-# A Markdown image, and the link around it when it is one: a badge, no word of a heading.
-MARKDOWN_IMAGE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
-MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
-def undecorated(heading: str) -> str:
-    """A heading without its emoji ("Retention 🚀", "🛠️ Installation") or inline HTML (an anchor,
-    `<a id="getting-started"></a>`): decoration, no word. RST's inline code (``ferrylog check``)
-    is written as Markdown's, as prose's is, so both ask alike."""
-    heading = MARKDOWN_IMAGE.sub("", HTML_TAG.sub("", heading))  # a badge: "[![Build](...)](...)"
-    heading = MARKDOWN_LINK.sub(r"\1", heading)  # "[3.5.3](https://...)": its text
-    kept = "".join(
-        c for c in heading if unicodedata.category(c) != "So" and c not in "\ufe0f\u200d"
-    )
-    return " ".join(RST_CODE.sub(r"`\1`", kept).split())
 
 
 # A changelog's own words in its title: "Changelog", "Release notes" name no product.
@@ -259,7 +239,7 @@ def _product(topic: str | None, title: str) -> str:
     changelog's words, else its file's name ("Changelog" of httpcore.md: "httpcore 0.10.0"); no
     version ("1.22.0" above "Features") nor a file's stem its prose never writes
     ("faq_and_releases")."""
-    for name in (topic or "", _topic(title) if title and not _filler(title) else ""):
+    for name in (topic or "", title_topic(title) if title and not filler_title(title) else ""):
         named = CHANGELOG_WORDS.sub("", name).strip()
         if named and not RELEASE.fullmatch(named):
             return "" if "_" in named else f"{named} "
@@ -364,27 +344,3 @@ def _noun_compound(words: list[str], context: str) -> bool:
         rf"{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
-
-
-# Markdown's marks around a title's words ("**Rich**", "_Rich_", "`tqdm`"); an underscore inside
-# a name is the name's ("How do I install pythondateutil?" was asked of "python_dateutil").
-MARKS = re.compile(r"[*`#]|(?<!\w)_+|_+(?!\w)")
-
-
-def _filler(title: str) -> bool:
-    """A title of filler words and generic headings alone: "Guide", "README", "Overview", "User
-    Guide", "Getting Started Guide" ("How do I install Guide?" was asked)."""
-    words = [w for w in MARKS.sub("", title).lower().split() if w not in TITLE_FILLER]
-    return not words or " ".join(words) in GENERIC or all(w in GENERIC for w in words)
-
-
-def _topic(title: str) -> str:
-    """A document title without filler words: "Tunelab guide" -> "Tunelab"."""
-    # "Harborline Agent: Getting Started", "sqlitedict -- persistent dict, backed by SQLite"
-    title = re.split(r":\s|\s(?:[—–-]|--)\s", title)[0]
-    words = [w for w in MARKS.sub("", title).split() if w.lower() not in TITLE_FILLER]
-    if len(words) > 1 and is_gerund(words[0].lower()):  # "Installing Ferrytrack Agent"
-        words = words[1:]
-    # "Ferrylog Installation Guide": what the document covers, not the product's name
-    words = [w for w in words if w.lower() not in GENERIC.keys() - {"cli"}] or words
-    return " ".join(words) or title

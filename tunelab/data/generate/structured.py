@@ -11,8 +11,9 @@ from tunelab.data.generate.blocks import DEFINITION, Block, clean
 from tunelab.data.generate.capitals import lower_first, sentence_cased
 from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import heading_question, undecorated
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import LEANING, sentence_question
+from tunelab.data.generate.titles import undecorated
 from tunelab.data.generate.word_classes import (
     ADVERBS,
     AUXILIARIES,

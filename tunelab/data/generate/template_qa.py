@@ -13,7 +13,7 @@ from tunelab.data.generate.blocks import Block, blocks_of, clean, said_with_name
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import document_topic, heading_question
+from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import half_questions, sentence_question
 from tunelab.data.generate.section_answer import (
     commands,
@@ -32,6 +32,7 @@ from tunelab.data.generate.structured import (
     table_pairs,
     without_faq,
 )
+from tunelab.data.generate.titles import document_topic
 from tunelab.data.generate.word_classes import english, has_past
 from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
