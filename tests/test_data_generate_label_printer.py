@@ -233,6 +233,21 @@ def test_a_setting_said_with_the_is_asked_its_default_and_range_too(tmp_path):
         encoding="utf-8",
     )
     pairs = pairs_of(doc)
-    assert pairs["What is the volume?"] == "The volume sets how loud the beeper is."
+    assert pairs["What does the volume do?"] == "The volume sets how loud the beeper is."
     assert pairs["What is the default of the volume?"] == "The default of the volume is 3."
     assert pairs["What is the range of the volume?"] == "The volume ranges from 0 to 5."
+
+
+def test_a_setting_said_with_the_is_asked_what_it_does(tmp_path):
+    # "The volume sets how loud ..." was asked "What is the volume?", where "darkness sets how
+    # much heat ..." is asked "What does darkness do?".
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nThe volume sets how loud the "
+        "beeper is.\n\n### contrast\n\nThe contrast is 40% out of the box.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What does the volume do?"] == "The volume sets how loud the beeper is."
+    assert "What is the volume?" not in pairs
+    assert "What does the contrast do?" not in pairs  # "is": what it is, not what it does

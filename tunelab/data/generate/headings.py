@@ -113,9 +113,11 @@ def heading_question(
     # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
     # the FastAPI of CLIs?" read the name as a verb before its object).
     heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
-    named = re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) or heading == setting_name(context)
-    if named and names_a_command(heading, context):  # "darkness sets ...": "What does ... do?"
-        return f"What does {heading} do?"
+    # "darkness sets ...", "The volume sets ...": a setting's name, asked "What does ... do?"
+    said = setting_name(context) or ""
+    named = re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) or said.removeprefix("The ") == heading
+    if named and names_a_command(heading, context.removeprefix("The ")):
+        return f"What does {'the ' if said == f'The {heading}' else ''}{heading} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
