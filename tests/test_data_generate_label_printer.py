@@ -251,3 +251,42 @@ def test_a_setting_said_with_the_is_asked_what_it_does(tmp_path):
     assert pairs["What does the volume do?"] == "The volume sets how loud the beeper is."
     assert "What is the volume?" not in pairs
     assert "What does the contrast do?" not in pairs  # "is": what it is, not what it does
+
+
+SAID_OF_NONE = """# LP-300 Label Printer
+
+## Settings
+
+### volume
+
+The volume sets how loud the beeper is. The default is 3. The range is 0 to 5.
+
+### gap_size
+
+gap_size sets the gap between two labels. The default value is 3 mm.
+
+### beeper
+
+Beeps after each label. The default is 2 beeps.
+
+## Cleaning
+
+The default is to clean the print head once a week.
+"""
+
+
+def test_a_default_said_of_no_one_thing_is_asked_of_the_setting_its_heading_names(tmp_path):
+    # "The default is 3." under "### volume" was asked "What is the default?", of nothing named.
+    doc = tmp_path / "lp300.md"
+    doc.write_text(SAID_OF_NONE, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What is the default of the volume?"] == "The default of the volume is 3."
+    assert pairs["What is the range of the volume?"] == "The range of the volume is 0 to 5."
+    assert pairs["What is the default value of gap_size?"] == (
+        "The default value of gap_size is 3 mm."
+    )
+    # Under "## Settings", a heading in lower case names a setting its text need not say.
+    assert pairs["What is the default of beeper?"] == "The default of beeper is 2 beeps."
+    assert not [q for q in pairs if q in ("What is the default?", "What is the range?")]
+    # "## Cleaning" names no setting: its default is left as the text says it.
+    assert not [q for q in pairs if "of cleaning" in q]

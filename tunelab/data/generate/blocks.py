@@ -143,3 +143,37 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
     if m := IT_NAMES.match(first) or (acts if acts and not english(acts[1]) else None):
         return f"{m[1]} {sentence[3:]}"
     return sentence
+
+
+# A setting's section under its parent: "## Settings", "## Configuration options".
+SETTINGS_HEADING = re.compile(
+    r"\b(?:settings|options|configuration|parameters|preferences)\b", re.I
+)
+# "The default is 3.", "The range is 0 to 5.": a value said of no one thing.
+VALUE_OF_NONE = re.compile(r"^The (?P<thing>default|range)(?P<value> value)? is ")
+
+
+def section_setting(headings: list[str], text: str) -> str | None:
+    """The setting a section's heading names, as a question says it: "tear_offset" (code, or a
+    name with "_"), "darkness" over "darkness sets ...", "the volume" over "The volume sets ...",
+    "volume" under "## Settings"; None for any other heading ("### Cleaning")."""
+    heading = headings[-1].strip() if headings else ""
+    if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading):
+        return heading
+    if not re.fullmatch(r"[a-z][a-z-]+", heading) or heading in FUNCTION_WORDS:
+        return None
+    said = setting_name(text.strip()) or ""
+    if said.removeprefix("The ") == heading:
+        return f"the {heading}" if said.startswith("The ") else heading
+    under = len(headings) > 1 and SETTINGS_HEADING.search(headings[-2])
+    return heading if under else None
+
+
+def said_of_setting(sentence: str, setting: str | None) -> str:
+    """A default or range its section says of no one thing, said of the setting the section's
+    heading names ("The default is 3." under "### volume" -> "The default of volume is 3."):
+    "What is the default?" does not say of what."""
+    if not setting or not (m := VALUE_OF_NONE.match(sentence)):
+        return sentence
+    thing = m["thing"] + (m["value"] or "")
+    return f"The {thing} of {setting} is {sentence[m.end() :]}"

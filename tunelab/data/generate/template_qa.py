@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 
 from tunelab.data.chunking import Chunk
-from tunelab.data.generate.blocks import Block, blocks_of, clean, said_with_name
+from tunelab.data.generate.blocks import (
+    Block,
+    blocks_of,
+    clean,
+    said_of_setting,
+    said_with_name,
+    section_setting,
+)
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
@@ -88,6 +95,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()  # sentences already answering a question
     said_in = (chunk.text, chunk.title, chunk.document)  # how the text writes a name
+    setting = section_setting(chunk.headings, chunk.text)  # "### volume": its "The default is 3."
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         if question and (answer := lead_answer(question, blocks, used)):
@@ -121,6 +129,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 used.add(sentences[0])
             for sentence in sentences:
                 stated = said_with_name(NOTE_LABEL.sub("", sentence), sentences)
+                stated = said_of_setting(stated, setting)
                 # Each of two facts asked alone, even where a heading's answer holds them both.
                 pairs += [(q, stated) for q in half_questions(stated, *said_in)]
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
@@ -315,11 +324,12 @@ def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
     their own), as `template_pairs` reads them: each as written, less its label, and as a pair's
     answer states it (with the name its "It" stands for; a purpose's step alone)."""
     found = []
+    setting = section_setting(chunk.headings, chunk.text)
     for block in _blocks(chunk):
         sentences = split_sentences(block.text) if block.kind == "prose" else []
         for sentence in sentences:
             written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
-            stated = said_with_name(written, sentences)
+            stated = said_of_setting(said_with_name(written, sentences), setting)
             found.append((written, purpose[1] if (purpose := _purpose(stated)) else stated))
     return found
 
