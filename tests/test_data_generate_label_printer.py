@@ -290,3 +290,38 @@ def test_a_default_said_of_no_one_thing_is_asked_of_the_setting_its_heading_name
     assert not [q for q in pairs if q in ("What is the default?", "What is the range?")]
     # "## Cleaning" names no setting: its default is left as the text says it.
     assert not [q for q in pairs if "of cleaning" in q]
+
+
+LABELLED = """# LP-300 Label Printer
+
+## Settings
+
+### tear_offset
+
+tear_offset sets how far the label is fed past the tear bar.
+
+Default: 12 mm.
+Range: 0 to 30 mm.
+
+### print_speed
+
+print_speed sets how fast labels are printed.
+
+- Default: 4 inches per second
+- Range: 2 to 8 inches per second
+"""
+
+
+def test_a_default_and_a_range_given_as_labels_are_asked_as_sentences_are(tmp_path):
+    # "Default: 12 mm." and "Range: 0 to 30 mm." under "### tear_offset" were in no pair.
+    doc = tmp_path / "lp300.md"
+    doc.write_text(LABELLED, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What is the default of tear_offset?"] == "The default of tear_offset is 12 mm."
+    assert pairs["What is the range of tear_offset?"] == "The range of tear_offset is 0 to 30 mm."
+    assert pairs["What is the default of print_speed?"] == (
+        "The default of print_speed is 4 inches per second."
+    )
+    assert pairs["What is the range of print_speed?"] == (
+        "The range of print_speed is 2 to 8 inches per second."
+    )
