@@ -325,3 +325,17 @@ def test_a_default_and_a_range_given_as_labels_are_asked_as_sentences_are(tmp_pa
     assert pairs["What is the range of print_speed?"] == (
         "The range of print_speed is 2 to 8 inches per second."
     )
+
+
+def test_a_setting_whose_text_opens_with_its_verb_asks_no_question_of_the_verb(tmp_path):
+    # "Sets how loud the beeper is." was asked "What is sets how loud the beeper?": the "is" that
+    # ends "how loud the beeper is" read as the verb of a subject "Sets how loud the beeper".
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nSets how loud the beeper is. "
+        "The default is 3.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert not [q for q in pairs if "how loud" in q]
+    assert pairs["What is the default of volume?"] == "The default of volume is 3."

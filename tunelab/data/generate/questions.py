@@ -81,10 +81,10 @@ REFERRING = [["the", w] for w in "other same former latter previous extra".split
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 # A subject holding these is a clause ("`serve --host` with any address", "Tried and not",
-# "`tqdm` always gets" before "updated"), not a noun phrase, or leans on what came before ("A
-# couple of them").
+# "`tqdm` always gets" before "updated", "Sets how loud the beeper" before its "is"), not a noun
+# phrase, or leans on what came before ("A couple of them").
 CLAUSE_WORDS = frozenset(
-    "with without when if unless once while that which who whom it them they not gets got".split()
+    "with without when if unless once while that which who whom how it them they not gets got".split()
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
