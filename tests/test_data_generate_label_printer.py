@@ -339,3 +339,16 @@ def test_a_setting_whose_text_opens_with_its_verb_asks_no_question_of_the_verb(t
     pairs = pairs_of(doc)
     assert not [q for q in pairs if "how loud" in q]
     assert pairs["What is the default of volume?"] == "The default of volume is 3."
+
+
+def test_a_setting_under_settings_whose_text_opens_with_its_verb_is_asked_what_it_does(tmp_path):
+    # "### volume" over "Sets how loud the beeper is." was in no pair: the text never names it.
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nSets how loud the beeper is.\n\n"
+        "## Cleaning\n\n### head\n\nWipes clean with alcohol.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What does volume do?"] == "Sets how loud the beeper is."
+    assert "What does head do?" not in pairs  # "## Cleaning" holds no settings

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import setting_name
+from tunelab.data.generate.blocks import section_setting
 from tunelab.data.generate.capitals import (
     lower_first,
     lower_title,
@@ -113,11 +113,11 @@ def heading_question(
     # "Typer, the FastAPI of CLIs": a name and what it is, asked of the name ("How do I typer,
     # the FastAPI of CLIs?" read the name as a verb before its object).
     heading = re.sub(r",\s+(?:the|an?)\s.*$", "", heading)
-    # "darkness sets ...", "The volume sets ...": a setting's name, asked "What does ... do?"
-    said = setting_name(context) or ""
-    named = re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading) or said.removeprefix("The ") == heading
-    if named and names_a_command(heading, context.removeprefix("The ")):
-        return f"What does {'the ' if said == f'The {heading}' else ''}{heading} do?"
+    # "darkness sets ...", "The volume sets ...", "volume" under "Settings" over "Sets how loud
+    # ...": a setting's name, asked "What does ... do?"
+    setting = section_setting([*headings[:-1], heading], context)
+    if setting and names_a_command(heading, context.strip().removeprefix("The ")):
+        return f"What does {setting} do?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
