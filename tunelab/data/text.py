@@ -116,10 +116,11 @@ def common_words(counts: Counter[str], texts: int, share: float = COMMON_SHARE) 
     return frozenset(w for w, n in counts.items() if n > least)
 
 
-def stem(word: str) -> str:
-    """trains, training, trained -> train: enough to match an answer's word to the source's."""
+def stem(word: str, shortest: int = 3) -> str:
+    """trains, training, trained -> train: enough to match an answer's word to the source's; a
+    stem keeps at least `shortest` letters (2 lets "used" meet "use" as "us")."""
     for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+        if word.endswith(suffix) and len(word) - len(suffix) >= shortest:
             return word[: -len(suffix)]
     return word
 

@@ -228,10 +228,7 @@ _ADVERBS = frozenset("also still currently even already just now being".split())
 def _verb_root(word: str) -> str:
     """A verb without its ending ("offers", "generating", "used": "offer", "generat", "us")."""
     word = _IRREGULAR_VERBS.get(word.lower(), word.lower())
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-            return word[: -len(suffix)].removesuffix("e")
-    return word.removesuffix("e")
+    return stem(word, shortest=2).removesuffix("e")  # "generate" meets "generating"
 
 
 _IRREGULAR_VERBS = {"has": "have", "had": "have"}
