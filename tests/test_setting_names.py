@@ -93,6 +93,13 @@ def test_a_setting_nothing_is_close_to_is_answered_with_the_paths_set_takes():
     assert f"--set train.lora.zzz: unknown setting ({told})" in str(err.value)
 
 
+def test_a_setting_typed_in_capitals_is_answered_with_its_name():
+    # Closeness is judged case aside, as a mistyped file, run or model name is (tunelab.meant).
+    with pytest.raises(TunelabError) as err:
+        Config.from_dict({}, ["train.LR=1e-4"])
+    assert "--set train.LR: unknown setting (did you mean train.lr?)" in str(err.value)
+
+
 def test_a_command_without_training_settings_names_none_of_them():
     # `tunelab eval --set learning_rate=1` was told "did you mean train.lr?", which eval refuses.
     with pytest.raises(TunelabError) as err:

@@ -4,9 +4,9 @@ how to write a value given where a section of settings goes."""
 
 from __future__ import annotations
 
-import difflib
-
 from pydantic import BaseModel
+
+from tunelab.meant import closest_name
 
 # Settings as transformers' TrainingArguments, TRL, Axolotl and LLaMA-Factory name them, which a
 # user coming from them types first: too unlike tunelab's names for a spelling match to find ("lr").
@@ -115,15 +115,15 @@ def unknown_key(loc: tuple, model: type[BaseModel]) -> str:
     settings = setting_paths(root)
     # This section's settings by the paths --set takes: said, in "did you mean" or the list
     here = {name: ".".join([*map(str, loc[:-1]), name]) for name in model.model_fields}
-    close = [here[name] for name in difflib.get_close_matches(key, list(here), n=1, cutoff=0.6)]
+    close = [here[name]] if (name := closest_name(key, here, cutoff=0.6)) else []
     if OTHER_TOOLS_NAMES.get(key) in settings:  # not another command's: eval has no train.lr
         close = [OTHER_TOOLS_NAMES[key]]
     elsewhere = [path for path in settings if path.rpartition(".")[2] == key]
     if not close and elsewhere:
         close = [" or ".join(elsewhere)]
     ours = [name for name, path in OTHER_TOOLS_NAMES.items() if path in settings]
-    if not close and (other := difflib.get_close_matches(key, ours, 1, 0.8)):
-        close = [OTHER_TOOLS_NAMES[other[0]]]  # "lerning_rate"
+    if not close and (other := closest_name(key, ours, cutoff=0.8)):
+        close = [OTHER_TOOLS_NAMES[other]]  # "lerning_rate"
     known = f"did you mean {close[0]}?" if close else "known: " + ", ".join(here.values())
     return f"unknown setting ({known})"
 
