@@ -1,8 +1,9 @@
 """The docs are what a newcomer runs: every `tunelab ...` line they show names a real command
 with options it has and `--set` settings its config takes, every setting they name (`train.lr`)
-exists, every file they name or link is in the tree, and the README's Layout names every module.
-The README shows every command, which of them take `--set`, and every environment variable,
-and the defaults it states are the code's."""
+exists, every file they name or link is in the tree, every link to a heading finds it, and the
+README's Layout names every module. The README and its docs pages (the guide) show every command,
+which of them take `--set`, and every environment variable, and the defaults they state are the
+code's."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ DOCS = [
     ROOT / "benchmarks" / "README.md",
 ]
 IDS = [str(doc.relative_to(ROOT)) for doc in DOCS]
+# What a user reads to use tunelab: the README and its pages, not measurements.md, which keeps
+# earlier figures and text as they were written (a default it quotes may have changed since).
+GUIDE = [ROOT / "README.md", *(p for p in DOCS[1:] if p.parent.name == "docs")]
+GUIDE.remove(ROOT / "docs" / "measurements.md")
 # Spans shaped like a setting that are not one: transformers' method, a file's name.
 NOT_SETTINGS = {"model.generate", "model.gguf"}
 
@@ -133,6 +138,39 @@ def test_every_file_named_or_linked_is_there(doc):
     assert [str(p) for p in links + named if not p.exists()] == []
 
 
+def heading_anchors(doc: Path) -> set[str]:
+    """The anchors GitHub gives the doc's headings: lower case, punctuation dropped, spaces as
+    hyphens, a repeated one numbered (`-1`); headings inside code blocks are none."""
+    found, in_code = set(), False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        in_code ^= line.lstrip().startswith("```")
+        if in_code or not (heading := re.match(r"#{1,6} (.+)", line)):
+            continue
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading[1].strip())
+        anchor = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+        number = 0
+        while (unique := anchor + (f"-{number}" if number else "")) in found:
+            number += 1
+        found.add(unique)
+    return found
+
+
+@pytest.mark.parametrize(
+    "doc", [d for d in DOCS if d.suffix == ".md"], ids=lambda d: str(d.relative_to(ROOT))
+)
+def test_every_link_to_a_heading_finds_it(doc):
+    # The README's sections became docs/ pages: `(#training)` had to become
+    # `(docs/training.md)`, and a page's `(../README.md#i-want-to-)` must name a real heading.
+    wrong = []
+    for target, anchor in re.findall(
+        r"\]\(([^)\s#]*)#([^)\s]+)\)", doc.read_text(encoding="utf-8")
+    ):
+        linked = (doc.parent / target).resolve() if target else doc
+        if not linked.is_file() or anchor not in heading_anchors(linked):
+            wrong.append(f"{doc.name}: ({target}#{anchor})")
+    assert wrong == []
+
+
 def test_the_readmes_layout_names_every_module_and_package():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     layout = text.split("## Layout", 1)[1].split("```")[1]
@@ -154,29 +192,30 @@ def _cli_commands(group=None, path=()) -> list[tuple[str, object]]:
     return found
 
 
-def _readme() -> str:
-    """The README with its line breaks and indents as single spaces, as a reader reads it."""
-    return " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+def _guide() -> str:
+    """The README and its docs pages with their line breaks and indents as single spaces, as a
+    reader reads them."""
+    return " ".join(" ".join(doc.read_text(encoding="utf-8").split()) for doc in GUIDE)
 
 
-def test_the_readme_shows_every_command():
-    readme = _readme()
+def test_the_guide_shows_every_command():
+    readme = _guide()
     names = [name for name, _ in _cli_commands()]
     assert [name for name in names if not re.search(rf"\btunelab {name}\b", readme)] == []
 
 
-def test_the_readme_names_the_commands_that_take_set():
+def test_the_guide_names_the_commands_that_take_set():
     takes_set = [name for name, c in _cli_commands() if any("--set" in p.opts for p in c.params)]
     data = [name for name, _ in _cli_commands() if name.startswith("data ")]
     assert set(data) <= set(takes_set)  # "the `data` commands": every one of them
     named = ", ".join(f"`{name}`" for name in takes_set if name not in data)
-    assert f"on {named} and the `data` commands `--set key=value` reaches" in _readme()
+    assert f"on {named} and the `data` commands `--set key=value` reaches" in _guide()
 
 
-def test_the_readme_names_every_tunelab_environment_variable_the_code_reads():
+def test_the_guide_names_every_tunelab_environment_variable_the_code_reads():
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tunelab").rglob("*.py"))
     read = sorted(set(re.findall(r"[\"'](TUNELAB_[A-Z_]+)[\"']", code)))
-    readme = _readme()
+    readme = _guide()
     assert [name for name in read if name not in readme] == []
 
 
@@ -191,9 +230,9 @@ def _reads_data_fields(command) -> bool:
     return True
 
 
-def test_the_readme_names_the_commands_that_read_other_column_names():
-    said = re.search(r"data\.fields\.answer=Response` on (.+?); a run reads", _readme())
-    assert said, "the README's sentence on data.fields names the commands it reaches"
+def test_the_guide_names_the_commands_that_read_other_column_names():
+    said = re.search(r"data\.fields\.answer=Response` on (.+?); a run reads", _guide())
+    assert said, "the guide's sentence on data.fields names the commands it reaches"
     named = re.findall(r"`([^`]+)`", said[1])  # in pairs: `--seeds` is no command, nor opens one
     reach = [name for name in named if re.fullmatch(r"[a-z ]+", name)]
     commands = dict(_cli_commands())
@@ -206,7 +245,7 @@ def _default(command, name: str):
     return inspect.signature(command).parameters[name].default
 
 
-# Defaults and limits the README states, each with the code's value(s) in its place: what a
+# Defaults and limits the guide states, each with the code's value(s) in its place: what a
 # user sets, or leaves, by them (it said a kernel compile was waited for 120 s while the code
 # waited 600).
 STATED = [
@@ -242,7 +281,7 @@ STATED = [
 ]
 
 
-def test_the_defaults_the_readme_states_are_the_codes():
+def test_the_defaults_the_guide_states_are_the_codes():
     stated = [phrase.format(*values) for phrase, *values in STATED]
-    readme = _readme()
+    readme = _guide()
     assert [phrase for phrase in stated if phrase not in readme] == []
