@@ -13,6 +13,10 @@ from tunelab.data.generate.questions import sentence_question
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
 README = Path(__file__).parent.parent / "README.md"
+# The README's front page and its docs pages, as `data generate README.md docs/` reads them
+# (measurements.md, the earlier figures, aside).
+GUIDE = [README, *sorted(README.parent.glob("docs/*.md"))]
+GUIDE.remove(README.parent / "docs" / "measurements.md")
 
 
 def test_answers_are_the_sentences_that_answer_and_code_comes_only_with_commands():
@@ -38,19 +42,21 @@ def test_one_pair_per_fact_not_one_per_section():
     assert all(len(a.split()) < 60 for q, a in pairs.items() if "```" not in a)
 
 
-def test_on_the_readme_every_question_is_a_sentence_that_asks_one_thing():
-    pairs = pairs_of(README)
-    assert len(pairs) >= 25
-    readme = README.read_text(encoding="utf-8")
+def test_on_the_readme_and_its_pages_every_question_is_a_sentence_that_asks_one_thing():
+    pairs = {}
+    for page in GUIDE:
+        pairs = pairs_of(page) | pairs  # a question asked twice keeps its first answer
+    assert len(pairs) >= 100
     for question, answer in pairs.items():
         assert question.endswith("?") and question[0].isupper(), question
         assert not question.startswith(("What is using", "What is the two", "What is them"))
         assert answer.count("\n") <= 20, question  # a code block at most, never a whole section
     assert pairs["What are the two commands?"].startswith("```bash\nmake demo")
     assert "What does `make test-fast` skip?" in pairs
-    # Its sample pairs per mode are data shown as code, no FAQ of its own: "What does...
-    # 134...?", a garbled rewrite it shows, was a pair.
-    assert '"question": "What does... 134...?"' in readme
+    # Its sample pairs per mode (docs/generate.md) are data shown as code, no FAQ of its own:
+    # "What does... 134...?", a garbled rewrite it shows, was a pair.
+    generate_page = README.parent / "docs" / "generate.md"
+    assert '"question": "What does... 134...?"' in generate_page.read_text(encoding="utf-8")
     assert "What does... 134...?" not in pairs
 
 
