@@ -106,3 +106,22 @@ def test_a_reference_saying_its_source_is_silent_gets_no_facts():
     proposed = propose_rows(rows)[0]
     assert [row.get("facts") for row in proposed] == [None, None, []]
     assert proposed[2]["wrong"]  # "Yes" is the wrong answer
+
+
+def test_a_reference_finding_no_mention_of_the_thing_asked_names_no_verdict_either():
+    # lamini_docs: "There is no mention of X in ..." and "No information is provided ..." to a
+    # question about Lamini were scored as "No", so a right "Yes, it can." counted as a
+    # hallucination: the reference says only that its source is silent, nothing to score.
+    rows = [
+        {"question": "Are there any limits on the number of API calls to Lamini per hour?",
+         "answer": "There is no mention of any limits on API calls in the provided text."},
+        {"question": "Can Lamini be used for reinforcement learning-based training of LLMs?",
+         "answer": "No information is provided in the given task information about whether "
+                   "Lamini can be used for reinforcement learning."},
+        # Asked whether the documentation has it, "no mention" answers it: "Yes" stays wrong.
+        {"question": "Is there a section explaining the code's approach to distributed logging?",
+         "answer": "There is no mention of distributed logging in Lamini's python library."},
+    ]  # fmt: skip
+    proposed = propose_rows(rows)[0]
+    assert [(row.get("facts"), row.get("wrong")) for row in proposed[:2]] == [(None, None)] * 2
+    assert proposed[2]["wrong"]

@@ -60,6 +60,7 @@ from tunelab.evaluate.asked import (
 )
 from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.source_silent import asks_of_source, source_silent
 from tunelab.evaluate.specific_terms import (
     ADDRESS_OR_CODE,
     ADDRESSES,
@@ -165,10 +166,14 @@ def propose_marked(
         or (verdict and len(normalize(first).split()) <= _BARE_VERDICT)
     ):
         first = sentences[1]
-    # "The article does not mention whether…": a reference that says its source is silent
-    # states no fact (lamini_docs' "article" was proposed), though a verdict it gives stands.
-    if _SOURCE_SILENT.match(first):
-        return [], verdict, False
+    # "The article does not mention whether…", "There is no mention of X in the provided text":
+    # a reference that says its source is silent states no fact (lamini_docs' "article" was
+    # proposed), nor a verdict unless the question asks about the source ("Does the
+    # documentation provide tips…?": "There is no information in the documentation…" says no)
+    # or it opens with one ("No. The text does not say why.").
+    if source_silent(first):
+        said = asks_of_source(question) or not source_silent(sentences[0])
+        return [], verdict if said else [], False
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
     if fix := labelled_fix(unnumbered) or fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
         first = fix
@@ -276,18 +281,6 @@ _SAYS_NOTHING = re.compile(
     r"\W*(?:(?:i\s+wish|absolutely|of\s+course|sure(?:\s+thing)?|certainly|definitely|indeed|"
     r"great|good|excellent|interesting|thanks|thank\s+you|hi|hello|well|ok(?:ay)?|alas|"
     r"unfortunately|sadly|hmm|question)\W*)+",
-    re.IGNORECASE,
-)
-
-
-# A reference saying its source is silent on the question: "The article does not mention…", "The
-# text doesn't say…", "This document does not provide any information…" (not "The documentation
-# does not include benchmarks", which answers "Does the documentation include benchmarks?").
-_SOURCE_SILENT = re.compile(
-    r"\W*(?:the|this|that)\s+(?:(?:given|provided)\s+)?(?:article|text|passage|document|"
-    r"documentation|context|source|excerpt)\s+(?:does\s+not|doesn['’]t|did\s+not|didn['’]t)\s+"
-    r"(?:(?:explicitly|specifically)\s+)?(?:mention|say|specify|state|discuss|provide\s+(?:any\s+)?"
-    r"information)\b",
     re.IGNORECASE,
 )
 
