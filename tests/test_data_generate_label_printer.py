@@ -352,3 +352,17 @@ def test_a_setting_under_settings_whose_text_opens_with_its_verb_is_asked_what_i
     pairs = pairs_of(doc)
     assert pairs["What does volume do?"] == "Sets how loud the beeper is."
     assert "What does head do?" not in pairs  # "## Cleaning" holds no settings
+
+
+def test_a_default_said_as_defaults_to_is_asked_as_the_default_is(tmp_path):
+    # "Defaults to 3." after a setting was in no pair, where "The default is 3." was asked.
+    doc = tmp_path / "lp300.md"
+    doc.write_text(
+        "# LP-300 Label Printer\n\n## Settings\n\n### volume\n\nSets how loud the beeper is. "
+        "Defaults to 3.\n\n### tear_offset\n\ntear_offset sets how far the label is fed past "
+        "the tear bar.\n\nDefaults to 12 mm.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the default of volume?"] == "The default of volume is 3."
+    assert pairs["What is the default of tear_offset?"] == "The default of tear_offset is 12 mm."

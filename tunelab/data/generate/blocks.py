@@ -149,10 +149,11 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
 SETTINGS_HEADING = re.compile(
     r"\b(?:settings|options|configuration|parameters|preferences)\b", re.I
 )
-# "The default is 3.", "The range is 0 to 5.", and as a label, "Default: 12 mm.", "Range: 0 to
-# 30 mm.": a value said of no one thing.
+# "The default is 3.", "The range is 0 to 5.", as a label, "Default: 12 mm.", "Range: 0 to 30
+# mm.", and "Defaults to 3.": a value said of no one thing.
 VALUE_OF_NONE = re.compile(
-    r"^(?:The (?P<thing>default|range)|(?P<label>Default|Range))(?P<value> value)?(?: is|:) "
+    r"^(?:(?:The (?P<thing>default|range)|(?P<label>Default|Range))(?P<value> value)?(?: is|:)"
+    r"|(?P<verb>Default)s to) "
 )
 
 
@@ -174,11 +175,12 @@ def section_setting(headings: list[str], text: str) -> str | None:
 
 def said_of_setting(sentence: str, setting: str | None) -> str:
     """A default or range its section says of no one thing, said of the setting the section's
-    heading names ("The default is 3." or "Default: 3." under "### volume" -> "The default of
-    volume is 3."): "What is the default?" does not say of what, and a label no question asks."""
+    heading names ("The default is 3.", "Default: 3." or "Defaults to 3." under "### volume" ->
+    "The default of volume is 3."): "What is the default?" does not say of what, and a label no
+    question asks."""
     if not setting or not (m := VALUE_OF_NONE.match(sentence)):
         return sentence
-    thing = (m["thing"] or m["label"].lower()) + (m["value"] or "")
+    thing = (m["thing"] or (m["label"] or m["verb"]).lower()) + (m["value"] or "")
     value = sentence[m.end() :].rstrip()
     end = "" if value.endswith((".", "!", "?")) else "."  # "- Default: 12 mm", a list's item
     return f"The {thing} of {setting} is {value}{end}"

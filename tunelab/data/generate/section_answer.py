@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import Block, said_with_name
+from tunelab.data.generate.blocks import Block, said_of_setting, said_with_name
 from tunelab.data.generate.heading_grammar import DETERMINERS
 from tunelab.data.generate.heading_words import GENERIC, STEP_VERBS
 from tunelab.data.generate.questions import LEANING, sentence_question
@@ -55,10 +55,13 @@ WHAT_IS = re.compile(r"What (?:is|are) (.+)\?")
 DESCRIBES = re.compile(r"^[A-Z][\w\- ]{0,40}? (?:is|are) (?:a|an|our|the|your)\b")
 
 
-def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | None:
+def lead_answer(
+    question: str, blocks: list[Block], used: set[str], setting: str | None = None
+) -> str | None:
     """What a section's heading question is answered by: its first sentence (two when the first
     is short and is a step, or the second no question asks alone), and its first code block when
-    the question asks for a command."""
+    the question asks for a command. `setting`: the one its heading names (`section_setting`),
+    whose "Defaults to 3." is asked alone as "The default is 3." is."""
     prose = next((i for i, b in enumerate(blocks) if b.kind == "prose"), None)
     code = next((i for i, b in enumerate(blocks) if b.kind == "code"), None)
     if blocks and blocks[0].kind == "table" and not question.startswith("How"):
@@ -87,7 +90,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
         steps = [i for i, s in enumerate(sentences) if commands(s, False)]
         if steps and steps[0] <= 2:
             run = next((i for i in range(steps[0], len(sentences)) if i not in steps), None)
-            used.update(s for s in sentences[: steps[0]] if not _asked_alone(s, sentences))
+            used.update(s for s in sentences[: steps[0]] if not _asked_alone(s, sentences, setting))
             return " ".join(sentences[:run])
     if question.startswith("How do I") and DESCRIBES.match(sentences[0]) and code is None:
         return None  # "X is our internal daemon." says what X is, not how to install it
@@ -103,13 +106,13 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     # "What is Zephyrine?" is answered by what it is; "It indexes PDF files." after it was in
     # that answer and so asked nowhere, though it is a fact of its own. A step's next sentence
     # ("Run it again with `--resume`. Tunelab reads the last checkpoint ...") says how it works.
-    if lead[1:] and not tells_to_do and _asked_alone(lead[1], sentences):
+    if lead[1:] and not tells_to_do and _asked_alone(lead[1], sentences, setting):
         lead = lead[:1]
     # "Zephyrine requires Python 3.10 or later. Run `pip install zephyrine`.": a task's step
     # needs the fact before it, which is a fact of its own too ("What Python version does
     # Zephyrine require?" was asked nowhere), so it stays free to be asked.
     before_a_step = lead[1:] and asks_how and not tells_to_do and commands(lead[1], False)
-    free = lead[:1] if before_a_step and _asked_alone(lead[0], sentences) else []
+    free = lead[:1] if before_a_step and _asked_alone(lead[0], sentences, setting) else []
     after = prose + 1
     # "The driver supports Windows 10, ... 1. Download the installer ...": a fact before a task's
     # steps is none of them. "How do I install the driver?" is answered by the steps (it was by
@@ -118,7 +121,7 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     # vault.") stays with its steps.
     steps_follow = asks_how and after < len(blocks) and blocks[after].item
     if steps_follow and not blocks[prose].item and not tells_to_do and not lead[-1].endswith(":"):
-        if all(_asked_alone(s, sentences) for s in lead):
+        if all(_asked_alone(s, sentences, setting) for s in lead):
             return listed(blocks, after)
     if many and not blocks[prose].item:  # each paragraph may say one limit: all of them
         lead, after = _paragraphs(blocks, prose)
@@ -143,12 +146,14 @@ def lead_answer(question: str, blocks: list[Block], used: set[str]) -> str | Non
     return answer
 
 
-def _asked_alone(sentence: str, paragraph: list[str]) -> bool:
+def _asked_alone(sentence: str, paragraph: list[str], setting: str | None) -> bool:
     """Whether a sentence after a definition is a fact a question asks on its own ("It indexes
     PDF files." after "Zephyrine is a search tool."): in the definition's answer it was asked
     nowhere else. One no rule asks ("This keeps it small.") stays with the definition, where
     its fact is in a row."""
-    return sentence_question(said_with_name(sentence, paragraph)) is not None
+    return (
+        sentence_question(said_of_setting(said_with_name(sentence, paragraph), setting)) is not None
+    )
 
 
 # "The account is deleted after 30 days": what is done to a thing, not what the thing is.

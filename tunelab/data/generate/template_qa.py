@@ -98,7 +98,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     setting = section_setting(chunk.headings, chunk.text)  # "### volume": its "The default is 3."
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
-        if question and (answer := lead_answer(question, blocks, used)):
+        if question and (answer := lead_answer(question, blocks, used, setting)):
             pairs.append((question, answer))
         pairs += _act_asked(chunk, blocks, question)
     pairs += [
