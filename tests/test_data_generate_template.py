@@ -6,9 +6,11 @@ from its verb: _subject_verb.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.conftest import pairs_of
+from tunelab.data.generate.documents import GenerateConfig, generate_dataset
 from tunelab.data.generate.questions import sentence_question
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -302,3 +304,26 @@ def test_an_example_pair_shown_as_code_is_data_not_an_faq_entry(tmp_path):
         pairs
     )
     assert pairs["Does the agent run on Windows?"] == "Yes, on Windows 10 or later."
+
+
+def test_a_second_rate_said_of_one_subject_and_verb_is_dropped_and_the_first_kept(tmp_path):
+    # benchmarks/README.md: "The probe read 178–199 GFLOP/s" asked "How fast did the probe
+    # read?" and "The probe read the same 219 GFLOP/s as then" "What did the probe read?": one
+    # question, two answers, and a model trained on both learns neither. Which run each is, only
+    # the paragraph says: the first stays, as a repeated question keeps its first answer.
+    doc = tmp_path / "bench.md"
+    doc.write_text(
+        "# Throughput\n\n## CPU\n\nTunelab trains at 900 tokens per second. The probe read 178 "
+        "GFLOP/s on the first try. The step took 3 s. The probe read the same 219 GFLOP/s after "
+        "the update.\n\n## GPU\n\nTRL read 94 tok/s against 74. TRL read 60 tok/s (36% of the "
+        "probe).\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="template")
+    generate_dataset(config, None, progress=False)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    probe = [r["answer"] for r in rows if "the probe read" in r["question"]]
+    trl = [r["answer"] for r in rows if "TRL read" in r["question"]]
+    assert probe == ["The probe read 178 GFLOP/s on the first try."]
+    assert trl == ["TRL read 94 tok/s against 74."]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from tunelab.data.generate.same_ask import asked_key
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
@@ -68,7 +69,7 @@ def drop_reason(
         return "not a question"  # about a chunk, a user asks; a copied statement is no question
     if junk_reason(f"{q}\n{a}"):
         return "junk"
-    if normalize_text(q) in out.questions:
+    if normalize_text(q) in out.questions or asked_key(q, a) in out.questions:
         return "duplicate question"
     if chunk_text is not None and (reason := ungrounded(a, chunk_text, config.min_grounding)):
         return reason

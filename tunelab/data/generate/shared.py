@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
+from tunelab.data.generate.same_ask import asked_key
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import shingles
 from tunelab.data.question_keys import normalize_text
@@ -194,11 +195,12 @@ class Output:
         if self._of_mode(row):
             self.done.add(row["meta"].get("chunk_hash"))
             self.rows_of_mode += 1
-        self.remember_question(row.get("question", ""))
+        self.remember_question(row.get("question", ""), str(row.get("answer", "")))
 
-    def remember_question(self, question: str) -> None:
-        """Count `question` as taken: later pairs asking it (or nearly it) are dropped."""
-        self.questions.add(normalize_text(question))
+    def remember_question(self, question: str, answer: str = "") -> None:
+        """Count `question` as taken: later pairs asking it (or nearly it, or in other words that
+        `answer` shows ask the same: `asked_key`) are dropped."""
+        self.questions.update((normalize_text(question), asked_key(question, answer)))
         self.shingles.append(shingles(question))
 
     def add(self, question: str, answer: str, meta: dict) -> None:
