@@ -215,7 +215,9 @@ def test_the_summary_says_the_shape_the_rows_were_read_as(tmp_path):
     assert said in to_markdown(report)
 
 
-def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended(tmp_path, runner):
+def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended_once(
+    tmp_path, runner
+):
     # --fix mends such rows: it is the next step named, and says which rows it mended.
     typed = {"question": "What does Lamini value?", "answer": "Two things:\\n1. Speed.\\n2. Care."}
     spoken_of = {"question": "How do I break a line?", "answer": "Type \\n where it breaks."}
@@ -227,7 +229,11 @@ def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended(
     result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random", *fix])
     said = " ".join(result.output.split())
     assert "removed 0 rows mended escapes typed as text in 1 rows: d.jsonl:3" in said, said
-    assert "d.jsonl:4: 1 \\n read as a mention, left" in said, said  # and written as it was
+    # The row it leaves as written is listed once, under Content problems (the warning and
+    # --fix's summary named it too: three times in one run), and counted where --fix says what
+    # it did.
+    assert said.count("d.jsonl:4") == 1, said
+    assert "left the escapes of 1 row(s) as written (listed above)" in said, said
 
 
 def test_a_data_file_in_a_folder_this_user_may_not_enter_is_refused_naming_that_folder(

@@ -93,7 +93,7 @@ def test_a_line_break_the_text_speaks_of_is_left_as_written_and_said_to_be(tmp_p
         2: "2 \\n, 1 \\r read as mentions, left",  # the \n glued to "On" mended
     }
     warning = next(w for w in report.warnings if "escapes typed as text" in w)
-    assert "d.jsonl:2: 1 \\n read as a mention, left" in warning, warning
+    assert "it leaves (3 row(s), under Content problems)" in warning, warning
 
 
 def test_a_typed_quote_is_mended_where_its_row_was_escaped_twice_and_left_where_alone(tmp_path):

@@ -275,30 +275,27 @@ def _collect_warnings(report: QualityReport) -> None:
 
 def escapes_warning(report: QualityReport) -> str:
     """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: these rows are worth
-    keeping once their text is mended, which --fix does (`escapes.mend_escapes`); and the ones it
-    leaves, named, so that a reader sees a row explaining escapes kept as it was."""
+    keeping once their text is mended, which --fix does (`escapes.mend_escapes`); and how many
+    it leaves, each named once, under Content problems (a row explaining escapes kept as it was)."""
     kinds = Counter(e for typed in report.escapes.values() for e in typed)
     said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
     rows = first_few([report.where(i) for i in report.escapes])
+    left = escapes_left(report)
     return (
         f"{len(report.escapes)} row(s) hold escapes typed as text ({said}: {rows}), which the "
         "model learns as characters (\\nBias read as the word 'nbias'): --fix writes the "
         'character each stands for (a line break for \\n, & for &amp;, " for \\" in a row whose '
         "\\n are typed too), outside code; one the text speaks of, alone as a word ('Use \\n to "
-        "start a new line'), it leaves" + "".join(f"; {line}" for line in escapes_left(report))
+        "start a new line'), it leaves"
+        + (f" ({left} row(s), under Content problems)" if left else "")
     )
 
 
-def escapes_left(report: QualityReport, shown: int = 3) -> list[str]:
-    """The rows whose escapes --fix leaves, each with what and why ("d.jsonl:3: 1 \\n read as a
-    mention, left"), the first `shown`, then how many more; not a row --fix dropped."""
-    left = [
-        f"{report.where(i)}: {why}"
-        for i, why in report.escapes_left.items()
-        if i not in report.dropped
-    ]
-    more = [f"and {len(left) - shown} more row(s) left"] if len(left) > shown else []
-    return left[:shown] + more
+def escapes_left(report: QualityReport) -> int:
+    """How many rows --fix leaves escapes in as written, none it drops: the warning and --fix's
+    summary count them, and Content problems names each once, with what and why ("1 \\n read as
+    a mention, left"), where all three named each row."""
+    return sum(i not in report.dropped for i in report.escapes_left)
 
 
 def row_texts(example: Example) -> list[str]:

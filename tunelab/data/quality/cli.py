@@ -113,8 +113,9 @@ def check_command(
                     markup=False,
                     highlight=False,
                 )
-            for line in escapes_left(result):  # a row explaining escapes, kept as it was
-                console.print(f"  {line}", markup=False, highlight=False)
+            if left := escapes_left(result):  # rows explaining escapes, kept as they were
+                said = f"left the escapes of {left} row(s) as written (listed above)"
+                console.print(said, markup=False, highlight=False)
     say_next(console, _after_check(path, test, output, result))
 
 
