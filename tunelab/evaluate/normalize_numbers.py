@@ -12,6 +12,7 @@ import unicodedata
 import regex
 
 from tunelab.data.text import spaced
+from tunelab.data.units import UNITS, alternation, spellings
 from tunelab.evaluate.metrics import normalize as _normalize
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
@@ -32,8 +33,8 @@ _THOUSANDS_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 # A measure's trailing zeros say nothing: "12.50 W" is 12.5 W, "5.0 GB" 5 GB, "$249.00" $249
 # (a version's do: "Python 3.10" is no 3.1, so only before a unit or after a currency).
 _MEASURE = regex.compile(
-    r"(?<![\w.])(\p{Sc}\s?)?(\d+)\.(\d+)(?!\d|\.\d)(\s?(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mk]?V|"
-    r"m?Ah|k?Wh|[mk]?g|[mck]?m|m?s|%|°[CF]?|[kMGT]?bps)(?!\w))?"
+    r"(?<![\w.])(\p{Sc}\s?)?(\d+)\.(\d+)(?!\d|\.\d)"
+    rf"(\s?(?:{alternation([*spellings(names=False), '%'])})(?!\w))?"
 )
 
 
@@ -77,8 +78,14 @@ def names_release(text: str) -> bool:
 # A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
 # minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive); `specific_terms`
 # reads these as units too ("8 h" is proposed whole).
-TIME_UNITS = {"h": "hour", "hr": "hour", "hrs": "hour", "min": "minute", "mins": "minute",
-               "sec": "second", "secs": "second"}  # fmt: skip
+_WRITTEN_OUT_TIMES = ("hour", "minute", "second")  # a shorter one by its symbol: "ms"
+TIME_UNITS = {
+    symbol: unit.names[0]
+    for unit in UNITS
+    if unit.names[:1] and unit.names[0] in _WRITTEN_OUT_TIMES
+    for symbol in unit.symbols
+    if symbol != "s"
+}
 _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(TIME_UNITS)})\b(?!\.\w)")
 
 
@@ -147,13 +154,17 @@ def _magnitude(match: regex.Match) -> str:
 # an hour and its minutes: "80:20", "16:9" and "3:1" are ratios, two numbers.
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
 _TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
-# "5 percent" is "5%", "16 gigabytes" "16 GB" (a long unit name its symbol of two letters or
-# more; no "10 s" for "10 seconds": "Python 10's" would state it).
+# "5 percent" is "5%", "16 gigabytes" "16 GB", "6 feet" "6 ft" (a long unit name its symbol of
+# two letters or more; no "10 s" for "10 seconds": "Python 10's" would state it; "5 minutes"
+# stays, as TIME_UNITS writes "5 min").
 _PER_CENT_WORD = re.compile(r"(?<=\d)\s?(?:per\s?cent|pct)\b")
-_UNIT_NAMES = {"kilobyte": "kb", "megabyte": "mb", "gigabyte": "gb", "terabyte": "tb",
-               "millisecond": "ms", "megahertz": "mhz", "gigahertz": "ghz", "kilogram": "kg",
-               "kilometer": "km", "kilometre": "km"}  # fmt: skip
-_UNIT_NAME = re.compile(rf"(?<=\d)\s?({'|'.join(_UNIT_NAMES)})s?\b")
+_UNIT_NAMES = {
+    name: unit.symbols[0].casefold()
+    for unit in UNITS
+    if unit.symbols and len(unit.symbols[0]) > 1 and unit.names[:1] != ("minute",)
+    for name in unit.names
+}
+_UNIT_NAME = re.compile(rf"(?<=\d)\s?({alternation(list(_UNIT_NAMES))})s?\b")
 # An accent on a Latin letter ("Zürich", "résumé") is left out, as a model's answer often does;
 # other scripts' marks are their letters (Devanagari's vowel signs).
 _LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")

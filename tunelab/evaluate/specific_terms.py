@@ -9,21 +9,14 @@ import re
 import regex
 
 from tunelab.data.text import spaced, unspaced
-from tunelab.evaluate.normalize_numbers import TIME_UNITS
+from tunelab.data.units import units_of
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
 # seconds"; "50 m" and "8 h" too, "50" and "8" were proposed, and "8 min" is "8 minutes" to the
 # scorer); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
 # Other words after a number are no part of its value ("100 steps" states 100). Not "A" (the
 # scorer drops it as the article, and "8 A.M.", "2 A) ... B)" name no amps).
-SPACED_UNIT = (
-    r"(?:[KMGTP]i?B|[kMG]?Hz|[kMG]?W|[mµn]?s|°[CF]?|[kMGT]?bps|[kMGT]?bit/s|dB[mi]?|m?Ah|k?Wh|"
-    rf"{'|'.join(TIME_UNITS)}|"
-    r"[mk]?V|mA|[mk]?g|m?[lL]|ft|lbs?|oz|mph|rpm|fps|dpi|ppm|px|[mck]?m|(?:(?:milli|micro|nano)?"
-    r"second|minute|hour|day|week|month|year|(?:kilo|mega|giga|tera)?byte|bit|(?:kilo|centi|"
-    r"milli)?(?:met(?:er|re)|gram|lit(?:er|re))|mile|f(?:oo|ee)t|inch(?:es)?|pound|ounce|"
-    r"percent|thousand|million|billion|trillion)s?)(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
-)
+SPACED_UNIT = rf"(?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
 # A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
 # sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import english, english_dictionary
+from tunelab.data.units import units_of
 
 # A sentence's words as the rules read them: code whole ("`--set k=v`"), paths and names.
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
@@ -35,14 +36,15 @@ PARTICIPLES = frozenset(
 # A span of time after "in" or "within": "4 business hours", "a day", "30 days".
 DURATION = re.compile(
     r"(?:~?\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|a few)\s+(?:\w+\s+)?"
-    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|ms|s|min|h)\b"
+    rf"(?:{units_of('time')})\b"
 )
 # What a number after "at" or "to" measures, and the words that ask for it: "spins at 3000 rpm"
 # says how fast, "shuts down at 85 °C" at what temperature, "heats up to 35 °C" to what
 # temperature (none of them where); "what ..." is asked with the preposition the sentence has.
+_DEGREES = units_of("temperature").replace("°", r"°\s?")  # "85 ° C" too
 RATES = {
-    "How fast": r"rpm|km/h|mph|m/s|Mbit/s|Mbps|Gbps",
-    "what temperature": r"°\s?[CF]\b|degrees\b",
+    "How fast": units_of("speed", "rotation", "data rate"),
+    "what temperature": rf"(?:{_DEGREES})\b",
 }
 AT_A_RATE = {
     asked: re.compile(
@@ -95,9 +97,7 @@ OBJECT_OPENERS = DETERMINERS | POSSESSIVES | frozenset("other all each both any 
 # A distance as what a verb reaches, the whole of the rest: "works up to 7 metres away".
 # The units of a distance, one list for every rule that reads one ("reaches 10 m", "Keep the
 # heater at least 1 metre from walls").
-DISTANCE_UNITS = (
-    r"mm|cm|m|km|metres?|meters?|kilomet(?:re|er)s?|feet|foot|ft|miles?|yards?|inch(?:es)?"
-)
+DISTANCE_UNITS = units_of("distance")
 DISTANCE = re.compile(
     r"(?:(?:up to|about|around|roughly|under|less than|at most|over) )?\d[\d.,]* ?"
     rf"(?:{DISTANCE_UNITS})\b"
@@ -107,14 +107,10 @@ DISTANCE = re.compile(
 # temperature, "is rated for 50 km" what distance ("What can the print head reach?" was asked
 # of nothing: "reach" is in no list). Weights and sizes are QUANTITY's, asked how much.
 MEASURED_IN = {
-    "temperature": r"°\s?[CF]|degrees",
-    "distance": DISTANCE_UNITS,
-    "voltage": r"V|volts?",
-    "current": r"m?A|amps?|amperes?|milliamps?",
-    "frequency": r"[kMG]?Hz",
-    "resolution": r"dpi",
-    "noise level": r"dBA?|decibels?",
-}
+    kind: units_of(kind)
+    for kind in ("temperature", "distance", "voltage", "current", "frequency", "resolution",
+                 "noise level")
+}  # fmt: skip
 NUMBER_IN = re.compile(
     r"(?:(?:up to|about|around|roughly|under|less than|at most|at least|over) )?[-+−~]?\d[\d.,]*"
     r"\s?(?P<unit>°\s?[CF]|[A-Za-z]+)(?!\w)"
@@ -134,7 +130,8 @@ def measure_of(words: str) -> str | None:
     ("150 mm per second"), any other rate none ("2 mm per step")."""
     if not (m := NUMBER_IN.match(words)):
         return None
-    measure = next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, m["unit"])), None)
+    unit = m["unit"].replace(" ", "")  # "60 ° C" is "60 °C"
+    measure = next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, unit)), None)
     if PER_TIME.match(words, m.end()):
         return "speed" if measure == "distance" else None
     after = words[m.end() :].strip(" .").split(" ", 1)[0].lower()

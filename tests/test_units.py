@@ -1,0 +1,44 @@
+"""The units a number may carry are listed once (tunelab.data.units): the scorer, the fact
+proposer and the template questions read the same spellings, so a unit known to one is known to
+all."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import fact_accurate
+from tunelab.data.generate.word_classes import measure_of
+from tunelab.evaluate.specific_terms import specific_terms
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("6 ft", "The cord is 6 feet long."),
+        ("6 feet", "The cord is 6 ft long."),
+        ("20 kHz", "It hears up to 20 kilohertz."),
+        ("5 mA", "It draws 5 milliamps when idle."),
+        ("2 kg", "It weighs 2 kilograms."),  # as before
+    ],
+)
+def test_a_unit_written_out_or_by_its_symbol_is_one_value(fact, answer):
+    assert fact_accurate(fact, answer)
+
+
+def test_a_value_is_proposed_with_any_listed_unit():
+    assert "3 yards" in specific_terms("The hose is 3 yards long.")
+    assert "40 decibels" in specific_terms("It runs at 40 decibels.")
+
+
+@pytest.mark.parametrize(
+    "words, measure",
+    [
+        ("20 kV", "voltage"),
+        ("300 millimetres", "distance"),
+        ("60 ° C", "temperature"),
+        ("2 A", "current"),
+        ("30 seconds", None),  # a time is asked how long, not "what time"
+    ],
+)
+def test_a_template_question_names_the_measure_of_any_listed_unit(words, measure):
+    assert measure_of(words) == measure

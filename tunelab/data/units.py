@@ -1,0 +1,98 @@
+"""The units a number may carry, once: each unit's spellings and its kind. Every reader derives
+what it needs from here: the scorer's short time words (`tunelab.evaluate.normalize_numbers`),
+the units of a value `tunelab data facts` proposes (`tunelab.evaluate.specific_terms`), and
+what a template question asks a measure by ("How far ...?", "At what temperature ...?",
+`tunelab.data.generate.word_classes`)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Unit(NamedTuple):
+    """A unit: what it measures, its symbols as written after a number ("km"), and its names
+    as written out ("kilometre"; a regular plural adds an "s", an irregular one is listed)."""
+
+    kind: str
+    symbols: tuple[str, ...]
+    names: tuple[str, ...] = ()
+
+
+def _metric(kind: str, symbol: str, name: str, prefixes: str) -> list[Unit]:
+    """A unit and its prefixed multiples: "V" "volt" with "mk" is V, mV and kV."""
+    words = {"k": "kilo", "M": "mega", "G": "giga", "T": "tera", "m": "milli", "µ": "micro"}
+    words["n"] = "nano"
+    units = [Unit(kind, (symbol,), (name,) if name else ())]
+    for p in prefixes:
+        units.append(Unit(kind, (p + symbol,), (words[p] + name,) if name else ()))
+    return units
+
+
+UNITS: list[Unit] = [
+    Unit("size", ("KB", "kB", "KiB"), ("kilobyte",)),
+    Unit("size", ("MB", "MiB"), ("megabyte",)),
+    Unit("size", ("GB", "GiB"), ("gigabyte",)),
+    Unit("size", ("TB", "TiB"), ("terabyte",)),
+    Unit("size", ("PB", "PiB")),
+    Unit("size", (), ("byte", "bit")),  # no "B": "a 7B model" counts parameters
+    *_metric("data rate", "bps", "", "kMGT"),
+    *_metric("data rate", "bit/s", "", "kMGT"),
+    *_metric("frequency", "Hz", "hertz", "kMG"),
+    *_metric("power", "W", "", "kMG"),
+    *_metric("energy", "Wh", "", "k"),
+    *_metric("charge", "Ah", "", "m"),
+    *_metric("voltage", "V", "volt", "mk"),
+    Unit("current", ("A",), ("amp", "ampere")),
+    Unit("current", ("mA",), ("milliamp", "milliampere")),
+    Unit("temperature", ("°C",)),
+    Unit("temperature", ("°F",)),
+    Unit("temperature", (), ("degree",)),
+    Unit("angle", ("°",)),  # a bare degree sign: "rotate 90°", or a temperature
+    Unit("time", ("h", "hr", "hrs"), ("hour",)),
+    Unit("time", ("min", "mins"), ("minute",)),
+    Unit("time", ("s", "sec", "secs"), ("second",)),
+    *_metric("time", "s", "second", "mµn")[1:],
+    Unit("time", (), ("day", "week", "month", "year")),
+    Unit("distance", ("m",), ("metre", "meter")),
+    Unit("distance", ("mm",), ("millimetre", "millimeter")),
+    Unit("distance", ("cm",), ("centimetre", "centimeter")),
+    Unit("distance", ("km",), ("kilometre", "kilometer")),
+    Unit("distance", ("ft",), ("foot", "feet")),
+    Unit("distance", (), ("inch", "inches", "mile", "yard")),
+    *_metric("mass", "g", "gram", "mk"),
+    Unit("mass", ("lb", "lbs"), ("pound",)),
+    Unit("mass", ("oz",), ("ounce",)),
+    Unit("volume", ("l", "L"), ("litre", "liter")),
+    Unit("volume", ("ml", "mL"), ("millilitre", "milliliter")),
+    Unit("speed", ("mph", "km/h", "m/s")),
+    Unit("rotation", ("rpm",)),
+    Unit("frame rate", ("fps",)),
+    Unit("resolution", ("dpi",)),
+    Unit("concentration", ("ppm",)),
+    Unit("pixels", ("px",)),
+    Unit("noise level", ("dB", "dBA"), ("decibel",)),
+    Unit("signal level", ("dBm", "dBi")),
+    Unit("share", (), ("percent",)),
+    Unit("magnitude", (), ("thousand", "million", "billion", "trillion")),
+]
+
+
+def spellings(*kinds: str, symbols: bool = True, names: bool = True) -> list[str]:
+    """The spellings of the units of `kinds` (of every kind where none is named)."""
+    units = [u for u in UNITS if not kinds or u.kind in kinds]
+    return [s for u in units for s in (u.symbols if symbols else ()) + (u.names if names else ())]
+
+
+def alternation(words: list[str]) -> str:
+    """A regular expression's alternatives for `words`, the longest first (so "mm" is tried
+    before "m" where nothing after them ends the word)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def units_of(*kinds: str, excluded: tuple[str, ...] = ()) -> str:
+    """The units of `kinds` as one alternation: a symbol, or a name with its plural "s"
+    ("km", "kilometre", "kilometres")."""
+    symbols = [s for s in spellings(*kinds, names=False) if s not in excluded]
+    names = alternation(spellings(*kinds, symbols=False))
+    return f"{alternation(symbols)}|(?:{names})s?" if names else alternation(symbols)
