@@ -210,7 +210,7 @@ def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
         ("The cable is 50 m long.", [["50 m", "50 metre", "50 metres", "50 meter", "50 meters"]]),
         ("It runs at 5 m/s.", [["5 m/s"]]),
         ("Charging takes 8 h.", [["8 h", "8 hour", "8 hours"]]),
-        ("Use the 135m model.", [["135m"]]),  # glued, "m" is millions to the scorer: no metres
+        ("Use the 135m model.", [["135m"]]),  # glued "m": metres, minutes or millions: no forms
     ],
 )
 def test_a_short_unit_after_a_number_is_part_of_its_value(answer, facts):

@@ -11,7 +11,6 @@ from tests.conftest import fact_accurate
     "fact, answer, stated",
     [
         ("7b", "Use a 7B model.", True),  # a model size in either case
-        ("135M", "It has 135m parameters.", True),
         ("7", "Use a 7b model.", False),
         ("20", "Use an 80:20 train/test split.", True),  # a ratio, no time
         ("21", "The final score was 21:35.", False),  # a time of day: one value

@@ -79,8 +79,8 @@ def _rate_forms(value: str) -> list[str]:
 
 def _unit_forms(value: str) -> list[str]:
     """The other forms of a value's unit ("10 days": "10 day"; "30s": "30 seconds"), none of one
-    letter, none for other terms; none for a glued "m": "135m" is millions to the scorer
-    (`normalize_numbers.glue`), "50 m" metres."""
+    letter, none for other terms; none for a glued "m": "50m" is metres or minutes to the
+    scorer (`normalize_numbers.glue`), and may be millions ("135m parameters")."""
     match = _VALUE_AND_UNIT.match(value)
     if match and match[2] == "m" and " " not in value:
         return []
