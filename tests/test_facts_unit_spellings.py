@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import fact_accurate
+from tests.conftest import fact_accurate, proposed_check
+from tunelab.evaluate.facts import score_facts
+from tunelab.evaluate.specific_terms import specific_terms
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,46 @@ from tests.conftest import fact_accurate
 )
 def test_a_glued_m_is_metres_or_minutes_but_a_capital_m_a_million(fact, answer, stated):
     assert fact_accurate(fact, answer) is stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("180 °C", "Bake it at 180 degrees Celsius.", True),
+        ("180 °C", "Bake it at 180°C.", True),
+        ("180 °C", "Bake it at 180 degrees C.", True),
+        ("180 °C", "Bake it at 180 \u2103.", True),  # the one-character sign
+        ("180 degrees Celsius", "Bake it at 180°C.", True),
+        ("356 °F", "Bake it at 356 degrees Fahrenheit.", True),
+        ("180 °C", "Bake it at 180 °F.", False),  # Fahrenheit is never Celsius
+        ("180 degrees Fahrenheit", "Bake it at 180 degrees Celsius.", False),
+        ("12 V", "It runs on 12 volts.", True),
+        ("12 V", "It runs on 12V.", True),
+        ("12 volts", "It runs on 12 V.", True),
+        ("12 V", "It draws 12 W.", False),
+    ],
+)
+def test_a_temperature_or_voltage_is_one_value_however_its_unit_is_spelled(fact, answer, stated):
+    assert fact_accurate(fact, answer) is stated
+
+
+def test_a_temperature_is_proposed_with_its_scale_and_an_angle_or_amps_as_a_number():
+    assert "180 degrees Celsius" in specific_terms("Bake it at 180 degrees Celsius.")
+    assert "90" in specific_terms("Turn the dial 90 degrees.")  # "90°" states it too
+    assert "2" in specific_terms("It draws 2 amps.")  # "2 A" states it: the scorer drops "A"
+
+
+@pytest.mark.parametrize(
+    "answer, accurate",
+    [
+        ("It reaches 180 degrees.", True),  # the degrees asked, the scale left out
+        ("It reaches 180°C.", True),
+        ("It reaches 180 degrees Fahrenheit.", False),
+        ("It reaches 180.", False),
+    ],
+)
+def test_a_temperature_proposed_with_its_scale_is_stated_by_its_degrees_alone(answer, accurate):
+    check = proposed_check(
+        "How many degrees does the print head reach?", "The print head reaches 180 degrees Celsius."
+    )
+    assert (score_facts(answer, check)["fact_accuracy"] == 1.0) is accurate

@@ -29,6 +29,11 @@ def _metric(kind: str, symbol: str, name: str, prefixes: str) -> list[Unit]:
     return units
 
 
+def _scale(name: str, letter: str) -> tuple[str, ...]:
+    """A temperature scale's names: "Celsius", "degree Celsius", "degrees C"..."""
+    return name, f"degree {name}", f"degrees {name}", f"degree {letter}", f"degrees {letter}"
+
+
 UNITS: list[Unit] = [
     Unit("size", ("KB", "kB", "KiB"), ("kilobyte",)),
     Unit("size", ("MB", "MiB"), ("megabyte",)),
@@ -45,9 +50,10 @@ UNITS: list[Unit] = [
     *_metric("voltage", "V", "volt", "mk"),
     Unit("current", ("A",), ("amp", "ampere")),
     Unit("current", ("mA",), ("milliamp", "milliampere")),
-    Unit("temperature", ("°C",)),
-    Unit("temperature", ("°F",)),
-    Unit("temperature", (), ("degree",)),
+    # A scale's names, with "degrees" before them ("180 degrees Celsius", "180 degrees C").
+    Unit("temperature", ("°C",), _scale("Celsius", "C") + ("centigrade",)),
+    Unit("temperature", ("°F",), _scale("Fahrenheit", "F")),
+    Unit("temperature", (), ("degree",)),  # "180 degrees": an angle's too
     Unit("angle", ("°",)),  # a bare degree sign: "rotate 90°", or a temperature
     Unit("time", ("h", "hr", "hrs"), ("hour",)),
     Unit("time", ("min", "mins"), ("minute",)),
@@ -92,7 +98,7 @@ def alternation(words: list[str]) -> str:
 
 def units_of(*kinds: str, excluded: tuple[str, ...] = ()) -> str:
     """The units of `kinds` as one alternation: a symbol, or a name with its plural "s"
-    ("km", "kilometre", "kilometres")."""
+    ("km", "kilometre", "kilometres"); none of the spellings `excluded`."""
     symbols = [s for s in spellings(*kinds, names=False) if s not in excluded]
-    names = alternation(spellings(*kinds, symbols=False))
+    names = alternation([n for n in spellings(*kinds, symbols=False) if n not in excluded])
     return f"{alternation(symbols)}|(?:{names})s?" if names else alternation(symbols)

@@ -158,16 +158,18 @@ def _magnitude(match: regex.Match) -> str:
 # an hour and its minutes: "80:20", "16:9" and "3:1" are ratios, two numbers.
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
 _TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
-# "5 percent" is "5%", "16 gigabytes" "16 GB", "6 feet" "6 ft" (a long unit name its symbol of
-# two letters or more; no "10 s" for "10 seconds": "Python 10's" would state it; "5 minutes"
-# stays, as TIME_UNITS writes "5 min").
+# "5 percent" is "5%", "16 gigabytes" "16 GB", "6 feet" "6 ft", "180 degrees Celsius" "180 °C"
+# (a long unit name its symbol of two letters or more, and a volt its "V": "12 volts" is "12V";
+# no "10 s" for "10 seconds": "Python 10's" would state it, nor "5 g" for "5 grams": "5G" would;
+# "5 minutes" stays, as TIME_UNITS writes "5 min").
 _PER_CENT_WORD = re.compile(r"(?<=\d)\s?(?:per\s?cent|pct)\b")
 _UNIT_NAMES = {
-    name: unit.symbols[0].casefold()
+    name.casefold(): unit.symbols[0].casefold()
     for unit in UNITS
-    if unit.symbols and len(unit.symbols[0]) > 1 and unit.names[:1] != ("minute",)
+    if unit.symbols and (len(unit.symbols[0]) > 1 or unit.kind == "voltage")
+    and unit.names[:1] != ("minute",)
     for name in unit.names
-}
+}  # fmt: skip
 _UNIT_NAME = re.compile(rf"(?<=\d)\s?({alternation(list(_UNIT_NAMES))})s?\b")
 # An accent on a Latin letter ("Zürich", "résumé") is left out, as a model's answer often does;
 # other scripts' marks are their letters (Devanagari's vowel signs).

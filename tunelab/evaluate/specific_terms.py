@@ -15,8 +15,11 @@ from tunelab.data.units import units_of
 # seconds"; "50 m" and "8 h" too, "50" and "8" were proposed, and "8 min" is "8 minutes" to the
 # scorer); one glued to it ("5GB") is any run of letters, as the scorer reads "5GB" as "5 GB".
 # Other words after a number are no part of its value ("100 steps" states 100). Not "A" (the
-# scorer drops it as the article, and "8 A.M.", "2 A) ... B)" name no amps).
-SPACED_UNIT = rf"(?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s" too
+# scorer drops it as the article, and "8 A.M.", "2 A) ... B)" name no amps), so not "2 amps"
+# either ("2" is stated by "2 A"); not "degrees" without a scale ("90 degrees" is stated by
+# "90°"; "180 degrees Celsius" is one value, as the scorer reads "180 °C").
+_NOT_A_VALUE_UNIT = ("A", "amp", "ampere", "degree")
+SPACED_UNIT = rf"(?:{units_of(excluded=_NOT_A_VALUE_UNIT)})(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s"
 # A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
 # sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".

@@ -13,6 +13,7 @@ from functools import lru_cache
 import regex
 
 from tunelab.data.text import FUNCTION_WORDS
+from tunelab.data.units import units_of
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import JOINED, PERIOD, SPACED_UNIT
 
@@ -86,6 +87,18 @@ def _unit_forms(value: str) -> list[str]:
         return []
     forms = _FORMS_OF.get(match[2]) if match else None
     return [f"{match[1]} {f}" for f in forms if f != match[2] and len(f) > 1] if forms else []
+
+
+# A temperature on its scale ("180 °C", "180 degrees Celsius") is said by its degrees alone too,
+# as "How many degrees ...?" is answered ("180 degrees"); never on the other scale, which the
+# scorer reads as "180 °F".
+_ON_A_SCALE = re.compile(rf"^(\S*\d)\s?(?:{units_of('temperature', excluded=('degree',))})$")
+
+
+def _scale_forms(value: str) -> list[str]:
+    """A temperature with its scale said in degrees alone: "180 °C" is "180 degrees" too."""
+    match = _ON_A_SCALE.match(value)
+    return [f"{match[1]} degrees"] if match else []
 
 
 def _joined_forms(value: str) -> list[str]:
@@ -308,7 +321,10 @@ def version_alone(value: str, asked: set[str]) -> list[str]:
 
 
 # A value's other spellings, each an alternative of its fact.
-OTHER_FORMS = (_unit_forms, _joined_forms, _date_forms, _number_words, _rate_forms, _version_forms)
+OTHER_FORMS = (
+    _unit_forms, _joined_forms, _scale_forms, _date_forms, _number_words, _rate_forms,
+    _version_forms,
+)  # fmt: skip
 
 
 # A value and the same value written another way after it: "5e-4 (0.0005)".
