@@ -19,6 +19,7 @@ from tunelab.evaluate.specific_terms import specific_terms
         ("20 kHz", "It hears up to 20 kilohertz."),
         ("5 mA", "It draws 5 milliamps when idle."),
         ("2 kg", "It weighs 2 kilograms."),  # as before
+        ("1 ms", "It answers in one millisecond."),  # "one" before any unit of time or size
     ],
 )
 def test_a_unit_written_out_or_by_its_symbol_is_one_value(fact, answer):
@@ -38,6 +39,7 @@ def test_a_value_is_proposed_with_any_listed_unit():
         ("60 ° C", "temperature"),
         ("2 A", "current"),
         ("30 seconds", None),  # a time is asked how long, not "what time"
+        ("150 mm per sec", "speed"),  # a distance over any spelling of a time
     ],
 )
 def test_a_template_question_names_the_measure_of_any_listed_unit(words, measure):

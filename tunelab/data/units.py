@@ -40,7 +40,8 @@ UNITS: list[Unit] = [
     Unit("size", ("GB", "GiB"), ("gigabyte",)),
     Unit("size", ("TB", "TiB"), ("terabyte",)),
     Unit("size", ("PB", "PiB")),
-    Unit("size", (), ("byte", "bit")),  # no "B": "a 7B model" counts parameters
+    Unit("size", (), ("byte",)),  # no "B": "a 7B model" counts parameters
+    Unit("size", (), ("bit",)),
     *_metric("data rate", "bps", "", "kMGT"),
     *_metric("data rate", "bit/s", "", "kMGT"),
     *_metric("frequency", "Hz", "hertz", "kMG"),
@@ -82,6 +83,11 @@ UNITS: list[Unit] = [
     Unit("share", (), ("percent",)),
     Unit("magnitude", (), ("thousand", "million", "billion", "trillion")),
 ]
+
+
+def unit(name: str) -> Unit:
+    """The unit of that name ("hour": h, hr, hrs)."""
+    return next(u for u in UNITS if name in u.names)
 
 
 def spellings(*kinds: str, symbols: bool = True, names: bool = True) -> list[str]:

@@ -12,7 +12,7 @@ import unicodedata
 import regex
 
 from tunelab.data.text import spaced
-from tunelab.data.units import UNITS, alternation, spellings
+from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
 from tunelab.evaluate.metrics import normalize as _normalize
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
@@ -78,14 +78,11 @@ def names_release(text: str) -> bool:
 # A time's short unit is its name: "2h", "2 hrs" and "2 hours" are one, as "5min" and "5
 # minutes" (not a bare "s": "the 30s" are years, "Python 3's" a possessive); `specific_terms`
 # reads these as units too ("8 h" is proposed whole).
-_WRITTEN_OUT_TIMES = ("hour", "minute", "second")  # a shorter one by its symbol: "ms"
+# (A shorter time is read by its symbol: "5 milliseconds" is "5 ms", `_UNIT_NAMES`.)
 TIME_UNITS = {
-    symbol: unit.names[0]
-    for unit in UNITS
-    if unit.names[:1] and unit.names[0] in _WRITTEN_OUT_TIMES
-    for symbol in unit.symbols
+    symbol: name for name in ("hour", "minute", "second") for symbol in unit(name).symbols
     if symbol != "s"
-}
+}  # fmt: skip
 _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(TIME_UNITS)})\b(?!\.\w)")
 
 
@@ -164,11 +161,11 @@ _TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:
 # "5 minutes" stays, as TIME_UNITS writes "5 min").
 _PER_CENT_WORD = re.compile(r"(?<=\d)\s?(?:per\s?cent|pct)\b")
 _UNIT_NAMES = {
-    name.casefold(): unit.symbols[0].casefold()
-    for unit in UNITS
-    if unit.symbols and (len(unit.symbols[0]) > 1 or unit.kind == "voltage")
-    and unit.names[:1] != ("minute",)
-    for name in unit.names
+    name.casefold(): known.symbols[0].casefold()
+    for known in UNITS
+    if known.symbols and (len(known.symbols[0]) > 1 or known.kind == "voltage")
+    and known.names[:1] != ("minute",)
+    for name in known.names
 }  # fmt: skip
 _UNIT_NAME = re.compile(rf"(?<=\d)\s?({alternation(list(_UNIT_NAMES))})s?\b")
 # An accent on a Latin letter ("Zürich", "résumé") is left out, as a model's answer often does;
@@ -182,10 +179,11 @@ _LATIN_ACCENT = regex.compile(r"(?<=[A-Za-z])\p{Mn}+")
 _COUNT_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                 "fifteen sixteen seventeen eighteen nineteen").split()  # fmt: skip
 _TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_COUNTED = units_of("time", "size", excluded=("s", "h"))  # "one GB", "one hour"; no "one s"
 _COUNT = re.compile(
     rf"\b(?:({'|'.join(_TENS_WORDS)})(?:[-\s]({'|'.join(_COUNT_WORDS[:9])}))?"
-    rf"|(one)(?=\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|times|steps|epochs|"
-    r"nodes|replicas|retries|attempts|users|seats|[KMGT]i?B|gigabytes?)\b)"
+    rf"|(one)(?=\s+(?:{_COUNTED}|times|steps|epochs|nodes|replicas|retries|attempts|users|"
+    r"seats)\b)"
     rf"|({'|'.join(_COUNT_WORDS[1:])}))\b(?!-\d)",
     re.I,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import english, english_dictionary
-from tunelab.data.units import units_of
+from tunelab.data.units import alternation, unit, units_of
 
 # A sentence's words as the rules read them: code whole ("`--set k=v`"), paths and names.
 WORD = re.compile(r"`[^`]+`|[\w'./<>-]+")
@@ -119,7 +119,8 @@ NUMBER_IN = re.compile(
 # Words after a measure that say no more what it is of: "60 °C when printing", "2 mm per step".
 MEASURE_ENDS = frozenset("when whenever if while during away".split())
 # "150 mm per second": a distance over a time, a speed.
-PER_TIME = re.compile(r" ?(?:per|a|an|every) (?:second|minute|hour|s|min|h)\b|/(?:s|min|h)\b")
+_CLOCK_UNITS = alternation([s for n in ("second", "minute", "hour") for s in (n, *unit(n).symbols)])
+PER_TIME = re.compile(rf" ?(?:per|a|an|every) (?:{_CLOCK_UNITS})\b|/(?:{_CLOCK_UNITS})\b")
 
 
 def measure_of(words: str) -> str | None:
