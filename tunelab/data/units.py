@@ -1,7 +1,8 @@
 """The units a number may carry, once: each unit's spellings and its kind. Every reader derives
-what it needs from here: the scorer's short time words (`tunelab.evaluate.normalize_numbers`),
-the units of a value `tunelab data facts` proposes (`tunelab.evaluate.specific_terms`), and
-what a template question asks a measure by ("How far ...?", "At what temperature ...?",
+what it needs from here: the scorer's spellings ("8 h" is "8 hours", "6 feet" "6 ft", "180
+degrees Celsius" "180 °C": `tunelab.evaluate.normalize_numbers`), the units of a value `tunelab
+data facts` proposes (`tunelab.evaluate.specific_terms`, `value_forms`), and what a template
+question asks a measure by ("How far ...?", "At what temperature ...?",
 `tunelab.data.generate.word_classes`)."""
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ class Unit(NamedTuple):
 
 def _metric(kind: str, symbol: str, name: str, prefixes: str) -> list[Unit]:
     """A unit and its prefixed multiples: "V" "volt" with "mk" is V, mV and kV."""
-    words = {"k": "kilo", "M": "mega", "G": "giga", "T": "tera", "m": "milli", "µ": "micro"}
-    words["n"] = "nano"
+    words = dict(zip("kMGTmµn", ("kilo", "mega", "giga", "tera", "milli", "micro", "nano")))
     units = [Unit(kind, (symbol,), (name,) if name else ())]
     for p in prefixes:
         units.append(Unit(kind, (p + symbol,), (words[p] + name,) if name else ()))
@@ -35,11 +35,12 @@ def _scale(name: str, letter: str) -> tuple[str, ...]:
 
 
 UNITS: list[Unit] = [
-    Unit("size", ("KB", "kB", "KiB"), ("kilobyte",)),
-    Unit("size", ("MB", "MiB"), ("megabyte",)),
-    Unit("size", ("GB", "GiB"), ("gigabyte",)),
-    Unit("size", ("TB", "TiB"), ("terabyte",)),
-    Unit("size", ("PB", "PiB")),
+    Unit("size", ("KB", "kB"), ("kilobyte",)),
+    Unit("size", ("MB",), ("megabyte",)),
+    Unit("size", ("GB",), ("gigabyte",)),
+    Unit("size", ("TB",), ("terabyte",)),
+    Unit("size", ("PB",)),
+    *(Unit("size", (p + "iB",)) for p in "KMGTP"),  # a power of 1024: "16 GiB" is no "16 GB"
     Unit("size", (), ("byte",)),  # no "B": "a 7B model" counts parameters
     Unit("size", (), ("bit",)),
     *_metric("data rate", "bps", "", "kMGT"),
@@ -60,28 +61,31 @@ UNITS: list[Unit] = [
     Unit("time", ("min", "mins"), ("minute",)),
     Unit("time", ("s", "sec", "secs"), ("second",)),
     *_metric("time", "s", "second", "mµn")[1:],
-    Unit("time", (), ("day", "week", "month", "year")),
+    *(Unit("time", (), (name,)) for name in ("day", "week", "month", "year")),
     Unit("distance", ("m",), ("metre", "meter")),
     Unit("distance", ("mm",), ("millimetre", "millimeter")),
     Unit("distance", ("cm",), ("centimetre", "centimeter")),
     Unit("distance", ("km",), ("kilometre", "kilometer")),
     Unit("distance", ("ft",), ("foot", "feet")),
-    Unit("distance", (), ("inch", "inches", "mile", "yard")),
+    Unit("distance", (), ("inch", "inches")),
+    Unit("distance", (), ("mile",)),
+    Unit("distance", (), ("yard",)),
     *_metric("mass", "g", "gram", "mk"),
     Unit("mass", ("lb", "lbs"), ("pound",)),
     Unit("mass", ("oz",), ("ounce",)),
     Unit("volume", ("l", "L"), ("litre", "liter")),
     Unit("volume", ("ml", "mL"), ("millilitre", "milliliter")),
-    Unit("speed", ("mph", "km/h", "m/s")),
+    *(Unit("speed", (symbol,)) for symbol in ("mph", "km/h", "m/s")),
     Unit("rotation", ("rpm",)),
     Unit("frame rate", ("fps",)),
     Unit("resolution", ("dpi",)),
     Unit("concentration", ("ppm",)),
     Unit("pixels", ("px",)),
-    Unit("noise level", ("dB", "dBA"), ("decibel",)),
-    Unit("signal level", ("dBm", "dBi")),
+    Unit("noise level", ("dB",), ("decibel",)),
+    Unit("noise level", ("dBA",)),  # A-weighted
+    *(Unit("signal level", (symbol,)) for symbol in ("dBm", "dBi")),
     Unit("share", (), ("percent",)),
-    Unit("magnitude", (), ("thousand", "million", "billion", "trillion")),
+    *(Unit("magnitude", (), (name,)) for name in ("thousand", "million", "billion", "trillion")),
 ]
 
 
