@@ -21,6 +21,7 @@ from tunelab.evaluate.specific_terms import specific_terms
         ("135M", "It has 135m parameters.", False),  # a fact "135m" is read alone, as "135 m"
         ("135m", "Use the 135m model.", True),
         ("70M", "Try pythia-70m first.", True),  # a name's size
+        ("10 million", "Its range is 5-10m.", False),  # a range's end, no name's size
         ("$5 million", "It costs $5m a year.", True),
         ("50 million", "It holds 50M rows.", True),  # a capital M is a million
         ("5000", "It keeps 5k rows.", True),

@@ -133,14 +133,14 @@ _SCIENTIFIC = re.compile(
 # model" no 7; each is written out ("$5000000"), so "$5M", "$5m" and "$5 million" are one value
 # ("7b" as a model size is written; in a name too, between its hyphens or spaces:
 # "SmolLM2-135M" is "SmolLM2 135M", "Llama-3-8B" "Llama 3 8B"). A glued lower-case "m" is a
-# million only after a currency ("$5m") or in a name ("pythia-70m"): elsewhere it is metres or
-# minutes as written ("a 50m cable", "up to 50m", "a 5m timeout" are "50 m", "5 m"), as a manual
-# means by it, where a capital "M" is a million ("50M rows"; no one writes metres so). The
+# million only after a currency ("$5m") or in a name ("pythia-70m"; no range's, "5-10m"):
+# elsewhere it is metres or minutes as written ("a 50m cable", "up to 50m", "a 5m timeout" are
+# "50 m", "5 m"), as a manual means it; a capital "M" is a million ("50M rows"). The
 # words after it would tell ("135m parameters"), but a fact is read without them: "135m" alone
 # must be read as it is in its answer.
 _MAGNITUDE = regex.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(?:\s?((?i:thousand|million|billion|trillion))\b|"
-    r"((?i:k|b|bn|mn)|M|(?<=(?:\p{Sc}\s?|-)\d+(?:\.\d+)?)m)(?!\w))"
+    r"((?i:k|b|bn|mn)|M|(?<=(?:\p{Sc}\s?|[A-Za-z]\d*-)\d+(?:\.\d+)?)m)(?!\w))"
 )
 _TIMES = {"thousand": 3, "k": 3, "million": 6, "mn": 6, "m": 6, "billion": 9, "bn": 9, "b": 9,
           "trillion": 12}  # fmt: skip
