@@ -131,8 +131,8 @@ def measure_of(words: str) -> str | None:
     ("150 mm per second"), any other rate none ("2 mm per step")."""
     if not (m := NUMBER_IN.match(words)):
         return None
-    unit = m["unit"].replace(" ", "")  # "60 ° C" is "60 °C"
-    measure = next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, unit)), None)
+    written = m["unit"].replace(" ", "")  # "60 ° C" is "60 °C"
+    measure = next((k for k, units in MEASURED_IN.items() if re.fullmatch(units, written)), None)
     if PER_TIME.match(words, m.end()):
         return "speed" if measure == "distance" else None
     after = words[m.end() :].strip(" .").split(" ", 1)[0].lower()
