@@ -211,7 +211,6 @@ def _logprobs(
     tokens, offsets, top_texts = [], [], []
     at = 0  # characters of `text` spelled so far
     for i in range(first, len(ids)):
-        offsets.append(offset + at)
         whole_characters = not reader.getstate()[0]
         if ids[i] in special:
             name = tokenizer.convert_ids_to_tokens(ids[i])
@@ -220,6 +219,9 @@ def _logprobs(
             raw = _token_bytes(tokenizer, ids[i])
             if raw.startswith(b" ") and whole_characters and not text.startswith(" ", at):
                 raw = raw[1:]
+        # After a character's first bytes, a token that does not go on with it starts past the
+        # U+FFFD they become (a sampled "\xdd" then "7" read "\ufffd7").
+        offsets.append(offset + at + (not whole_characters and _breaks(reader, raw)))
         at += len(reader.decode(raw))
         tokens.append(name if ids[i] in special else _as_text(raw))
         top = scored[i][1] if scored[i][0] is not None else None
@@ -232,6 +234,17 @@ def _logprobs(
         "top_logprobs": top_texts,
         "text_offset": offsets,
     }
+
+
+def _breaks(reader: codecs.IncrementalDecoder, raw: bytes) -> bool:
+    """Whether `raw` cannot go on with the character whose first bytes `reader` holds."""
+    strict = codecs.getincrementaldecoder("utf-8")()
+    strict.setstate(reader.getstate())
+    try:
+        strict.decode(raw[:1])
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _top_text(tokenizer, token: int, special: set[int]) -> str:
