@@ -98,6 +98,29 @@ def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
     assert vllm.room == 204
 
 
+def test_a_message_too_long_for_a_servers_model_is_told_as_a_local_models_is(monkeypatch):
+    # `tunelab generate URL "$(cat long.txt)"` said "the prompt is 10030 tokens plus
+    # max_tokens=256": a limit the user never gave, in the API's name, where a local model says
+    # the message leaves no room for a reply.
+    from tunelab import remote
+
+    def stream_chat(url, messages, model, max_tokens, **kwargs):
+        raise remote.ContextExceeded(
+            f"{url} answered 400: the prompt is 300 tokens plus max_tokens={max_tokens}, but "
+            "model 'm' has a context of 256 tokens: shorten the prompt"
+        )
+        yield  # a generator, as the real one is
+
+    monkeypatch.setattr(remote, "stream_chat", stream_chat)
+    session = Session(None, None, endpoint="http://127.0.0.1:9", served_model="m")
+    with pytest.raises(TunelabError) as told:
+        session.reply("a long message", remember=False)
+    assert str(told.value) == (
+        "this message (300 tokens as the model reads it) leaves no room for a reply in the "
+        "model's context of 256 tokens: shorten it"
+    )
+
+
 def test_a_server_reply_cut_by_the_context_is_not_told_to_raise_max_new_tokens(monkeypatch):
     # The reply got the 225 tokens the context left and ran out: "(cut at 256 tokens:
     # --max-new-tokens gives it more)" named a limit it never had and a fix that cannot help.

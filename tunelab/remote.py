@@ -21,14 +21,18 @@ class ContextExceeded(TunelabError):
     """The server's model cannot take this prompt and reply (OpenAI's context_length_exceeded)."""
 
     @property
-    def room(self) -> int | None:
-        """The reply's room in the server's context where its message says it (tunelab's and
-        vLLM's do), else None."""
+    def sizes(self) -> tuple[int, int] | None:
+        """The prompt's tokens and the server's context where its message says them (tunelab's
+        and vLLM's do), else None."""
         for pattern in _ROOM:
             if found := pattern.search(str(self)):
-                context, prompt = (int(n) for n in found.group("context", "prompt"))
-                return context - prompt
+                return int(found["prompt"]), int(found["context"])
         return None
+
+    @property
+    def room(self) -> int | None:
+        """The reply's room in the server's context, where the message says it."""
+        return None if self.sizes is None else self.sizes[1] - self.sizes[0]
 
 
 _ROOM = [  # tunelab's message, then vLLM's
