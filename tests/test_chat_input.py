@@ -89,7 +89,7 @@ def test_a_reply_from_a_server_gets_the_room_its_context_leaves(monkeypatch):
     assert session.reply("hi", remember=False) == "Hello."
     assert asked == [256, 225] and session.room_left == 225
     # A limit the user gave is theirs: refused when it does not fit, as by a local model.
-    with pytest.raises(remote.ContextExceeded, match="lower max_tokens"):
+    with pytest.raises(TunelabError, match="lower --max-new-tokens to at most 225"):
         session.reply("hi", max_new_tokens=256, remember=False)
     vllm = remote.ContextExceeded(
         "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens "

@@ -256,10 +256,9 @@ class Session:
                     if max_new_tokens is None and err.room and 0 < err.room < asked:
                         asked = self.room_left = err.room
                         continue
-                    if max_new_tokens is None and err.sizes and err.room <= 0:
-                        # The message alone fills the context: said as a local model's is, not
-                        # as a prompt "plus max_tokens=256", a limit the user never gave.
-                        raise self._too_long(*err.sizes, None) from None
+                    if err.sizes:  # said as a local model's is, in its options' names: not
+                        # "plus max_tokens=256", a limit the user never gave, or "lower max_tokens"
+                        raise self._too_long(*err.sizes, max_new_tokens) from None
                     raise
                 messages = messages[2:]  # a user turn and its reply, as within_context drops
 
