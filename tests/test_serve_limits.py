@@ -139,6 +139,13 @@ def test_a_request_naming_another_host_is_refused(engines):
         assert error["code"] == "invalid_host"
     for host in ("testserver", "localhost", "127.0.0.1:80", "[::1]:80", "api.example:443"):
         assert client.get("/health", headers={"host": host}).status_code == 200
+    # Through an SSH tunnel on another port (ssh -L 9000:localhost:80), the refusal names the
+    # option that lets it in.
+    tunnelled = {"host": "localhost:9000"}
+    refused = assert_openai_error(client.get("/health", headers=tunnelled), 400)
+    assert "(testserver:80)" in refused["message"] and "--allow-host" in refused["message"]
+    let_in = TestClient(create_app(engines, allowed_hosts=["localhost"]))
+    assert let_in.get("/health", headers=tunnelled).status_code == 200
     # Listening on 0.0.0.0, a request arrives on one interface: its address is this server.
     assert host_allowed("192.168.1.5:8000", ("192.168.1.5", 8000))
     assert not host_allowed("printer.lan:8000", ("192.168.1.5", 8000))

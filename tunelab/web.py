@@ -118,8 +118,16 @@ class LocalHostsOnly:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if not host_allowed(host, scope.get("server"), self.allowed):
-                said = f"Host {host!r} is not this server: use its address or localhost"
+            server = scope.get("server")
+            if not host_allowed(host, server, self.allowed):
+                # An SSH tunnel on another local port (ssh -L 9000:localhost:8000) names it
+                # localhost:9000: said how to let that in, not only to use localhost.
+                at = f" ({server[0]}:{server[1]})" if server else ""
+                said = (
+                    f"Host {host!r} is not this server{at}: use its address or localhost with its "
+                    "port, or start it with --allow-host NAME for another name (a proxy's, or "
+                    "localhost through a tunnel on another port)"
+                )
                 await _refuse(send, 400, said, "invalid_host")
                 return
         await self.app(scope, receive, send)
