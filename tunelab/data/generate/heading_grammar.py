@@ -196,6 +196,17 @@ def problem_said(problem: str, text: str) -> str:
 MODEL_NUMBER = re.compile(r"(?=[\w-]*\d)[A-Z0-9][A-Za-z0-9-]{0,7}")
 
 
+# What names one of a kind by its place ("Run 9", "Version 2.1", "Set B", "Part II"): a number,
+# a capital letter alone or a Roman numeral; not a name with letters and digits ("Enable S3").
+PLACE_NUMBER = re.compile(r"\d+(?:\.\d+)*|[A-Z]|[IVX]{2,4}")
+
+
+def names_by_number(words: list[str]) -> bool:
+    """Whether a heading is a word and the number that names one of its kind ("Run 9", "Build
+    12", "Set B"): a thing, asked "What is run 9?", never a task ("How do I run 9?" was asked)."""
+    return len(words) == 2 and PLACE_NUMBER.fullmatch(words[1]) is not None
+
+
 def named_with_the(name: str, context: str, document: str = "") -> bool:
     """Whether the text says a name of a model and its kind with "the" wherever it says it
     ("Connect the K9 Router to ...": "How do I set up the K9 Router?"), as the whole `document`

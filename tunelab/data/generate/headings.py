@@ -23,6 +23,7 @@ from tunelab.data.generate.heading_grammar import (
     in_question_order,
     is_gerund,
     names_a_command,
+    names_by_number,
     plural,
     problem_said,
     said_of,
@@ -96,6 +97,7 @@ def heading_question(
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
     heading = re.sub(r"\s*\([^()]*\)$", "", heading)
     step = numbered and heading.split(" ", 1)[0].lower() in STEP_VERBS and " " in heading
+    step = step and not names_by_number(heading.split())  # "2. Run 9": a run, no task
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
         return f"How do I {lower_first(heading, context)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
@@ -332,8 +334,10 @@ ACTS = frozenset("export install run build deploy merge train serve".split())
 
 def _noun_compound(words: list[str], context: str) -> bool:
     """A thing, not a task, though its first word is a verb: "Rate Limits", "Export Formats",
-    "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring thread"
+    "Run 9", "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring thread"
     of "Monitoring thread"); "Install packages" stays a task."""
+    if names_by_number(words):  # "Run A": a letter names it, no article
+        return True
     if len(words) != 2 or words[1].lower() in DETERMINERS:
         return False
     if words[0].lower() in NOUN_MODIFIERS:

@@ -1,0 +1,66 @@
+"""Headings that name a thing by its number or letter ("Run 9", "Set B", "Build 12"): template
+mode asks what the thing is, as of any noun heading, never "How do I run 9?" (the first word was
+read as a verb and the number as what it is done to)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import pairs_of
+from tunelab.data.generate.headings import heading_question
+
+KILN = """# Emberline Kiln
+
+The Emberline is an electric kiln for pottery.
+
+## Run 9
+
+Run 9 is the slow glaze firing that peaks at 1220 °C.
+
+## Load A
+
+Load A is a full kiln of mugs on the lower shelves.
+
+## Build 12
+
+Build 12 is the firmware that shipped with the first kilns.
+
+## Run 4
+
+Run 4 fires bisque ware overnight.
+
+## Appendix B
+
+Appendix B lists the cone temperatures.
+"""
+
+
+def test_a_manual_whose_headings_name_things_by_number_asks_what_each_one_is(tmp_path):
+    doc = tmp_path / "kiln.md"
+    doc.write_text(KILN, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What is run 9?"] == "Run 9 is the slow glaze firing that peaks at 1220 °C."
+    assert pairs["What is load A?"] == "Load A is a full kiln of mugs on the lower shelves."
+    assert (
+        pairs["What is build 12?"] == "Build 12 is the firmware that shipped with the first kilns."
+    )
+    assert pairs["What is appendix B?"] == "Appendix B lists the cone temperatures."
+    # "Run 4 fires ..." was asked "How do I run 4?": a run is no task.
+    assert not [q for q in pairs if q.startswith("How do I")]
+
+
+@pytest.mark.parametrize(
+    ("heading", "question"),
+    [
+        ("Run 9", "What is run 9?"),
+        ("Set B", "What is set B?"),
+        ("Run A", "What is run A?"),
+        ("3. Run 9", "What is run 9?"),
+        # A task's object that has digits in it is still a task's.
+        ("Enable S3", "How do I enable S3?"),
+        ("Install Python 3", "How do I install Python 3?"),
+        ("3. Run the tests", "How do I run the tests?"),
+    ],
+)
+def test_a_word_and_a_number_is_a_thing_and_a_verb_and_its_object_a_task(heading, question):
+    assert heading_question(["Emberline Kiln", heading], "The kiln fires pottery.") == question
