@@ -124,3 +124,39 @@ def test_a_dictionary_word_the_document_uses_as_its_product_s_name_stays_capital
         "Beacon stores your contacts in the cloud."
     )
     assert "How long are logs kept?" in pairs  # a plural opening two sentences is no name
+
+
+def test_a_dictionary_word_capitalised_once_mid_sentence_is_a_name_in_every_question(
+    tmp_path: Path,
+):
+    # "Plug the Beacon into ..." says once that Beacon is a name; the headings' questions lowered
+    # it ("What is beacon?", "How do I install beacon?"), where a sentence's kept it.
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Wake-up light\n\n## Beacon\n\nBeacon is a lamp that wakes you.\n\n## Installing "
+        "Beacon\n\nPlace it by your bed.\n\n## Power\n\nPlug the Beacon into any USB port.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(guide)
+    assert pairs["What is Beacon?"] == "Beacon is a lamp that wakes you."
+    assert pairs["How do I install Beacon?"] == "Place it by your bed."
+
+
+def test_a_word_only_a_sentence_s_opening_or_a_title_capitalises_stays_an_ordinary_word(
+    tmp_path: Path,
+):
+    # A contents' link ("[Night Light](...)") writes it in Title Case, not as a name: "What does
+    # Light store?" was asked. A word that opens one sentence alone may be any word.
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Wake-up lamp\n\n- [Night Light](#night-light)\n- [Storage](#storage)\n\n## Storage\n\n"
+        "Light stores your alarms. It holds ten of them.\n\n## Sync\n\nBeacon stores your "
+        "contacts in the cloud.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(guide)
+    assert pairs["What does light store?"] == "Light stores your alarms."
+    # Once, opening its sentence (twice, it is a name, as in the Syncing guide above).
+    assert (
+        pairs["Where does beacon store my contacts?"] == "Beacon stores your contacts in the cloud."
+    )

@@ -39,8 +39,9 @@ def lower_first(phrase: str, context: str, topic: str | None = None, document: s
     # Within a paragraph: a line wrapped, not a heading-like line ended ("Or an entire repository"
     # above "Files will be downloaded ...").
     # The rest of the document as prose: "returns True" in its code makes no name of "True
-    # color"; "The" is no name wherever a title puts it.
-    elsewhere = _mid_sentence(first, CODE.sub(" ", document)) and first.lower() not in OPENERS
+    # color", nor a heading's Title Case ("## Installing Beacon") of "Beacon"; "The" is no name
+    # wherever a title puts it. "Plug the Beacon in" once makes one of "Beacon is a lamp ...".
+    elsewhere = named_in_prose(first, document) and first.lower() not in OPENERS
     mid_sentence = _mid_sentence(first, context) or elsewhere
     # "Beacon keeps your phone in sync." and "Beacon stores ...": a dictionary word standing
     # alone as the subject of two sentences or more, and never written in lower case, is the
@@ -72,6 +73,30 @@ def _mid_sentence(word: str, text: str) -> bool:
     return re.search(after_a_word, text) is not None
 
 
+def named_in_prose(word: str, document: str) -> bool:
+    """Whether the `document` writes `word` capitalised after a word in lower case or a sentence's
+    first word in a line of prose ("Plug the Beacon in", "The Beacon is ..."), which makes a name
+    of it even once; not in code, a heading ("## Installing Beacon"), a Title Case line or link
+    ("- [Getting Help](#getting-help)", "- Embedding Models"), nor where only a sentence's
+    opening capitalises it ("Light stores your alarms.")."""
+    lower = r"(?<![\w'-])[a-z][\w'-]*[,;]?"  # "plug the Beacon"
+    opener = r"(?:^\s*(?:[-*+>]|\d+[.)])?\s*|[.!?:]\s+)[A-Z][a-z']*"  # "The Beacon", "Plug Beacon"
+    after_a_word = rf"(?:{lower}|{opener})[ \t]+{EMPHASIS}{re.escape(word)}{WORD_END}"
+    lines = CODE.sub(" ", document).splitlines()
+    return any(not _title_line(line) and re.search(after_a_word, line) for line in lines)
+
+
+def _title_line(line: str) -> bool:
+    """A heading, or a line of words in Title Case that ends no sentence (a contents' "- [Night
+    Light](#night-light)", "- Embedding Models"): it capitalises a word as a title does."""
+    words = re.findall(r"[A-Za-z][\w'-]*", re.sub(r"\]\([^)]*\)", "]", line))
+    titled = all(w[0].isupper() or w in TITLE_SMALL_WORDS for w in words)
+    return HEADING(line) is not None or titled and not re.search(r"[.!?]\W*$", line)
+
+
+HEADING = re.compile(r"\s{0,3}#").match
+
+
 def sentence_cased(phrase: str, document: str, topic: str | None = None) -> str:
     """A heading or a table's first cell in sentence case ("Barcodes do not scan") with its first
     word in lower case where the dictionary lacks it and only its place capitalises it, a
@@ -93,25 +118,27 @@ def sentence_cased(phrase: str, document: str, topic: str | None = None) -> str:
 
 def _always_capitalised(word: str, text: str) -> bool:
     """Whether `text` writes `word` capitalised in two sentences or more and never in lower case,
-    as it writes a name ("Printly stops when ..." and "Printly needs ...", a heading aside): the
-    name opened every sentence it is in, and "What should I do when printly stops?" was asked."""
+    as it writes a name ("Printly stops when ..." and "Printly needs ...", a title's line aside:
+    "- [Night Light](...)"): the name opened every sentence it is in, and "What should I do when
+    printly stops?" was asked."""
     if _said_lower(word, text):
         return False
-    lines = {line for line in text.splitlines() if not line.lstrip().startswith("#")}
+    lines = {line for line in text.splitlines() if not _title_line(line)}
     sentences = {s for line in lines for s in re.split(r"(?<=[.!?])\s+", line) if word in s}
     return len([s for s in sentences if re.search(rf"(?<![\w-]){re.escape(word)}\b", s)]) >= 2
 
 
-def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
+def lower_title(phrase: str, context: str, topic: str | None = None, document: str = "") -> str:
     """A Title Case phrase ("Log Rotation", "Backup Tool") for mid-sentence use: as written where
     it names something (a word the dictionary lacks: "Ferrytrack Agent"; or capitalised after a
     lower-case word in its section: "run the Backup Tool"), else every ordinary word lower-cased
     ("log rotation", not "log Rotation") but the document's `topic` ("Configure Widget" in
-    Widget's manual). Any other phrase: `lower_first`."""
+    Widget's manual), nor a word the `document`'s prose capitalises mid-sentence ("Installing
+    Beacon" where it says "plug the Beacon in"). Any other phrase: `lower_first`."""
     words = phrase.split()
     capitalised = [w for w in words if w.lower() not in TITLE_SMALL_WORDS]
     if len(capitalised) < 2 or not all(w[:1].isupper() for w in capitalised):
-        return lower_first(phrase, context, topic)
+        return lower_first(phrase, context, topic, document)
     ordinary = [w for w in capitalised if len(w) > 1 and w[1:] == w[1:].lower()]
     # "run the Backup Tool", "run the [Backup Tool](...)", "run the **Backup Tool**".
     named = rf"[a-z,;]\s+{EMPHASIS}{re.escape(phrase)}{WORD_END}"
@@ -122,7 +149,8 @@ def lower_title(phrase: str, context: str, topic: str | None = None) -> str:
     # as a word ("the first sync" under "Harborline Sync Agent"; "widget.yaml" is a file's name),
     # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
     said = {w for w in words if _said_lower(w, context) and (topic or "") not in phrase}
-    names = NAMES_THAT_ARE_WORDS | (_named_by(topic) - said)
+    in_prose = {w for w in ordinary if named_in_prose(w, document)} - said
+    names = NAMES_THAT_ARE_WORDS | in_prose | (_named_by(topic) - said)
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
 
 

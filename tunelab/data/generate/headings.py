@@ -91,7 +91,7 @@ def heading_question(
         verb = task.split(" ", 1)[0].lower()
         done = verb in STEP_VERBS or (english(verb) and has_past(verb))
         if " " in task and done and not re.search(r"\bit\b", task):
-            return f"How do I {lower_first(task, context)}?"
+            return f"How do I {lower_first(task, context, document=document)}?"
         return None
     # "3. Split off a test set (5 s)": a step's number and an aside ask nothing; a step is a task.
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
@@ -99,7 +99,7 @@ def heading_question(
     step = numbered and heading.split(" ", 1)[0].lower() in STEP_VERBS and " " in heading
     step = step and not names_by_number(heading.split())  # "2. Run 9": a run, no task
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
-        return f"How do I {lower_first(heading, context)}?"
+        return f"How do I {lower_first(heading, context, document=document)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
         asked = heading[: heading.index("?") + 1]
         label, _, after = asked.partition(": ")
@@ -126,7 +126,7 @@ def heading_question(
     # Under "Troubleshooting", a heading names a problem: "High CPU usage", "No signal".
     trouble = any(names_trouble(h) for h in headings[:-1])
     if trouble and opener == "no" and len(heading.split()) > 1:
-        return f"What should I do when there is {lower_first(heading, context)}?"
+        return f"What should I do when there is {lower_first(heading, context, document=document)}?"
     if heading.lower() in (LONE_VERBS | IMPERATIVES) - GENERIC.keys():  # "Export", "Reproduce"
         return _lone_verb_question(heading.lower(), headings, context, topic)
     if not heading or heading.lower() in NO_QUESTION or opener in LEANING - QUESTION_WORDS:
@@ -174,7 +174,7 @@ def heading_question(
             where = f" in {topic}" if topic and not english(topic) else ""
             return f"How does {first} work{where}?"
         if rest != topic:  # a Title Case heading's object in one case: "Restoring Files"
-            rest = " ".join(lower_title(heading, context, topic).split()[1:])
+            rest = " ".join(lower_title(heading, context, topic, document).split()[1:])
         if re.match(r"&|(?:and|or)$", rest) or rest.endswith((" and", " or", " &")):
             return None  # "Citing & Authors": two topics, no task
         # "Combining and reversing facts": two tasks, each asked by its verb.
@@ -200,7 +200,9 @@ def heading_question(
     if first in IMPERATIVES and len(words) == 2 and is_gerund(words[1].lower()):
         # "Rate limiting", "Load balancing": a noun of two, no task ("How do I rate limiting?")
         return f"How does {heading.lower()} work?"
-    problem = problem_said(lower_first(heading, context), f"{context}\n{document}")
+    problem = problem_said(
+        lower_first(heading, context, document=document), f"{context}\n{document}"
+    )
     if trouble and len(words) > 1 and re.fullmatch(PROBLEM, words[1], re.I):
         return f"What should I do when {problem}?"  # "Build fails ..."
     if (
@@ -208,7 +210,7 @@ def heading_question(
         or imperative
         or (done_with_it and first.isalpha() and first not in NOT_VERBS)
     ):  # "Use Typer in your code": "How do I use Typer in my code?"
-        task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic))
+        task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic, document))
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I) or (trouble and said_of(words)):
@@ -222,13 +224,13 @@ def heading_question(
     # "Factory reset", "Error codes" under troubleshooting: an act, a table's kind; no problem
     act = 2 <= len(words) <= 3 and words[-1].lower() in STEP_VERBS | CODE_LISTS
     if (trouble and not act) or re.match(r"error\s+\S*\d", heading, re.I):  # "Error HB-401"
-        return f"What should I do about {lower_first(heading, context)}?"
+        return f"What should I do about {lower_first(heading, context, document=document)}?"
     if act := act_of_steps(words, context):  # "Factory reset" over "1. Unplug the router."
-        act = lower_title(act, context, topic)
+        act = lower_title(act, context, topic, document)
         return f"How do I do {'an' if act[0] in 'aeiou' else 'a'} {act}?"
     if len(headings) == 1:
         heading = title_topic(heading)
-    asked = with_article(lower_title(heading, context, topic), context)
+    asked = with_article(lower_title(heading, context, topic, document), context)
     return f"What {'are' if plural(heading) else 'is'} {asked}?"
 
 
@@ -334,8 +336,8 @@ ACTS = frozenset("export install run build deploy merge train serve".split())
 
 def _noun_compound(words: list[str], context: str) -> bool:
     """A thing, not a task, though its first word is a verb: "Rate Limits", "Export Formats",
-    "Run 9", "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring thread"
-    of "Monitoring thread"); "Install packages" stays a task."""
+    "Run 9", "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring
+    thread" of "Monitoring thread"); "Install packages" stays a task."""
     if names_by_number(words):  # "Run A": a letter names it, no article
         return True
     if len(words) != 2 or words[1].lower() in DETERMINERS:
