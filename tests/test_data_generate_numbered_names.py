@@ -4,6 +4,8 @@ read as a verb and the number as what it is done to)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import pairs_of
@@ -64,3 +66,19 @@ def test_a_manual_whose_headings_name_things_by_number_asks_what_each_one_is(tmp
 )
 def test_a_word_and_a_number_is_a_thing_and_a_verb_and_its_object_a_task(heading, question):
     assert heading_question(["Emberline Kiln", heading], "The kiln fires pottery.") == question
+
+
+def test_a_sentence_whose_subject_is_its_heading_s_numbered_thing_is_asked_as_a_statement(
+    tmp_path: Path,
+):
+    # "Set B holds ..." read as a command ("set B") and asked nothing.
+    doc = tmp_path / "kiln.md"
+    doc.write_text(
+        "# Emberline Kiln\n\nThe Emberline is an electric kiln for pottery.\n\n## Set B\n\n"
+        "Set B holds the three shelves for tall vases.\n\n## Build 12\n\nBuild 12 adds a "
+        "delayed start of up to 12 hours.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What does set B hold?"] == "Set B holds the three shelves for tall vases."
+    assert pairs["What does build 12 add?"] == "Build 12 adds a delayed start of up to 12 hours."

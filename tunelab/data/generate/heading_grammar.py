@@ -207,6 +207,13 @@ def names_by_number(words: list[str]) -> bool:
     return len(words) == 2 and PLACE_NUMBER.fullmatch(words[1]) is not None
 
 
+def opens_with_numbered(sentence: str, headings: list[str]) -> bool:
+    """Whether a sentence's subject is the thing its heading names by number: "Set B holds the
+    tall shelves." under "## Set B" says what set B does, and tells no one to set anything."""
+    heading = headings[-1].strip() if headings else ""
+    return names_by_number(heading.split()) and sentence.startswith(f"{heading} ")
+
+
 def named_with_the(name: str, context: str, document: str = "") -> bool:
     """Whether the text says a name of a model and its kind with "the" wherever it says it
     ("Connect the K9 Router to ...": "How do I set up the K9 Router?"), as the whole `document`

@@ -18,7 +18,7 @@ from tunelab.data.generate.blocks import (
     section_setting,
 )
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
-from tunelab.data.generate.heading_grammar import NOT_VERBS
+from tunelab.data.generate.heading_grammar import NOT_VERBS, opens_with_numbered
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import half_questions, sentence_question
@@ -144,7 +144,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if not stated.endswith(":") and purpose:
                     pairs.append(purpose)
                     continue
-                if commands(stated, bool(block.item)):
+                told = commands(stated, bool(block.item))
+                if told and not opens_with_numbered(stated, chunk.headings):
                     continue  # "Run `x reload` so the agent reads...": a step, no statement
                 if q := sentence_question(stated, *said_in):
                     pairs.append((q, _verdict(q, stated)))
