@@ -69,6 +69,26 @@ def test_a_run_evaluated_beside_its_base_names_the_base_answers_to_rate_it_again
     assert sorted(load_answers([run, base])) == ["smollm2-135m-instruct", "tuned"]
 
 
+def test_a_run_evaluated_and_compared_names_its_compare_arms_to_rate(tmp_path):
+    # README's tour: `tunelab eval runs/mine`, `tunelab compare runs/mine`, then `tunelab rate`.
+    # `rate runs/mine` reads the run's eval/, one model, and named none of compare's four arms.
+    run = tmp_path / "runs" / "mine"
+    (run / "eval").mkdir(parents=True)
+    (run / "eval" / "predictions.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}))
+    (run / "compare").mkdir()
+    arms = [{"name": "prompting"}, {"name": "finetuned"}]
+    (run / "compare" / "compare.json").write_text(json.dumps({"arms": arms}))
+    for arm, answer in (("prompting", "b"), ("finetuned", "a")):
+        row = {"question": "q", "answer": answer}
+        (run / "compare" / f"{arm}.jsonl").write_text(json.dumps(row))
+    with pytest.raises(TunelabError) as told:
+        load_answers([run])
+    assert f"or give {run / 'compare'} alone (the answers of `tunelab compare`'s arms" in str(
+        told.value
+    )
+    assert sorted(load_answers([run / "compare"])) == ["mine:finetuned", "mine:prompting"]
+
+
 def test_one_model_of_an_eval_of_several_names_the_others_to_rate_it_against(tmp_path):
     # `tunelab eval A B --output ev` writes ev/A/ and ev/B/: `tunelab rate ev/A` (or the base's
     # folder of a run's eval alone) said "give another answer set" and named none.

@@ -106,6 +106,13 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
         # (named whatever the command, `rate` or `judge`).
         beside = " or ".join(str(p) for p in compared_beside(paths))
         also = f", such as {beside} (the answers `tunelab eval` compared it with)" if beside else ""
+        arms = " or ".join(str(p) for p in compared_in_run(paths))
+        also += (
+            f", or give {arms} alone (the answers of `tunelab compare`'s arms: prompting, RAG, "
+            "finetuned, to the same questions)"
+            if arms
+            else ""
+        )
         raise TunelabError(
             f"rating needs the answers of at least two models, but got {len(models)} "
             f"({', '.join(models)}): give another answer set{also}, or grade each answer "
@@ -131,6 +138,19 @@ def compared_beside(paths: list[Path]) -> list[Path]:
             found += sorted(
                 d for d in holder.iterdir() if d != folder and (d / file.name).is_file()
             )
+    return found
+
+
+def compared_in_run(paths: list[Path]) -> list[Path]:
+    """The compare folder of each run given whose eval/ was read (runs/x/compare/): a run with
+    both is read by its eval/, one model's answers, and `tunelab rate runs/x` said nothing of
+    the four arms `tunelab compare runs/x` had answered the same questions with."""
+    found = []
+    for path in paths:
+        file = answers_file(path)
+        arms = file.parent.parent / "compare"
+        if file.name == "predictions.jsonl" and file.parent.name == "eval":
+            found += [arms] if (arms / "compare.json").is_file() else []
     return found
 
 
