@@ -88,3 +88,20 @@ def test_inspect_says_which_columns_it_read_as_prompt_and_reply(tmp_path, capsys
     inspect_file(DataConfig(path=str(chats)), model="tiny-random")
     said = " ".join(capsys.readouterr().out.split())
     assert "shape messages (chat turns → assistant replies)" in said
+
+
+def test_inspecting_pairs_not_made_yet_names_the_command_that_makes_them(tmp_path, monkeypatch):
+    # README's tour starts from documents: `tunelab data inspect qa.jsonl` before any qa.jsonl
+    # said "data file not found: qa.jsonl" and no word of what to do.
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["data", "inspect", "qa.jsonl", "--model", "tiny-random"])
+    assert str(result.exception) == (
+        "data file not found: qa.jsonl (no Q&A pairs yet? `tunelab data generate DOCS/ -o "
+        "qa.jsonl --mode template` makes them from documents)"
+    )
+    # A name close to a file's there still says which it meant.
+    (tmp_path / "qa_pairs.jsonl").write_text('{"question": "q", "answer": "a"}\n')
+    result = CliRunner().invoke(app, ["data", "inspect", "qa_pair.jsonl", "--model", "tiny-random"])
+    assert (
+        str(result.exception) == "data file not found: qa_pair.jsonl (did you mean qa_pairs.jsonl?)"
+    )

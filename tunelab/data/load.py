@@ -296,5 +296,11 @@ def _field(row: dict[str, Any], name: str, source: str, required: bool = True) -
 
 
 def not_found(path: str | Path) -> str:
-    """What every command says of a data file that is not there, with the file it likely meant."""
-    return f"data file not found: {path}{meant_file(Path(path)) or meant_hub(Path(path))}"
+    """What every command says of a data file that is not there, with the file it likely meant;
+    of a Q&A file with no name close to it, the command that makes one from documents (README's
+    tour starts from them: `data inspect qa.jsonl` before any said "not found" and no more)."""
+    meant = meant_file(Path(path)) or meant_hub(Path(path))
+    if not meant and Path(path).suffix in (".jsonl", ".json", ".csv"):
+        make = command("data", "generate", "DOCS/", "-o", path, "--mode", "template")
+        meant = f" (no Q&A pairs yet? `{make}` makes them from documents)"
+    return f"data file not found: {path}{meant}"
