@@ -191,6 +191,22 @@ def test_generated_rows_are_reported_apart_from_real_ones(tmp_path):
     assert "<table>" in html and "generated:template" in html
 
 
+def test_rewrites_data_augment_wrote_are_reported_apart_from_real_rows(tmp_path):
+    # `data augment`'s rewrites carry no mode: its three rewrites of each row were counted "real".
+    rewrites = [
+        {
+            "question": f"Could you tell me: {question[0].lower()}{question[1:]}",
+            "answer": answer,
+            "meta": {"generator": "rules", "kind": "paraphrase", "original_question": question},
+        }
+        for question, answer in FACTS
+    ]
+    report = check_file(write_rows(tmp_path / "d.jsonl", qa_rows(FACTS) + rewrites), config=TINY)
+    assert report.origins["real"]["rows"] == 6
+    assert report.origins["augmented:rules"]["rows"] == 6
+    assert report.origins["augmented:rules"]["top opening share"] == 1.0
+
+
 def test_whitespace_at_an_answers_edge_does_not_hide_an_exact_duplicate(tmp_path):
     rows = qa_rows(FACTS[:2]) + [{"question": FACTS[0][0].lower(), "answer": f"  {FACTS[0][1]}\n"}]
     report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)

@@ -177,7 +177,7 @@ def _check_origins(report: QualityReport, questions: list[str]) -> None:
     groups: dict[str, list[int]] = {}
     for i, row in enumerate(report.data.rows):
         meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
-        groups.setdefault(f"generated:{meta['mode']}" if meta.get("mode") else "real", []).append(i)
+        groups.setdefault(_origin(meta), []).append(i)
     for origin, rows in sorted(groups.items()):
         qs = [questions[i] for i in rows]
         openings = diversity.top_openings(qs, report.config.opening_words, 1)
@@ -187,6 +187,17 @@ def _check_origins(report: QualityReport, questions: list[str]) -> None:
             f"{report.text_name} distinct-2": diversity.distinct_n(qs, 2),
             "top opening share": openings[0][2] if openings else 0.0,
         }
+
+
+def _origin(meta: dict) -> str:
+    """A row's origin by its meta: `data generate`'s mode, `data augment`'s rewrite (by the
+    rules or the model that wrote it: its 33 rewrites of 11 template pairs read as 44 "real"
+    rows), else real (an augmented file's originals too: augment keeps no mode of theirs)."""
+    if meta.get("mode"):
+        return f"generated:{meta['mode']}"
+    if meta.get("kind") == "paraphrase":
+        return f"augmented:{meta.get('generator') or 'rules'}"
+    return "real"
 
 
 SHARE_ROWS = 5  # the fewest rows an opening or a template must hold to be warned of by its share
