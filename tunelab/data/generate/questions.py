@@ -333,6 +333,8 @@ def sentence_question(
                 return None  # "Typer used to depend on Click": what was, no use
             if before_its_noun(after) or not named(subject):
                 continue  # "Historical supported names include ...", "Invoked ...": no verb yet
+            if base == word and after.startswith("of "):
+                continue  # "A full set of batteries lasts ...": "set" a noun, not "What did"
             if verb_later(after):
                 return None  # "A run trained with `qa` has no turns": "trained" describes it
             return verb_question(subject, "did", base, after, never)
