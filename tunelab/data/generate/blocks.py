@@ -164,13 +164,27 @@ def section_setting(headings: list[str], text: str) -> str | None:
     heading = headings[-1].strip() if headings else ""
     if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading):
         return heading
+    under = len(headings) > 1 and SETTINGS_HEADING.search(headings[-2])
+    if under and (named := sentence_case_setting(heading)):
+        return named  # "### Start time" over "Sets when ...": "How do I start time?" read a step
     if not re.fullmatch(r"[a-z][a-z-]+", heading) or heading in FUNCTION_WORDS:
         return None
     said = setting_name(text.strip()) or ""
     if said.removeprefix("The ") == heading:
         return f"the {heading}" if said.startswith("The ") else heading
-    under = len(headings) > 1 and SETTINGS_HEADING.search(headings[-2])
     return heading if under else None
+
+
+def sentence_case_setting(heading: str) -> str | None:
+    """A setting's name as a manual's heading writes it, in sentence case, lowered for a question
+    ("Start time" -> "start time", "Duration" -> "duration"): up to three plain words, none a
+    function word, the first no -ing step ("Changing the language"); None for anything else."""
+    if not re.fullmatch(r"[A-Z][a-z-]+(?: [a-z][a-z-]+){0,2}", heading):
+        return None
+    words = heading.lower().split()
+    if any(w in FUNCTION_WORDS for w in words) or words[0].endswith("ing"):
+        return None
+    return " ".join(words)
 
 
 def said_of_setting(sentence: str, setting: str | None) -> str:

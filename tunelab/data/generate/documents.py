@@ -143,12 +143,15 @@ def _template(
     documents: dict[str, list[str] | None] = {}
     for chunk in chunks:
         kept_before, answers = stats.pairs, []
+        # The section's heading grounds the setting it names: "The default of start time is
+        # 06:00." under "### Start time" over "Defaults to 06:00."
+        grounds = "\n".join([*chunk.headings[-1:], chunk.text])
         with out.chunk():
             for q, a in template_pairs(chunk, config.max_answer_tokens):
                 meta = _meta(chunk, "rules", config)
                 meta["location"] = answer_location(chunk, a, documents)
                 kept = stats.pairs
-                keep_or_drop(config, q, a, chunk.text, out, stats, meta)
+                keep_or_drop(config, q, a, grounds, out, stats, meta)
                 answers += [a] * (stats.pairs > kept)
         if stats.pairs == kept_before:
             stats.no_pairs[chunk.source] += 1

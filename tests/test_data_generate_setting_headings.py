@@ -1,0 +1,40 @@
+"""A manual's settings under headings in sentence case ("### Start time" under "## Settings"):
+each asked what it does and what its default is, through `tunelab.data.generate` and its
+filters, as README's tour runs it."""
+
+from __future__ import annotations
+
+import json
+
+import tunelab
+
+TIMER = """# Aquaflow 300 Garden Timer
+
+## Settings
+
+### Start time
+
+Sets when the first watering of the day begins. Defaults to 06:00.
+
+### Duration
+
+Sets how long each watering lasts, from 1 to 240 minutes. Defaults to 10 minutes.
+"""
+
+
+def test_settings_headed_in_sentence_case_are_asked_with_their_defaults(tmp_path):
+    # "### Start time" was asked "How do I start time?" (a step), "### Duration" nothing at all,
+    # and their defaults, asked of a heading the text never says, failed the grounding filter.
+    manual = tmp_path / "timer.md"
+    manual.write_text(TIMER, encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    tunelab.data.generate([manual], output=str(out), mode="template")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    pairs = {row["question"]: row["answer"] for row in rows}
+    assert pairs["What does start time do?"] == "Sets when the first watering of the day begins."
+    assert pairs["What is the default of start time?"] == "The default of start time is 06:00."
+    assert pairs["What does duration do?"] == (
+        "Sets how long each watering lasts, from 1 to 240 minutes."
+    )
+    assert pairs["What is the default of duration?"] == "The default of duration is 10 minutes."
+    assert "How do I start time?" not in pairs
