@@ -176,12 +176,12 @@ def test_api_key_is_required_when_set(engines):
 
 
 def test_an_openai_api_the_server_does_not_offer_is_named_with_those_it_does(client):
-    # OpenAI's quickstart now asks through the Responses API: it got a bare "Not Found".
+    # It got a bare "Not Found", which named no path served.
     with pytest.raises(openai.NotFoundError) as err:
-        client.responses.create(model="tiny-random", input=QUESTION)
+        client.embeddings.create(model="tiny-random", input="a")
     assert err.value.body == {
-        "message": "Invalid URL (POST /v1/responses): tunelab serve answers GET /v1/models, "
-        "POST /v1/chat/completions and /v1/completions",
+        "message": "Invalid URL (POST /v1/embeddings): tunelab serve answers GET /v1/models, "
+        "POST /v1/chat/completions, /v1/completions and /v1/responses",
         "type": "invalid_request_error",
         "param": None,
         "code": None,

@@ -14,8 +14,11 @@ from starlette.exceptions import HTTPException
 from tunelab.web import openai_error
 
 log = logging.getLogger(__name__)
-# What a client of OpenAI's other APIs (the Responses API of its quickstart, embeddings) is told.
-ENDPOINTS = "tunelab serve answers GET /v1/models, POST /v1/chat/completions and /v1/completions"
+# What a client of OpenAI's other APIs (embeddings, images, audio) is told.
+ENDPOINTS = (
+    "tunelab serve answers GET /v1/models, POST /v1/chat/completions, /v1/completions and "
+    "/v1/responses"
+)
 
 
 class ApiError(Exception):

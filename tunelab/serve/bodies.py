@@ -1,16 +1,27 @@
-"""The bodies of the server's requests: what /v1/chat/completions and /v1/completions read,
-validated as strictly as OpenAI does, and the parameters refused (a 400 naming the field) rather
+"""The bodies of the server's requests: what /v1/chat/completions, /v1/completions and
+/v1/responses read, validated as strictly as OpenAI does, and the parameters refused (a 400 naming the field) rather
 than answered without the output they ask for."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Collection
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tunelab.serve.api_errors import ApiError
-from tunelab.serve.formats import ResponseFormat
+from tunelab.serve.formats import ResponseFormat, TextFormat
 from tunelab.serve.logprobs import MAX_LOGPROBS
+from tunelab.serve.tool_calls import history_calls
+
+
+class Fields(NamedTuple):
+    """What a request's body calls its messages, its reply's limit and its format: a refusal of
+    one names it as the client sent it."""
+
+    messages: str = "messages"
+    limit: str = "max_tokens"
+    format: str = "response_format"
 
 
 class StreamOptions(BaseModel):
@@ -57,13 +68,7 @@ class RequestBody(BaseModel):
         # to None (temperature=None): refusing it would break code that works against OpenAI.
         # `logprobs: false` asks for none, as null does (a completion's logprobs is a count,
         # where false would read as 0: the chosen token's, and no stream).
-        if isinstance(data, dict):
-            return {
-                name: value
-                for name, value in data.items()
-                if value is not None and not (name == "logprobs" and value is False)
-            }
-        return data
+        return _given(data, {"logprobs"})
 
     def refuse_unsupported(self) -> None:
         """A 400 for asked-for output tunelab does not produce, rather than a quiet answer
@@ -102,11 +107,55 @@ class Message(BaseModel):
     tool_call_id: str | None = None  # a tool result's: the call it answers
     name: str | None = None
 
+    def plain(self, index: int) -> dict[str, Any]:
+        """The message (the `index`th) as the chat template takes it: its text parts joined by
+        lines, as vLLM joins them, an assistant's calls and the id of the call a tool's result
+        answers. Any other part (an image, audio) is a 400, as OpenAI and vLLM answer it for a
+        text-only model, rather than a reply to a message the model never saw."""
+        content = self.content
+        if content is None and self.role != "assistant":  # as OpenAI: not an empty question
+            raise ApiError(
+                400,
+                f"a {self.role} message needs its content: a string, or text parts",
+                param=f"messages.{index}.content",
+            )
+        if isinstance(content, list):
+            for position, part in enumerate(content):
+                if part.get("type") != "text":
+                    raise ApiError(
+                        400,
+                        f"content parts of type {part.get('type')!r} are not supported: the "
+                        "models of tunelab serve read text only",
+                        param=f"messages.{index}.content.{position}.type",
+                    )
+                if not isinstance(part.get("text"), str):  # as OpenAI: not an empty question
+                    raise ApiError(
+                        400,
+                        "a content part of type 'text' needs its text, a string",
+                        param=f"messages.{index}.content.{position}.text",
+                    )
+            content = "\n".join(part["text"] for part in content)
+        role = "system" if self.role == "developer" else self.role
+        plain: dict[str, Any] = {"role": role, "content": content or ""}
+        if self.tool_calls:  # OpenAI's exports write null or [] on turns that call nothing
+            if role != "assistant":
+                raise ApiError(
+                    400,
+                    f"a {role} message has tool_calls: only an assistant calls tools",
+                    param=f"messages.{index}.tool_calls",
+                )
+            plain["tool_calls"] = history_calls(self.tool_calls, index)
+        for key in ("tool_call_id", "name") if role == "tool" else ():
+            if getattr(self, key) is not None:
+                plain[key] = getattr(self, key)
+        return plain
+
 
 class ChatBody(RequestBody):
     messages: list[Message] = Field(min_length=1)
     # OpenAI's chat logprobs: those of the reply's tokens (tunelab.serve.logprobs).
     ANSWERED: ClassVar[frozenset[str]] = frozenset({"logprobs", "top_logprobs"})
+    FIELDS: ClassVar[Fields] = Fields()
     logprobs: bool | None = None
     top_logprobs: int | None = Field(None, ge=0, le=MAX_LOGPROBS)
     max_completion_tokens: int | None = Field(None, ge=1)
@@ -149,3 +198,164 @@ class CompletionBody(RequestBody):
                 "response_format is answered on /v1/chat/completions, not /v1/completions",
                 param="response_format",
             )
+
+
+class TextConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    format: TextFormat | None = None
+    verbosity: Any = None  # "medium", OpenAI's default, is what any model here gives
+
+
+# What the Responses API asks that tunelab serve does not do, and what to do instead.
+KEPT = "tunelab serve keeps no responses: send the conversation so far as input messages"
+NOT_DONE = {
+    "previous_response_id": KEPT,
+    "conversation": KEPT,
+    "store": "tunelab serve keeps no responses: leave store out or send false",
+    "background": "a response is answered while the request waits, or streamed (stream: true)",
+    "prompt": "tunelab serve keeps no prompts: send the text as instructions and input",
+    "tools": "tools are answered on /v1/chat/completions",
+    "tool_choice": "tools are answered on /v1/chat/completions",
+    "reasoning": "the models of tunelab serve answer without a separate reasoning step",
+    "include": "a response here holds its message and nothing more to include",
+    "top_logprobs": "logprobs are answered on /v1/chat/completions",
+    "truncation": "an input too long for the model is a 400: send less, or truncate it yourself",
+    "text.verbosity": "a model here answers as it was trained, at no verbosity asked",
+}
+# Content parts that carry text: a user's input_text, and an earlier reply's output_text.
+TEXT_PARTS = ("input_text", "output_text")
+
+
+class ResponsesBody(BaseModel):
+    """OpenAI's Responses API (`client.responses.create`): `instructions` and `input` read as a
+    chat's messages, and answered as a chat request (`as_chat`); what it asks beyond that (stored
+    conversations, tools, reasoning) is refused by field (`refuse_unsupported`)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
+    FIELDS: ClassVar[Fields] = Fields("input", "max_output_tokens", "text.format")
+    model: str
+    input: str | list[dict[str, Any]]
+    instructions: str | None = None
+    max_output_tokens: int | None = Field(None, ge=1)
+    temperature: float = Field(1.0, ge=0.0, le=2.0)
+    top_p: float = Field(1.0, ge=0.0, le=1.0)
+    seed: int | None = None  # chat's (extra_body here): the same sampled reply again
+    stream: bool = False
+    text: TextConfig | None = None
+    store: bool = False  # OpenAI's default is true; nothing is kept here, as false asks
+    background: bool = False
+    previous_response_id: Any = None
+    conversation: Any = None
+    prompt: Any = None
+    tools: Any = None
+    tool_choice: Any = None
+    reasoning: Any = None
+    include: Any = None
+    top_logprobs: Any = None
+    truncation: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_given(cls, data: Any) -> Any:
+        return _given(data)  # as a chat request's
+
+    def refuse_unsupported(self) -> None:
+        """A 400 naming the first field asked that tunelab serve does not do, and what to do."""
+        asked = {
+            "previous_response_id": self.previous_response_id,
+            "conversation": self.conversation,
+            "store": self.store,
+            "background": self.background,
+            "prompt": self.prompt,
+            "tools": self.tools,
+            "tool_choice": self.tool_choice not in (None, "auto", "none"),  # none to choose from
+            "reasoning": self.reasoning,
+            "include": self.include,
+            "top_logprobs": self.top_logprobs,
+            "truncation": self.truncation not in (None, "disabled"),
+            "text.verbosity": self.text is not None and self.text.verbosity not in (None, "medium"),
+        }
+        for param, given in asked.items():
+            if given:
+                raise ApiError(
+                    400,
+                    f"{param} is not supported by tunelab serve: {NOT_DONE[param]}",
+                    "unsupported_parameter",
+                    param,
+                )
+
+    def as_chat(self) -> ChatBody:
+        """The chat request this asks: `instructions` a system message before the input's."""
+        said = [{"role": "system", "content": self.instructions}] if self.instructions else []
+        if isinstance(self.input, str):
+            said.append({"role": "user", "content": self.input})
+        elif not self.input:
+            raise ApiError(400, "input: an empty list holds no message", "empty_array", "input")
+        else:
+            said.extend(_input_message(item, i) for i, item in enumerate(self.input))
+        text_format = self.text and self.text.format
+        return ChatBody.model_validate(
+            {
+                "model": self.model,
+                "messages": said,
+                "max_completion_tokens": self.max_output_tokens,
+                "temperature": self.temperature,
+                "top_p": self.top_p,
+                "seed": self.seed,
+                "response_format": text_format and text_format.response_format(),
+            }
+        )
+
+
+def _input_message(item: dict[str, Any], index: int) -> dict[str, str]:
+    """An input item as a chat message whose content is its text parts joined by lines, as a chat
+    message's are: any item but a message (a tool call's output, a reasoning item), or any part
+    but text (an image, a file), is a 400 naming it."""
+    where = f"input.{index}"
+    kind = item.get("type", "message")
+    if kind != "message":
+        raise ApiError(
+            400,
+            f"input items of type {kind!r} are not supported by tunelab serve: send messages "
+            "(role and content)",
+            "unsupported_parameter",
+            f"{where}.type",
+        )
+    role = item.get("role")
+    if role not in ("user", "assistant", "system", "developer"):
+        raise ApiError(
+            400,
+            f"{where}.role: one of user, assistant, system or developer (got {role!r})",
+            "invalid_value",
+            f"{where}.role",
+        )
+    content = item.get("content")
+    if isinstance(content, str):
+        return {"role": role, "content": content}
+    if not isinstance(content, list):
+        raise ApiError(
+            400,
+            f"{where}.content: a string, or a list of input_text parts",
+            param=f"{where}.content",
+        )
+    for position, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind not in TEXT_PARTS or not isinstance(part.get("text"), str):
+            raise ApiError(
+                400,
+                f"content parts of type {kind!r} are not supported: the models of tunelab serve "
+                "read text only, parts of type input_text with their text",
+                param=f"{where}.content.{position}",
+            )
+    return {"role": role, "content": "\n".join(part["text"] for part in content)}
+
+
+def _given(data: Any, false_is_null: Collection[str] = ()) -> Any:
+    """A body's fields less those sent as null (and as false, for `false_is_null`)."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        name: value
+        for name, value in data.items()
+        if value is not None and not (name in false_is_null and value is False)
+    }

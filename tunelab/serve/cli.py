@@ -161,7 +161,8 @@ def serve_command(
         typer.Option(help="CPU threads for the model; on a small CPU, one less than the cores."),
     ] = None,
 ) -> None:
-    """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
+    """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions,
+    /v1/responses)."""
     from rich.console import Console
 
     import tunelab

@@ -44,20 +44,7 @@ async def respond(
     """Submit every choice to the engine, then answer as one JSON body or as an SSE stream;
     `submitted` (if given) receives the engine requests, whose token ids logprobs score; a chat
     reply is read for tool calls in the format `calls` (if given)."""
-    loop, events = asyncio.get_running_loop(), asyncio.Queue()
-    requests = []
-    for index, ids in jobs:
-        # Each choice its own seed; torch takes seeds in [0, 2**64), clients send any integer.
-        seed = None if sampling.seed is None else (sampling.seed + index) % 2**64
-        own = Sampling(**{**sampling.__dict__, "seed": seed})
-
-        def emit(event: Event, index: int = index) -> None:
-            loop.call_soon_threadsafe(events.put_nowait, (index, event))
-
-        request = Request(ids, own, trimmed(emit) if chat else emit, continues_prompt=not chat)
-        requests.append(request)
-    for r in requests:
-        engine.submit(r)
+    events, requests = submit(engine, jobs, sampling, chat)
     if submitted is not None:
         submitted.extend(requests)
     prompt_tokens = sum(len(ids) for index, ids in jobs if index % body.n == 0)  # once per prompt
@@ -73,7 +60,7 @@ async def respond(
             media_type="text/event-stream",
         )
     try:
-        texts, finishes, usage = await _collect(http, events, len(requests), prompt_tokens)
+        texts, finishes, usage = await collect(http, events, len(requests), prompt_tokens)
     finally:
         for r in requests:
             r.cancel()
@@ -92,6 +79,29 @@ async def respond(
         for i in range(len(texts))
     ]
     return {**meta, "object": "text_completion", "choices": choices, "usage": usage}
+
+
+def submit(
+    engine: Engine, jobs: list[tuple[int, list[int]]], sampling: Sampling, chat: bool
+) -> tuple[asyncio.Queue, list[Request]]:
+    """Hand each job (its index, its prompt's ids) to the engine, each with its own seed; the queue
+    receives (index, event) as the engine makes them. A chat reply starts after its template's gap
+    (`trimmed`)."""
+    loop, events = asyncio.get_running_loop(), asyncio.Queue()
+    requests = []
+    for index, ids in jobs:
+        # Each choice its own seed; torch takes seeds in [0, 2**64), clients send any integer.
+        seed = None if sampling.seed is None else (sampling.seed + index) % 2**64
+        own = Sampling(**{**sampling.__dict__, "seed": seed})
+
+        def emit(event: Event, index: int = index) -> None:
+            loop.call_soon_threadsafe(events.put_nowait, (index, event))
+
+        request = Request(ids, own, trimmed(emit) if chat else emit, continues_prompt=not chat)
+        requests.append(request)
+    for r in requests:
+        engine.submit(r)
+    return events, requests
 
 
 def cut_by(request: Request, finish: str | None) -> str | None:
@@ -126,7 +136,9 @@ def trimmed(emit: Callable[[Event], None]) -> Callable[[Event], None]:
     return emit_trimmed
 
 
-async def _collect(http: HttpRequest, events: asyncio.Queue, n: int, prompt_tokens: int):
+async def collect(http: HttpRequest, events: asyncio.Queue, n: int, prompt_tokens: int):
+    """The `n` replies' texts and finish reasons and their usage, once every one has ended; the
+    client gone meanwhile is a 499 (the caller cancels the requests)."""
     texts, finishes = [""] * n, [None] * n
     usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 0, "total_tokens": prompt_tokens}
     loop = asyncio.get_running_loop()

@@ -1,5 +1,5 @@
-"""An OpenAI-compatible HTTP server over the batching engine: chat and text completions (streamed
-as server-sent events or not), the model list, and a health check.
+"""An OpenAI-compatible HTTP server over the batching engine: chat and text completions and the
+Responses API (streamed as server-sent events or not), the model list, and a health check.
 
 What one request can cost is bounded: its body is read up to `max_body_mb` and refused past it,
 a completion takes at most MAX_PROMPTS prompts, and templating and tokenizing run on worker
@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Collection
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI
@@ -29,15 +29,22 @@ from tunelab.export.prompt import one_question_template
 from tunelab.generation.next_token import repetition_penalty
 from tunelab.generation.reply_room import fitting_advice
 from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
-from tunelab.serve.bodies import ChatBody, CompletionBody, Message, RequestBody
+from tunelab.serve.bodies import (
+    ChatBody,
+    CompletionBody,
+    Fields,
+    RequestBody,
+    ResponsesBody,
+)
 from tunelab.serve.call_grammar import call_constraint
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import constraint_for
 from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
 from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import choice_jobs, respond
+from tunelab.serve.responses_api import answer_response
 from tunelab.serve.sampling import Sampling
-from tunelab.serve.tool_calls import history_calls, offered
+from tunelab.serve.tool_calls import offered
 from tunelab.web import LocalHostsOnly, body_within
 
 log = logging.getLogger(__name__)
@@ -126,9 +133,9 @@ def create_app(
         # An unknown id: the 404 naming those served.
         return _model_card(model, engine_for(model), one_question[model])
 
-    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
-    async def chat(http: HttpRequest):
-        body = await _parse(http, ChatBody, max_body_mb, sorted(engines))
+    async def prepared(body: ChatBody, fields: Fields = ChatBody.FIELDS):
+        """A chat request's engine, prompt ids, sampling (its limit, format or call to come) and
+        call format; a refusal names the field as `fields` say the client called it."""
         engine = engine_for(body.model)
         body.refuse_unsupported()
         # A run trained with the qa or alpaca template is asked in that template instead.
@@ -138,31 +145,35 @@ def create_app(
             raise ApiError(400, f"model {body.model!r} has no chat template: use /v1/completions")
         tools, calls = await run_in_threadpool(offered, engine, body)
         try:
-            messages = [_plain(m, i) for i, m in enumerate(body.messages)]
+            messages = [m.plain(i) for i, m in enumerate(body.messages)]
             opening = calls.opening if calls else ""
             prompt = await run_in_threadpool(engine.encode_chat, messages, tools, opening)
         except (TemplateError, ValueError, TypeError) as err:  # e.g. roles out of order
             raise ApiError(
-                400, f"the chat template rejected these messages: {err}", param="messages"
+                400, f"the chat template rejected these messages: {err}", param=fields.messages
             ) from None
         except TunelabError as err:  # e.g. a qa or alpaca run given no user message, or a tool turn
-            raise ApiError(400, str(err), param="messages") from None
+            raise ApiError(400, str(err), param=fields.messages) from None
         limit = body.max_completion_tokens or body.max_tokens
-        sampling = _sampling(engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, "messages")
+        sampling = _sampling(
+            engine, body, len(prompt), limit, CHAT_DEFAULT_MAX_TOKENS, fields.messages, fields.limit
+        )
         if calls is not None and calls.opening:  # a call made to come: no text to shape
             sampling.constraint = await run_in_threadpool(call_constraint, engine, calls)
         else:
-            shaped = await run_in_threadpool(constraint_for, engine, body.response_format)
+            shaped = await run_in_threadpool(
+                constraint_for, engine, body.response_format, fields.format
+            )
             sampling.constraint = shaped
-        if body.logprobs:
-            answer = await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
-        else:
-            jobs = choice_jobs(body, [prompt])
-            answer = await respond(http, engine, body, jobs, sampling, chat=True, calls=calls)
+        return engine, prompt, sampling, calls
+
+    def told_what_is_read(answer: dict | Response, body: ChatBody) -> dict | Response:
+        """The answer, and where the model takes one question, headers saying which template and
+        how many messages it left out (the log says so once a model)."""
         template = one_question[body.model]
         if template is None:
             return answer
-        left_out = len(messages) - 1  # all but the last user message
+        left_out = len(body.messages) - 1  # all but the last user message
         if left_out and body.model not in told:
             told.add(body.model)
             log.warning(
@@ -175,6 +186,25 @@ def create_app(
             )
         named = _template_header(body.model, template)
         return _with_headers(answer, {TEMPLATE: named, LEFT_OUT: str(left_out)})
+
+    @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
+    async def chat(http: HttpRequest):
+        body = await _parse(http, ChatBody, max_body_mb, sorted(engines))
+        engine, prompt, sampling, calls = await prepared(body)
+        if body.logprobs:
+            answer = await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
+        else:
+            jobs = choice_jobs(body, [prompt])
+            answer = await respond(http, engine, body, jobs, sampling, chat=True, calls=calls)
+        return told_what_is_read(answer, body)
+
+    @app.post("/v1/responses", dependencies=[Depends(authorize)])
+    async def responses(http: HttpRequest):  # OpenAI's Responses API, answered as a chat
+        asked = await _parse(http, ResponsesBody, max_body_mb, sorted(engines))
+        asked.refuse_unsupported()
+        body = asked.as_chat()
+        engine, prompt, sampling, _ = await prepared(body, ResponsesBody.FIELDS)
+        return told_what_is_read(await answer_response(http, engine, asked, prompt, sampling), body)
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
@@ -256,12 +286,20 @@ def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
 
 
 def _sampling(
-    engine: Engine, body: RequestBody, prompt_len: int, limit: int | None, default: int, param: str
+    engine: Engine,
+    body: RequestBody,
+    prompt_len: int,
+    limit: int | None,
+    default: int,
+    param: str,
+    limit_name: str = "max_tokens",
 ) -> Sampling:
+    """The request's sampling, its reply limited to `limit` (else `default`, or the room its
+    prompt leaves); a prompt that leaves too little room is a 400 naming `param` and `limit_name`."""
     room = engine.context_length - prompt_len
     if room <= 0 or (limit is not None and limit > room):
-        asked = f" plus max_tokens={limit}" if limit is not None else ""
-        fix = fitting_advice(prompt_len, engine.context_length, limit, "max_tokens", "the prompt")
+        asked = f" plus {limit_name}={limit}" if limit is not None else ""
+        fix = fitting_advice(prompt_len, engine.context_length, limit, limit_name, "the prompt")
         raise ApiError(
             400,
             f"the prompt is {prompt_len} tokens{asked}, but model {engine.name!r} has "
@@ -312,47 +350,3 @@ def _with_headers(answer: dict | Response, headers: dict[str, str]) -> Response:
     response = answer if isinstance(answer, Response) else JSONResponse(answer)
     response.headers.update(headers)
     return response
-
-
-def _plain(message: Message, index: int) -> dict[str, Any]:
-    """The message as the chat template takes it: its text parts joined by lines, as vLLM joins
-    them, an assistant's calls and the id of the call a tool's result answers. Any other part (an
-    image, audio) is a 400, as OpenAI and vLLM answer it for a text-only model, rather than a
-    reply to a message the model never saw."""
-    content = message.content
-    if content is None and message.role != "assistant":  # as OpenAI: not an empty question
-        raise ApiError(
-            400,
-            f"a {message.role} message needs its content: a string, or text parts",
-            param=f"messages.{index}.content",
-        )
-    if isinstance(content, list):
-        for position, part in enumerate(content):
-            if part.get("type") != "text":
-                raise ApiError(
-                    400,
-                    f"content parts of type {part.get('type')!r} are not supported: the models "
-                    "of tunelab serve read text only",
-                    param=f"messages.{index}.content.{position}.type",
-                )
-            if not isinstance(part.get("text"), str):  # as OpenAI: not an empty question
-                raise ApiError(
-                    400,
-                    "a content part of type 'text' needs its text, a string",
-                    param=f"messages.{index}.content.{position}.text",
-                )
-        content = "\n".join(part["text"] for part in content)
-    role = "system" if message.role == "developer" else message.role
-    plain: dict[str, Any] = {"role": role, "content": content or ""}
-    if message.tool_calls:  # OpenAI's exports write null or [] on turns that call nothing
-        if role != "assistant":
-            raise ApiError(
-                400,
-                f"a {role} message has tool_calls: only an assistant calls tools",
-                param=f"messages.{index}.tool_calls",
-            )
-        plain["tool_calls"] = history_calls(message.tool_calls, index)
-    for key in ("tool_call_id", "name") if role == "tool" else ():
-        if getattr(message, key) is not None:
-            plain[key] = getattr(message, key)
-    return plain

@@ -1,0 +1,166 @@
+"""OpenAI's Responses API on `tunelab serve`, asked as its quickstart asks it
+(`client.responses.create`), through the official `openai` client on loopback: the reply is the
+chat endpoint's for the same messages, streamed as the API's typed events, cut as OpenAI says a
+reply is cut, shaped by a JSON schema; what it cannot do is a 400 naming the field."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+import httpx
+import openai
+import pytest
+from pydantic import BaseModel, Field
+
+from tunelab.serve.launch import load_engines
+from tunelab.serve.server import create_app
+from tunelab.web import running
+
+KEY = "s3cret"
+QUESTION = "What is a LoRA adapter?"
+SEEDED = {"temperature": 1.0, "top_p": 0.9}  # the seed goes in extra_body: not the API's own
+
+
+class Setting(BaseModel):
+    # Bounded everywhere: a random model fills whatever room a schema leaves it.
+    name: Literal["lr", "epochs", "batch_size"]
+    value: int = Field(ge=0, le=1000)
+    enabled: bool
+
+
+@pytest.fixture(scope="module")
+def url():
+    engines = load_engines(["tiny-random"], max_batch=8)
+    try:
+        with running(create_app(engines, api_key=KEY)) as base:
+            yield base
+    finally:
+        engines["tiny-random"].close()
+
+
+@pytest.fixture(scope="module")
+def client(url) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0, timeout=60)
+
+
+def chat_text(client: openai.OpenAI, messages: list[dict], **sampling) -> str:
+    reply = client.chat.completions.create(
+        model="tiny-random", messages=messages, max_tokens=12, **sampling
+    )
+    return reply.choices[0].message.content
+
+
+@pytest.mark.parametrize("sampling", [{"temperature": 0}, {**SEEDED, "seed": 5}])
+def test_a_response_says_what_chat_completions_says_to_the_same_messages(client, sampling):
+    seed = {"extra_body": {"seed": sampling["seed"]}} if "seed" in sampling else {}
+    plain = {k: v for k, v in sampling.items() if k != "seed"}
+    response = client.responses.create(
+        model="tiny-random", input=QUESTION, max_output_tokens=12, **plain, **seed
+    )
+    said = chat_text(client, [{"role": "user", "content": QUESTION}], **sampling)
+    assert response.output_text == said
+    assert response.id.startswith("resp_") and response.object == "response"
+    assert (
+        response.output[0].role == "assistant" and response.output[0].content[0].annotations == []
+    )
+    assert response.usage.total_tokens == response.usage.input_tokens + 12
+    # Instructions are a system message; a list of input_text parts is the message's text.
+    asked = client.responses.create(
+        model="tiny-random",
+        instructions="Answer in one line.",
+        input=[{"role": "user", "content": [{"type": "input_text", "text": QUESTION}]}],
+        max_output_tokens=12,
+        store=False,  # what OpenAI's own clients send to keep nothing: nothing is kept here
+        **plain,
+        **seed,
+    )
+    system = {"role": "system", "content": "Answer in one line."}
+    with_system = chat_text(client, [system, {"role": "user", "content": QUESTION}], **sampling)
+    assert asked.output_text == with_system
+    if "seed" in sampling:  # a random model's greedy reply may be tokens that decode to nothing
+        assert said and with_system != said
+
+
+def test_a_reply_cut_by_max_output_tokens_is_incomplete_streamed_or_not(client):
+    ask = {"model": "tiny-random", "input": QUESTION, "max_output_tokens": 10, **SEEDED}
+    whole = client.responses.create(**ask, extra_body={"seed": 1})
+    assert whole.status == "incomplete" and whole.incomplete_details.reason == "max_output_tokens"
+    assert whole.usage.output_tokens == 10
+    events = list(client.responses.create(**ask, stream=True, extra_body={"seed": 1}))
+    kinds = [e.type for e in events if e.type != "response.output_text.delta"]
+    assert kinds == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.incomplete",
+    ]
+    deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+    assert "".join(deltas) == whole.output_text != "" and len(deltas) > 1
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert events[-1].response.output_text == whole.output_text
+    assert {events[0].response.id} == {e.response.id for e in events if hasattr(e, "response")}
+
+
+def test_a_json_schema_reply_parses_streamed_or_not(client):
+    asked = {"model": "tiny-random", "input": "One setting as JSON.", "max_output_tokens": 200}
+    parsed = client.responses.parse(**asked, text_format=Setting, **SEEDED, extra_body={"seed": 2})
+    assert parsed.status == "completed" and isinstance(parsed.output_parsed, Setting)
+    with client.responses.stream(**asked, text_format=Setting, temperature=0) as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert isinstance(final.output_parsed, Setting) and "".join(deltas) == final.output_text
+    any_object = client.responses.create(**asked, text={"format": {"type": "json_object"}})
+    assert isinstance(json.loads(any_object.output_text), dict)
+
+
+@pytest.mark.parametrize(
+    ("asked", "param", "said"),
+    [
+        (
+            {"previous_response_id": "resp_1"},
+            "previous_response_id",
+            "send the conversation so far",
+        ),
+        ({"store": True}, "store", "keeps no responses"),
+        ({"reasoning": {"effort": "low"}}, "reasoning", "reasoning is not supported"),
+        ({"tools": [{"type": "web_search"}]}, "tools", "/v1/chat/completions"),
+        (
+            {"input": [{"type": "function_call_output", "call_id": "c", "output": "4"}]},
+            "input.0.type",
+            "'function_call_output' are not supported",
+        ),
+        (
+            {"input": [{"role": "user", "content": [{"type": "input_image"}]}]},
+            "input.0.content.0",
+            "'input_image' are not supported",
+        ),
+        (
+            {"text": {"format": {"type": "json_schema", "schema": {}}}},
+            "text.format.name",
+            "needs its name",
+        ),
+        ({"max_output_tokens": 100_000}, "input", "plus max_output_tokens=100000"),
+    ],
+)
+def test_what_it_cannot_do_is_a_400_naming_the_field(client, asked, param, said):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(**{"model": "tiny-random", "input": QUESTION, **asked})
+    assert err.value.body["param"] == param
+    assert said in err.value.body["message"]
+
+
+def test_it_takes_the_key_and_host_chat_completions_take(url):
+    wrong = openai.OpenAI(base_url=f"{url}/v1", api_key="guess", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        wrong.responses.create(model="tiny-random", input=QUESTION)
+    rebound = httpx.post(
+        f"{url}/v1/responses",
+        json={"model": "tiny-random", "input": QUESTION},
+        headers={"Authorization": f"Bearer {KEY}", "Host": "evil.example"},
+    )
+    assert rebound.status_code == 400, rebound.text
