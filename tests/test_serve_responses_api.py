@@ -30,13 +30,16 @@ class Setting(BaseModel):
 
 
 @pytest.fixture(scope="module")
-def url():
+def engines():
     engines = load_engines(["tiny-random"], max_batch=8)
-    try:
-        with running(create_app(engines, api_key=KEY)) as base:
-            yield base
-    finally:
-        engines["tiny-random"].close()
+    yield engines
+    engines["tiny-random"].close()
+
+
+@pytest.fixture(scope="module")
+def url(engines):
+    with running(create_app(engines, api_key=KEY)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +83,20 @@ def test_a_response_says_what_chat_completions_says_to_the_same_messages(client,
     assert asked.output_text == with_system
     if "seed" in sampling:  # a random model's greedy reply may be tokens that decode to nothing
         assert said and with_system != said
+
+
+def test_a_conversation_goes_on_with_the_last_output_sent_back_as_input(client):
+    # Nothing is kept on the server (no previous_response_id): the client sends it all again.
+    sampling = {"max_output_tokens": 12, **SEEDED, "extra_body": {"seed": 4}}
+    first = client.responses.create(model="tiny-random", input=QUESTION, **sampling)
+    again = [
+        {"role": "user", "content": QUESTION},
+        *(item.model_dump(exclude_none=True) for item in first.output),
+        {"role": "user", "content": "And its rank?"},
+    ]
+    second = client.responses.create(model="tiny-random", input=again, **sampling)
+    chat = [again[0], {"role": "assistant", "content": first.output_text}, again[-1]]
+    assert second.output_text == chat_text(client, chat, **SEEDED, seed=4)
 
 
 def test_a_reply_cut_by_max_output_tokens_is_incomplete_streamed_or_not(client):
@@ -164,3 +181,14 @@ def test_it_takes_the_key_and_host_chat_completions_take(url):
         headers={"Authorization": f"Bearer {KEY}", "Host": "evil.example"},
     )
     assert rebound.status_code == 400, rebound.text
+
+
+def test_a_generation_failing_mid_stream_ends_it_with_response_failed(client, engines, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(engines["tiny-random"].model, "forward", out_of_memory)
+    events = list(client.responses.create(model="tiny-random", input=QUESTION, stream=True))
+    assert events[-1].type == "response.failed" and events[-1].response.status == "failed"
+    assert events[-1].response.error.code == "server_error"
+    assert "Traceback" not in events[-1].response.error.message
