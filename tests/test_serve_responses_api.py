@@ -151,6 +151,7 @@ def test_a_json_schema_reply_parses_streamed_or_not(client):
             "input.0.type",
             "'function_call_output' are not supported",
         ),
+        ({"input": ["What is LoRA?"]}, "input.0", "an input item is a message"),
         (
             {"input": [{"role": "user", "content": [{"type": "input_image"}]}]},
             "input.0.content.0",

@@ -234,7 +234,7 @@ class ResponsesBody(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
     FIELDS: ClassVar[Fields] = Fields("input", "max_output_tokens", "text.format")
     model: str
-    input: str | list[dict[str, Any]]
+    input: str | list[Any]  # a list's items are read (and refused) one by one
     instructions: str | None = None
     max_output_tokens: int | None = Field(None, ge=1)
     temperature: float = Field(1.0, ge=0.0, le=2.0)
@@ -307,11 +307,19 @@ class ResponsesBody(BaseModel):
         )
 
 
-def _input_message(item: dict[str, Any], index: int) -> dict[str, str]:
+def _input_message(item: Any, index: int) -> dict[str, str]:
     """An input item as a chat message whose content is its text parts joined by lines, as a chat
     message's are: any item but a message (a tool call's output, a reasoning item), or any part
     but text (an image, a file), is a 400 naming it."""
     where = f"input.{index}"
+    if not isinstance(item, dict):
+        raise ApiError(
+            400,
+            f"{where}: an input item is a message, an object with role and content (or send "
+            "input as one string)",
+            "invalid_type",
+            where,
+        )
     kind = item.get("type", "message")
     if kind != "message":
         raise ApiError(

@@ -21,6 +21,8 @@ from tunelab.serve.request import Request
 from tunelab.serve.responses import collect, submit
 from tunelab.serve.sampling import Sampling
 
+TEXT = {"type": "text"}  # the format a request that names none is answered in
+
 
 async def answer_response(
     http: HttpRequest, engine: Engine, asked: ResponsesBody, prompt: list[int], sampling: Sampling
@@ -90,11 +92,7 @@ def _shell(asked: ResponsesBody) -> dict[str, Any]:
         "max_output_tokens": asked.max_output_tokens,
         "temperature": asked.temperature,
         "top_p": asked.top_p,
-        "text": {
-            "format": form.model_dump(by_alias=True, exclude_none=True)
-            if form
-            else {"type": "text"}
-        },
+        "text": {"format": form.model_dump(by_alias=True, exclude_unset=True) if form else TEXT},
         "tools": [],
         "tool_choice": "auto",
         "parallel_tool_calls": False,
