@@ -39,6 +39,9 @@ def test_compare_asks_four_ways_and_writes_the_report(tmp_path):
     assert "No clear winner by token F1" in (out / "compare.md").read_text()
     assert "No clear winner by token F1" in " ".join(result.output.split())
     assert (out / "compare.png").read_bytes().startswith(b"\x89PNG")
+    # Every pair's paired difference drawn beside zero, named in the command's last lines.
+    assert (out / "compare_differences.png").read_bytes().startswith(b"\x89PNG")
+    assert f"{out}/compare_differences.png" in "".join(result.output.split())
 
 
 def test_the_report_names_the_test_file_and_the_limit_its_questions_were_cut_to(tmp_path):

@@ -139,6 +139,7 @@ def test_demo_runs_end_to_end_and_leaves_a_chat_ready_run(tmp_path, monkeypatch)
     rows = [json.loads(line) for line in (run / "demo_answers.jsonl").read_text().splitlines()]
     assert len(rows) >= 60 and {"question", "answer", "kind", "base", "finetuned"} <= set(rows[0])
     assert (run / "model" / "model.safetensors").exists()  # full finetuning: every weight
+    assert (run / "demo_differences.png").read_bytes().startswith(b"\x89PNG")  # the table, drawn
     # `tunelab runs runs/demo` shows the fact accuracy the demo printed (its cell was empty):
     # the finetuned answers to the test file are in runs/demo/eval, as `tunelab eval` writes.
     [listed] = tunelab.runs([run])

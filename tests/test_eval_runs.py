@@ -34,6 +34,9 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     assert saved["models"] == [str(run), "tiny-random"] and saved["questions"] == 2
     assert {"metric", "delta", "low", "high", "ahead"} <= set(saved["metrics"][0])
     assert "| token F1 |" in (run / "eval" / "comparison.md").read_text()
+    # And drawn, each Δ with its interval beside zero: the command's lines name the picture.
+    pictured = run / "eval" / "comparison_differences.png"
+    assert pictured.read_bytes().startswith(b"\x89PNG") and str(pictured) in result.output
     assert f"demo = {run}" in result.output
     # No test row names facts: the user is told what token F1 does not measure, and the way out.
     assert "tunelab data facts" in " ".join(result.output.split())

@@ -38,6 +38,7 @@ def compare_command(
     is no run: its two prompting arms)."""
 
     from tunelab.compare.report import (
+        DIFFERENCES,
         context_note,
         questions_scored,
         retrieval,
@@ -88,7 +89,8 @@ def compare_command(
         f"Questions {test_set(result, config)}. RAG {retrieval(result, config)}. "
         f"{context_note(result)}"
     )
-    say_wrapped(console, f"{said} Report: {result.out_dir}/compare.md")
+    pictured = f"the differences as a picture: {result.out_dir}/{DIFFERENCES}"
+    say_wrapped(console, f"{said} Report: {result.out_dir}/compare.md; {pictured}")
 
 
 def _fitted_table(arms: list, title: str) -> tuple[Table, list[str]]:

@@ -1,6 +1,6 @@
 """What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, the
-differences tunelab.compare.verdicts pairs and judges), compare.json, each arm's answers, and a
-bar chart. Arms are ranked by fact accuracy where the test rows name facts
+differences tunelab.compare.verdicts pairs and judges), compare.json, each arm's answers, a bar
+chart of each arm's scores and a forest plot of those differences. Arms are ranked by fact accuracy where the test rows name facts
 (tunelab.evaluate.facts)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from tunelab.compare.verdicts import (
     verdict,
 )
 from tunelab.data.write import write_json, write_jsonl
+from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
 from tunelab.evaluate.human.answers import arm_file_name
 from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, over_facts, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
@@ -247,7 +248,8 @@ def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
 
 
 def write_report(result: Comparison, cfg: CompareConfig) -> None:
-    """compare.md, compare.json, compare.png and each arm's answers as JSONL."""
+    """compare.md, compare.json, compare.png, compare_differences.png and each arm's answers as
+    JSONL."""
     out = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.md").write_text(to_markdown(result, cfg), encoding="utf-8")
@@ -290,6 +292,23 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     for arm in result.arms:
         write_jsonl(arm.rows, out / arm_file_name(arm.name))
     plot(result, out / "compare.png")
+    asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
+    title = f"{Path(result.run).name}: arm − other arm, paired over {asked}"
+    plot_differences(difference_rows(result.arms), out / DIFFERENCES, title)
+
+
+# The picture of compare.md's differences, beside it: whether two arms differ is their paired
+# interval, which compare.png's bars, each with its own interval, do not show.
+DIFFERENCES = "compare_differences.png"
+
+
+def difference_rows(arms: list[Arm]) -> list[PlottedDifference]:
+    """compare.md's tables of differences, row for row and number for number, as the plot draws
+    them: every pair by the metric the arms are ranked by, then each false-statement rate."""
+    return [
+        PlottedDifference.of(f"{p['arm']} − {p['vs']}: {METRIC_NAMES[p['metric']]}", p, p["metric"])
+        for p in [*pairs(arms), *rate_differences(arms)]
+    ]
 
 
 def _intervals(arm: Arm) -> dict:
@@ -332,7 +351,7 @@ def plot(result: Comparison, path: Path) -> Path:
         ],
         fontsize=8,
     )
-    ax.set_ylabel("score (%), 95% interval")
+    ax.set_ylabel("score (%), each arm's own 95% interval")
     asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
     ax.set_title(f"{Path(result.run).name}: {title(result)}, {asked}")
     ax.grid(axis="y", alpha=0.3)

@@ -25,6 +25,7 @@ from tunelab.demo.scores import (
     general_ability,
     means,
     per_question,
+    plot_changes,
     print_table,
 )
 from tunelab.errors import TunelabError
@@ -156,6 +157,7 @@ def run_demo(
 
     scores = {"base": means(before), "finetuned": means(after), "change": changes(before, after)}
     print_table(scores, len(tests), console)
+    pictured = plot_changes(scores, len(tests), run_dir / "demo_differences.png")
     scores["seconds"] = round(time.perf_counter() - started, 1)
     write_json(run_dir / "demo_scores.json", scores)
     _write_answers(run_dir, tests, base_answers, tuned_answers)
@@ -163,7 +165,8 @@ def run_demo(
     console.print(
         f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl "
         f"(the finetuned model's to the test file also in {run_dir}/eval, as `tunelab eval` "
-        f"writes them: `tunelab runs {run_dir}` lists its score). "
+        f"writes them: `tunelab runs {run_dir}` lists its score). The changes above as a "
+        f"picture: {pictured}. "
         f"Talk to it: [bold]tunelab chat {run_dir}[/]"
     )
     return scores

@@ -5,11 +5,13 @@ interval over the questions, and what finetuning cost on a general benchmark."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.paired import paired_difference, said_verdict
@@ -111,7 +113,7 @@ def general_ability(model, tokenizer, data_dir=None) -> TaskResult | None:
 
 def print_table(scores: dict, n: int, console: Console) -> None:
     table = Table(
-        title=f"held-out test set ({n} questions never trained on); 95% paired intervals",
+        title=f"{_held_out(n)}; 95% paired intervals",
         caption=f"verdict: the finetuned model against the base. {LOWER_NOTE}",
     )
     for column in ("metric (%)", "base", "finetuned", "change [95% interval]", "verdict"):
@@ -126,6 +128,25 @@ def print_table(scores: dict, n: int, console: Console) -> None:
             said_verdict(change),
         )
     console.print(table)
+
+
+def difference_rows(scores: dict) -> list[PlottedDifference]:
+    """The table's changes, row for row and number for number, as the plot draws them."""
+    return [
+        PlottedDifference.of(_label(key).removesuffix(" ↓"), change, key)
+        for key, change in scores["change"].items()
+    ]
+
+
+def plot_changes(scores: dict, n: int, path: Path) -> Path:
+    """The table's changes as a forest plot (demo_differences.png): which moved, and which could
+    be no change at all."""
+    title = f"finetuned − base model, {_held_out(n)}"
+    return plot_differences(difference_rows(scores), path, title)
+
+
+def _held_out(n: int) -> str:
+    return f"held-out test set ({n} questions never trained on)"
 
 
 def _label(key: str) -> str:

@@ -38,6 +38,7 @@ def eval_command(
 ) -> None:
     """Answer a test set and score it: fact accuracy where test rows name facts, exact and
     normalized match, token F1, ROUGE-L; then an error analysis."""
+    from tunelab.evaluate.difference_plot import DIFFERENCES
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, wording_note
     from tunelab.evaluate.suite import evaluate
@@ -74,7 +75,11 @@ def eval_command(
         )
     else:
         saved = comparison_folder(results) / "comparison.md"
-        console.print(f"comparison: {saved} (and comparison.json)", soft_wrap=True)
+        pictured = saved.with_name(DIFFERENCES)  # Δ in points: 100 × the table's
+        console.print(
+            f"comparison: {saved} (and comparison.json); Δ in points as a picture: {pictured}",
+            soft_wrap=True,
+        )
         console.print(
             "[dim]Δ [95% interval]: paired over the n questions (Newcombe's for right/wrong scores, "
             "a bootstrap for partial ones, Wilson's on their differences below "

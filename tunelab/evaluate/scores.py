@@ -284,7 +284,7 @@ def comparison(results: list[EvalResult]) -> list[dict[str, Any]]:
         table.append(
             {"metric": key, "values": values, "delta": values[0] - values[-1],
              "low": diff.low, "high": diff.high, "n": diff.n, "facts": diff.clusters,
-             "verdict": verdict,
+             "verdict": verdict, "unclear_because": diff.unclear_because,
              "ahead": ahead}
         )  # fmt: skip
     return table

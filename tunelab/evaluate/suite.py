@@ -16,6 +16,7 @@ from tunelab.data.markers import find_markers, template_warning
 from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.calls import score_reply
+from tunelab.evaluate.difference_plot import plot_comparison
 from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.evaluate.eval_folder import (
     ANSWERS_FILE,
@@ -33,6 +34,7 @@ from tunelab.evaluate.metrics import embedding_similarity
 from tunelab.evaluate.scores import (
     TestChecks,
     comparison,
+    comparison_folder,
     cut_off_note,
     metric_intervals,
     reference_tokens,
@@ -149,7 +151,9 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     if len(results) > 1:  # kept, as the command keeps it: comparison.md and comparison.json
         longest = max(r.reference_tokens for r in results)
         cut = cut_off_note({r.label: r.rows for r in results}, cfg.max_new_tokens, longest)
-        write_comparison(results, comparison(results), cut)
+        table = comparison(results)
+        write_comparison(results, table, cut)
+        plot_comparison(results, table, comparison_folder(results))
     return results
 
 
