@@ -91,7 +91,7 @@ def plot_differences(rows: list[PlottedDifference], path: Path, title: str) -> P
                 fontsize=8, color=colour)  # fmt: skip
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(range(len(rows)), [row.name for row in rows], fontsize=8)
-    ax.set_ylim(len(rows) - 0.5, -0.5)  # the first row at the top, as in the tables
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first row at the top, as in the tables
     reach = max([abs(v) for row in rows for v in (row.low, row.high)] + [1.0])
     ax.set_xlim(-1.08 * reach, 1.08 * reach)  # zero in the middle: each side's gains alike
     ax.set_xlabel("difference in points, with its 95% paired interval")
