@@ -67,6 +67,15 @@ def test_the_demo_draws_the_changes_its_table_prints(tmp_path):
     assert path.read_bytes().startswith(PNG)
 
 
+def test_the_demo_names_its_general_ability_row_as_the_readme_does():
+    from tunelab.demo.scores import GENERAL_TASK, changes, difference_rows
+
+    arc = {GENERAL_TASK: [1.0, 0.0, 1.0, 0.0]}
+    scores = {"change": changes(arc, {GENERAL_TASK: [1.0, 1.0, 0.0, 0.0]})}
+    # It read "arc_easy", the task's file name, where the README's table says ARC-Easy acc_norm.
+    assert [row.label for row in difference_rows(scores)] == ["ARC-Easy acc_norm"]
+
+
 def test_compare_writes_its_differences_as_a_picture_of_compare_md_s_numbers(tmp_path):
     from tunelab.compare.arms import Arm
     from tunelab.compare.report import difference_rows, write_report
