@@ -65,8 +65,12 @@ from tunelab.data.generate.questions import sentence_question
         ("The Harborline Agent keeps files.", "What does the Harborline Agent keep?"),
         # A noun follows "one", no verb: "What did two trainings of one set?"
         ("Two trainings of one set flipped 13 of the 56 answers.", None),
-        # "set" before "of" is a noun, no past tense: "What did a full set?" (a newcomer's manual)
-        ("A full set of batteries lasts about 18 months.", None),
+        # "set" before "of" is a noun, no past tense: "What did a full set?" (a newcomer's manual);
+        # it is one set that lasts
+        (
+            "A full set of batteries lasts about 18 months.",
+            "How long does a full set of batteries last?",
+        ),
         ("The team set a limit of 5 runs.", "What did the team set?"),
         # "One of ..." says which of several only with what came before.
         ("One of the most popular uses of pycparser is in the cffi library.", None),

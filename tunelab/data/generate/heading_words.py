@@ -36,6 +36,10 @@ GENERIC = {
     "features": "What features does {topic} have?",
     "limitations": "What are the limitations of {topic}?",
     "limits": "What are the limits of {topic}?",
+    # not "What should I do about specifications?" under "Troubleshooting the Aquaflow 300"
+    "specifications": "What are the specifications of {topic}?",
+    "technical specifications": "What are the specifications of {topic}?",
+    "specs": "What are the specifications of {topic}?",
     "defaults": "What are the defaults of {topic}?",  # not "What are defaults?"
     "ports": "What ports does {topic} use?",
     "environment variables": "What environment variables does {topic} read?",

@@ -315,7 +315,8 @@ def sentence_question(
             if word == "may" and not (asked or "").startswith("How many"):
                 return None  # "The upload may fail ...": what might be; a limit's count is asked
             return None if not asked or asked.endswith(" do?") else asked
-        if spans and singular(subject):  # "The warranty lasts 3 years": how long it does
+        # "The warranty lasts 3 years", "A full set of batteries lasts ...": how long it does
+        if spans and singular(subject.split(" of ")[0]):
             return f"How long does {subject} {word[:-1]}?"
         if (
             word in LASTING

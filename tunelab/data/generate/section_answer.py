@@ -44,6 +44,7 @@ ASKS_MANY = re.compile(
             "environment variables",
             "requirements",
             "dependencies",
+            "specifications",
         )  # fmt: skip
     )
 )

@@ -21,7 +21,7 @@ VERBS = frozenset(
     show shuffle skip sort split start stop store stream support take tell test train turn use
     write upload download sync watch encrypt decrypt expire cover connect delete restore rename
     prune queue reject scan receive install uninstall update upgrade back exit listen
-    bind speak""".split()
+    bind speak pause""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
@@ -214,6 +214,9 @@ def unlisted_verb(word: str, subject: str, rest: str) -> str | None:
     model = len(words) > 1 and head.isdigit() and words[-2][:1].isupper()
     if (head[:1].isdigit() and not model) or not singular(subject):
         return None
+    following = rest.split(" ", 1)[0]
+    if " of " in subject and (third_person(following) or s_form_base(following) in LASTING):
+        return None  # "A pair of AAA batteries lasts ...": the verb follows its plural noun
     # "switches to the 2.4 GHz band if ...", "blinks red when ...": what it does, then when.
     condition = CONDITION.search(rest)
     done = rest[: condition.start()] if condition else ""
