@@ -77,3 +77,13 @@ def test_a_troubleshooting_guides_specifications_are_asked_as_specifications(tmp
     assert "What should I do about specifications?" not in pairs
     assert pairs["What should I do when the chime does not ring?"].startswith("The push button")
     assert unasked == []
+
+
+def test_a_definition_list_entry_stating_a_number_is_not_listed_as_in_no_pair(tmp_path):
+    # "Range\n: ..." is answered "Range: ...", and was still named among the sentences stating a
+    # number in no pair, as "Range : ..." read.
+    pairs, unasked = _generate(
+        tmp_path, "# Chime 20 glossary\n\nRange\n: How far the button reaches; 150 m outdoors.\n"
+    )
+    assert pairs["What is range?"] == "Range: How far the button reaches; 150 m outdoors."
+    assert unasked == []

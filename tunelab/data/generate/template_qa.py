@@ -329,9 +329,12 @@ def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
     setting = section_setting(chunk.headings, chunk.text)
     for block in _blocks(chunk):
         sentences = split_sentences(block.text) if block.kind == "prose" else []
+        # "Learning rate\n: How far ..." is answered "Learning rate: How far ..." (`definition`)
+        defined = definition(block.text, chunk.text) if sentences else None
         for sentence in sentences:
             written = NOTE_LABEL.sub("", sentence)  # stated without its label, as its answer is
             stated = said_of_setting(said_with_name(written, sentences), setting)
+            stated = defined[1] if defined and sentence == sentences[0] else stated
             found.append((written, purpose[1] if (purpose := _purpose(stated)) else stated))
     return found
 
