@@ -32,7 +32,7 @@ from tunelab.data.generate.rewrite_checks import (
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.load import rewrite_key
 from tunelab.data.markers import plain_question
-from tunelab.data.shapes import SHAPES
+from tunelab.data.shapes import SHAPES, read_columns
 from tunelab.data.templates import Example
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
@@ -206,7 +206,7 @@ def _unlabelled(question: str) -> str:
 def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> AugmentStats:
     """Write every row of cfg.data and its rewrites to cfg.output (appending; resumable).
     `on_progress(done, total)` after each batch of source rows (for a progress bar)."""
-    from tunelab.data.load import load_examples
+    from tunelab.data.load import load_data
 
     started = time.perf_counter()
     out = Path(cfg.output)
@@ -217,9 +217,13 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             f"--output {out} is the data being augmented ({cfg.data}): write to a file outside "
             "it (its rows and their rewrites are appended there)"
         )
-    examples = [
-        ex for ex in load_examples(cfg.data, fields=cfg.fields) if ex.question and ex.answer
+    loaded = load_data(cfg.data, fields=cfg.fields)
+    sources = [
+        (ex, kept_columns(row, loaded.shape, cfg.fields))
+        for ex, row in zip(loaded.examples, loaded.rows)
+        if ex.question and ex.answer
     ]
+    examples = [ex for ex, _ in sources]
     if not examples:
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +231,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     tests = TestQuestions(cfg.test, cfg.max_test_similarity, cfg.fields)
     write = partial(_append_group, out, columns=written_columns(cfg.fields))
     stats = AugmentStats(questions=len(examples))
-    todo = [ex for ex in examples if source_key(ex.question, ex.answer) not in done]
+    todo = [(ex, rest) for ex, rest in sources if source_key(ex.question, ex.answer) not in done]
     stats.done_before = len(examples) - len(todo)
     taken = {normalized(ex.question) for ex in examples}
     related, log = ([], []), None
@@ -247,16 +251,16 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             rewritten = [[] for _ in batch]
         elif cfg.mode == "rules":
             rewritten = [
-                rule_rewrites(plain_question(ex.question), cfg.paraphrases) for ex in batch
+                rule_rewrites(plain_question(ex.question), cfg.paraphrases) for ex, _ in batch
             ]
         else:
             asks: list[Conversation] = [
                 [{"role": "user", "content": PARAPHRASE_PROMPT.format(n=cfg.paraphrases, question=plain_question(ex.question))}]
-                for ex in batch
+                for ex, _ in batch
             ]  # fmt: skip
             rewritten = asked_questions(asks, cfg.paraphrases, cfg, llm, stats)
-        for ex, rewrites in zip(batch, rewritten):
-            write(_rows_for(ex, rewrites, cfg, llm, tests, taken, stats))
+        for (ex, rest), rewrites in zip(batch, rewritten):
+            write(_rows_for(ex, rest, rewrites, cfg, llm, tests, taken, stats))
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if log is not None:
@@ -302,14 +306,26 @@ def in_frame(original: str, rewrite: str) -> str:
     return original.replace(core, rewrite, 1) if core and core != original.strip() else rewrite
 
 
-def _rows_for(ex, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
+def kept_columns(row: dict, shape: str, fields: dict[str, str]) -> dict:
+    """What augment writes back of a source row besides its question and answer: every column
+    the loader did not read as its text, its `meta` among them (`data generate`'s mode and
+    location: its originals were counted "real" by `data check`, beside their rewrites)."""
+    read = {*read_columns(shape), *(fields.get(name, name) for name in read_columns(shape))}
+    return {key: value for key, value in row.items() if key not in read}
+
+
+def _rows_for(ex, rest, rewrites, cfg, llm, tests, taken, stats) -> list[dict]:
     key = source_key(ex.question, ex.answer)
     rules = cfg.mode == "rules"
     meta = {"source": ex.source, "source_key": key, "generator": "rules" if rules else llm.name}
     own = system_column(ex)
-    rows = [
-        {**own, "question": ex.question, "answer": ex.answer, "meta": {**meta, "kind": "original"}}
-    ]
+    # The original with its other columns and its own meta as they were (where it came from),
+    # and the key a resume reads.
+    original = {**own, "question": ex.question, "answer": ex.answer}
+    original |= {column: value for column, value in rest.items() if column not in original}
+    mine = rest.get("meta")
+    mine = {**mine, "source_key": key} if isinstance(mine, dict) else meta
+    rows = [{**original, "meta": {**mine, "kind": "original"}}]
     kept = []
     if tests.matches(ex.question):
         # The original itself asks a test question: its rewrites would be that leak again, a

@@ -189,13 +189,18 @@ def _check_origins(report: QualityReport, questions: list[str]) -> None:
         }
 
 
+# The rows `data augment` writes besides each original: its rephrasings, the facts it asks from
+# their other end and the pairs of facts it asks at once.
+REWRITE_KINDS = ("paraphrase", "reverse", "combined")
+
+
 def _origin(meta: dict) -> str:
-    """A row's origin by its meta: `data generate`'s mode, `data augment`'s rewrite (by the
-    rules or the model that wrote it: its 33 rewrites of 11 template pairs read as 44 "real"
-    rows), else real (an augmented file's originals too: augment keeps no mode of theirs)."""
+    """A row's origin by its meta: `data generate`'s mode (an augmented file's originals keep
+    theirs), `data augment`'s rewrite (by the rules or the model that wrote it: its 33 rewrites
+    of 11 template pairs read as 44 "real" rows), else real."""
     if meta.get("mode"):
         return f"generated:{meta['mode']}"
-    if meta.get("kind") == "paraphrase":
+    if meta.get("kind") in REWRITE_KINDS:
         return f"augmented:{meta.get('generator') or 'rules'}"
     return "real"
 
