@@ -157,6 +157,20 @@ def test_gguf_refuses_a_tokenizer_llama_cpp_cannot_read(tmp_path):
         export_gguf("tiny-random", tmp_path / "tiny.gguf")
 
 
+def test_a_run_on_a_tokenizer_without_merges_is_told_how_to_export_it_instead(tmp_path):
+    # It said only "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file".
+    run = make_lora_run(tmp_path, "tiny-run")  # tiny-random's tokenizer: bytes only
+    target = tmp_path / "model.gguf"
+    result = CliRunner().invoke(app, ["export", str(run), "--gguf", str(target)])
+    said = " ".join(str(result.exception).split())
+    assert isinstance(result.exception, TunelabError)
+    assert f"{run}'s tokenizer (its base model tiny-random's) has no BPE merges" in said
+    assert "llama.cpp rebuilds from its merges to split text into tokens" in said
+    assert f"`tunelab export {run} --merged tiny-run_merged`" in said
+    assert "such as the embedded default (smollm2-135m-instruct)" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny-run"]  # nothing written
+
+
 def test_gguf_refuses_a_pre_tokenizer_llama_cpp_does_not_know(tmp_path):
     from tokenizers import pre_tokenizers
 

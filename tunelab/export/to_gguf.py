@@ -16,6 +16,8 @@ from tunelab.data.chat_template import turn_end
 from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.export.merged import Loader, load_merged
+from tunelab.models.names import EMBEDDED_NAME
+from tunelab.next_step import command, made_here
 from tunelab.run import Run
 
 FILE_TYPES = ("f16", "f32", "q8_0")
@@ -66,12 +68,13 @@ def export_gguf(
         raise TunelabError(
             f"{name!r} uses a sliding attention window, which llama.cpp's qwen2 lacks"
         )
+    spec = gguf_vocabulary(tokenizer, name)
     # Written beside the target, then renamed over it: a failed export leaves the old file whole.
     # Its folder is made now, not by the check before the merge (a refusal left it empty).
     partial = out.with_name(out.name + ".part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_gguf(model, tokenizer, partial, file_type, title=Path(str(name)).name)
+        write_gguf(model, tokenizer, spec, partial, file_type, title=Path(str(name)).name)
         partial.replace(out)
     except OSError as err:
         raise cannot_write(out, err) from None
@@ -93,6 +96,7 @@ def check_gguf_target(out: Path, overwrite: bool) -> None:
 def write_gguf(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
+    spec: dict,
     out: Path,
     file_type: str,
     title: str,
@@ -102,7 +106,7 @@ def write_gguf(
     arch = ARCHITECTURES[model.config.model_type]
     writer = gguf.GGUFWriter(str(out), arch=arch)
     _write_config(writer, model, file_type, title)
-    _write_tokenizer(writer, tokenizer, model.config.vocab_size)
+    _write_tokenizer(writer, tokenizer, spec, model.config.vocab_size)
     for hf_name, tensor in model.state_dict().items():
         gguf_name = _gguf_name(hf_name)
         if gguf_name is None or (gguf_name == "output.weight" and model.config.tie_word_embeddings):
@@ -154,9 +158,10 @@ def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) ->
         writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
-def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase) -> dict:
-    """The tokenizer's spec (tokenizer.json), once it is known to be one a GGUF file can hold:
-    checked before anything is written (an export with --merged too writes that first)."""
+def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase, name: str | Run) -> dict:
+    """The spec (tokenizer.json) of `name`'s tokenizer, once it is known to be one a GGUF file
+    can hold: checked before anything is written (an export with --merged too writes that
+    first)."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     spec = json.loads(backend.to_str()) if backend is not None else {}
     bpe = spec.get("model", {})
@@ -164,17 +169,32 @@ def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase) -> dict:
         # A SentencePiece-style BPE (byte fallback: Llama 2, Mistral 7B) is another GGUF vocabulary.
         raise TunelabError(
             "GGUF export needs a byte-level BPE tokenizer (Llama 3, SmolLM, Qwen2); "
-            "this one is SentencePiece-style: use --merged and llama.cpp's convert_hf_to_gguf.py"
+            f"{_tokenizer_of(name)} is SentencePiece-style: use --merged and llama.cpp's "
+            "convert_hf_to_gguf.py"
         )
     if not bpe.get("merges"):
+        # tiny-random's tokenizer (bytes only) stopped `export RUN --gguf` with no next step.
         raise TunelabError(
-            "the tokenizer has no BPE merges, which llama.cpp requires in a GGUF file"
+            f"{_tokenizer_of(name)} has no BPE merges: a GGUF file carries a byte-level BPE "
+            "tokenizer, which llama.cpp rebuilds from its merges to split text into tokens, so "
+            "it could not run this model. Export a Hugging Face folder instead, which "
+            "transformers and tunelab generate, eval and serve read: "
+            f"`{command('export', str(name), '--merged', made_here(str(name), '_merged'))}`; "
+            "for a GGUF, finetune a model with a byte-level BPE tokenizer, such as the "
+            f"embedded default ({EMBEDDED_NAME})"
         )
     return spec
 
 
-def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> None:
-    spec = gguf_vocabulary(tokenizer)
+def _tokenizer_of(name: str | Run) -> str:
+    """`name`'s tokenizer as an export's error names it: a run's is its base model's."""
+    run = Run.find(name)
+    return (
+        f"{run}'s tokenizer (its base model {run.base_model}'s)" if run else f"{name}'s tokenizer"
+    )
+
+
+def _write_tokenizer(writer, tokenizer: PreTrainedTokenizerBase, spec: dict, vocab_size: int):
     bpe = spec["model"]
     count = len(tokenizer)
     if count > vocab_size:
