@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+from typer.testing import CliRunner
+
 import tunelab
 from tests.test_data_quality import TINY, write_rows
+from tunelab.cli import app
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.escapes import row_escapes
 
@@ -117,3 +120,32 @@ def test_a_typed_quote_is_mended_where_its_row_was_escaped_twice_and_left_where_
     ]
     assert report.escapes == {0: ["\\n", "\\n", '\\"', '\\"']}
     assert report.escapes_left == {1: '2 \\" with no other escape typed in the row, left'}
+
+
+def test_rows_left_as_written_past_the_listed_content_problems_are_named_in_the_warning(tmp_path):
+    # Content problems lists 10 rows, those whose escapes --fix leaves last: in a larger file
+    # they fell under "22 more not listed" while the warning said "under Content problems".
+    typed = [
+        {
+            "question": f"What are the steps of plan {i}?",
+            "answer": f"Steps:\\n1. Go {i}.\\n2. Stop.",
+        }
+        for i in range(30)
+    ]
+    mentions = [
+        {"question": "How do I break a line?", "answer": "Type \\n where it breaks."},
+        {"question": "What makes a tab?", "answer": "Type \\t for a tab."},
+    ]
+    data = write_rows(tmp_path / "d.jsonl", typed + mentions)
+    warning = next(w for w in check_file(data, config=TINY).warnings if "escapes typed" in w)
+    assert (
+        "it leaves (2 row(s), under Content problems past the 10 rows it lists: d.jsonl:31, "
+        "d.jsonl:32; `--set max_listed=32` lists them all)"
+    ) in warning
+    # As the warning says: with 32 listed, the table names them and the warning need not.
+    every = check_file(data, config=TINY.model_copy(update={"max_listed": 32}))
+    assert "it leaves (2 row(s), under Content problems)" in " ".join(every.warnings)
+    # --fix's summary names them too, rather than "(listed above)".
+    fix = ["--model", "tiny-random", "--fix", "-o", str(tmp_path / "clean.jsonl")]
+    said = " ".join(CliRunner().invoke(app, ["data", "check", str(data), *fix]).output.split())
+    assert "left the escapes of 2 row(s) as written: d.jsonl:31, d.jsonl:32" in said, said

@@ -292,18 +292,30 @@ def _collect_warnings(report: QualityReport) -> None:
 def escapes_warning(report: QualityReport) -> str:
     """Rows holding `\\n` (or `&amp;`) as characters, and how to mend them: these rows are worth
     keeping once their text is mended, which --fix does (`escapes.mend_escapes`); and how many
-    it leaves, each named once, under Content problems (a row explaining escapes kept as it was)."""
+    it leaves, each named once, under Content problems (a row explaining escapes kept as it was),
+    or here, the first few, where they fall past the rows it lists."""
     kinds = Counter(e for typed in report.escapes.values() for e in typed)
     said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
     rows = first_few([report.where(i) for i in report.escapes])
-    left = escapes_left(report)
+    left, unlisted = escapes_left(report), escapes_unlisted(report)
+    if unlisted:
+        # Listed last, they fell under "N more not listed" in a large file, where this said
+        # "under Content problems".
+        total = len(report.content_problems())
+        where = first_few([report.where(i) for i in unlisted])
+        some = f", {len(unlisted)} of them" if len(unlisted) < left else ""
+        left_said = (
+            f" ({left} row(s), under Content problems{some} past the {report.config.max_listed} "
+            f"rows it lists: {where}; `--set max_listed={total}` lists them all)"
+        )
+    else:
+        left_said = f" ({left} row(s), under Content problems)" if left else ""
     return (
         f"{len(report.escapes)} row(s) hold escapes typed as text ({said}: {rows}), which the "
         "model learns as characters (\\nBias read as the word 'nbias'): --fix writes the "
         'character each stands for (a line break for \\n, & for &amp;, " for \\" in a row whose '
         "\\n are typed too), outside code; one the text speaks of, alone as a word ('Use \\n to "
-        "start a new line'), it leaves"
-        + (f" ({left} row(s), under Content problems)" if left else "")
+        "start a new line'), it leaves" + left_said
     )
 
 
@@ -312,6 +324,14 @@ def escapes_left(report: QualityReport) -> int:
     summary count them, and Content problems names each once, with what and why ("1 \\n read as
     a mention, left"), where all three named each row."""
     return sum(i not in report.dropped for i in report.escapes_left)
+
+
+def escapes_unlisted(report: QualityReport) -> list[int]:
+    """The rows --fix leaves escapes in (none it drops) that Content problems does not list:
+    they come last in it, and it lists its first max_listed rows."""
+    first = len(report.content_problems()) - len(report.escapes_left)
+    listed = max(report.config.max_listed - first, 0)
+    return [i for i in list(report.escapes_left)[listed:] if i not in report.dropped]
 
 
 def row_texts(example: Example) -> list[str]:

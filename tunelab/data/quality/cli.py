@@ -81,7 +81,7 @@ def check_command(
 ) -> None:
     """Report duplicates, leaks, lengths, diversity, junk and personal data; --fix/--scrub clean it.
     Every threshold can be set: --set near_dup_threshold=0.9."""
-    from tunelab.data.quality.check import escapes_left
+    from tunelab.data.quality.check import escapes_left, escapes_unlisted
     from tunelab.data_commands import StrictWarnings, check
 
     try:
@@ -114,7 +114,12 @@ def check_command(
                     highlight=False,
                 )
             if left := escapes_left(result):  # rows explaining escapes, kept as they were
-                said = f"left the escapes of {left} row(s) as written (listed above)"
+                said = f"left the escapes of {left} row(s) as written"
+                if escapes_unlisted(result):  # past the rows Content problems lists
+                    kept = [i for i in result.escapes_left if i not in result.dropped]
+                    said += ": " + ", ".join(result.where(i) for i in kept)
+                else:
+                    said += " (listed above)"
                 console.print(said, markup=False, highlight=False)
     say_next(console, _after_check(path, test, output, result))
 

@@ -156,6 +156,19 @@ class QualityReport:
                     f"{loaded.path}: none of its {len(loaded.rejected)} rows loads (see the rejects)"
                 )
 
+    def content_problems(self) -> list[tuple[int, str]]:
+        """The rows of the report's Content problems, in its order, each with what is wrong: the
+        rows --fix drops for their text, then the escapes it mends, and last the rows whose
+        escapes it leaves as written (explaining escapes, no fault)."""
+        return (
+            list(self.empty)
+            + [(i, "answer restates question") for i in self.repeats]
+            + list(self.junk)
+            + [(i, "language") for i in self.off_language]
+            + [(i, f"typed {' '.join(dict.fromkeys(e))}") for i, e in self.escapes.items()]
+            + list(self.escapes_left.items())
+        )
+
     def removals(self) -> dict[int, str]:
         """Rows `--fix` drops, each with its reason (first reason wins)."""
         drop: dict[int, str] = {}

@@ -148,15 +148,7 @@ def sections(report: QualityReport) -> list[Section]:
                 ],
             )
         )
-    escapes = report.escapes.items()
-    content = (
-        [[report.where(i), what, snip(i)] for i, what in report.empty]
-        + [[report.where(i), "answer restates question", snip(i)] for i in report.repeats]
-        + [[report.where(i), why, snip(i)] for i, why in report.junk]
-        + [[report.where(i), "language", snip(i)] for i in report.off_language]
-        + [[report.where(i), f"typed {' '.join(dict.fromkeys(e))}", snip(i)] for i, e in escapes]
-        + [[report.where(i), why, snip(i)] for i, why in report.escapes_left.items()]
-    )
+    content = [[report.where(i), what, snip(i)] for i, what in report.content_problems()]
     if content:
         out.append(
             Section(
