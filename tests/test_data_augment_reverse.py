@@ -47,6 +47,9 @@ def data(tmp_path):
         ("data.truncation is keep_response by default; right and drop are the other policies.",
          Default("data.truncation", "keep_response")),
         ("test_size defaults to 0.1, so 10% of the data is held out.", Default("test_size", "0.1")),
+        # A time or a number with a separator is one value: "Which setting defaults to 06?".
+        ("The default start_time is 06:00.", Default("start_time", "06:00")),
+        ("max_rows defaults to 1,000 (the file's first).", Default("max_rows", "1,000")),
         ("serve listens on 127.0.0.1 by default.", None),  # no form the rules know
         ("Set train.grad_accum; it defaults to 1.", None),  # "it" names no setting
         ("Gradients are clipped to max_grad_norm 1.0 by default.", None),  # an action, no value

@@ -40,8 +40,9 @@ First question: {first}
 Second question: {second}"""
 
 # The forms of an answer that state a setting's default: "X defaults to V", "The default X is V",
-# "X is V by default"; a clause after the value (", so ...", "; set ...") is not part of it.
-_REST = r"(?:\s*[;:,(].*|\s+(?:and|so|which|when|but|for)\s.*)?\.?"
+# "X is V by default"; a clause after the value (", so ...", "; set ...") is not part of it, but
+# a colon or comma inside it is ("06:00", "1,000": "Which setting defaults to 06?" was asked).
+_REST = r"(?:\s*[;:,](?=\s).*|\s*\(.*|\s+(?:and|so|which|when|but|for)\s.*)?\.?"
 _FORMS = [
     re.compile(rf"^(?P<subject>.+?) defaults to (?P<value>.+?){_REST}$"),
     re.compile(rf"^the default (?P<subject>.+?) is (?P<value>.+?){_REST}$", re.IGNORECASE),
