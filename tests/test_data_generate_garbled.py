@@ -72,6 +72,9 @@ from tunelab.data.generate.questions import sentence_question
             "How long does a full set of batteries last?",
         ),
         ("The team set a limit of 5 runs.", "What did the team set?"),
+        # "cables" is the set's noun, "ships" its verb: "What does a set of USB cable?"
+        ("A set of USB cables ships with the K7.", None),
+        ("A pair of rubber feet comes in the bag.", None),
         # "One of ..." says which of several only with what came before.
         ("One of the most popular uses of pycparser is in the cffi library.", None),
     ],
