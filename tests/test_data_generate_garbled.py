@@ -75,6 +75,8 @@ from tunelab.data.generate.questions import sentence_question
         # "cables" is the set's noun, "ships" its verb: "What does a set of USB cable?"
         ("A set of USB cables ships with the K7.", None),
         ("A pair of rubber feet comes in the bag.", None),
+        # It says of nothing: "Where is nothing kept?" (docs/serve.md)
+        ("Nothing is kept on the server.", None),
         # "One of ..." says which of several only with what came before.
         ("One of the most popular uses of pycparser is in the cffi library.", None),
     ],

@@ -61,13 +61,14 @@ from tunelab.data.generate.word_classes import (
     unlisted_verb,
 )
 
-# Sentences opening with these lean on what came before ("It", "This", "But"): no question.
+# Sentences opening with these lean on what came before ("It", "This", "But"), or say of
+# nothing ("Nothing is kept on the server": "Where is nothing kept?"): no question.
 LEANING = frozenset(
     """it its this that these those they them their there here he she we you i our your both
     not no whoever whatever anyone everyone nobody someone each such but and or so then also otherwise
     however instead still yet thus hence only which who what when where why how if once while
     with without after before for from in on at by as unless since until though although because
-    whether all some most many""".split()
+    whether all some most many nothing none neither""".split()
 )
 # Words that say which or how many of a noun that follows them: "The earlier runs", "Three
 # more runs", "LoRA's 74 ms more" (no noun phrase ends with them).
