@@ -157,6 +157,11 @@ def test_a_json_schema_reply_parses_streamed_or_not(client):
             "input.0.content.0",
             "'input_image' are not supported",
         ),
+        (  # a text part is supported: what it lacks is its text
+            {"input": [{"role": "user", "content": [{"type": "input_text"}]}]},
+            "input.0.content.0.text",
+            "'input_text' needs its text",
+        ),
         (
             {"text": {"format": {"type": "json_schema", "schema": {}}}},
             "text.format.name",

@@ -348,12 +348,18 @@ def _input_message(item: Any, index: int) -> dict[str, str]:
         )
     for position, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in TEXT_PARTS or not isinstance(part.get("text"), str):
+        if kind not in TEXT_PARTS:
             raise ApiError(
                 400,
                 f"content parts of type {kind!r} are not supported: the models of tunelab serve "
                 "read text only, parts of type input_text with their text",
                 param=f"{where}.content.{position}",
+            )
+        if not isinstance(part.get("text"), str):  # as a chat message's text part
+            raise ApiError(
+                400,
+                f"a content part of type {kind!r} needs its text, a string",
+                param=f"{where}.content.{position}.text",
             )
     return {"role": role, "content": "\n".join(part["text"] for part in content)}
 
