@@ -11,7 +11,8 @@ from typing import Literal
 import httpx
 import openai
 import pytest
-from pydantic import BaseModel, Field
+from openai.types.responses import Response, ResponseStreamEvent
+from pydantic import BaseModel, Field, TypeAdapter
 
 from tunelab.serve.launch import load_engines
 from tunelab.serve.server import create_app
@@ -133,6 +134,21 @@ def test_a_json_schema_reply_parses_streamed_or_not(client):
     assert isinstance(final.output_parsed, Setting) and "".join(deltas) == final.output_text
     any_object = client.responses.create(**asked, text={"format": {"type": "json_object"}})
     assert isinstance(json.loads(any_object.output_text), dict)
+
+
+def test_a_response_and_its_events_are_valid_by_the_openai_packages_own_types(url):
+    # The client builds its objects without validating them: a field missing from the reply
+    # (usage.input_tokens_details.cache_write_tokens) reads as an AttributeError only when used.
+    ask = {"model": "tiny-random", "input": QUESTION, "max_output_tokens": 6, "temperature": 0}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    reply = httpx.post(f"{url}/v1/responses", json=ask, headers=headers, timeout=60)
+    assert Response.model_validate(reply.json()).usage.input_tokens_details.cache_write_tokens == 0
+    streamed = httpx.post(
+        f"{url}/v1/responses", json={**ask, "stream": True}, headers=headers, timeout=60
+    )
+    data = [line[6:] for line in streamed.text.splitlines() if line.startswith("data: ")]
+    events = [TypeAdapter(ResponseStreamEvent).validate_json(d) for d in data]
+    assert events[-1].type == "response.incomplete" and events[-1].response.usage.total_tokens
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def _ended(
         "output": [_message(item, status, text)],
         "usage": {
             "input_tokens": prompt_tokens,
-            "input_tokens_details": {"cached_tokens": 0},  # not counted here
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},  # no cache
             "output_tokens": generated,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": prompt_tokens + generated,
