@@ -72,3 +72,12 @@ def test_a_temperature_proposed_with_its_scale_is_stated_by_its_degrees_alone(an
         "How many degrees does the print head reach?", "The print head reaches 180 degrees Celsius."
     )
     assert (score_facts(answer, check)["fact_accuracy"] == 1.0) is accurate
+
+
+@pytest.mark.parametrize(
+    "fact, stated",
+    [("3.10", True), ("3.1", False)],
+)
+def test_a_version_before_the_article_a_keeps_its_last_zero(fact, stated):
+    # "A" is the article here, no amps: a version's ".10" is not ".1" ("12.50 W" would be 12.5).
+    assert fact_accurate(fact, "In 3.10 A new flag was added.") is stated

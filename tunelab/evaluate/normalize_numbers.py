@@ -31,10 +31,12 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,000 is 1000
 # two numbers.
 _THOUSANDS_SPACE = re.compile(r"(?<=\d)[\u00a0\u202f\u2009](?=\d{3}(?!\d))")
 # A measure's trailing zeros say nothing: "12.50 W" is 12.5 W, "5.0 GB" 5 GB, "$249.00" $249
-# (a version's do: "Python 3.10" is no 3.1, so only before a unit or after a currency).
+# (a version's do: "Python 3.10" is no 3.1, so only before a unit or after a currency; not the
+# amps' "A", the article: "In 3.10 A new flag ..." states 3.10).
+_MEASURE_UNITS = [s for s in spellings(names=False) if s != "A"] + ["%"]
 _MEASURE = regex.compile(
     r"(?<![\w.])(\p{Sc}\s?)?(\d+)\.(\d+)(?!\d|\.\d)"
-    rf"(\s?(?:{alternation([*spellings(names=False), '%'])})(?!\w))?"
+    rf"(\s?(?:{alternation(_MEASURE_UNITS)})(?!\w))?"
 )
 
 
