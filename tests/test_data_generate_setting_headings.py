@@ -38,3 +38,33 @@ def test_settings_headed_in_sentence_case_are_asked_with_their_defaults(tmp_path
     )
     assert pairs["What is the default of duration?"] == "The default of duration is 10 minutes."
     assert "How do I start time?" not in pairs
+
+
+LABEL_PRINTER = """# Inkling Label Printer
+
+## Settings
+
+### Padding
+
+Sets the space around each label. Defaults to 2 mm.
+
+### Ring volume
+
+Sets how loud the finished-job ring is. Defaults to 3.
+"""
+
+
+def test_a_setting_named_by_an_ing_word_is_asked_as_any_other(tmp_path):
+    # "Padding" is a setting, not a step ("Changing tones" is); "Ring" is no -ing word at all.
+    # Both were read as no setting: "How does padding work?" answered with its default joined on,
+    # and "### Ring volume" asked nothing.
+    manual = tmp_path / "printer.md"
+    manual.write_text(LABEL_PRINTER, encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    tunelab.data.generate([manual], output=str(out), mode="template")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    pairs = {row["question"]: row["answer"] for row in rows}
+    assert pairs["What does padding do?"] == "Sets the space around each label."
+    assert pairs["What is the default of padding?"] == "The default of padding is 2 mm."
+    assert pairs["What does ring volume do?"] == "Sets how loud the finished-job ring is."
+    assert pairs["What is the default of ring volume?"] == "The default of ring volume is 3."

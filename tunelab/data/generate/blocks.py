@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from tunelab.data.fields import NAMED
+from tunelab.data.generate.heading_grammar import is_gerund
 from tunelab.data.generate.word_classes import third_person
 from tunelab.data.sections import LIST_ITEM, fenced_parts
 from tunelab.data.text import FUNCTION_WORDS, english
@@ -177,12 +178,13 @@ def section_setting(headings: list[str], text: str) -> str | None:
 
 def sentence_case_setting(heading: str) -> str | None:
     """A setting's name as a manual's heading writes it, in sentence case, lowered for a question
-    ("Start time" -> "start time", "Duration" -> "duration"): up to three plain words, none a
-    function word, the first no -ing step ("Changing the language"); None for anything else."""
+    ("Start time" -> "start time", "Duration" -> "duration", "Padding", "Ring volume"): up to
+    three plain words, none a function word, no -ing step ("Changing tones": a gerund before more
+    words); None for anything else."""
     if not re.fullmatch(r"[A-Z][a-z-]+(?: [a-z][a-z-]+){0,2}", heading):
         return None
     words = heading.lower().split()
-    if any(w in FUNCTION_WORDS for w in words) or words[0].endswith("ing"):
+    if any(w in FUNCTION_WORDS for w in words) or (len(words) > 1 and is_gerund(words[0])):
         return None
     return " ".join(words)
 
