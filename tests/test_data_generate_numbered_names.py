@@ -68,6 +68,19 @@ def test_a_word_and_a_number_is_a_thing_and_a_verb_and_its_object_a_task(heading
     assert heading_question(["Emberline Kiln", heading], "The kiln fires pottery.") == question
 
 
+@pytest.mark.parametrize(
+    ("heading", "section", "question"),
+    [
+        ("Install R", "Download R from CRAN and run its installer.", "How do I install R?"),
+        ("Use C", "Write the driver in C for speed.", "How do I use C?"),
+        ("Set B", "Set B holds the three shelves for tall vases.", "What is set B?"),
+    ],
+)
+def test_a_letter_its_section_says_alone_is_a_name_the_task_acts_on(heading, section, question):
+    # "R" and "C" are languages there, said on their own: "What is install R?" was asked.
+    assert heading_question(["Emberline Kiln", heading], section) == question
+
+
 def test_a_sentence_whose_subject_is_its_heading_s_numbered_thing_is_asked_as_a_statement(
     tmp_path: Path,
 ):

@@ -201,10 +201,23 @@ MODEL_NUMBER = re.compile(r"(?=[\w-]*\d)[A-Z0-9][A-Za-z0-9-]{0,7}")
 PLACE_NUMBER = re.compile(r"\d+(?:\.\d+)*|[A-Z]|[IVX]{2,4}")
 
 
-def names_by_number(words: list[str]) -> bool:
+def names_by_number(words: list[str], context: str = "") -> bool:
     """Whether a heading is a word and the number that names one of its kind ("Run 9", "Build
-    12", "Set B"): a thing, asked "What is run 9?", never a task ("How do I run 9?" was asked)."""
-    return len(words) == 2 and PLACE_NUMBER.fullmatch(words[1]) is not None
+    12", "Set B"): a thing, asked "What is run 9?", never a task ("How do I run 9?" was asked).
+    A letter its section `context` says alone is a name the verb acts on, a language or a
+    product: "## Install R" over "Download R from CRAN ..." stays "How do I install R?"."""
+    if len(words) != 2 or PLACE_NUMBER.fullmatch(words[1]) is None:
+        return False
+    return not _letter_said_alone(words[0], words[1], context)
+
+
+def _letter_said_alone(word: str, letter: str, context: str) -> bool:
+    """Whether `context` says the capital `letter` on its own, not after `word` ("written in C",
+    not "Set B holds ..."); "A" and "I" are words too, never counted."""
+    if not re.fullmatch(r"[B-HJ-Z]", letter):
+        return False
+    alone = rf"(?<!(?i:\b{re.escape(word)})\s)(?<![\w'-]){letter}(?![\w'-])"
+    return re.search(alone, context) is not None
 
 
 def opens_with_numbered(sentence: str, headings: list[str]) -> bool:

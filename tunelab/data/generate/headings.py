@@ -97,7 +97,7 @@ def heading_question(
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
     heading = re.sub(r"\s*\([^()]*\)$", "", heading)
     step = numbered and heading.split(" ", 1)[0].lower() in STEP_VERBS and " " in heading
-    step = step and not names_by_number(heading.split())  # "2. Run 9": a run, no task
+    step = step and not names_by_number(heading.split(), context)  # "2. Run 9": a run, no task
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
         return f"How do I {lower_first(heading, context, document=document)}?"
     if "?" in heading:  # "Does finetuning beat prompting? `tunelab compare`"
@@ -338,7 +338,7 @@ def _noun_compound(words: list[str], context: str) -> bool:
     """A thing, not a task, though its first word is a verb: "Rate Limits", "Export Formats",
     "Run 9", "Load Balancer" (its section says "the load balancer", or "a concurrent monitoring
     thread" of "Monitoring thread"); "Install packages" stays a task."""
-    if names_by_number(words):  # "Run A": a letter names it, no article
+    if names_by_number(words, context):  # "Run A": a letter names it, no article
         return True
     if len(words) != 2 or words[1].lower() in DETERMINERS:
         return False
