@@ -1,6 +1,6 @@
 """The bodies of the server's requests: what /v1/chat/completions, /v1/completions and
-/v1/responses read, validated as strictly as OpenAI does, and the parameters refused (a 400 naming the field) rather
-than answered without the output they ask for."""
+/v1/responses read, validated as strictly as OpenAI does, and the parameters refused (a 400
+naming the field) rather than answered without the output they ask for."""
 
 from __future__ import annotations
 

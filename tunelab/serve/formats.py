@@ -1,7 +1,7 @@
 """OpenAI's `response_format` on the chat endpoint (`text.format` on the Responses API's):
-`json_object` (any JSON object) and `json_schema` (JSON of the given schema), decoded under the schema
-(tunelab.generation.structured), so the reply parses unless it runs out of `max_tokens` first (then
-its finish_reason is "length")."""
+`json_object` (any JSON object) and `json_schema` (JSON of the given schema), decoded under the
+schema (tunelab.generation.structured), so the reply parses unless it runs out of `max_tokens`
+first (then its finish_reason is "length")."""
 
 from __future__ import annotations
 
