@@ -38,7 +38,7 @@ def compare_command(
     is no run: its two prompting arms)."""
 
     from tunelab.compare.report import (
-        DIFFERENCES,
+        COMPARE_DIFFERENCES,
         context_note,
         questions_scored,
         retrieval,
@@ -89,7 +89,7 @@ def compare_command(
         f"Questions {test_set(result, config)}. RAG {retrieval(result, config)}. "
         f"{context_note(result)}"
     )
-    pictured = f"the differences as a picture: {result.out_dir}/{DIFFERENCES}"
+    pictured = f"the differences as a picture: {result.out_dir}/{COMPARE_DIFFERENCES}"
     say_wrapped(console, f"{said} Report: {result.out_dir}/compare.md; {pictured}")
 
 

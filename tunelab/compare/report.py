@@ -50,6 +50,9 @@ def charted(arms: list[Arm]) -> list[str]:
 # The per-arm table's columns after its scores (`columns`), which a terminal too narrow for all
 # leaves to compare.md: ten columns in 80 were cut to "fact acc…", "hal…", "oth…".
 DETAILS = ("normalized match", "ROUGE-L", "answer words", "cut off [95%]", "s/question")
+# The picture of compare.md's differences, beside it: whether two arms differ is their paired
+# interval, which compare.png's bars, each with its own interval, do not show.
+COMPARE_DIFFERENCES = "compare_differences.png"
 
 
 def shown_facts(arms: list[Arm]) -> list:
@@ -294,12 +297,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     plot(result, out / "compare.png")
     asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
     title = f"{Path(result.run).name}: arm − other arm, paired over {asked}"
-    plot_differences(difference_rows(result.arms), out / DIFFERENCES, title)
-
-
-# The picture of compare.md's differences, beside it: whether two arms differ is their paired
-# interval, which compare.png's bars, each with its own interval, do not show.
-DIFFERENCES = "compare_differences.png"
+    plot_differences(difference_rows(result.arms), out / COMPARE_DIFFERENCES, title)
 
 
 def difference_rows(arms: list[Arm]) -> list[PlottedDifference]:

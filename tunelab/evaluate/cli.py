@@ -38,7 +38,7 @@ def eval_command(
 ) -> None:
     """Answer a test set and score it: fact accuracy where test rows name facts, exact and
     normalized match, token F1, ROUGE-L; then an error analysis."""
-    from tunelab.evaluate.difference_plot import DIFFERENCES
+    from tunelab.evaluate.difference_plot import EVAL_DIFFERENCES
     from tunelab.evaluate.paired import MIN_QUESTIONS
     from tunelab.evaluate.scores import LOWER_NOTE, comparison, comparison_folder, wording_note
     from tunelab.evaluate.suite import evaluate
@@ -75,7 +75,7 @@ def eval_command(
         )
     else:
         saved = comparison_folder(results) / "comparison.md"
-        pictured = saved.with_name(DIFFERENCES)  # Δ in points: 100 × the table's
+        pictured = saved.with_name(EVAL_DIFFERENCES)  # Δ in points: 100 × the table's
         console.print(
             f"comparison: {saved} (and comparison.json); Δ in points as a picture: {pictured}",
             soft_wrap=True,

@@ -15,7 +15,7 @@ from tunelab.evaluate.scores import LOWER_IS_BETTER, METRIC_NAMES
 if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
 
-DIFFERENCES = "comparison_differences.png"  # `eval A B`'s, beside comparison.md
+EVAL_DIFFERENCES = "comparison_differences.png"  # `eval A B`'s, beside comparison.md
 # How each verdict is drawn: its colour, and a filled dot for a winner, a hollow one for none
 # (told apart in grey print and by colour-blind readers too).
 MARKS = {
@@ -121,8 +121,8 @@ def comparison_rows(table: list[dict[str, Any]]) -> list[PlottedDifference]:
 
 
 def plot_comparison(results: list[EvalResult], table: list[dict[str, Any]], folder: Path) -> Path:
-    """`eval A ... B`'s comparison table as a forest plot, DIFFERENCES in `folder`."""
+    """`eval A ... B`'s comparison table as a forest plot, EVAL_DIFFERENCES in `folder`."""
     first, last = results[0].label, results[-1].label
     n = len(results[0].rows)
     title = f"{first} − {last}, {n} question{'' if n == 1 else 's'}"
-    return plot_differences(comparison_rows(table), folder / DIFFERENCES, title)
+    return plot_differences(comparison_rows(table), folder / EVAL_DIFFERENCES, title)
