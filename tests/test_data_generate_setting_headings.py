@@ -68,3 +68,46 @@ def test_a_setting_named_by_an_ing_word_is_asked_as_any_other(tmp_path):
     assert pairs["What is the default of padding?"] == "The default of padding is 2 mm."
     assert pairs["What does ring volume do?"] == "Sets how loud the finished-job ring is."
     assert pairs["What is the default of ring volume?"] == "The default of ring volume is 3."
+
+
+DATA_LOGGER = """# Siltwater Data Logger
+
+## Settings
+
+### Logging level
+
+Sets how much the logger writes to its card. Defaults to info.
+
+### Sampling rate
+
+Sets how often the river level is read. Defaults to 10 minutes.
+
+### Tracking mode
+
+Chooses how the logger follows the river's edge. Defaults to auto.
+
+### Changing tones
+
+Press MENU twice, then choose a tone with the dial.
+"""
+
+
+def test_a_setting_named_by_an_ing_word_and_a_noun_is_asked_as_a_setting(tmp_path):
+    # "Logging level" was asked "How do I log level?", "Sampling rate" "How do I sample rate?":
+    # under "## Settings", over what a setting does or its default, they name settings.
+    # "Changing tones", over a step, stays a task.
+    manual = tmp_path / "logger.md"
+    manual.write_text(DATA_LOGGER, encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    tunelab.data.generate([manual], output=str(out), mode="template")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    pairs = {row["question"]: row["answer"] for row in rows}
+    assert pairs["What does logging level do?"] == "Sets how much the logger writes to its card."
+    assert pairs["What is the default of logging level?"] == "The default of logging level is info."
+    assert pairs["What does sampling rate do?"] == "Sets how often the river level is read."
+    assert pairs["What is the default of sampling rate?"] == (
+        "The default of sampling rate is 10 minutes."
+    )
+    assert pairs["What is the default of tracking mode?"] == "The default of tracking mode is auto."
+    assert pairs["How do I change tones?"] == "Press MENU twice, then choose a tone with the dial."
+    assert not {"How do I log level?", "How do I sample rate?", "How do I track mode?"} & set(pairs)

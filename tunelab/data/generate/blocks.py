@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 
 from tunelab.data.fields import NAMED
-from tunelab.data.generate.heading_grammar import is_gerund
+from tunelab.data.generate.heading_grammar import is_gerund, names_a_command
 from tunelab.data.generate.word_classes import third_person
 from tunelab.data.sections import LIST_ITEM, fenced_parts
-from tunelab.data.text import FUNCTION_WORDS, english
+from tunelab.data.text import FUNCTION_WORDS, english, sentences
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).
 DEFINITION = re.compile(
@@ -166,7 +166,7 @@ def section_setting(headings: list[str], text: str) -> str | None:
     if re.fullmatch(r"`[^`]+`|[a-z]\w*_\w+", heading):
         return heading
     under = len(headings) > 1 and SETTINGS_HEADING.search(headings[-2])
-    if under and (named := sentence_case_setting(heading)):
+    if under and (named := sentence_case_setting(heading, text)):
         return named  # "### Start time" over "Sets when ...": "How do I start time?" read a step
     if not re.fullmatch(r"[a-z][a-z-]+", heading) or heading in FUNCTION_WORDS:
         return None
@@ -176,17 +176,30 @@ def section_setting(headings: list[str], text: str) -> str | None:
     return heading if under else None
 
 
-def sentence_case_setting(heading: str) -> str | None:
+def sentence_case_setting(heading: str, text: str = "") -> str | None:
     """A setting's name as a manual's heading writes it, in sentence case, lowered for a question
     ("Start time" -> "start time", "Duration" -> "duration", "Padding", "Ring volume"): up to
-    three plain words, none a function word, no -ing step ("Changing tones": a gerund before more
-    words); None for anything else."""
+    three plain words, none a function word; None for anything else. A gerund before more words
+    is a step ("Changing tones" over "Press MENU ..."), unless its section `text` says what a
+    setting does or its default ("Logging level" over "Sets how much ..." or "Defaults to info.",
+    where "How do I log level?" was asked)."""
     if not re.fullmatch(r"[A-Z][a-z-]+(?: [a-z][a-z-]+){0,2}", heading):
         return None
     words = heading.lower().split()
-    if any(w in FUNCTION_WORDS for w in words) or (len(words) > 1 and is_gerund(words[0])):
+    if any(w in FUNCTION_WORDS for w in words):
+        return None
+    if len(words) > 1 and is_gerund(words[0]) and not _says_a_setting(heading, text):
         return None
     return " ".join(words)
+
+
+def _says_a_setting(heading: str, text: str) -> bool:
+    """Whether a section's `text` says what a setting does ("Sets how much ...") or its default or
+    range of no one thing ("Defaults to info.", "Range: 1 to 5")."""
+    if names_a_command(heading, text.strip()):
+        return True
+    prose = [b.text for b in blocks_of(text) if b.kind == "prose"]
+    return any(VALUE_OF_NONE.match(s) for p in prose for s in sentences(p))
 
 
 def said_of_setting(sentence: str, setting: str | None) -> str:

@@ -120,6 +120,8 @@ def heading_question(
     setting = section_setting([*headings[:-1], heading], context)
     if setting and names_a_command(heading, context.strip().removeprefix("The ")):
         return f"What does {setting} do?"
+    if setting and " " in setting and is_gerund(setting.split()[0]):
+        return None  # "Tracking mode" over "Chooses ...": a setting, not "How do I track mode?"
     if re.search(r"\bvs\.?\s", heading):
         return None  # a comparison's heading asks nothing one answer gives
     opener = heading.split()[0].lower() if heading else ""
