@@ -95,3 +95,34 @@ def test_a_sentence_whose_subject_is_its_heading_s_numbered_thing_is_asked_as_a_
     pairs = pairs_of(doc)
     assert pairs["What does set B hold?"] == "Set B holds the three shelves for tall vases."
     assert pairs["What does build 12 add?"] == "Build 12 adds a delayed start of up to 12 hours."
+
+
+@pytest.mark.parametrize(
+    ("heading", "section"),
+    [
+        ("Press A", "Press A to pause the print job. Press it again to resume."),
+        ("Press 5", "Press 5 to skip a track."),
+        ("Select B", "Select B when the printer asks for a tray."),
+    ],
+)
+def test_a_key_its_section_says_as_a_step_asks_nothing_of_its_heading(heading, section):
+    # "What is press A?" read a key as a thing's name, and "How do I press A?" asks no task: the
+    # step's own sentence asks what it is for ("How do I pause the print job?").
+    assert heading_question(["Inkling Label Printer", heading], section) is None
+
+
+def test_a_key_and_a_letter_a_section_s_steps_are_for_are_asked_as_tasks(tmp_path: Path):
+    doc = tmp_path / "printer.md"
+    doc.write_text(
+        "# Inkling Label Printer\n\n## Press A\n\nPress A to pause the print job. Press it again"
+        " to resume.\n\n## Update X\n\nDownload the latest firmware. Copy it to the card and "
+        "restart the printer to update X.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How do I pause the print job?"] == "Press A to pause the print job."
+    # "What is update X?" asked of a task the section's steps do, and dropped for no answer.
+    assert pairs["How do I update X?"] == (
+        "Download the latest firmware. Copy it to the card and restart the printer to update X."
+    )
+    assert not [q for q in pairs if "press A" in q]

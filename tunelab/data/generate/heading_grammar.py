@@ -205,10 +205,37 @@ def names_by_number(words: list[str], context: str = "") -> bool:
     """Whether a heading is a word and the number that names one of its kind ("Run 9", "Build
     12", "Set B"): a thing, asked "What is run 9?", never a task ("How do I run 9?" was asked).
     A letter its section `context` says alone is a name the verb acts on, a language or a
-    product: "## Install R" over "Download R from CRAN ..." stays "How do I install R?"."""
+    product: "## Install R" over "Download R from CRAN ..." stays "How do I install R?". Nor is
+    a letter its section says as a step or its task ("Press A to pause.": `letter_step`)."""
     if len(words) != 2 or PLACE_NUMBER.fullmatch(words[1]) is None:
         return False
-    return not _letter_said_alone(words[0], words[1], context)
+    return not letter_step(words, context) and not _letter_said_alone(*words, context)
+
+
+# What follows a key or letter a step acts on ("Press A to pause", "Press 5 twice"): no verb.
+STEP_AFTER = NOT_VERBS | frozenset("and or again twice once then when if while".split())
+
+
+def letter_step(words: list[str], context: str) -> str | None:
+    """How a section says its heading's verb and the letter or number it acts on ("Press A",
+    "Update X"): "task" where its steps are done to do it ("... restart the printer to update
+    X."), "step" where it is a step done for something else ("Press A to pause the job."),
+    whose own sentence asks that task; None where it names a thing ("Set B holds ...", "Run 9
+    is ...") or the section says it neither way."""
+    if (
+        len(words) != 2
+        or words[0].lower() not in STEP_VERBS
+        or not PLACE_NUMBER.fullmatch(words[1])
+    ):
+        return None
+    said = rf"(?<![\w'-])(?i:{re.escape(words[0])})\s+{re.escape(words[1])}(?![\w'-])"
+    if re.search(rf"\bto\s+{said}", context):
+        return "task"
+    for m in re.finditer(said, context):
+        after = re.match(r"[ \t]*([A-Za-z]+)", context[m.end() :])
+        if not after or after[1].lower() in STEP_AFTER:
+            return "step"
+    return None
 
 
 def _letter_said_alone(word: str, letter: str, context: str) -> bool:

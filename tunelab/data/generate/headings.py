@@ -22,6 +22,7 @@ from tunelab.data.generate.heading_grammar import (
     base_verb,
     in_question_order,
     is_gerund,
+    letter_step,
     names_a_command,
     names_by_number,
     plural,
@@ -96,6 +97,8 @@ def heading_question(
     # "3. Split off a test set (5 s)": a step's number and an aside ask nothing; a step is a task.
     heading, numbered = re.subn(r"^\d+(?:\.\d+)*[.)]?\s+(?=[A-Za-z`])", "", heading)
     heading = re.sub(r"\s*\([^()]*\)$", "", heading)
+    if letter_step(heading.split(), context) == "step":
+        return None  # "Press A" over "Press A to pause.": that sentence asks its task
     step = numbered and heading.split(" ", 1)[0].lower() in STEP_VERBS and " " in heading
     step = step and not names_by_number(heading.split(), context)  # "2. Run 9": a run, no task
     if step and "?" not in heading and not re.search(r"\bit\b", heading):
