@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 from tests.conftest import pairs_of
+from tunelab.data.chunking import chunk_document
 from tunelab.data.generate.documents import GenerateConfig, generate_dataset
 from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template_qa import template_pairs
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
 README = Path(__file__).parent.parent / "README.md"
@@ -327,3 +329,19 @@ def test_a_second_rate_said_of_one_subject_and_verb_is_dropped_and_the_first_kep
     trl = [r["answer"] for r in rows if "TRL read" in r["question"]]
     assert probe == ["The probe read 178 GFLOP/s on the first try."]
     assert trl == ["TRL read 94 tok/s against 74."]
+
+
+def test_a_question_asked_again_in_one_section_keeps_its_first_answer_though_one_gives_a_rate(
+    tmp_path,
+):
+    # "What did the probe read?" answered by a rate counts as "How fast did the probe read?" too;
+    # only that key was kept, so the same question over "the old log file" kept a second answer.
+    doc = tmp_path / "bench.md"
+    doc.write_text(
+        "# Throughput\n\n## CPU\n\nThe probe read the same 219 GFLOP/s as before. The probe "
+        "read the old log file after the update.\n",
+        encoding="utf-8",
+    )
+    chunk = chunk_document(doc)[0]
+    asked = [a for q, a in template_pairs(chunk) if q == "What did the probe read?"]
+    assert asked == ["The probe read the same 219 GFLOP/s as before."]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tunelab.data.generate.same_ask import asked_key
+from tunelab.data.generate.same_ask import asked_keys
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason, repeats_question
-from tunelab.data.question_keys import normalize_text
 from tunelab.data.text import looping_phrase, repeat_start
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def drop_reason(
         return "not a question"  # about a chunk, a user asks; a copied statement is no question
     if junk_reason(f"{q}\n{a}"):
         return "junk"
-    if normalize_text(q) in out.questions or asked_key(q, a) in out.questions:
+    if asked_keys(q, a) & out.questions:
         return "duplicate question"
     if chunk_text is not None and (reason := ungrounded(a, chunk_text, config.min_grounding)):
         return reason

@@ -15,10 +15,13 @@ from tunelab.data.question_keys import normalize_text
 _WHAT_DID = re.compile(r"what ((?:do|does|did|can|will) .+)")
 
 
-def asked_key(question: str, answer: str) -> str:
-    """The question as "the same question" compares it (`normalize_text`), a "What … ?" whose
-    answer gives a rate ("94 tok/s", "219 GFLOP/s") read as "How fast … ?"."""
+def asked_keys(question: str, answer: str) -> frozenset[str]:
+    """The keys under which a pair's question counts as asked, one for each way a later pair
+    asks it again: its words as "the same question" compares them (`normalize_text`), and for a
+    "What … ?" whose answer gives a rate ("94 tok/s", "219 GFLOP/s") the "How fast … ?" it asks.
+    Template mode drops a repeat among a chunk's pairs and the filters among all the rows by
+    these same keys."""
     key = normalize_text(question)
     if (what := _WHAT_DID.fullmatch(key)) and SPEED.search(answer):
-        return f"how fast {what[1]}"
-    return key
+        return frozenset((key, f"how fast {what[1]}"))
+    return frozenset((key,))

@@ -16,10 +16,9 @@ from pydantic import Field, model_validator
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
-from tunelab.data.generate.same_ask import asked_key
+from tunelab.data.generate.same_ask import asked_keys
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import shingles
-from tunelab.data.question_keys import normalize_text
 from tunelab.section import Limit
 
 # Settings only a model is asked by: given to template mode, which asks none, they go unused,
@@ -199,8 +198,8 @@ class Output:
 
     def remember_question(self, question: str, answer: str = "") -> None:
         """Count `question` as taken: later pairs asking it (or nearly it, or in other words that
-        `answer` shows ask the same: `asked_key`) are dropped."""
-        self.questions.update((normalize_text(question), asked_key(question, answer)))
+        `answer` shows ask the same: `asked_keys`) are dropped."""
+        self.questions.update(asked_keys(question, answer))
         self.shingles.append(shingles(question))
 
     def add(self, question: str, answer: str, meta: dict) -> None:

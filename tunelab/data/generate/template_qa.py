@@ -22,7 +22,7 @@ from tunelab.data.generate.heading_grammar import NOT_VERBS, opens_with_numbered
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import half_questions, sentence_question
-from tunelab.data.generate.same_ask import asked_key
+from tunelab.data.generate.same_ask import asked_keys
 from tunelab.data.generate.section_answer import (
     commands,
     cut_code,
@@ -153,8 +153,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     words = max_answer_tokens * 3 // 4  # tokens are approximate: about 3/4 of a word each
     unique = []
     for q, a in pairs:  # a question asked again, in its words or others, keeps its first answer
-        if asked_key(q, a) not in seen and len(a.split()) <= words:
-            seen.add(asked_key(q, a))
+        keys = asked_keys(q, a)
+        if not keys & seen and len(a.split()) <= words:
+            seen |= keys
             unique.append((q, a))
     return unique
 
