@@ -27,6 +27,9 @@ _ITEM = re.compile(
 _ITEM_TERMS = TERMS[:-2]
 # An example an item gives is no fact of it: "for example `*.iso`", "e.g. vault.example.com".
 _EXAMPLE = re.compile(r"[,(]?\s*\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\s", re.I)
+# A specification's label before its value: "- Water pressure: 0.5 to 8 bar" (an item's first
+# sentence ended at its colon, and its facts were "water" and "pressure").
+_LABEL = re.compile(r"^[^\W\d_][^\W\d_ ()/-]*(?:[ /-][^\W\d_()]+){0,4}:\s+(?=\S)")
 # A sentence stating a setting's default: "Its default is 12.", "It defaults to 15 minutes.",
 # "The default value is 4.", "By default it is 30."
 _STATES_DEFAULT = re.compile(r"\bdefault(?:s|\s+value)?\b", re.IGNORECASE)
@@ -46,11 +49,14 @@ Terms = Callable[..., Sequence[str]]
 
 def listed_values(answer: str, item_terms: Terms) -> list[str]:
     """The terms every item of a list answer states (`item_terms(text, patterns)`: those of its
-    first sentence), in their order, less any example it gives: a step's duration and port, each
-    limit, each change of a release; [] where it lists fewer than two items. Each item is asked,
-    so each is a fact, however many (the first item's alone were: "50" of three limits, none of
-    "1. Connect the power cable.")."""
-    items = [_EXAMPLE.split(m["text"], maxsplit=1)[0] for m in _ITEM.finditer(answer)]
+    first sentence, after any label it gives its value), in their order, less any example it
+    gives: a step's duration and port, each limit, each change of a release; [] where it lists
+    fewer than two items. Each item is asked, so each is a fact, however many (the first item's
+    alone were: "50" of three limits, none of "1. Connect the power cable.")."""
+    items = [
+        _EXAMPLE.split(_LABEL.sub("", m["text"], count=1), maxsplit=1)[0]
+        for m in _ITEM.finditer(answer)
+    ]
     if len(items) < 2:
         return []
     return list(dict.fromkeys(t for item in items for t in item_terms(item, _ITEM_TERMS)))

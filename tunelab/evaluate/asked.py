@@ -99,8 +99,11 @@ _ASKS_FIX = re.compile(
 # ("Lamini's engine"), nor a first word the function words hold ("The cartridge is clogged").
 _VERB_FIRST = re.compile(
     r"\W*(?:please\s+)?(?P<verb>[A-Z][a-z]+)\s+(?=(?:the|a|an|it|its|this|that|these|those|your|"
-    r"all|any|each|every|them|off|on|up|down|out|back|and|until|for)\b|\d|[`\"'])"
+    r"all|both|any|each|every|them|off|on|up|down|out|back|and|until|for)\b|\d|[`\"'])"
 )
+# ...or a verb, then the name the question asks about: "Restart Labelsync from the menu" to
+# "What should I do when Labelsync stops syncing?" (not "Labelsync stops when ...").
+_VERB_NAMED = re.compile(r"\W*(?P<verb>[A-Z][a-z]+)\s+(?P<name>[A-Z][\w-]*)\b")
 
 
 def fix_sentence(question: str, sentences: list[str]) -> str | None:
@@ -111,6 +114,9 @@ def fix_sentence(question: str, sentences: list[str]) -> str | None:
 
     def acts(sentence: str) -> bool:
         verb = _VERB_FIRST.match(sentence)
+        if (named := _VERB_NAMED.match(sentence)) and not verb:
+            said = re.findall(r"[\w-]+", question)
+            verb = named if named["name"] in said and named["verb"] not in said else None
         return bool(verb) and verb["verb"].lower() not in FUNCTION_WORDS
 
     if not _ASKS_FIX.search(question) or not sentences or acts(sentences[0]):

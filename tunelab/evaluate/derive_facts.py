@@ -80,8 +80,9 @@ _FIRST_SENTENCE = regex.compile(
 )
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 _MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z-]*\d[\w-]*")  # a model's name: "R5", "K9", "A100"
-# A name in code: snake_case, dotted or called ("add_data", "llm.add_data", "improve()").
-_CODE_NAME = re.compile(r"\w_\w|[a-z]\.[a-z]|\(\)$")
+# A name in code: snake_case, dotted, called or an option ("add_data", "llm.add_data",
+# "improve()", "--resume": "How do I resume…?" says its word, not the option).
+_CODE_NAME = re.compile(r"\w_\w|[a-z]\.[a-z]|\(\)$|^--?[A-Za-z]")
 # Abbreviations the term patterns take for dotted names ("e.g").
 _ABBREVIATION = re.compile(r"(?:e\.g|i\.e|a\.m|p\.m|cf|etc|vs)\.?", re.IGNORECASE)
 

@@ -25,8 +25,9 @@ SPACED_UNIT = rf"(?:{units_of(excluded=_NOT_A_VALUE_UNIT)})(?:/[A-Za-z]+)?(?![\w
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".
 PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
 _NUMBER = (
-    # (Whole: "2.8b-deduped" gave "2", a number's part, where its value ends in no unit.)
-    r"(?<![\w.-])(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?![.,]\d)(?:[eE][-+\u2212]?\d+)?"
+    # (Whole: "2.8b-deduped" gave "2", a number's part, where its value ends in no unit; nor
+    # a fraction's or date's last number: "3/4 inch" gave "4 inch" beside "3/4".)
+    r"(?<![\w.-])(?<!\d/)(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?![.,]\d)(?:[eE][-+\u2212]?\d+)?"
     rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
     rf"\s{SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)?(?![\w]|-(?!\d))"
 )

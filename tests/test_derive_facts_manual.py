@@ -1,0 +1,46 @@
+"""`tunelab data facts` on the pairs `tunelab data generate` makes of a manual (template mode):
+their answers are the manual's sentences, so the facts are its steps' keys, its settings' values
+and the fix after a cause, as a reader asking would need them."""
+
+from tunelab.evaluate.derive_facts import propose
+
+
+def _facts(question: str, answer: str) -> list[str]:
+    return [alternatives[0] for alternatives in propose(question, answer, {})[0]]
+
+
+def test_the_fix_after_the_cause_is_the_fact_where_it_acts_on_both_or_on_a_name():
+    # The cause's "flat", "2 weeks" and "network" were proposed: a right answer states the fix.
+    assert _facts(
+        "What should I do when the display is blank?",
+        "The batteries are flat or inserted the wrong way round. Replace both AA batteries and "
+        "check that the plus side faces up.",
+    ) == ["AA"]
+    assert _facts(
+        "What should I do when the low-battery symbol flashes?",
+        "Fewer than 2 weeks of battery life remain. Replace both batteries within 14 days.",
+    ) == ["14 days"]
+    assert "menu" in _facts(
+        "What should I do when Labelsync stops syncing?",
+        "Labelsync stops when the network drops. Restart Labelsync from the printer's menu.",
+    )
+
+
+def test_a_specification_list_of_labelled_values_gets_its_values():
+    # "- Water pressure: 0.5 to 8 bar" was read to its colon: "pressure" and "water" were the facts
+    # (and "4 inch" of "3/4 inch", which 1/4 inch states).
+    facts = _facts(
+        "What are the specifications of the Aquaflow 300?",
+        "- Water pressure: 0.5 to 8 bar\n- Inlet thread: 3/4 inch\n"
+        "- Maximum flow: 30 litres per minute",
+    )
+    assert "3/4" in facts and "30 litres per minute" in facts
+    assert "water" not in facts and "pressure" not in facts and "4 inch" not in facts
+
+
+def test_an_option_is_the_fact_though_the_question_says_its_word():
+    # "How do I resume…?" / "… with `--resume`": the question's "resume" hid it ("same" was one).
+    assert _facts(
+        "How do I resume a stopped run?",
+        "Run the same command again with `--resume`. Tunelab reads the last checkpoint.",
+    ) == ["--resume"]
