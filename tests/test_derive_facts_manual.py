@@ -44,3 +44,19 @@ def test_an_option_is_the_fact_though_the_question_says_its_word():
         "How do I resume a stopped run?",
         "Run the same command again with `--resume`. Tunelab reads the last checkpoint.",
     ) == ["--resume"]
+
+
+def test_names_listed_after_a_colon_are_the_facts():
+    # "The D8 has four modes:" named no term, and what it introduced was read for code alone.
+    assert _facts(
+        "What modes does the D8 have?",
+        "The D8 has four modes: Auto, Continuous, Laundry and Sleep.",
+    ) == ["Auto", "Continuous", "Laundry", "Sleep"]
+
+
+def test_a_temperature_ends_its_sentence():
+    # "60 °C." read as an initial, "C.": the next sentence's "5 minutes" was a fact too.
+    assert _facts(
+        "How hot does the print head get?",
+        "The print head can reach 60 °C. It cools down in 5 minutes.",
+    ) == ["60 °C"]

@@ -73,10 +73,10 @@ from tunelab.evaluate.stated import Words, states
 from tunelab.evaluate.value_forms import OTHER_FORMS, same_values, version_alone
 from tunelab.evaluate.yes_no import opposite
 
-# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.);
-# Chinese and Japanese end one at their full-width marks, with no space after.
+# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.; a
+# temperature's "°C." does end one); Chinese and Japanese end one at their full-width marks.
 _FIRST_SENTENCE = regex.compile(
-    rf"(?<=[.;:!?])(?<!\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
+    rf"(?<=[.;:!?])(?<!(?<!°\s?)\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 _MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z-]*\d[\w-]*")  # a model's name: "R5", "K9", "A100"
@@ -199,7 +199,12 @@ def propose_marked(
     # or code it introduces is the fact, not "visit" or "type".
     rest = unnumbered[unnumbered.find(first) + len(first) :].strip()
     if not terms and first.endswith(":") and rest:
-        terms = terms_of(_FIRST_SENTENCE.split(rest, maxsplit=1)[0], ADDRESS_OR_CODE)
+        introduced = _FIRST_SENTENCE.split(rest, maxsplit=1)[0]
+        terms = terms_of(introduced, ADDRESS_OR_CODE)
+        # "The D8 has four modes: Auto, Continuous, Laundry and Sleep.": every name it lists,
+        # as a list's every item is (each is asked; none was a fact).
+        if not terms and _NAME_LIST.fullmatch(introduced):
+            terms = listed = terms_of(f"{first} {introduced}")
     # "Is there a changelog?" / "Because we move fast… check out https://pypi.org/project/x/.":
     # where the question asks for a resource, the first address the answer gives is its fact,
     # in whichever sentence (it was where the first sentence gave it; "changelog" is no fact).
@@ -268,6 +273,10 @@ def propose_marked(
         for alternatives in same_values(answer, facts)
     ]
     return grouped[: max(most, len(listed))], verdict, from_words and bool(grouped)
+
+
+# Names listed after a colon, in one sentence: "Auto, Continuous, Laundry and Sleep."
+_NAME_LIST = re.compile(r"[A-Z]\w*(?:, [A-Z]\w*)*,? (?:and|or) [A-Z]\w*\.?")
 
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed
