@@ -60,3 +60,12 @@ def test_a_temperature_ends_its_sentence():
         "How hot does the print head get?",
         "The print head can reach 60 °C. It cools down in 5 minutes.",
     ) == ["60 °C"]
+
+
+def test_a_specifications_section_of_sentences_gets_every_value():
+    # Each sentence states one specification; the first sentence's "60 °C" alone was the fact.
+    assert _facts(
+        "What are the specifications of PX-40 Thermal Printer?",
+        "The print head can reach 60 °C. The label roll holds 50 m of labels. "
+        "The printer runs at 24 V.",
+    ) == ["60 °C", "50 m", "24 V"]

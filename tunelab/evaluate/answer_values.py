@@ -1,9 +1,10 @@
 """What a manual's answer states that is its facts before any of its words
 (tunelab.evaluate.derive_facts): the terms of every item of a list answer ("1. Connect the power
 cable. 2. Hold FEED for 3 seconds. 3. Open port 8443.": "FEED", "3 seconds" and "8443", not
-"connect" and "power"; "What are the limits?": every limit, not the first item's alone), and a
-setting's default a later sentence states ("darkness sets how much heat the print head applies.
-Its default is 12.": "12", not "much" and "heat"; a value is a number, with its unit where it has
+"connect" and "power"; "What are the limits?": every limit, not the first item's alone; "What
+are the specifications…?": every sentence's amount, "60 °C", "24 V"), and a setting's default a
+later sentence states ("darkness sets how much heat the print head applies. Its default is 12.":
+"12", not "much" and "heat"; a value is a number, with its unit where it has
 one, as `specific_terms.AMOUNTS` finds it). A sentence that words a quantity as a question
 ("sleep_timeout sets how long the printer waits before it sleeps") states no value, and none of
 its words is one ("long", "waits" were proposed): `quantity_asked`. Nor is a troubleshooting
@@ -60,6 +61,22 @@ def listed_values(answer: str, item_terms: Terms) -> list[str]:
     if len(items) < 2:
         return []
     return list(dict.fromkeys(t for item in items for t in item_terms(item, _ITEM_TERMS)))
+
+
+# A question asking every value of a thing: "What are the specifications of the PX-40?" (data
+# generate's question over a Specifications section).
+_ASKS_SPECIFICATIONS = re.compile(
+    r"\bwhat\s+are\s+(?:the\s+)?(?:\w+\s+)?spec(?:ification)?s\b", re.I
+)
+
+
+def specified_values(question: str, sentences: Sequence[str], item_terms: Terms) -> list[str]:
+    """The amounts every sentence states where `question` asks a thing's specifications ("The
+    print head can reach 60 °C. The printer runs at 24 V.": "60 °C" and "24 V", as a list's
+    items; the first sentence's alone were facts); [] for other questions."""
+    if not _ASKS_SPECIFICATIONS.search(question) or len(sentences) < 2:
+        return []
+    return list(dict.fromkeys(t for s in sentences for t in item_terms(s, AMOUNTS)))
 
 
 def default_of(sentence: str, terms_of: Terms) -> list[str]:

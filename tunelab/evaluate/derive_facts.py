@@ -47,7 +47,13 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.answer_values import default_of, labelled_fix, listed_values, quantity_asked
+from tunelab.evaluate.answer_values import (
+    default_of,
+    labelled_fix,
+    listed_values,
+    quantity_asked,
+    specified_values,
+)
 from tunelab.evaluate.asked import (
     ASKS_AMOUNT,
     ASKS_NAME,
@@ -192,7 +198,7 @@ def propose_marked(
 
     listed = listed_values(
         answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
-    )
+    ) or specified_values(question, _FIRST_SENTENCE.split(unnumbered), terms_of)
     terms = listed or terms_of(first)
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
     # first sentence that ends in a colon and names no term introduces the answer; an address
