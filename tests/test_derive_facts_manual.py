@@ -69,3 +69,8 @@ def test_a_specifications_section_of_sentences_gets_every_value():
         "The print head can reach 60 °C. The label roll holds 50 m of labels. "
         "The printer runs at 24 V.",
     ) == ["60 °C", "50 m", "24 V"]
+
+
+def test_a_status_light_s_meaning_after_its_label_is_the_fact():
+    # "Solid green:" restates the question; what it introduces was never read (no fact).
+    assert _facts("What does blinking red mean?", "Blinking red: The paper is out.") == ["paper"]

@@ -211,6 +211,10 @@ def propose_marked(
         # as a list's every item is (each is asked; none was a fact).
         if not terms and _NAME_LIST.fullmatch(introduced):
             terms = listed = terms_of(f"{first} {introduced}")
+        # "What does solid green mean?" / "Solid green: The printer is ready.": a label that says
+        # the question's words again opens its answer, whose words are read ("ready"; none was).
+        if not terms and set(normalize(first).split()) <= asked:
+            first = introduced
     # "Is there a changelog?" / "Because we move fast… check out https://pypi.org/project/x/.":
     # where the question asks for a resource, the first address the answer gives is its fact,
     # in whichever sentence (it was where the first sentence gave it; "changelog" is no fact).
