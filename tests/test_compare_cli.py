@@ -74,7 +74,9 @@ def test_the_closing_summary_wraps_at_words_on_a_narrow_terminal(tmp_path):
     assert result.exit_code == 0, result.output
     tail = result.output.split("Questions ")[-1].splitlines()
     assert all(len(line) <= 60 or " " not in line for line in tail) and len(tail) > 2
-    assert tail[-1].endswith("compare.md")  # the report's path, whole on its line
+    # The report's path and the picture's, each whole on its line.
+    assert any(line.endswith("compare.md;") for line in tail)
+    assert tail[-1].endswith("compare_differences.png")
 
 
 def test_fact_accuracy_says_of_how_many_rows_where_some_name_no_facts(tmp_path):
