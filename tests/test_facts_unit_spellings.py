@@ -81,3 +81,11 @@ def test_a_temperature_proposed_with_its_scale_is_stated_by_its_degrees_alone(an
 def test_a_version_before_the_article_a_keeps_its_last_zero(fact, stated):
     # "A" is the article here, no amps: a version's ".10" is not ".1" ("12.50 W" would be 12.5).
     assert fact_accurate(fact, "In 3.10 A new flag was added.") is stated
+
+
+def test_a_pressure_is_proposed_with_its_unit_and_another_unit_does_not_state_it():
+    # A manual's "0.5 to 8 bar" proposed "8", which "8 psi" stated.
+    assert "8 bar" in specific_terms("The maximum inlet pressure is 8 bar.")
+    assert "120 psi" in specific_terms("It pumps at 120 psi.")
+    assert fact_accurate("8 bar", "Keep it under 8 bar.") is True
+    assert fact_accurate("8 bar", "Keep it under 8 psi.") is False

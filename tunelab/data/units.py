@@ -79,6 +79,8 @@ UNITS: list[Unit] = [
     Unit("rotation", ("rpm",)),
     Unit("frame rate", ("fps",)),
     Unit("resolution", ("dpi",)),
+    # "8 bar" (a manual's water pressure: "8" alone was proposed, and "8 psi" would state it)
+    Unit("pressure", ("bar", "mbar", "psi", "kPa", "MPa")),
     Unit("concentration", ("ppm",)),
     Unit("pixels", ("px",)),
     Unit("noise level", ("dB",), ("decibel",)),
