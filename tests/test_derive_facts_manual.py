@@ -3,6 +3,7 @@ their answers are the manual's sentences, so the facts are its steps' keys, its 
 and the fix after a cause, as a reader asking would need them."""
 
 from tunelab.evaluate.derive_facts import propose
+from tunelab.evaluate.facts import parse_fact_check, score_facts
 
 
 def _facts(question: str, answer: str) -> list[str]:
@@ -74,3 +75,36 @@ def test_a_specifications_section_of_sentences_gets_every_value():
 def test_a_status_light_s_meaning_after_its_label_is_the_fact():
     # "Solid green:" restates the question; what it introduces was never read (no fact).
     assert _facts("What does blinking red mean?", "Blinking red: The paper is out.") == ["paper"]
+
+
+def test_a_code_block_s_facts_are_its_command_lines_without_fence_language_or_comments():
+    # The block was one fact, "bash\n# install it\npip install tunelab": a right "Run pip install
+    # tunelab" failed it.
+    answer = "Install it with pip:\n```bash\n# install it\npip install tunelab\n```"
+    assert _facts("How do I install tunelab?", answer) == ["pip install tunelab"]
+    check = parse_fact_check({"facts": propose("How do I install tunelab?", answer, {})[0]}, "t")
+    assert score_facts("Run pip install tunelab", check)["fact_accuracy"] == 1.0
+    assert score_facts("Run conda install tunelab", check)["fact_accuracy"] == 0.0
+    # Each line of several is a step to state.
+    assert _facts(
+        "How do I install tunelab?", "```\n$ pip install -U pip\n$ pip install tunelab\n```"
+    ) == ["pip install -U pip", "pip install tunelab"]
+    # A block on one line has no language tag: "pip" is its command's.
+    assert _facts("How?", "Type ```pip install tunelab``` in a shell.") == ["pip install tunelab"]
+
+
+def test_the_usage_of_the_option_a_question_asks_about_restates_it_and_is_no_fact():
+    # "--test TEXT" (and "TEXT") were the facts: any answer repeating the option stated them.
+    for answer in ("--test TEXT: the test questions file", "`--test TEXT`: the test questions."):
+        facts = _facts("What does the --test option do?", answer)
+        assert facts and not any("TEXT" in fact or "--test" in fact for fact in facts)
+        assert "questions" in facts
+
+
+def test_a_known_tool_s_command_written_without_backticks_is_one_fact():
+    # "RUN" alone was the fact, which "Start the server with tunelab train RUN" stated.
+    assert _facts("How do I start the server?", "Start the server with tunelab serve RUN") == [
+        "tunelab serve RUN"
+    ]
+    # A tool named in prose is no command: "docker" alone stays a word.
+    assert "docker containers" not in _facts("How?", "Start it with docker containers and images.")

@@ -64,6 +64,7 @@ from tunelab.evaluate.asked import (
     asks_what_it_is,
     fix_sentence,
 )
+from tunelab.evaluate.commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.source_silent import asks_of_source, source_silent
@@ -117,6 +118,7 @@ def propose_marked(
     """`propose`, and whether the facts are rare words of the answer rather than its specific
     terms (a weaker guess: "ability" of "Lamini has the ability to..."), to review first."""
     question = plain_question(question)
+    answer = without_asked_usage(question, commands_as_code(answer))
     if asks_what_it_is(question):
         return [], [], False
     asked = set(normalize(question).split())
