@@ -64,7 +64,7 @@ from tunelab.evaluate.asked import (
     asks_what_it_is,
     fix_sentence,
 )
-from tunelab.evaluate.commands import commands_as_code, without_asked_usage
+from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.source_silent import asks_of_source, source_silent
