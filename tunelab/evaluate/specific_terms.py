@@ -53,8 +53,14 @@ _NOT_A_NAME = (
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
 # A time of day or a ratio ("10:30 PM", "16:9").
 _CLOCK = re.compile(r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))?(?![\w:])")
-# A range of shares or measures ("5%-10%", "5-10 GB"): one fact, not its two ends.
-_RANGE = regex.compile(rf"(?<![\w.-])\d+(?:\.\d+)?%?\s?[-–]\s?\d+(?:\.\d+)?(?:%|\s{SPACED_UNIT})")
+# A range of shares or measures ("5%-10%", "5-10 GB"), in words too as the scorer reads it
+# ("2 to 8 inches per second", "between 5 and 10 GB": "2" alone was proposed): one fact, not its
+# two ends.
+_RANGE = regex.compile(
+    rf"(?<![\w.-])(?:(?i:between)\s+(?=\S+\s+and\s))?\d+(?:\.\d+)?%?"
+    rf"(?:\s?[-–]\s?|\s+to\s+|(?<=(?i:between)\s+\S+)\s+and\s+)\d+(?:\.\d+)?"
+    rf"(?:%|\s{SPACED_UNIT}(?:(?:\s?/\s?|\s+per\s+){PERIOD}\b)?)"
+)
 _AMOUNT = regex.compile(_NUMBER)
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
