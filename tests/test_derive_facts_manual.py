@@ -2,6 +2,7 @@
 their answers are the manual's sentences, so the facts are its steps' keys, its settings' values
 and the fix after a cause, as a reader asking would need them."""
 
+from tests.conftest import proposed_check
 from tunelab.evaluate.derive_facts import propose
 from tunelab.evaluate.facts import parse_fact_check, score_facts
 
@@ -108,3 +109,35 @@ def test_a_known_tool_s_command_written_without_backticks_is_one_fact():
     ]
     # A tool named in prose is no command: "docker" alone stays a word.
     assert "docker containers" not in _facts("How?", "Start it with docker containers and images.")
+
+
+def test_a_range_in_words_is_one_fact_that_the_range_written_any_way_states():
+    # "ranges from 2 to 8 inches per second" proposed "2", which any answer's "2" stated.
+    question, answer = "How fast does it print?", "Speed ranges from 2 to 8 inches per second."
+    assert _facts(question, answer) == ["2 to 8 inches per second"]
+    check = proposed_check(question, answer)
+    assert score_facts("It prints 2-8 inches per second.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It prints 2 inches per second.", check)["fact_accuracy"] == 0.0
+    assert _facts("How much memory?", "It needs between 4 and 8 GB of RAM.") == [
+        "between 4 and 8 GB"
+    ]
+
+
+def test_a_list_in_a_sentence_gives_every_item_with_the_unit_it_ends_with():
+    # "24", "48" were proposed (no unit, no "72"), and 2 of 3 label widths and systems.
+    question, answer = (
+        "How long can rain delay pause watering?",
+        "It pauses for 24, 48 or 72 hours.",
+    )
+    assert _facts(question, answer) == ["24 hours", "48 hours", "72 hours"]
+    check = proposed_check(question, answer)
+    assert score_facts("Rain delay lasts 24 h, 48 h or 72 h.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It pauses for 24, 48 or 72 minutes.", check)["fact_accuracy"] == 0.0
+    assert _facts(
+        "Which label widths are supported?", "Labels 58 mm, 80 mm and 104 mm wide are supported."
+    ) == ["58 mm", "80 mm", "104 mm"]
+    assert _facts(
+        "Which systems does it run on?", "It runs on Windows 10, Windows 11 and macOS 13."
+    ) == ["Windows 10", "Windows 11", "macOS 13"]
+    # Terms scattered through a long sentence are no list: the first two only.
+    assert len(_facts("How do I set it up?", "Copy a.yaml to /etc/app and run `app --init`.")) == 2

@@ -89,3 +89,18 @@ def test_a_pressure_is_proposed_with_its_unit_and_another_unit_does_not_state_it
     assert "120 psi" in specific_terms("It pumps at 120 psi.")
     assert fact_accurate("8 bar", "Keep it under 8 bar.") is True
     assert fact_accurate("8 bar", "Keep it under 8 psi.") is False
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("24 hours", "Cycles last 24, 48 and 72 hours.", True),
+        ("48 hours", "Cycles last 24, 48 and 72 h.", True),
+        ("1 GB", "Models need 1 and 2 GB.", True),
+        ("24 hours", "Cycles last 24, 48 and 72 minutes.", False),
+        ("24 hours", "It pauses for 24, 48 or 72 hours.", False),  # one of a choice: a guess
+        ("5 GB", "It needs between 5 and 10 GB.", False),  # a range, no list
+    ],
+)
+def test_a_list_of_numbers_that_ends_in_a_unit_gives_each_number_that_unit(fact, answer, stated):
+    assert fact_accurate(fact, answer) is stated

@@ -63,6 +63,24 @@ def listed_values(answer: str, item_terms: Terms) -> list[str]:
     return list(dict.fromkeys(t for item in items for t in item_terms(item, _ITEM_TERMS)))
 
 
+def listed_in(sentence: str, terms: list[str]) -> int:
+    """How many of `terms` `sentence` lists one after another, "a, b and c" or "a, b or c" (0
+    for fewer than 3): a list a sentence gives is asked whole, as a list answer's items are."""
+    at = sorted((sentence.find(t), t) for t in terms if t in sentence)
+    longest = 0
+    run = 1
+    for (start, term), (after, _) in zip(at, at[1:]):
+        gap = sentence[start + len(term) : after]
+        run = run + 1 if _LIST_GAP.fullmatch(gap) else 1
+        if run >= 3 and re.search(r"\b(?:and|or)\s+$", gap):  # the list ends here
+            longest = max(longest, run)
+    return longest
+
+
+# What stands between a list's items: a comma, "and" or "or".
+_LIST_GAP = re.compile(r",\s*|,?\s+(?:and|or)\s+")
+
+
 # A question asking every value of a thing: "What are the specifications of the PX-40?" (data
 # generate's question over a Specifications section).
 _ASKS_SPECIFICATIONS = re.compile(

@@ -9,7 +9,8 @@ names. Those of the answer's first sentence are taken (where the answer to the q
 is; later sentences add detail; the second after an opening that says nothing, "Of course!";
 the fix after a cause where the question asks what to do; the first URL or e-mail address in
 any sentence where it asks for a resource, "Is there a changelog?"),
-at most `most` of them, only its amounts where the question asks one ("how long": "14 days",
+at most `most` of them (but every item of a list it gives, "24, 48 or 72 hours": "24 hours"…),
+only its amounts where the question asks one ("how long": "14 days",
 not the path beside it; the next sentence's where it gives none, "It depends. You need 4GB.";
 no name), none where it asks what a named thing is or the answer says its source is silent
 ("The article does not mention…"), and never a term the question already
@@ -50,6 +51,7 @@ from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.answer_values import (
     default_of,
     labelled_fix,
+    listed_in,
     listed_values,
     quantity_asked,
     specified_values,
@@ -66,7 +68,7 @@ from tunelab.evaluate.asked import (
 )
 from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.english_negation import PAST_VALUE
-from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.normalize_numbers import normalize, spread_units
 from tunelab.evaluate.source_silent import asks_of_source, source_silent
 from tunelab.evaluate.specific_terms import (
     ADDRESS_OR_CODE,
@@ -201,7 +203,8 @@ def propose_marked(
     listed = listed_values(
         answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
     ) or specified_values(question, _FIRST_SENTENCE.split(unnumbered), terms_of)
-    terms = listed or terms_of(first)
+    # "24, 48 or 72 hours": each number with the unit the list ends with ("24 hours").
+    terms = listed or terms_of(spread_units(first))
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
     # first sentence that ends in a colon and names no term introduces the answer; an address
     # or code it introduces is the fact, not "visit" or "type".
@@ -230,6 +233,9 @@ def propose_marked(
         kept = {k: v for k, v in kept.items() if f" {k} " not in f" {phrase} "}
         kept[phrase] = phrase.written
     facts = list(kept.values())
+    # "Labels 58 mm, 80 mm and 104 mm wide": a list the sentence gives is asked whole, however
+    # long (the cap guards against a long sentence's scattered terms: 2 of its 3 were proposed).
+    series = 0 if listed else listed_in(spread_units(first), facts)
     # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
     # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes
@@ -284,7 +290,7 @@ def propose_marked(
         ]
         for alternatives in same_values(answer, facts)
     ]
-    return grouped[: max(most, len(listed))], verdict, from_words and bool(grouped)
+    return grouped[: max(most, len(listed), series)], verdict, from_words and bool(grouped)
 
 
 # Names listed after a colon, in one sentence: "Auto, Continuous, Laundry and Sleep."

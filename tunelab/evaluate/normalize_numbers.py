@@ -93,6 +93,22 @@ _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(TIME_UNITS)})\
 _RANGE_WORDS = re.compile(
     r"\bbetween\s+(\d+(?:\.\d+)?)\s+and\s+(?=\d)|(?<![\w.])(\d+(?:\.\d+)?)\s+to\s+(?=\d)", re.I
 )
+# A list of numbers that ends in a unit gives each its unit: "24, 48 or 72 hours" states "24
+# hours" as "24 h" does ("24" was proposed, which any "24" stated); "between 5 and 10 GB" is a
+# range. Not "A" (an article).
+_LISTED = r"\d+(?:\.\d+)?"
+_LIST_UNIT = regex.compile(
+    rf"(?<![\w.,-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+(?:or|and)\s+{_LISTED}"
+    rf"\s?({units_of(excluded=('A',))})(?![\w/]))"
+)
+
+
+def spread_units(text: str) -> str:
+    """`text` with a list of numbers that ends in a unit giving each number that unit ("24, 48 or
+    72 hours": "24 hours, 48 hours or 72 hours"), as the list says."""
+    return _LIST_UNIT.sub(lambda m: f"{m[1]} {m[2]}", text)
+
+
 # A month's short name before its day or year is the month: "Mar 2024" is "March 2024".
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()  # fmt: skip
@@ -213,6 +229,7 @@ def glue(text: str) -> str:
     text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", _THOUSANDS_SPACE.sub("", text)))
     text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
     text = _RANGE_WORDS.sub(lambda m: f"{m[1] or m[2]}-", text)
+    text = spread_units(text)
     text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
     text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(_decimal_comma, text))
     text = _TIME.sub(

@@ -8,7 +8,7 @@ import re
 
 import regex
 
-from tunelab.evaluate.normalize_numbers import numbers_as_digits
+from tunelab.evaluate.normalize_numbers import numbers_as_digits, spread_units
 from tunelab.evaluate.stated import Phrase, Words, states
 
 # Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", "16, or maybe 8",
@@ -196,7 +196,8 @@ def offered(answer: str, fact: list[Phrase], expected: list[Words]) -> bool:
     offers, spans = [], []
     for choice in _CHOICE.finditer(answer):
         spans.append(choice.span())
-        items = _OFFERED_VALUE.findall(choice[0])
+        # "24, 48 or 72 hours" offers "24 hours", as the row's facts may each be one of them.
+        items = _OFFERED_VALUE.findall(spread_units(choice[0]))
         restated = len(items) == 2 and choice["comma"] and not choice["hedge"]
         if not restated and any(states(choice[0], v) for v in values):
             offers.append(items)
