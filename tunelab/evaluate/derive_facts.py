@@ -48,6 +48,7 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
+from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.answer_values import (
     default_of,
     labelled_fix,
@@ -66,7 +67,6 @@ from tunelab.evaluate.asked import (
     asks_what_it_is,
     fix_sentence,
 )
-from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.english_negation import PAST_VALUE
 from tunelab.evaluate.normalize_numbers import normalize, spread_units
 from tunelab.evaluate.source_silent import asks_of_source, source_silent
