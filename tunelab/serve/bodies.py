@@ -120,21 +120,7 @@ class Message(BaseModel):
                 param=f"messages.{index}.content",
             )
         if isinstance(content, list):
-            for position, part in enumerate(content):
-                if part.get("type") != "text":
-                    raise ApiError(
-                        400,
-                        f"content parts of type {part.get('type')!r} are not supported: the "
-                        "models of tunelab serve read text only",
-                        param=f"messages.{index}.content.{position}.type",
-                    )
-                if not isinstance(part.get("text"), str):  # as OpenAI: not an empty question
-                    raise ApiError(
-                        400,
-                        "a content part of type 'text' needs its text, a string",
-                        param=f"messages.{index}.content.{position}.text",
-                    )
-            content = "\n".join(part["text"] for part in content)
+            content = _joined_text(content, f"messages.{index}.content", ("text",), ".type")
         role = "system" if self.role == "developer" else self.role
         plain: dict[str, Any] = {"role": role, "content": content or ""}
         if self.tool_calls:  # OpenAI's exports write null or [] on turns that call nothing
@@ -346,22 +332,35 @@ def _input_message(item: Any, index: int) -> dict[str, str]:
             f"{where}.content: a string, or a list of input_text parts",
             param=f"{where}.content",
         )
-    for position, part in enumerate(content):
+    text = _joined_text(
+        content, f"{where}.content", TEXT_PARTS, "", ", parts of type input_text with their text"
+    )
+    return {"role": role, "content": text}
+
+
+def _joined_text(
+    parts: list, where: str, kinds: Collection[str], kind_field: str, advice: str = ""
+) -> str:
+    """The text of content `parts` (at `where`) joined by lines, as vLLM joins them, for a chat
+    message and a Responses input item alike: a part of any type but `kinds` (an image, audio) is
+    a 400 naming `where`.N`kind_field` (`advice` saying what to send instead), as is a text part
+    without its text (as OpenAI: not an empty question)."""
+    for position, part in enumerate(parts):
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in TEXT_PARTS:
+        if kind not in kinds:
             raise ApiError(
                 400,
                 f"content parts of type {kind!r} are not supported: the models of tunelab serve "
-                "read text only, parts of type input_text with their text",
-                param=f"{where}.content.{position}",
+                f"read text only{advice}",
+                param=f"{where}.{position}{kind_field}",
             )
-        if not isinstance(part.get("text"), str):  # as a chat message's text part
+        if not isinstance(part.get("text"), str):
             raise ApiError(
                 400,
                 f"a content part of type {kind!r} needs its text, a string",
-                param=f"{where}.content.{position}.text",
+                param=f"{where}.{position}.text",
             )
-    return {"role": role, "content": "\n".join(part["text"] for part in content)}
+    return "\n".join(part["text"] for part in parts)
 
 
 def _given(data: Any, false_is_null: Collection[str] = ()) -> Any:
