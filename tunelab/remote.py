@@ -32,7 +32,8 @@ class ContextExceeded(TunelabError):
     @property
     def room(self) -> int | None:
         """The reply's room in the server's context, where the message says it."""
-        return None if self.sizes is None else self.sizes[1] - self.sizes[0]
+        sizes = self.sizes  # its message searched once
+        return None if sizes is None else sizes[1] - sizes[0]
 
 
 _ROOM = [  # tunelab's message, then vLLM's
