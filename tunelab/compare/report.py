@@ -17,7 +17,6 @@ from tunelab.compare.verdicts import (
     headline,
     listed,
     main_metric,
-    n_questions,
     pairs,
     rate_differences,
     scores,
@@ -26,7 +25,13 @@ from tunelab.compare.verdicts import (
 from tunelab.data.write import write_json, write_jsonl
 from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
 from tunelab.evaluate.human.answers import arm_file_name
-from tunelab.evaluate.paired import MIN_QUESTIONS, mean_interval, over_facts, said_verdict
+from tunelab.evaluate.paired import (
+    MIN_QUESTIONS,
+    mean_interval,
+    n_questions,
+    over_facts,
+    said_verdict,
+)
 from tunelab.evaluate.refusals import OFF_TOPIC_RATE, ON_TOPIC_RATE
 from tunelab.evaluate.scores import (
     LOWER_IS_BETTER,

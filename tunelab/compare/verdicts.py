@@ -11,6 +11,7 @@ from tunelab.evaluate.paired import (
     EPSILON,
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
+    n_questions,
     no_winner,
     over_facts,
 )
@@ -180,7 +181,3 @@ def guessed_facts(arms: list[Arm], metric: str) -> list[str]:
 def listed(names: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
-
-
-def n_questions(n: int) -> str:
-    return f"{n} question" if n == 1 else f"{n} questions"
