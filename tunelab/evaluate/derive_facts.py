@@ -120,9 +120,9 @@ def propose_marked(
     """`propose`, and whether the facts are rare words of the answer rather than its specific
     terms (a weaker guess: "ability" of "Lamini has the ability to..."), to review first."""
     question = plain_question(question)
-    answer = without_asked_usage(question, commands_as_code(answer))
     if asks_what_it_is(question):
         return [], [], False
+    answer = without_asked_usage(question, commands_as_code(answer))
     asked = set(normalize(question).split())
     # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
     read = not asks_what_is_not(question)
