@@ -164,7 +164,7 @@ def propose_marked(
 
     # A list's numbering is no fact: "1. Unplug the router." proposed "1".
     unnumbered = _LIST_MARKER.sub("", answer).strip()
-    sentences = _FIRST_SENTENCE.split(unnumbered, maxsplit=2)
+    sentences = _FIRST_SENTENCE.split(unnumbered)  # split once: the steps below read them
     first = sentences[0]
     # "I wish! This documentation only talks about...", "Of course! The repo has examples...":
     # an opening that says nothing leaves the answer to the next sentence ("Yes!" is a verdict,
@@ -186,11 +186,10 @@ def propose_marked(
         said = asks_of_source(question) or not source_silent(sentences[0])
         return [], verdict if said else [], False
     # "What should I do when ...?" answered with its cause, then its fix: the fix is asked.
-    if fix := labelled_fix(unnumbered) or fix_sentence(question, _FIRST_SENTENCE.split(unnumbered)):
+    if fix := labelled_fix(unnumbered) or fix_sentence(question, sentences):
         first = fix
     if TWO_ASKS.search(question):  # "What does FT-401 mean and how do I fix it?": both answers
-        parts = _FIRST_SENTENCE.split(unnumbered, maxsplit=_TWO_ASKS_SENTENCES)
-        first = " ".join(parts[:_TWO_ASKS_SENTENCES])
+        first = " ".join(sentences[:_TWO_ASKS_SENTENCES])
 
     def terms_of(sentence: str, patterns: list = TERMS) -> list[Words]:
         past = [next(filter(None, m.groups())) for m in PAST_VALUE.finditer(sentence)]
@@ -202,7 +201,7 @@ def propose_marked(
 
     listed = listed_values(
         answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
-    ) or specified_values(question, _FIRST_SENTENCE.split(unnumbered), terms_of)
+    ) or specified_values(question, sentences, terms_of)
     # "24, 48 or 72 hours": each number with the unit the list ends with ("24 hours").
     terms = listed or terms_of(spread_units(first))
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
