@@ -297,7 +297,7 @@ def escapes_warning(report: QualityReport) -> str:
     kinds = Counter(e for typed in report.escapes.values() for e in typed)
     said = ", ".join(f"{k} x{v}" for k, v in kinds.most_common(4))
     rows = first_few([report.where(i) for i in report.escapes])
-    left, unlisted = escapes_left(report), escapes_unlisted(report)
+    left, unlisted = len(escapes_left(report)), escapes_unlisted(report)
     if unlisted:
         # Listed last, they fell under "N more not listed" in a large file, where this said
         # "under Content problems".
@@ -319,11 +319,11 @@ def escapes_warning(report: QualityReport) -> str:
     )
 
 
-def escapes_left(report: QualityReport) -> int:
-    """How many rows --fix leaves escapes in as written, none it drops: the warning and --fix's
+def escapes_left(report: QualityReport) -> list[int]:
+    """The rows --fix leaves escapes in as written, none it drops: the warning and --fix's
     summary count them, and Content problems names each once, with what and why ("1 \\n read as
     a mention, left"), where all three named each row."""
-    return sum(i not in report.dropped for i in report.escapes_left)
+    return [i for i in report.escapes_left if i not in report.dropped]
 
 
 def escapes_unlisted(report: QualityReport) -> list[int]:

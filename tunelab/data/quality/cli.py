@@ -114,10 +114,9 @@ def check_command(
                     highlight=False,
                 )
             if left := escapes_left(result):  # rows explaining escapes, kept as they were
-                said = f"left the escapes of {left} row(s) as written"
+                said = f"left the escapes of {len(left)} row(s) as written"
                 if escapes_unlisted(result):  # past the rows Content problems lists
-                    kept = [i for i in result.escapes_left if i not in result.dropped]
-                    said += ": " + ", ".join(result.where(i) for i in kept)
+                    said += ": " + ", ".join(result.where(i) for i in left)
                 else:
                     said += " (listed above)"
                 console.print(said, markup=False, highlight=False)
