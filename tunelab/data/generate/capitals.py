@@ -132,7 +132,8 @@ def _always_capitalised(word: str, text: str) -> bool:
     printly stops?" was asked."""
     if _said_lower(word, text):
         return False
-    lines = {line for line in text.splitlines() if not _title_line(line)}
+    # A line without the word holds no sentence of it: it is not read as a title's or not.
+    lines = {line for line in text.splitlines() if word in line and not _title_line(line)}
     sentences = {s for line in lines for s in re.split(r"(?<=[.!?])\s+", line) if word in s}
     return len([s for s in sentences if re.search(rf"(?<![\w-]){re.escape(word)}\b", s)]) >= 2
 
