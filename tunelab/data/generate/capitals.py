@@ -175,6 +175,7 @@ def topic_mid_sentence(topic: str, context: str, document: str = "") -> str:
     return f"the {said}" if named_with_the(topic, context, document) else said
 
 
+@lru_cache(maxsize=16)  # each chunk of a document asks it of the same title and text
 def as_prose_says(name: str, text: str) -> str:
     """A title's name as the text writes it where the text never says it whole: "Beacon R5" of
     "# Beacon R5 Router" whose prose says "the Beacon R5" (the kind dropped, an English word after
