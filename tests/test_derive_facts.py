@@ -98,7 +98,7 @@ def test_a_value_the_reference_says_was_so_before_is_no_fact(answer):
     # From a newcomer's walk: "30 seconds" was a fact, so "probably 30 seconds" got half the
     # facts and a right "15 seconds" could never state both.
     facts, _ = propose("What is the default poll_interval?", answer, {})
-    assert facts == [["15 seconds", "15 second", "15 sec"]]
+    assert facts == [["15 seconds", "15 second", "15 sec", "15 secs"]]
     assert propose("Which route?", "It runs from Berlin to Paris.", {})[0] == [
         ["Berlin"],
         ["Paris"],
@@ -216,4 +216,6 @@ def test_a_what_to_do_question_gets_the_fix_not_the_cause(question):
     cause = propose("What does error E4 mean?", reference, {})[0]
     assert sorted(cause) == [["heater"], ["overheated"]]
     opens_with_fix = "Cool the unit for 30 minutes. E4 means the heater overheated at 90 °C."
-    assert propose(question, opens_with_fix, {})[0] == [["30 minutes", "30 minute", "30 min"]]
+    assert propose(question, opens_with_fix, {})[0] == [
+        ["30 minutes", "30 minute", "30 min", "30 mins"]
+    ]

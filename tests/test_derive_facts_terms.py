@@ -151,7 +151,10 @@ def test_a_contraction_s_first_part_is_no_fact():
     ("answer", "facts"),
     [
         ("1. Unplug the router. 2. Wait 30 seconds.", [["unplug"]]),
-        ("Step 1: hold the button for 10 seconds.", [["10 seconds", "10 second", "10 sec"]]),
+        (
+            "Step 1: hold the button for 10 seconds.",
+            [["10 seconds", "10 second", "10 sec", "10 secs"]],
+        ),
         ("- Open Settings\n- Tap Reset", [["Open Settings"], ["Tap Reset"]]),
         # A count that is the answer stays one.
         ("1 admin per workspace.", [["1", "one"]]),

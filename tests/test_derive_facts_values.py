@@ -114,7 +114,7 @@ def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
         ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
          [["A100"], ["80GB", "80 gigabyte", "80 gigabytes"]],
          "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
-        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour"], ["UTC"]],
+        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour", "-8 hr", "-8 hrs"], ["UTC"]],
          "The offset is +5 hours from UTC.", "UTC -8 hours."),
         ("What does it cost?", "It costs $20 per month.", [["$20 per month", "$20/month", "$20 a month"]],
          "It costs €20 per month.", "$20 a month."),
@@ -209,7 +209,7 @@ def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
     [
         ("The cable is 50 m long.", [["50 m", "50 metre", "50 metres", "50 meter", "50 meters"]]),
         ("It runs at 5 m/s.", [["5 m/s"]]),
-        ("Charging takes 8 h.", [["8 h", "8 hour", "8 hours"]]),
+        ("Charging takes 8 h.", [["8 h", "8 hour", "8 hours", "8 hr", "8 hrs"]]),
         ("Use the 135m model.", [["135m"]]),  # glued "m": metres, minutes or millions: no forms
     ],
 )

@@ -88,7 +88,11 @@ def test_the_product_a_manuals_test_set_names_all_along_is_no_fact_where_another
     which = {"question": "Which router does this manual cover?",
              "answer": "This manual covers the Beacon R5."}  # fmt: skip
     facts = _facts([reset, width, which, *said])
-    assert facts[:3] == [[["12 seconds", "12 second", "12 sec"]], [["80 MHz"]], [["R5"]]]
+    assert facts[:3] == [
+        [["12 seconds", "12 second", "12 sec", "12 secs"]],
+        [["80 MHz", "80 megahertz"]],
+        [["R5"]],
+    ]
 
 
 def test_a_reference_saying_its_source_is_silent_gets_no_facts():

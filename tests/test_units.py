@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import fact_accurate
 from tunelab.data.generate.word_classes import measure_of
+from tunelab.evaluate.derive_facts import propose
 from tunelab.evaluate.specific_terms import specific_terms
 
 
@@ -44,3 +45,26 @@ def test_a_value_is_proposed_with_any_listed_unit():
 )
 def test_a_template_question_names_the_measure_of_any_listed_unit(words, measure):
     assert measure_of(words) == measure
+
+
+@pytest.mark.parametrize(
+    "reference, fact",
+    [
+        ("It runs on 12 V.", ["12 V", "12 volt", "12 volts"]),
+        ("It samples at 20 kHz.", ["20 kHz", "20 kilohertz"]),
+        ("It runs at 40 decibels.", ["40 decibels", "40 decibel", "40 dB"]),
+        ("A 6-foot cord.", ["6-foot", "6 feet", "6 ft"]),  # no "6 foots"
+        ("Logs are kept 30d.", ["30d", "30 day", "30 days"]),
+        (
+            "Bake it at 180 °C.",
+            ["180 °C", "180 Celsius", "180 degree Celsius", "180 degrees Celsius",
+             "180 degree C", "180 degrees C", "180 centigrade", "180 degrees"],
+        ),
+        # No one-letter form is given: "Python 3's" would state "3 s" (the scorer reads "12 V"
+        # as "12 volts" itself).
+        ("It waits 3 seconds.", ["3 seconds", "3 second", "3 sec", "3 secs"]),
+        ("It runs on 12 volts.", ["12 volts", "12 volt"]),
+    ],
+)  # fmt: skip
+def test_a_value_is_proposed_with_every_spelling_of_its_listed_unit(reference, fact):
+    assert propose("What does it need?", reference, {})[0] == [fact]

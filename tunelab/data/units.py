@@ -61,7 +61,8 @@ UNITS: list[Unit] = [
     Unit("time", ("min", "mins"), ("minute",)),
     Unit("time", ("s", "sec", "secs"), ("second",)),
     *_metric("time", "s", "second", "mµn")[1:],
-    *(Unit("time", (), (name,)) for name in ("day", "week", "month", "year")),
+    Unit("time", ("d",), ("day",)),  # "30d"
+    *(Unit("time", (), (name,)) for name in ("week", "month", "year")),
     Unit("distance", ("m",), ("metre", "meter")),
     Unit("distance", ("mm",), ("millimetre", "millimeter")),
     Unit("distance", ("cm",), ("centimetre", "centimeter")),
@@ -80,7 +81,7 @@ UNITS: list[Unit] = [
     Unit("frame rate", ("fps",)),
     Unit("resolution", ("dpi",)),
     # "8 bar" (a manual's water pressure: "8" alone was proposed, and "8 psi" would state it)
-    Unit("pressure", ("bar", "mbar", "psi", "kPa", "MPa")),
+    *(Unit("pressure", (symbol,)) for symbol in ("bar", "mbar", "psi", "kPa", "MPa")),
     Unit("concentration", ("ppm",)),
     Unit("pixels", ("px",)),
     Unit("noise level", ("dB",), ("decibel",)),
@@ -94,6 +95,25 @@ UNITS: list[Unit] = [
 def unit(name: str) -> Unit:
     """The unit of that name ("hour": h, hr, hrs)."""
     return next(u for u in UNITS if name in u.names)
+
+
+# Names that take no "s" after a number: a count's ("5 million", "10 percent"), "centigrade",
+# and one whose plural is listed beside it ("foot": "feet", "inch": "inches"). Nor does a scale's
+# ("180 degrees Celsius"), nor one that ends in "s" or "z" ("hertz").
+_NO_PLURAL = frozenset(
+    "percent thousand million billion trillion centigrade foot feet inch".split()
+)
+
+
+def forms(known: Unit) -> tuple[str, ...]:
+    """Every way `known` is written after a number: its names, each with its plural, and its
+    symbols ("kilometre", "kilometres", "kilometer", "kilometers", "km")."""
+    names = [
+        (name, name + "s") if name.isalpha() and name.islower() and name[-1] not in "sz"
+        and name not in _NO_PLURAL else (name,)
+        for name in known.names
+    ]  # fmt: skip
+    return (*(form for said in names for form in said), *known.symbols)
 
 
 def spellings(*kinds: str, symbols: bool = True, names: bool = True) -> list[str]:

@@ -13,28 +13,16 @@ from functools import lru_cache
 import regex
 
 from tunelab.data.text import FUNCTION_WORDS
-from tunelab.data.units import units_of
+from tunelab.data.units import UNITS, alternation, forms, units_of
 from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.specific_terms import JOINED, PERIOD, SPACED_UNIT
 
-# A value's unit in its other common forms, each an alternative of the fact: "10 days" is said
-# "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"); "30s" is "30 seconds".
-# No one-letter form is given to a fact: "3 s" would be stated by "Python 3's", "10 d" by "10
-# D-cells".
-_UNIT_FORMS = [
-    ("second", "seconds", "sec", "s"), ("minute", "minutes", "min"), ("hour", "hours", "h"),
-    ("day", "days", "d"), ("week", "weeks"), ("month", "months"), ("year", "years"),
-    ("millisecond", "milliseconds", "ms"), ("byte", "bytes"),  # "70B" is parameters
-    ("kilobyte", "kilobytes", "KB", "kB"), ("megabyte", "megabytes", "MB"),
-    ("gigabyte", "gigabytes", "GB"), ("terabyte", "terabytes", "TB"),
-    ("gram", "grams", "g"), ("kilogram", "kilograms", "kg"), ("litre", "litres", "liter",
-    "liters", "L", "l"), ("foot", "feet", "ft"), ("pound", "pounds", "lb", "lbs"),
-    ("ounce", "ounces", "oz"), ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
-    ("metre", "metres", "meter", "meters", "m"), ("centimetre", "centimetres", "centimeter",
-    "centimeters", "cm"), ("millimetre", "millimetres", "millimeter", "millimeters", "mm"),
-]  # fmt: skip
-_FORMS_OF = {form: forms for forms in _UNIT_FORMS for form in forms}
-_VALUE_AND_UNIT = re.compile(r"^(\S*\d)\s?([^\W\d_]+)$")
+# A value's unit in its other forms (`units.forms`), each an alternative of the fact: "10 days" is
+# said "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"), "12 V" "12 volts",
+# "180 °C" "180 degrees Celsius"; "30s" is "30 seconds". No one-letter form is given to a fact:
+# "3 s" would be stated by "Python 3's", "10 d" by "10 D-cells".
+_FORMS_OF = {form: unit_forms for unit_forms in map(forms, UNITS) for form in unit_forms}
+_VALUE_AND_UNIT = re.compile(rf"^(\S*\d)\s?({alternation(list(_FORMS_OF))})$")
 
 
 # A small count is often written as a word: "16" as "sixteen", "4 propellers" as "four
