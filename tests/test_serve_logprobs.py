@@ -95,7 +95,7 @@ def test_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
     url, _ = served
     for body, param in (
         ({"prompt": "Hi", "logprobs": 21}, "logprobs"),
-        ({"prompt": "Hi", "logprobs": 1, "stream": True}, "stream"),
+        ({"prompt": "Hi", "logprobs": 1, "echo": True, "stream": True}, "stream"),
         # Nothing to generate, nothing echoed: named, as OpenAI names the parameter it refuses.
         ({"prompt": "Hi", "max_tokens": 0}, "max_tokens"),
     ):
@@ -222,7 +222,6 @@ def test_chat_logprobs_requests_it_cannot_answer_are_refused_by_name(served):
         ({"top_logprobs": 2}, "top_logprobs"),  # without logprobs: true, as OpenAI refuses it
         ({"logprobs": False, "top_logprobs": 2}, "top_logprobs"),
         ({"logprobs": True, "top_logprobs": 21}, "top_logprobs"),
-        ({"logprobs": True, "stream": True}, "stream"),  # as /v1/completions refuses it
         ({"logprobs": 1}, "logprobs"),  # a count is the legacy API's; chat's is a bool
     ):
         reply = chat(url, messages=QUESTION, max_tokens=2, **body)

@@ -188,6 +188,19 @@ def test_a_streamed_call_comes_as_one_delta_then_its_finish_reason(served):
     assert chunks[-1].choices[0].finish_reason == "stop"
 
 
+def test_a_streamed_call_carries_its_logprobs_as_the_unstreamed_answer_does(served):
+    client, script, _ = served
+    script.text = f"Let me look.\n{CALL}"
+    asked = dict(model="agent", messages=ASK, tools=[WEATHER_TOOL], logprobs=True, top_logprobs=1)
+    whole = client.chat.completions.create(**asked).choices[0].logprobs.content
+    chunks = list(client.chat.completions.create(**asked, stream=True))
+    streamed = [t for c in chunks if c.choices[0].logprobs for t in c.choices[0].logprobs.content]
+    assert [t.token for t in streamed] == [t.token for t in whole]  # the call's tokens and EOS
+    assert [t.logprob for t in streamed] == pytest.approx([t.logprob for t in whole], abs=1e-4)
+    said = b"".join(bytes(t.bytes) for t in streamed).decode()
+    assert said == f"Let me look.\n{CALL}{served[2].tokenizer.eos_token}"
+
+
 @pytest.mark.parametrize(
     "extra, param, why",
     [

@@ -31,7 +31,7 @@ from tunelab.models.load import context_length
 from tunelab.serve import slot_attention
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.request import Event, Request, safe_emit
-from tunelab.serve.sampling import pick_tokens
+from tunelab.serve.sampling import likeliest, pick_tokens
 from tunelab.serve.slots import SlotCache, Windows
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,7 @@ class Engine:
         logits = out.logits[0]
         if n:
             self._lengths = [length + 1 for length in self._lengths]
-            self._last = pick_tokens(self._active, logits[:n])
+            self._last = _pick(self._active, logits[:n])
             for row, token in zip(self._active, self._last):
                 self._advance(row, token)
         ready = iter(logits[n:])
@@ -294,7 +294,7 @@ class Engine:
 
     def _join(self, r: Request, logits: torch.Tensor) -> None:
         """A prompt is in the cache: sample its first token and make it a decoding row."""
-        (token,) = pick_tokens([r], logits[None])
+        (token,) = _pick([r], logits[None])
         self._advance(r, token)
         # Out of staging only now: had sampling failed, the engine's error handler, which tells
         # the requests on its lists, would not have known this one, and its client would wait.
@@ -338,3 +338,16 @@ class Engine:
 
     def _count_abandoned(self, r: Request) -> None:
         self.abandoned += r.finish_reason is None
+
+
+def _pick(requests: list[Request], logits: torch.Tensor) -> list[int]:
+    """Each request's next token (sampling.pick_tokens); a request that streams logprobs also
+    records the token's under the model's own distribution, read before sampling changes it."""
+    scoring = [i for i, r in enumerate(requests) if r.sampling.logprobs is not None]
+    # Indexed: a copy, as pick_tokens may penalize or mask its rows in place.
+    logprobs = torch.log_softmax(logits[scoring].float(), dim=-1) if scoring else None
+    tokens = pick_tokens(requests, logits)
+    for row, i in enumerate(scoring):
+        top = requests[i].sampling.logprobs
+        requests[i].scored += likeliest(logprobs[row : row + 1], [tokens[i]], top)
+    return tokens

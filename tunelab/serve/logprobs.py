@@ -6,7 +6,11 @@ always among them). One teacher-forced forward pass scores a choice's tokens; a 
 token has no context and gets null, as OpenAI's does.
 
 On /v1/chat/completions (`logprobs: true`, `top_logprobs`), as OpenAI's chat API gives them:
-the reply's tokens only, each with its bytes and exactly the `top_logprobs` likeliest there."""
+the reply's tokens only, each with its bytes and exactly the `top_logprobs` likeliest there.
+
+Streamed (either endpoint, `stream: true`), each chunk carries the logprobs of its choice's
+tokens since the last: the engine records them as it decodes (Sampling.logprobs), from the same
+distribution the scoring pass reads, so they join to the unstreamed answer's."""
 
 from __future__ import annotations
 
@@ -26,9 +30,9 @@ from tunelab.models.architecture import decoder_and_head
 from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat
 from tunelab.serve.engine import Engine
-from tunelab.serve.request import Request
+from tunelab.serve.request import Event, Request
 from tunelab.serve.responses import choice_jobs, respond
-from tunelab.serve.sampling import Sampling
+from tunelab.serve.sampling import Sampling, likeliest
 
 MAX_LOGPROBS = 20  # the likeliest tokens a client may ask for at each place (vLLM's limit too)
 CHUNK = 256  # positions projected onto the vocabulary at once: never a [tokens, vocab] tensor
@@ -43,16 +47,18 @@ async def complete_with_logprobs(
 ) -> dict:
     """A /v1/completions answer with logprobs and/or the prompt echoed; sampling None is
     `max_tokens: 0` (score the prompt, generate nothing)."""
-    if body.stream:
-        raise ApiError(
-            400, "logprobs and echo come in one answer: leave stream off", param="stream"
-        )
     if sampling is None and not body.echo:
         raise ApiError(
             400, "max_tokens 0 generates nothing: add echo to score the prompt", param="max_tokens"
         )
+    if body.stream and body.echo:  # the prompt's tokens are scored after the whole reply
+        raise ApiError(400, "echo comes in one answer: leave stream off", param="stream")
     texts = _prompt_texts(engine, body.prompt)
     jobs = choice_jobs(body, prompts)
+    if body.stream:
+        sampling.logprobs = body.logprobs
+        streamed = StreamedLogprobs(engine, body.logprobs, texts, body.n)
+        return await respond(http, engine, body, jobs, sampling, False, chunk_logprobs=streamed)
     generated: list[Request] = []
     if sampling is not None:
         answer = await respond(http, engine, body, jobs, sampling, chat=False, submitted=generated)
@@ -83,20 +89,52 @@ async def chat_with_logprobs(
 ) -> dict:
     """A /v1/chat/completions answer whose choices carry the logprobs of their replies' tokens
     (a reply's calls' too: `calls`, the format they are read in)."""
-    if body.stream:  # as /v1/completions answers it: the scoring pass follows the whole reply
-        raise ApiError(400, "logprobs come in one answer: leave stream off", param="stream")
     jobs = choice_jobs(body, [prompt])
+    top = body.top_logprobs or 0
+    if body.stream:
+        sampling.logprobs = top
+        streamed = StreamedLogprobs(engine, top)
+        return await respond(
+            http, engine, body, jobs, sampling, True, calls=calls, chunk_logprobs=streamed
+        )
     generated: list[Request] = []
     answer = await respond(
         http, engine, body, jobs, sampling, chat=True, submitted=generated, calls=calls
     )
-    top = body.top_logprobs or 0
     for request, choice in zip(generated, answer["choices"]):
         # The reply's whole text: the choice's lacks the gap its template left before it.
         reply = _tokens_of(engine, request, request.text.text)
         scored = await run_in_threadpool(score, engine, prompt + reply, top)
         choice["logprobs"] = _chat_logprobs(engine.tokenizer, reply, scored[len(prompt) :], top)
     return answer
+
+
+class StreamedLogprobs:
+    """A streamed chunk's logprobs: those the engine recorded as it decoded (Sampling.logprobs,
+    the model's own distribution, as `score` gives them) for the tokens its choice sampled since
+    its last chunk, and at its end those up to where the reply ends, as an unstreamed answer
+    lists them (`_tokens_of`). A completion's (`prompts`: each prompt's text, which its
+    `text_offset` counts from) in the legacy shape, else a chat's."""
+
+    def __init__(self, engine: Engine, top: int, prompts: list[str] | None = None, n: int = 1):
+        self.engine, self.top, self.prompts, self.n = engine, top, prompts, n
+        self.given: dict[int, int] = {}  # each choice's tokens given so far
+        self.spelled: dict[int, int] = {}  # characters of each completion's text so far
+
+    def __call__(self, request: Request, index: int, event: Event) -> dict:
+        reply = request.text
+        end = event.completion_tokens
+        if event.finish_reason:
+            end = len(_tokens_of(self.engine, request, reply.text))
+        start = self.given.get(index, 0)
+        self.given[index] = max(start, end)
+        ids, scored = reply.sampled[start:end], request.scored[start:end]
+        if self.prompts is None:
+            return _chat_logprobs(self.engine.tokenizer, ids, scored, self.top)
+        at = self.spelled.get(index, 0)
+        self.spelled[index] = at + len(event.text)
+        offset = len(self.prompts[index // self.n]) + at
+        return _logprobs(self.engine, ids, scored, event.text, 0, offset)
 
 
 def _chat_logprobs(
@@ -176,14 +214,7 @@ def score(engine: Engine, ids: list[int], top: int) -> list[tuple[float | None, 
         end = min(start + CHUNK, len(ids) - 1)
         logits = parts[1](hidden[start:end]) if parts else logits_all[start:end]
         logprobs = torch.log_softmax(logits.float(), dim=-1)
-        targets = torch.tensor(ids[start + 1 : end + 1], device=logprobs.device)
-        chosen = logprobs.gather(1, targets[:, None]).squeeze(1).tolist()
-        best = logprobs.topk(top, dim=-1) if top else None
-        for row, (token, value) in enumerate(zip(targets.tolist(), chosen)):
-            likeliest = (
-                dict(zip(best.indices[row].tolist(), best.values[row].tolist())) if best else {}
-            )
-            out.append((value, {**likeliest, token: value}))
+        out += likeliest(logprobs, ids[start + 1 : end + 1], top)
     return out
 
 

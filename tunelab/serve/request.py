@@ -38,6 +38,9 @@ class Request:
     # A completion's text continues its prompt's (its first word keeps its space); a chat reply's
     # starts anew.
     continues_prompt: bool = False
+    # With sampling.logprobs: each sampled token's log-probability and the likeliest tokens at its
+    # place, in order (the EOS that ended it included), as the engine decodes them.
+    scored: list[tuple[float, dict[int, float]]] = field(default_factory=list)
 
     @property
     def generated(self) -> list[int]:

@@ -21,6 +21,8 @@ from tunelab.serve.request import Event, Request
 from tunelab.serve.sampling import Sampling
 from tunelab.web import openai_error
 
+# A streamed chunk's logprobs, from its choice's request, index and event (serve.logprobs).
+ChunkLogprobs = Callable[[Request, int, Event], dict]
 # How often a non-streamed request looks whether its client is still there.
 DISCONNECT_CHECK_S = 0.25
 
@@ -40,10 +42,12 @@ async def respond(
     chat: bool,
     submitted: list[Request] | None = None,
     calls: CallFormat | None = None,
+    chunk_logprobs: ChunkLogprobs | None = None,
 ):
     """Submit every choice to the engine, then answer as one JSON body or as an SSE stream;
     `submitted` (if given) receives the engine requests, whose token ids logprobs score; a chat
-    reply is read for tool calls in the format `calls` (if given)."""
+    reply is read for tool calls in the format `calls` (if given); a streamed chunk carries the
+    logprobs `chunk_logprobs` gives it (if given)."""
     events, requests = submit(engine, jobs, sampling, chat)
     if submitted is not None:
         submitted.extend(requests)
@@ -56,7 +60,7 @@ async def respond(
     if body.stream:
         usage = body.stream_options is not None and body.stream_options.include_usage
         return StreamingResponse(
-            _stream(events, requests, meta, chat, usage, prompt_tokens, calls),
+            _stream(events, requests, meta, chat, usage, prompt_tokens, calls, chunk_logprobs),
             media_type="text/event-stream",
         )
     try:
@@ -168,9 +172,11 @@ async def _stream(
     include_usage: bool,
     prompt_tokens: int,
     calls: CallFormat | None = None,
+    chunk_logprobs: ChunkLogprobs | None = None,
 ) -> AsyncIterator[str]:
     """SSE chunks as OpenAI sends them; leaving early (client gone) cancels every request. A
-    reply read for tool calls comes whole, in one chunk: a call is known only once complete."""
+    reply read for tool calls comes whole, in one chunk: a call is known only once complete.
+    With `chunk_logprobs`, each chunk's choice carries the logprobs of its tokens."""
     kind = "chat.completion.chunk" if chat else "text_completion"
     usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 0, "total_tokens": prompt_tokens}
     open_ = set(range(len(requests)))
@@ -203,7 +209,10 @@ async def _stream(
                 finish = event.finish_reason
                 cut = cut_by(requests[index], finish)
                 message, finish = answer(held[index], finish, calls, cut)
-                for chunk in _whole_reply(index, message, finish):
+                chunks = _whole_reply(index, message, finish)
+                if chunk_logprobs is not None:  # all the reply's tokens, with its first chunk
+                    chunks[0]["logprobs"] = chunk_logprobs(requests[index], index, event)
+                for chunk in chunks:
                     yield _sse({**meta, "object": kind, "choices": [chunk]})
                 open_.discard(index)
                 _count(usage, event)
@@ -214,6 +223,8 @@ async def _stream(
                 if chat
                 else {"text": event.text, "logprobs": None}
             )
+            if chunk_logprobs is not None:
+                choice["logprobs"] = chunk_logprobs(requests[index], index, event)
             yield _sse({**meta, "object": kind, "choices": [choice]})
             if event.finish_reason:
                 open_.discard(index)

@@ -24,6 +24,9 @@ class Sampling:
     seed: int | None = None
     constraint: Constraint | None = None  # a JSON schema the reply must follow (response_format)
     repetition_penalty: float = 1.0  # the checkpoint's unless the request gives one (as vLLM)
+    # Record each sampled token's log-probability and this many likeliest tokens at its place, as
+    # it is decoded (a streamed reply's logprobs); None records nothing.
+    logprobs: int | None = None
 
 
 def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
@@ -42,6 +45,22 @@ def pick_tokens(requests: list[Request], logits: torch.Tensor) -> list[int]:
                 r.reply.mask(row, remaining=r.sampling.max_tokens - len(r.generated))
             tokens[i] = sample(row, r.sampling, r.rng)
     return tokens
+
+
+def likeliest(
+    logprobs: torch.Tensor, tokens: list[int], top: int
+) -> list[tuple[float, dict[int, float]]]:
+    """For each row of `logprobs` (rows, vocabulary: the model's own, before temperature, top-p,
+    penalty or schema): the log-probability of that row's token in `tokens`, and the `top`
+    likeliest tokens there with theirs, the token itself always among them."""
+    targets = torch.tensor(tokens, device=logprobs.device)
+    chosen = logprobs.gather(1, targets[:, None]).squeeze(1).tolist()
+    best = logprobs.topk(top, dim=-1) if top else None
+    indices, values = (best.indices.tolist(), best.values.tolist()) if best else ([], [])
+    return [
+        (value, {**(dict(zip(indices[row], values[row])) if best else {}), token: value})
+        for row, (token, value) in enumerate(zip(tokens, chosen))
+    ]
 
 
 def sample(logits: torch.Tensor, s: Sampling, rng: torch.Generator | None) -> int:
