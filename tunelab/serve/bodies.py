@@ -67,7 +67,7 @@ class RequestBody(BaseModel):
         # OpenAI reads null as "use the default", and its clients send null for a parameter set
         # to None (temperature=None): refusing it would break code that works against OpenAI.
         # `logprobs: false` asks for none, as null does (a completion's logprobs is a count,
-        # where false would read as 0: the chosen token's, and no stream).
+        # where false would read as 0: the chosen token's).
         return _given(data, {"logprobs"})
 
     def refuse_unsupported(self) -> None:
