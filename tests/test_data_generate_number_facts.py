@@ -60,7 +60,8 @@ def test_how_long_a_pair_of_batteries_lasts_is_asked_of_the_pair(tmp_path):
 
 def test_a_setting_that_pauses_something_is_asked_what_it_does(tmp_path):
     pairs, unasked = _generate(tmp_path, SETUP)
-    assert pairs["What does quiet hours do?"] == (
+    # One setting, named in the plural: "What does quiet hours do?" asked of many things.
+    assert pairs["What does the quiet hours setting do?"] == (
         "Pauses the chime for 2, 4 or 8 hours. The button light still blinks when pressed."
     )
     assert pairs["What does volume do?"] == "Sets how loud the chime rings, from 1 to 5."

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import tunelab
+from tests.conftest import pairs_of
 
 TIMER = """# Aquaflow 300 Garden Timer
 
@@ -111,3 +112,57 @@ def test_a_setting_named_by_an_ing_word_and_a_noun_is_asked_as_a_setting(tmp_pat
     assert pairs["What is the default of tracking mode?"] == "The default of tracking mode is auto."
     assert pairs["How do I change tones?"] == "Press MENU twice, then choose a tone with the dial."
     assert not {"How do I log level?", "How do I sample rate?", "How do I track mode?"} & set(pairs)
+
+
+UPLOADER = """# Courier Upload Service
+
+## Settings
+
+### Log level
+
+Chooses how much the service writes to its log. Defaults to info.
+
+Range: debug to error
+
+### Retries
+
+Controls how many times a failed upload is retried. Defaults to 3.
+
+### Tracking mode
+
+Chooses how the logger follows the river's edge. Defaults to auto.
+"""
+
+
+def test_a_setting_said_to_do_what_by_a_verb_no_list_holds_is_asked_what_it_does(tmp_path):
+    # "Chooses ..." and "Controls ..." were no verbs the rules knew: neither setting was asked
+    # what it does, and "Range: debug to error" was asked "What is range?", of nothing named.
+    manual = tmp_path / "uploader.md"
+    manual.write_text(UPLOADER, encoding="utf-8")
+    out = tmp_path / "qa.jsonl"
+    tunelab.data.generate([manual], output=str(out), mode="template")
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    pairs = {row["question"]: row["answer"] for row in rows}
+    assert pairs["What does log level do?"] == "Chooses how much the service writes to its log."
+    assert pairs["What is the range of log level?"] == "The range of log level is debug to error."
+    # One setting named in the plural: "What does retries do?" asks of many things.
+    assert pairs["What does the retries setting do?"] == (
+        "Controls how many times a failed upload is retried."
+    )
+    assert pairs["What is the default of retries?"] == "The default of retries is 3."
+    assert pairs["What does tracking mode do?"] == (
+        "Chooses how the logger follows the river's edge."
+    )
+    assert "What is range?" not in pairs
+
+
+def test_a_range_said_of_no_setting_is_no_term_but_a_glossary_s_range_still_is(tmp_path):
+    manual = tmp_path / "doorbell.md"
+    manual.write_text(
+        "# Chime 20 Doorbell\n\n## Volume levels\n\nRange: quiet to loud\n\n## Glossary\n\n"
+        "Range: How far the push button reaches, 150 m outdoors.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["What is range?"] == "Range: How far the push button reaches, 150 m outdoors."
+    assert "Range: quiet to loud" not in pairs.values()

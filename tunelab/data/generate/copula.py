@@ -26,9 +26,9 @@ BY_DEFAULT = re.compile(
     r"^\S.{2,120}? (?:is|are) (\w+ed|" + "|".join(PARTICIPLES) + r") by default$"
 )
 
-# A subject naming a default and what it is the default of ("the default log level", "the
-# log level's default"), not "the default" alone.
-DEFAULT_OF = re.compile(r"\bdefault \w|\w+'s default\b", re.IGNORECASE)
+# A subject naming a default or range and what it is of ("the default log level", "the log
+# level's default", "the range of log level"), not "the default" alone.
+DEFAULT_OF = re.compile(r"\bdefault \w|\brange of\b|\w+'s (?:default|range)\b", re.IGNORECASE)
 
 
 # A measure and the dimension it gives after "is": "1.8 metres long", "about 40 cm wide" (what
@@ -67,10 +67,14 @@ def copula(subject: str, verb: str, rest: str) -> str | None:
         return f"What {verb} {subject}?"
     # "The default log level is WARNING", "The default theme is dark": a default said in a word
     # (or a name of two, "Postgres 16") is its value, with no number to tell it (the fact was in
-    # no row).
+    # no row); "The range of log level is debug to error" a range, from one word to another.
     if (
         DEFAULT_OF.search(subject)
-        and (len(rest.split()) == 1 or (len(rest.split()) == 2 and rest[:1].isupper()))
+        and (
+            len(rest.split()) == 1
+            or (len(rest.split()) == 2 and rest[:1].isupper())
+            or re.fullmatch(r"[\w-]+ to [\w-]+", rest)
+        )
         and first not in STATES | {"not"}
         and not done(first, subject)
     ):

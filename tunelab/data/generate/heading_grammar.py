@@ -292,8 +292,17 @@ def act_of_steps(words: list[str], context: str) -> str | None:
 def names_a_command(code: str, context: str) -> bool:
     """Whether code a heading names is a command: a program and its subcommand ("`ferrylog
     check`"), or what its section opens with says what it does ("Prints the lines ...",
-    "tear_offset sets how far ...")."""
-    words = [w.lower() for w in context.split(maxsplit=2)] or [""]
-    opener = words[1] if words[0].strip("`") == code.strip("`") and words[1:] else words[0]
+    "tear_offset sets how far ...", "Chooses how much ..." of a verb no list holds)."""
+    words = [w.lower() for w in context.split(maxsplit=3)] or [""]
+    at = 1 if words[0].strip("`") == code.strip("`") and words[1:] else 0
+    opener, after = words[at], (words[at + 1 : at + 2] or [""])[0]
+    # An -s word before "how", "which" ... is a verb whatever it is ("Controls how many ..."),
+    # before "the" one the dictionary has a past of ("Caps the ...", not "Sometimes the ...").
+    verb = plural_form(opener) and english(base := base_form(opener))
+    unlisted = verb and (after in ASKING or after in DETERMINERS and has_past(base))
     acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
-    return acts or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
+    return acts or bool(unlisted) or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
+
+
+# The words a clause a verb asks about opens with: "Chooses how much ...", "Decides which ...".
+ASKING = frozenset("how what which whether when where who".split())

@@ -122,7 +122,9 @@ def heading_question(
     # ...": a setting's name, asked "What does ... do?"
     setting = section_setting([*headings[:-1], heading], context)
     if setting and names_a_command(heading, context.strip().removeprefix("The ")):
-        return f"What does {setting} do?"
+        # "### Retries" names one setting: "What does retries do?" asked of many things.
+        many = re.fullmatch(r"[a-z][a-z -]+", setting) and plural(setting)
+        return f"What does {f'the {setting} setting' if many else setting} do?"
     if setting and " " in setting and is_gerund(setting.split()[0]):
         return None  # "Tracking mode" over "Chooses ...": a setting, not "How do I track mode?"
     if re.search(r"\bvs\.?\s", heading):

@@ -40,6 +40,9 @@ SKIP_TERMS = frozenset(
     results outcome conclusion summary tests""".split()
     + ["see also"]
 )
+# "Range: debug to error", "Range: 0 to 30 mm": a value, no term defined ("What is range?" asks
+# of nothing named); under a setting's heading it is the setting's (`said_of_setting`).
+SPAN = re.compile(r"(?:from )?\S+(?: \S+)? to \S+(?: \S+)?")
 # An FAQ entry: "Q: How long does it last?" then "A: About 12 hours." on its line or the next,
 # either bold ("**Q:**"), in a list or not; its answer runs to the next entry or a blank line.
 _LABEL = r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*)?(?:{})(?:\*\*)?[ \t]*[:.][ \t]*(?:\*\*)?[ \t]*"
@@ -321,6 +324,7 @@ def definition(text: str, context: str) -> tuple[str, str] | None:
     words = term.strip("`").lower().split()
     if (
         term.lower() in SKIP_TERMS
+        or (term.lower() == "range" and SPAN.fullmatch(definition.rstrip(".")))
         or not re.search(r"[^\W\d_]", term)  # "08/25/2007 : Creation of this page": a date
         or len(words) > 5
         or len(definition.split()) < 3
