@@ -126,3 +126,40 @@ def test_a_key_and_a_letter_a_section_s_steps_are_for_are_asked_as_tasks(tmp_pat
         "Download the latest firmware. Copy it to the card and restart the printer to update X."
     )
     assert not [q for q in pairs if "press A" in q]
+
+
+PROGRAMS = """# Emberline K3 Kiln
+
+## Programs
+
+Program 2 dries greenware overnight.
+
+- Run 4 fires bisque ware.
+- Run 6 fires porcelain to cone 10.
+
+## Firing
+
+Run 7 fires the test tiles.
+"""
+
+
+def test_a_list_of_things_named_by_number_asks_what_each_does_and_which_one_does_it(
+    tmp_path: Path,
+):
+    # "Run 4 fires bisque ware." read as a step ("run 4") and asked nothing; "Run 6 ... to cone
+    # 10" was asked "How do I cone 10?", and "What are programs?" was answered by program 2.
+    doc = tmp_path / "kiln.md"
+    doc.write_text(PROGRAMS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["Which program fires bisque ware?"] == "Run 4 fires bisque ware."
+    assert pairs["What does run 4 fire?"] == "Run 4 fires bisque ware."
+    assert pairs["Which program fires porcelain to cone 10?"] == (
+        "Run 6 fires porcelain to cone 10."
+    )
+    assert pairs["Which program dries greenware overnight?"] == (
+        "Program 2 dries greenware overnight."
+    )
+    assert not [q for q in pairs if q.startswith("How do I") or q == "What are programs?"]
+    # Under "## Firing", which names no list, "Run 7 fires ..." may be a step ("run 7 fires"):
+    # no entry of a list.
+    assert not [q for q in pairs if "run 7" in q or "test tiles" in q]

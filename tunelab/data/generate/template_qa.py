@@ -18,6 +18,7 @@ from tunelab.data.generate.blocks import (
     section_setting,
 )
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
+from tunelab.data.generate.entries import entry_pairs
 from tunelab.data.generate.heading_grammar import NOT_VERBS, opens_with_numbered
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question
@@ -99,6 +100,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     setting = section_setting(chunk.headings, chunk.text)  # "### volume": its "The default is 3."
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
+        # "## Programs" over "Program 2 dries ...": each entry is asked alone, none is programs
+        first = next((split_sentences(b.text)[0] for b in blocks if b.kind == "prose"), "")
+        question = None if entry_pairs(first, chunk.headings, *said_in) else question
         if question and (answer := lead_answer(question, blocks, used, setting)):
             pairs.append((question, answer))
         pairs += _act_asked(chunk, blocks, question)
@@ -135,6 +139,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 pairs += [(q, stated) for q in half_questions(stated, *said_in)]
                 if sentence in used or (len(sentences) == 1 and title_line(sentence)):
                     continue  # a title line says nothing to ask about
+                if entry := entry_pairs(stated, chunk.headings, *said_in):
+                    pairs += entry  # "Run 4 fires ..." under "## Programs": no step
+                    continue
                 done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
                 purpose = _purpose(stated) or done_for or how_often(stated) or how_far(stated)
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
@@ -237,6 +244,8 @@ def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | No
             continue  # "to the file", "to factory settings"
         if " " not in m["task"] and verb not in DONE_ALONE:
             continue  # "Set the dial to low"
+        if re.fullmatch(r"[a-z]+ \d[\d.]*", m["task"]):
+            continue  # "... porcelain to cone 10": a value, no task ("How do I cone 10?")
         if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
             return None
         task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
