@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from tunelab.evaluate.specific_terms import AMOUNTS, TERMS
+from tunelab.evaluate.specific_terms import AMOUNTS, CAPITALISED, TERMS
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), and the
 # item's text after it.
@@ -25,7 +25,7 @@ _ITEM = re.compile(
 )
 # The terms an item of a list states: not a name by its capitals, as an item opens with its verb
 # ("Choose Settings > Pairing", "Click Restore" were proposed as names).
-_ITEM_TERMS = TERMS[:-2]
+_ITEM_TERMS = [p for p in TERMS if p not in CAPITALISED]
 # An example an item gives is no fact of it: "for example `*.iso`", "e.g. vault.example.com".
 _EXAMPLE = re.compile(r"[,(]?\s*\b(?:for\s+example|for\s+instance|e\.g\.|such\s+as)\s", re.I)
 # A specification's label before its value: "- Water pressure: 0.5 to 8 bar" (an item's first
@@ -79,6 +79,15 @@ def listed_in(sentence: str, terms: list[str]) -> int:
 
 # What stands between a list's items: a comma, "and" or "or".
 _LIST_GAP = re.compile(r",\s*|,?\s+(?:and|or)\s+")
+
+
+def is_list_of(sentence: str, terms: list[str]) -> bool:
+    """Whether `sentence` is nothing but a list of two or more of `terms`, "a, b and c" (as a
+    colon introduces one: "Supported voltages: 110, 220 and 240 V.")."""
+    item = "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
+    gap = _LIST_GAP.pattern
+    listed = rf"(?:{item})(?:(?:{gap})(?:{item}))*(?:,?\s+(?:and|or)\s+)(?:{item})[.!]?"
+    return bool(terms) and re.fullmatch(listed, sentence.strip()) is not None
 
 
 # A question asking every value of a thing: "What are the specifications of the PX-40?" (data

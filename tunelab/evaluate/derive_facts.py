@@ -9,7 +9,8 @@ names. Those of the answer's first sentence are taken (where the answer to the q
 is; later sentences add detail; the second after an opening that says nothing, "Of course!";
 the fix after a cause where the question asks what to do; the first URL or e-mail address in
 any sentence where it asks for a resource, "Is there a changelog?"),
-at most `most` of them (but every item of a list it gives, "24, 48 or 72 hours": "24 hours"…),
+at most `most` of them (but every item of a list it gives, "24, 48 or 72 hours": "24 hours"…,
+"Windows 10, macOS 13 and…": "Windows 10"…, after a colon too, "Supported voltages: 110…"),
 only its amounts where the question asks one ("how long": "14 days",
 not the path beside it; the next sentence's where it gives none, "It depends. You need 4GB.";
 no name), none where it asks what a named thing is or the answer says its source is silent
@@ -51,6 +52,7 @@ from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.answer_values import (
     default_of,
+    is_list_of,
     labelled_fix,
     listed_in,
     listed_values,
@@ -211,9 +213,11 @@ def propose_marked(
     if not terms and first.endswith(":") and rest:
         introduced = _FIRST_SENTENCE.split(rest, maxsplit=1)[0]
         terms = terms_of(introduced, ADDRESS_OR_CODE)
-        # "The D8 has four modes: Auto, Continuous, Laundry and Sleep.": every name it lists,
-        # as a list's every item is (each is asked; none was a fact).
-        if not terms and _NAME_LIST.fullmatch(introduced):
+        # "The D8 has four modes: Auto, Continuous, Laundry and Sleep.", "Supported voltages:
+        # 110, 220 and 240 V.": every term it lists, as a list's every item is (each is asked;
+        # none was a fact).
+        introduced = spread_units(introduced)
+        if not terms and is_list_of(introduced, specific_terms(introduced)):
             terms = listed = terms_of(f"{first} {introduced}")
         # "What does solid green mean?" / "Solid green: The printer is ready.": a label that says
         # the question's words again opens its answer, whose words are read ("ready"; none was).
@@ -290,10 +294,6 @@ def propose_marked(
         for alternatives in same_values(answer, facts)
     ]
     return grouped[: max(most, len(listed), series)], verdict, from_words and bool(grouped)
-
-
-# Names listed after a colon, in one sentence: "Auto, Continuous, Laundry and Sleep."
-_NAME_LIST = re.compile(r"[A-Z]\w*(?:, [A-Z]\w*)*,? (?:and|or) [A-Z]\w*\.?")
 
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed

@@ -94,12 +94,13 @@ _RANGE_WORDS = re.compile(
     r"\bbetween\s+(\d+(?:\.\d+)?)\s+and\s+(?=\d)|(?<![\w.])(\d+(?:\.\d+)?)\s+to\s+(?=\d)", re.I
 )
 # A list of numbers that ends in a unit gives each its unit: "24, 48 or 72 hours" states "24
-# hours" as "24 h" does ("24" was proposed, which any "24" stated); "between 5 and 10 GB" is a
-# range. Not "A" (an article).
-_LISTED = r"\d+(?:\.\d+)?"
+# hours" as "24 h" does ("24" was proposed, which any "24" stated), "5, 10 and 20 GB/s" "5
+# GB/s", "2,000 or 4,000 mAh" "2,000 mAh", and a range among them its unit too ("1-5 and 10
+# minutes": "1-5 minutes"); "between 5 and 10 GB" is a range. Not "A" (an article).
+_LISTED = r"\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[-\u2013]\s?\d+(?:,\d{3})*(?:\.\d+)?)?"
 _LIST_UNIT = regex.compile(
-    rf"(?<![\w.,-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+(?:or|and)\s+{_LISTED}"
-    rf"\s?({units_of(excluded=('A',))})(?![\w/]))"
+    rf"(?<![\w.,\u2013-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+(?:or|and)\s+"
+    rf"{_LISTED}\s?((?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?)(?![\w/]))"
 )
 
 

@@ -47,7 +47,27 @@ _NOT_A_NAME = (
     r"(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|When|Yes|No|Use|"
     r"Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|Moreover|Some|Many|Most|"
     r"All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|As|At|Since|Although|Today|"
-    r"Now|Then|So|Integrating|Using)"
+    r"Now|Then|So|Integrating|Using|Either|Neither)"
+)
+# A list of names: its items after the first, a name with its version or not ("macOS 13",
+# "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
+_LISTED_NAME = (
+    r"(?:[A-Z][A-Za-z]+ )*(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)(?: \d+(?:\.\d+)*)?(?![\w-])"
+)
+_LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-]))"
+# Its first, opening a sentence: one word and its version ("Windows 10", "Chrome"; a sentence's
+# first words may be a verb and its object, "Install Python 3.11 and Docker 24"), where another
+# item is a name; where all others are numbers, only a name with a dotted version ("Python
+# 3.10, 3.11 and 3.12"; "Sizes 8, 16 and 32 work" names no "Sizes 8").
+_FIRST_LISTED = (
+    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?=(?:, {_LISTED})*(?:, |,? (?:and|or) )"
+    rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
+)
+# A sentence's opening word that says how it goes on, not what: "Alternatively, Sure, Note,".
+_OPENER = (
+    r"(?:[A-Z][a-z]+ly|Sure|Great|Okay|Ok|Well|Note|First|Second|Third|Next|Instead|Otherwise|"
+    r"Still|Again|Please|Indeed|Hi|Hello|Thanks|Oh|Hmm|Alas|Besides|Meanwhile|Therefore|Thus|"
+    r"Hence|Overall|Importantly|Plus|Or|And|But|Yet|Nor)"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
@@ -132,9 +152,20 @@ TERMS = [
         rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
         r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)*)*\b(?![A-Za-z])"
     ),
+    # ...and the first item of a list of names that opens a sentence, with its version ("Windows
+    # 10, macOS 13 and Ubuntu 22.04 are supported.", "Chrome, Firefox and Safari work.": "10"
+    # alone was proposed, and no "Chrome"); not an opening word that says how ("Alternatively,
+    # Chrome and Firefox...").
+    regex.compile(
+        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_NUMBERING}s?\b|{_DATED}|{_OPENER}\b)(?:{_FIRST_LISTED})"
+        rf"(?=(?:, {_LISTED})*,? (?:and|or) {_LISTED}(?![\w-]))"
+    ),
 ]
 
 
+# A name by its capitals alone (the last three patterns): a list's item opens with its verb
+# ("Choose Settings > Pairing"), no name.
+CAPITALISED = TERMS[-3:]
 # A URL, an e-mail address, a path, code, an option or a file name: specific by their form.
 ADDRESS_OR_CODE = TERMS[:6]
 ADDRESSES = TERMS[:2]  # a URL or an e-mail address

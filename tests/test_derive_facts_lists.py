@@ -1,0 +1,89 @@
+"""`tunelab data facts` on the lists a manual's answers give: every item is a fact, whole, with
+the name it opens the sentence with, the unit written once after the last item, and after a
+colon that introduces it."""
+
+from tests.conftest import proposed_check
+from tunelab.evaluate.derive_facts import propose
+from tunelab.evaluate.facts import score_facts
+
+
+def _facts(question: str, answer: str) -> list[str]:
+    return [alternatives[0] for alternatives in propose(question, answer, {})[0]]
+
+
+def _accuracy(question: str, reference: str, answer: str) -> float:
+    return score_facts(answer, proposed_check(question, reference))["fact_accuracy"]
+
+
+def test_a_list_that_opens_the_sentence_keeps_its_first_name():
+    # "Windows 10" was proposed as "10", which any answer's "10" stated; "Chrome" was lost.
+    question, reference = (
+        "Which systems are supported?",
+        "Windows 10, macOS 13 and Ubuntu 22.04 are supported.",
+    )
+    assert sorted(_facts(question, reference)) == ["Ubuntu 22.04", "Windows 10", "macOS 13"]
+    assert _accuracy(question, reference, "It runs on Windows 10, macOS 13 and Ubuntu 22.04.") == 1
+    assert _accuracy(question, reference, "Android 10, macOS 13 and Ubuntu 22.04.") < 1
+    assert sorted(_facts("Which browsers work?", "Chrome, Firefox and Safari work.")) == [
+        "Chrome",
+        "Firefox",
+        "Safari",
+    ]
+    assert "Windows 10" in _facts(
+        "Does it run on Windows?", "Yes. Windows 10 and Windows 11 are supported."
+    )
+    # A sentence's first words are an order or a way of going on, no name of the list.
+    assert sorted(_facts("What must I install?", "Install Python 3.11 and Docker 24.")) == [
+        "Docker 24",
+        "Python 3.11",
+    ]
+    assert _facts("Which browsers work?", "Alternatively, Chrome and Firefox work.") == [
+        "Chrome",
+        "Firefox",
+    ]
+    # A capitalised word before numbers alone opens no name unless its version is dotted.
+    assert _facts("What sizes work?", "Sizes 8, 16 and 32 work.") == ["8", "16", "32"]
+    assert "Python 3.10" in _facts(
+        "Which Python versions are supported?", "Python 3.10, 3.11 and 3.12 are supported."
+    )
+    # "Either Windows" was proposed as a name of two words.
+    assert _facts("Which OS does it run on?", "Either Windows or Linux.") == ["Windows", "Linux"]
+    assert sorted(_facts("Which ports are open?", "Ports 80, 443 and 8443 are open.")) == [
+        "443",
+        "80",
+        "8443",
+    ]
+
+
+def test_a_unit_written_once_after_the_last_item_belongs_to_each():
+    # "5" and "10" were proposed without their unit, "2,000" too, and "1-5" of "1-5 minutes".
+    question, reference = "What speeds does it offer?", "It offers 5, 10 and 20 GB/s."
+    assert _facts(question, reference) == ["5 GB/s", "10 GB/s", "20 GB/s"]
+    assert _accuracy(question, reference, "Speeds are 5 GB/s, 10 GB/s and 20 GB/s.") == 1
+    assert _accuracy(question, reference, "It offers 5, 10 and 20 MB/s.") == 0
+    assert _facts(
+        "What batteries does it take?", "It ships with 2,000, 4,000 or 6,000 mAh batteries."
+    ) == ["2,000 mAh", "4,000 mAh", "6,000 mAh"]
+    assert _facts("What timeouts can I set?", "You can set 1-5 and 10 minutes.") == [
+        "1-5 minutes",
+        "10 minutes",
+    ]
+
+
+def test_a_list_a_colon_introduces_gives_every_item():
+    # The label before the colon said the question's words again, and the numbers and names
+    # after it were no rare words: nothing, or "windows", was proposed.
+    assert _facts("What voltages are supported?", "Supported voltages: 110, 220 and 240 V.") == [
+        "110 V",
+        "220 V",
+        "240 V",
+    ]
+    assert _facts(
+        "Which systems are supported?",
+        "Supported systems: Windows 10, macOS 13 and Ubuntu 22.04.",
+    ) == ["Windows 10", "macOS 13", "Ubuntu 22.04"]
+    assert _facts("What speeds are available?", "Speeds: 100 Mbps, 1 Gbps and 10 Gbps.") == [
+        "100 Mbps",
+        "1 Gbps",
+        "10 Gbps",
+    ]
