@@ -64,6 +64,12 @@ def test_a_unit_written_once_after_the_last_item_belongs_to_each():
     assert _facts(
         "What batteries does it take?", "It ships with 2,000, 4,000 or 6,000 mAh batteries."
     ) == ["2,000 mAh", "4,000 mAh", "6,000 mAh"]
+    # A price list's period too: "$10" and "$20" were proposed, which "$10 a year" stated.
+    assert _facts("What do the plans cost?", "Plans cost $10, $20 and $50 per month.") == [
+        "$10 per month",
+        "$20 per month",
+        "$50 per month",
+    ]
     assert _facts("What timeouts can I set?", "You can set 1-5 and 10 minutes.") == [
         "1-5 minutes",
         "10 minutes",

@@ -101,6 +101,8 @@ def test_a_pressure_is_proposed_with_its_unit_and_another_unit_does_not_state_it
         ("2,000 mAh", "It takes 2,000 and 4,000 mAh batteries.", True),
         ("1-5 minutes", "Set 1-5 and 10 minutes.", True),
         ("10 GB/s", "It offers 5, 10 and 20 MB/s.", False),
+        ("$20 per month", "Plans cost $10, $20 and $50 per month.", True),
+        ("$20 per month", "Plans cost $10, $20 and $50 per year.", False),
         ("24 hours", "Cycles last 24, 48 and 72 minutes.", False),
         ("24 hours", "It pauses for 24, 48 or 72 hours.", False),  # one of a choice: a guess
         ("5 GB", "It needs between 5 and 10 GB.", False),  # a range, no list

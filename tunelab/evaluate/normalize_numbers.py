@@ -14,6 +14,7 @@ import regex
 from tunelab.data.text import spaced
 from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
 from tunelab.evaluate.metrics import normalize as _normalize
+from tunelab.evaluate.specific_terms import PERIOD
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
 # joins the parts of a number in an answer (`answer_words` marks a negated word with others).
@@ -96,18 +97,20 @@ _RANGE_WORDS = re.compile(
 # A list of numbers that ends in a unit gives each its unit: "24, 48 or 72 hours" states "24
 # hours" as "24 h" does ("24" was proposed, which any "24" stated), "5, 10 and 20 GB/s" "5
 # GB/s", "2,000 or 4,000 mAh" "2,000 mAh", and a range among them its unit too ("1-5 and 10
-# minutes": "1-5 minutes"); "between 5 and 10 GB" is a range. Not "A" (an article).
-_LISTED = r"\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[-\u2013]\s?\d+(?:,\d{3})*(?:\.\d+)?)?"
+# minutes": "1-5 minutes"), and a list of prices its period ("$10, $20 or $50 per month": "$10
+# per month"); "between 5 and 10 GB" is a range. Not "A" (an article).
+_LISTED = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[-\u2013]\s?\d+(?:,\d{3})*(?:\.\d+)?)?"
 _LIST_UNIT = regex.compile(
     rf"(?<![\w.,\u2013-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+(?:or|and)\s+"
-    rf"{_LISTED}\s?((?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?)(?![\w/]))"
+    rf"{_LISTED}(?:\s?((?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?)(?![\w/])"
+    rf"|(?<=\p{{Sc}}[\d.,]+)((?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)))"
 )
 
 
 def spread_units(text: str) -> str:
     """`text` with a list of numbers that ends in a unit giving each number that unit ("24, 48 or
-    72 hours": "24 hours, 48 hours or 72 hours"), as the list says."""
-    return _LIST_UNIT.sub(lambda m: f"{m[1]} {m[2]}", text)
+    72 hours": "24 hours, 48 hours or 72 hours"), as the list says; a list of prices its period."""
+    return _LIST_UNIT.sub(lambda m: f"{m[1]} {m[2]}" if m[2] else m[1] + m[3], text)
 
 
 # A month's short name before its day or year is the month: "Mar 2024" is "March 2024".
