@@ -93,3 +93,12 @@ def test_a_list_a_colon_introduces_gives_every_item():
         "1 Gbps",
         "10 Gbps",
     ]
+
+
+def test_code_listed_in_its_marks_is_a_list_too():
+    # The backticks between the items hid the list: two of its three were kept.
+    assert _facts("Which precisions can I use?", "Use `--fp16`, `--bf16` or `--fp32`.") == [
+        "--fp16",
+        "--bf16",
+        "--fp32",
+    ]

@@ -70,7 +70,8 @@ def listed_in(sentence: str, terms: list[str]) -> int:
     longest = 0
     run = 1
     for (start, term), (after, _) in zip(at, at[1:]):
-        gap = sentence[start + len(term) : after]
+        # Code or a quotation is listed in its marks: "`--fp16`, `--bf16` or `--fp32`".
+        gap = sentence[start + len(term) : after].strip(_QUOTES)
         run = run + 1 if _LIST_GAP.fullmatch(gap) else 1
         if run >= 3 and re.search(r"\b(?:and|or)\s+$", gap):  # the list ends here
             longest = max(longest, run)
@@ -79,6 +80,7 @@ def listed_in(sentence: str, terms: list[str]) -> int:
 
 # What stands between a list's items: a comma, "and" or "or".
 _LIST_GAP = re.compile(r",\s*|,?\s+(?:and|or)\s+")
+_QUOTES = "`'\"‘’“”"
 
 
 def is_list_of(sentence: str, terms: list[str]) -> bool:
