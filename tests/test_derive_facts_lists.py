@@ -2,7 +2,7 @@
 the name it opens the sentence with, the unit written once after the last item, and after a
 colon that introduces it."""
 
-from tests.conftest import proposed_check
+from tests.conftest import fact_accurate, proposed_check
 from tunelab.evaluate.derive_facts import propose
 from tunelab.evaluate.facts import score_facts
 
@@ -102,3 +102,19 @@ def test_code_listed_in_its_marks_is_a_list_too():
         "--bf16",
         "--fp32",
     ]
+
+
+def test_a_name_written_once_before_a_list_of_versions_belongs_to_each():
+    # "11" alone was proposed, which any answer's 11 stated ("Android 11").
+    question, reference = "Which systems does it support?", "It supports Windows 10 and 11."
+    assert _facts(question, reference) == ["Windows 10", "Windows 11"]
+    assert _accuracy(question, reference, "Windows 10 and Windows 11.") == 1
+    assert _accuracy(question, reference, "Windows 10 and 11 both work.") == 1
+    assert _accuracy(question, reference, "It supports Windows 10 and Android 11.") < 1
+    assert _facts("Which Node versions?", "It runs on Node 18, 20 and 22.") == [
+        "Node 18",
+        "Node 20",
+        "Node 22",
+    ]
+    # Numbers written unlike the version are no versions of it: "3 GPUs" is no Llama 3.
+    assert not fact_accurate("Llama 3", "It needs Llama 2.1 and 3 GPUs.")

@@ -205,7 +205,10 @@ def propose_marked(
         answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
     ) or specified_values(question, sentences, terms_of)
     # "24, 48 or 72 hours": each number with the unit the list ends with ("24 hours").
-    terms = listed or terms_of(spread_units(first))
+    terms = listed or terms_of(said := spread_units(first))
+    # "It supports Windows 10 and 11.": the name a list of versions opens with is each one's.
+    if not listed and (named := spread_units(first, [t.written for t in terms])) != said:
+        terms = terms_of(named)
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
     # first sentence that ends in a colon and names no term introduces the answer; an address
     # or code it introduces is the fact, not "visit" or "type".
@@ -238,7 +241,7 @@ def propose_marked(
     facts = list(kept.values())
     # "Labels 58 mm, 80 mm and 104 mm wide": a list the sentence gives is asked whole, however
     # long (the cap guards against a long sentence's scattered terms: 2 of its 3 were proposed).
-    series = 0 if listed else listed_in(spread_units(first), facts)
+    series = 0 if listed else listed_in(spread_units(first, facts), facts)
     # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
     # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes

@@ -8,6 +8,7 @@ from __future__ import annotations
 import decimal
 import re
 import unicodedata
+from collections.abc import Collection
 
 import regex
 
@@ -107,10 +108,33 @@ _LIST_UNIT = regex.compile(
 )
 
 
-def spread_units(text: str) -> str:
+# A list of versions that opens with a name gives each that name: "Windows 10 and 11" states
+# "Windows 11" ("11" alone was proposed, which any 11 stated); not one that ends in a unit, nor
+# one of whole and dotted numbers.
+_VERSION = r"\d+(?:\.\d+)*"
+_LIST_NAME = regex.compile(
+    rf"(?<![\w.-])(?P<name>(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) ){_VERSION}"
+    rf"(?P<rest>(?:,\s*{_VERSION})*,?\s+(?:or|and)\s+{_VERSION})"
+    rf"(?![\w%-]|[.,]\d|\s?(?:{units_of(excluded=('A',))})(?![\w/]))"
+)
+
+
+def spread_units(text: str, names: Collection[str] | None = ()) -> str:
     """`text` with a list of numbers that ends in a unit giving each number that unit ("24, 48 or
-    72 hours": "24 hours, 48 hours or 72 hours"), as the list says; a list of prices its period."""
-    return _LIST_UNIT.sub(lambda m: f"{m[1]} {m[2]}" if m[2] else m[1] + m[3], text)
+    72 hours": "24 hours, 48 hours or 72 hours"), as the list says; a list of prices its period;
+    and a list of versions that opens with one of `names` (a name with its version, "Windows
+    10"; None: any capitalised word, as the scorer reads an answer) that name ("Windows 10 and
+    11": "Windows 10 and Windows 11")."""
+    text = _LIST_UNIT.sub(lambda m: f"{m[1]} {m[2]}" if m[2] else m[1] + m[3], text)
+
+    def named(m: regex.Match) -> str:
+        opening = m[0][: len(m[0]) - len(m["rest"])]
+        versions = regex.findall(_VERSION, m[0])  # written alike: not "Python 3.10 and 3 GPUs"
+        if (names is not None and opening not in names) or len({"." in v for v in versions}) > 1:
+            return m[0]
+        return opening + regex.sub(_VERSION, lambda v: m["name"] + v[0], m["rest"])
+
+    return _LIST_NAME.sub(named, text) if names is None or names else text
 
 
 # A month's short name before its day or year is the month: "Mar 2024" is "March 2024".
@@ -233,7 +257,7 @@ def glue(text: str) -> str:
     text = _ACRONYM_PLURAL.sub(r"\1", _VERSION_V.sub("", _THOUSANDS_SPACE.sub("", text)))
     text = _GLUED_VERSION.sub(r"\1 \2", _SHORT_MONTH.sub(_short_month, text))
     text = _RANGE_WORDS.sub(lambda m: f"{m[1] or m[2]}-", text)
-    text = spread_units(text)
+    text = spread_units(text, names=None)
     text = _TIME_UNIT.sub(_time_unit, _VERSION_ZERO.sub(r"\1", text))
     text = _MAGNITUDE.sub(_magnitude, _DECIMAL_COMMA.sub(_decimal_comma, text))
     text = _TIME.sub(
