@@ -252,6 +252,8 @@ def sentence_question(
         # "Completion means ...": the verb, with no object to ask for; "The screen goes dark
         # after 20 seconds" has its state, asked below.
         changes = particle_question(subject, word, after) is not None
+        if word == "means" and re.search(r"\d|\b[A-Z]{2,}\b", subject):  # "Error E4 means ..."
+            return f"What does {lower_first(subject, context or text, topic, document)} mean?"
         if (
             word in OBJECTLESS
             and singular(subject)

@@ -48,10 +48,15 @@ from tunelab.data.text import sentences as split_sentences
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".
 TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
-# "To set a proxy, add `HTTPS_PROXY` to the environment.": a task and its step in one sentence.
+# "To set a proxy, add `HTTPS_PROXY` to the environment.": a task and its step in one sentence;
+# "If the shot runs fast, set a finer grind.": a case and the step to take in it.
 # Words by which a task names what came before it ("To try this out, ..."): no task alone.
 BEFORE = frozenset("it this that these those them they here there".split())
-PURPOSE = re.compile(r"^To (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$")
+PURPOSE = re.compile(
+    r"^(?P<opens>To|If) (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$"
+)
+# The reader's own words for what a case says of "you" ("If you hear ..." -> "if I hear").
+READER = {"you": "I", "your": "my", "yourself": "myself", "you are": "I am", "you're": "I'm"}
 # "Press and hold the reset button for 10 seconds to reset the K7.": a step, then what it is for.
 # Only after these verbs does "to ..." say what the step is for: "Configure the agent to start at
 # boot" says what the agent does, and "How do I start at boot?" asks nothing the text says.
@@ -215,12 +220,20 @@ def _shown_question(lead: str, code: str) -> str | None:
 def _purpose(sentence: str) -> tuple[str, str] | None:
     """The task a sentence opening with its purpose does, asked as the reader would, and its
     step ("To change your password, run `ferry passwd`." -> "How do I change my password?",
-    "Run `ferry passwd`."); None when what follows the purpose is no step ("To be safe, the
-    agent keeps a copy"), is a pointer elsewhere ("To learn more, see ...") or does a task
-    named by what came before ("To try this out, ...")."""
+    "Run `ferry passwd`."); the case a sentence opens with, and the whole sentence ("If you
+    hear a rattle, refill the tank." -> "What should I do if I hear a rattle?"); None when what
+    follows the purpose is no step ("To be safe, the agent keeps a copy"), is a pointer
+    elsewhere ("To learn more, see ...") or does a task named by what came before ("To try this
+    out, ...")."""
     m = PURPOSE.match(sentence)
-    if not m or m["verb"] not in STEP_VERBS - {"see"} or BEFORE & set(m["task"].split()):
+    # A step of a verb no list holds, known by its past and what it is done to ("refill the tank")
+    done_to = m and has_past(m["verb"]) and m["step"].split()[1:2] in (["the"], ["your"])
+    step = m and (m["verb"] in STEP_VERBS - {"see"} or (m["opens"] == "If" and done_to))
+    if not step or BEFORE & set(m["task"].split()):
         return None
+    if m["opens"] == "If":  # the case is the question, the whole sentence its answer
+        case = re.sub(r"\byou(?:rself|r|'re| are)?\b", lambda y: READER[y[0]], m["task"])
+        return f"What should I do if {case}?", sentence.rstrip(".:") + "."
     task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
         return f"How do I {task}?", sentence.rstrip(".:") + "."
@@ -235,7 +248,8 @@ def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | No
     a place ("Add the key to the file"), says what its object does ("Configure the agent to
     start at boot") or leans on what came before ("... to stop it")."""
     screen = SCREEN.match(sentence)
-    step = screen["step"] if screen else sentence
+    # What follows a semicolon is said of the step done ("...; the light blinks while it heats")
+    step = (screen["step"] if screen else sentence).split("; ")[0]
     if step.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
         return None
     for m in DONE_FOR.finditer(step):

@@ -1,0 +1,63 @@
+"""Sentences of a manual that state a value and were in no pair (benchmarks/template_coverage.py
+counted them on two manuals written blind): an error code's meaning, a step to take when
+something happens, and a key pressed for a task with more said after it."""
+
+from __future__ import annotations
+
+from tests.conftest import pairs_of
+
+ESPRESSO = """# Brava EM-300 Espresso Machine
+
+## Control panel
+
+The machine has four buttons: POWER, 1-CUP, 2-CUP and STEAM.
+Press POWER to switch the machine on; the light blinks while it heats up.
+
+## Making an espresso
+
+1. Put the portafilter in the group head.
+2. Press 1-CUP or 2-CUP.
+
+A good single shot takes 25 to 30 seconds to run.
+If the shot runs faster than 20 seconds, set a finer grind.
+If you hear the pump rattle, refill the water tank.
+
+## Troubleshooting
+
+If the POWER light blinks red, the heater has overheated.
+
+Error E4 means the grinder is blocked; empty the hopper and clean the burrs.
+Error 503 means the server is busy.
+"""
+
+
+def test_an_error_code_is_asked_what_it_means(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(ESPRESSO, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What does error E4 mean?"] == (
+        "Error E4 means the grinder is blocked; empty the hopper and clean the burrs."
+    )
+    assert pairs["What does error 503 mean?"] == "Error 503 means the server is busy."
+
+
+def test_a_step_taken_if_something_happens_is_asked_what_to_do_then(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(ESPRESSO, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What should I do if the shot runs faster than 20 seconds?"] == (
+        "If the shot runs faster than 20 seconds, set a finer grind."
+    )
+    # The reader asks of what they hear, not of "you".
+    assert pairs["What should I do if I hear the pump rattle?"] == (
+        "If you hear the pump rattle, refill the water tank."
+    )
+
+
+def test_a_key_pressed_for_a_task_is_asked_with_more_said_after_it(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(ESPRESSO, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["How do I switch the machine on?"] == (
+        "Press POWER to switch the machine on; the light blinks while it heats up."
+    )
