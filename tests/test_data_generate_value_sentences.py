@@ -61,3 +61,47 @@ def test_a_key_pressed_for_a_task_is_asked_with_more_said_after_it(tmp_path):
     assert pairs["How do I switch the machine on?"] == (
         "Press POWER to switch the machine on; the light blinks while it heats up."
     )
+
+
+SPECIFICATIONS = """# Brava EM-300 Espresso Machine
+
+## Specifications
+
+The EM-300 is built for home kitchens.
+
+Weight: 6.4 kg
+Pump pressure: 15 bar
+Heat-up time: 45 seconds
+
+## Settings
+
+The EM-300 keeps its settings when it is unplugged.
+
+- Brew temperature: 93 °C by default
+- Auto-off: 30 minutes
+- Default: 2 cups
+
+## Power
+
+| Item | Value |
+|---|---|
+| Heater power | 1350 W |
+"""
+
+
+def test_a_specification_written_as_a_label_and_its_value_is_asked_as_a_table_row_is(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(SPECIFICATIONS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    # Lines with no full stop were one paragraph ("Weight: 6.4 kg Pump pressure: 15 bar ..."),
+    # and list items of a number alone no definition: no line was asked alone.
+    of = "of the Brava EM-300 Espresso Machine?"
+    assert pairs[f"What is the weight {of}"] == "The weight is 6.4 kg."
+    assert pairs[f"What is the pump pressure {of}"] == "The pump pressure is 15 bar."
+    assert pairs[f"What is the heat-up time {of}"] == "The heat-up time is 45 seconds."
+    assert (
+        pairs[f"What is the brew temperature {of}"] == "The brew temperature is 93 °C by default."
+    )
+    assert not [q for q in pairs if "default of" in q]  # "Default: 2 cups": a label, no spec
+    # "| Item | Value |" was asked "What is the value of Heater power?".
+    assert pairs[f"What is the heater power {of}"] == "The heater power is 1350 W."

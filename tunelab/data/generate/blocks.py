@@ -18,6 +18,14 @@ DEFINITION = re.compile(
     rf"^\s*(?:[-*]\s+)?({NAMED}|`[^`]{{1,40}}`|\*\*[^*]{{1,40}}\*\*|[A-Za-z][\w .()/-]{{0,40}}?)"
     r"\s*:\s+(\S.{8,})$"
 )
+# A specification written as a label and its measure ("Weight: 6.4 kg"), a table's row in prose:
+# lines of them, with no full stop, are each a block, not one paragraph. A label is a noun of a
+# few words, not a numbered one ("Step 2: 5 minutes") nor a clause ("The runs of LoRA on this
+# kind: 2.15x, ..."), and a measure a few words.
+SPEC_LINE = re.compile(
+    r"^(?!(?:The|A|An|This|These|Each|Every|All) )(?P<key>[A-Z][\w/-]*(?: [\w/-]+){0,3})(?<!\d):"
+    r" (?P<value>~?\d[^\s:]*(?: [^\s:]+){0,5})$"
+)
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
 TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")
 # RST's inline code: ``x``, no space just inside it and no backtick or letter just outside (so
@@ -44,7 +52,8 @@ class Block:
 
 def blocks_of(text: str) -> list[Block]:
     """Paragraphs and list items (their wrapped lines joined), code blocks and tables. A `Term:
-    definition` line after a finished sentence starts a block of its own."""
+    definition` line after a finished sentence starts a block of its own, as does a `Label:
+    measure` line after another."""
     blocks: list[Block] = []
     lines: list[str] = []
     marker = ""
@@ -73,6 +82,8 @@ def blocks_of(text: str) -> list[Block]:
             else:
                 ended = not lines or lines[-1].rstrip().endswith((".", "!", "?", ":"))
                 if ITEM.match(line) or (ended and (DEFINITION.match(line) or line.startswith(":"))):
+                    close()
+                elif SPEC_LINE.match(line.strip()) and (ended or SPEC_LINE.match(lines[-1])):
                     close()
                 if item := ITEM.match(line):
                     marker = item[0].strip()

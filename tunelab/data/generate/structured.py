@@ -152,7 +152,7 @@ def _rows_asked(
     if (troubles := _troubles_asked(header, rows)) is not None:
         return troubles
     if names[0] in SPEC_COLUMNS and names[1:] in (["value"], ["values"], ["details"]):
-        return [_spec_asked(row[0], row[1], product) for row in rows if len(row) == 2 and all(row)]
+        return [spec_asked(row[0], row[1], product) for row in rows if len(row) == 2 and all(row)]
     values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS and i > 0]
     if len(names) > 2 and {names[i] for i in values} == {"range"}:
         values = []  # beside measures, with no default, a range is their spread: a benchmark's
@@ -195,11 +195,14 @@ def _rows_asked(
 # A specifications table's first column: "| Specification | Value |", each row a property of the
 # product, asked as a reader does ("What is the weight of the W200?"), not "What is the value of
 # Weight?".
-SPEC_COLUMNS = ("specification", "specifications", "spec", "specs", "property", "characteristic")
+SPEC_COLUMNS = (
+    *("specification", "specifications", "spec", "specs", "property", "characteristic"),
+    *("item", "parameter"),  # "| Item | Value |"
+)
 
 
-def _spec_asked(key: str, value: str, product: str) -> tuple[str, str]:
-    """A row of a specifications table, asked of the `product` where the document names one and
+def spec_asked(key: str, value: str, product: str) -> tuple[str, str]:
+    """A row of a specifications table (or a `blocks.SPEC_LINE`), asked of the `product` where the document names one and
     answered as the row says it (a product's name its section does not say is no grounded word)."""
     prop = lower_first(key, "")
     of = f" of {product}" if product else ""

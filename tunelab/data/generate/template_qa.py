@@ -10,6 +10,7 @@ import re
 
 from tunelab.data.chunking import Chunk
 from tunelab.data.generate.blocks import (
+    SPEC_LINE,
     Block,
     blocks_of,
     clean,
@@ -36,8 +37,10 @@ from tunelab.data.generate.structured import (
     BOLD_FAQ,
     DETAILS,
     FAQ,
+    SKIP_TERMS,
     cli_pairs,
     definition,
+    spec_asked,
     table_pairs,
     without_faq,
 )
@@ -136,6 +139,9 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 used.add(lead)
             if sentences[0] not in used and (defined := definition(block.text, chunk.text)):
                 pairs.append(defined)
+                used.add(sentences[0])
+            elif (spec := SPEC_LINE.match(block.text)) and spec["key"].lower() not in LABELS:
+                pairs.append(spec_asked(spec["key"], spec["value"], _product(chunk)))
                 used.add(sentences[0])
             for sentence in sentences:
                 stated = said_with_name(NOTE_LABEL.sub("", sentence), sentences)
@@ -363,6 +369,9 @@ def prose_sentences(chunk: Chunk) -> list[tuple[str, str]]:
     return found
 
 
+# "Weight: 6.4 kg" is a table's row in prose; "Default: 3" is a label, and "Firmware: 2.4" says
+# the release a manual covers (`COVERS`).
+LABELS = SKIP_TERMS | {"range", "firmware", "software", "version", "release"}
 # "Note: The agent never uploads ...": the label says how to read it, the rest is the statement.
 NOTE_LABEL = re.compile(r"^(?:Note|Tip|Important|Warning|Caution|Info)\s*:\s+(?=[A-Z`])")
 
