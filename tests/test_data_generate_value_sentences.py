@@ -5,6 +5,7 @@ something happens, and a key pressed for a task with more said after it."""
 from __future__ import annotations
 
 from tests.conftest import pairs_of
+from tunelab.data.generate.questions import sentence_question
 
 ESPRESSO = """# Brava EM-300 Espresso Machine
 
@@ -105,3 +106,13 @@ def test_a_specification_written_as_a_label_and_its_value_is_asked_as_a_table_ro
     assert not [q for q in pairs if "default of" in q]  # "Default: 2 cups": a label, no spec
     # "| Item | Value |" was asked "What is the value of Heater power?".
     assert pairs[f"What is the heater power {of}"] == "The heater power is 1350 W."
+
+
+def test_a_setting_that_can_be_set_between_two_values_is_asked_its_range():
+    asked = {
+        "The threads value can be set between 1 and 16.": "What is the range of the threads value?",
+        "The volume can be set from 0 to 5.": "What is the range of the volume?",
+        "`threads` ranges between 1 and 16.": "What is the range of `threads`?",
+    }
+    for sentence, question in asked.items():
+        assert sentence_question(sentence) == question

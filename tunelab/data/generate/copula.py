@@ -30,6 +30,14 @@ BY_DEFAULT = re.compile(
 # level's default", "the range of log level"), not "the default" alone.
 DEFAULT_OF = re.compile(r"\bdefault \w|\brange of\b|\w+'s (?:default|range)\b", re.IGNORECASE)
 
+# A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10.", "The
+# threads value can be set between 1 and 16."; not "It ranges ..." ("What is the range of it?").
+RANGES = re.compile(
+    r"^(?!(?:It|They|This|That|These|Those) )"
+    r"(?P<subject>`[^`]+`|[a-z][\w-]*|[A-Z][^,;:]{0,40}?) (?:ranges|can be set) "
+    r"(?:from \S.* to|between \S.* and) \S"
+)
+
 
 # A measure and the dimension it gives after "is": "1.8 metres long", "about 40 cm wide" (what
 # "must be" says is questions.SIZED).

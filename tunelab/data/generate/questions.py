@@ -11,6 +11,7 @@ from tunelab.data.generate.blocks import setting_name
 from tunelab.data.generate.capitals import in_full, lower_first
 from tunelab.data.generate.copula import (
     MODAL_PASSIVE,
+    RANGES,
     by_default,
     copula,
     denied_state,
@@ -122,12 +123,6 @@ def _of_a_thing(words: list[str]) -> bool:
 
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
 SETTING = re.compile(r"[a-z]\w*_\w+ ")
-# A value's span: "tear_offset ranges from 0 to 30 mm.", "The volume ranges from 1 to 10."; not
-# "It ranges ..." ("What is the range of it?" names nothing).
-RANGES = re.compile(
-    r"^(?!(?:It|They|This|That|These|Those) )"
-    r"(?P<subject>`[^`]+`|[a-z][\w-]*|[A-Z][^,;:]{0,40}?) ranges from \S.* to \S"
-)
 
 
 def _of_a_setting(text: str, context: str) -> bool:
