@@ -116,3 +116,12 @@ def test_a_setting_that_can_be_set_between_two_values_is_asked_its_range():
     }
     for sentence, question in asked.items():
         assert sentence_question(sentence) == question
+
+
+def test_a_thing_sent_at_a_time_is_asked_when_as_with_a_regular_verb():
+    # "Reports are rotated at 07:00." was asked "When ...?", "are sent" nothing: "sent" was not
+    # known to be a participle.
+    assert sentence_question("Reports are sent at 07:00.") == "When are reports sent?"
+    assert sentence_question("Reports are sent at 07:00 every Monday.") == (
+        "How often are reports sent?"
+    )

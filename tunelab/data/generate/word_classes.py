@@ -31,7 +31,8 @@ IRREGULAR_PAST = dict(
 PARTICIPLES = frozenset(
     """built cached checked computed counted cut done dropped given held kept loaded made
     masked measured merged named packed padded printed read refused removed run saved scored
-    seeded set shown skipped sorted split stored taken tested trained used written""".split()
+    seeded set shown skipped sorted split stored taken tested trained used written sent sold
+    paid told known seen chosen found lost put shut""".split()
 )
 # A span of time after "in" or "within": "4 business hours", "a day", "30 days".
 DURATION = re.compile(
