@@ -125,3 +125,21 @@ def test_a_thing_sent_at_a_time_is_asked_when_as_with_a_regular_verb():
     assert sentence_question("Reports are sent at 07:00 every Monday.") == (
         "How often are reports sent?"
     )
+
+
+def test_a_key_pressed_for_a_thing_is_asked_which_key_gives_it(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(
+        "# Brava EM-300\n\n## Shots\n\nThe EM-300 makes one or two shots at a time.\n"
+        "Press 1-CUP for a single shot of 30 ml.\nPress 2-CUP for a double shot of 60 ml.\n"
+        "Hold POWER for a few seconds.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What do I press for a single shot of 30 ml?"] == (
+        "Press 1-CUP for a single shot of 30 ml."
+    )
+    assert pairs["What do I press for a double shot of 60 ml?"] == (
+        "Press 2-CUP for a double shot of 60 ml."
+    )
+    assert not [q for q in pairs if "few seconds" in q]  # how long, not what it is for

@@ -1,13 +1,16 @@
-"""How much of a step or a wait a manual asks for, as the question a reader asks: how often
-("Clean the filter every 2 weeks."), how far ("Keep the heater at least 1 metre from walls."),
-how long ("Hold the WIFI button for 5 seconds until the blue light blinks.", "... and let it dry
-for 1 hour.", "The D8 must stand upright for 2 hours before its first use.")."""
+"""What a step is for and how much of a step or a wait a manual asks for, as the question a
+reader asks: what for ("Press POWER to switch the machine on.", "Press 2-CUP for a double
+shot."), how often ("Clean the filter every 2 weeks."), how far ("Keep the heater at least 1
+metre from walls."), how long ("Hold the WIFI button for 5 seconds until the blue light
+blinks.", "... and let it dry for 1 hour.", "The D8 must stand upright for 2 hours before its
+first use.")."""
 
 from __future__ import annotations
 
 import re
 
 from tunelab.data.generate.capitals import lower_first
+from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.phrases import EVERY
 from tunelab.data.generate.word_classes import (
@@ -17,6 +20,31 @@ from tunelab.data.generate.word_classes import (
     PREPOSITIONS,
     english,
     has_past,
+)
+
+# Words by which a task names what came before it ("To try this out, ..."): no task alone.
+BEFORE = frozenset("it this that these those them they here there".split())
+# "Press and hold the reset button for 10 seconds to reset the K7.": a step, then what it is for.
+# Only after these verbs does "to ..." say what the step is for: "Configure the agent to start at
+# boot" says what the agent does, and "How do I start at boot?" asks nothing the text says.
+PURPOSE_STEPS = frozenset(
+    "press hold click tap select enter run use type edit add remove restart reboot open install"
+    " pass call".split()
+)
+DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+)(?: [^,;:]{2,80}?)?)\.?$")
+# "Press 2-CUP for a double shot.": a key and the thing it gives (not "for a few seconds").
+KEY_FOR = re.compile(
+    r"^(?P<verb>Press|Tap|Click|Hold|Select) (?:[A-Z0-9][\w+-]*|`[^`]+`) for "
+    r"(?P<thing>(?:an?|the) (?!few |moment|while|second|minute)[^,;:]{3,60}?)\.?$"
+)
+# Tasks a step does with no object ("Press Enter to continue"): only these, as "Set the dial to
+# low" names a value.
+DONE_ALONE = frozenset("continue confirm cancel proceed finish exit quit undo save start".split())
+# "On the Welcome screen, press Next to continue.": where a step is taken, which a task of one
+# word needs to be asked at all ("How do I continue?" is every manual's question).
+SCREEN = re.compile(
+    r"^(?P<where>(?:On|In|From) (?:the )?[^,]{1,40}? (?:screen|page|dialog|window|menu|tab|wizard"
+    r"|panel|pane)), (?P<step>[a-z].+)$"
 )
 
 # How often in words without "every": "once a week", "twice a day", "3 times per month".
@@ -103,3 +131,38 @@ def how_long(sentence: str, *said_in: str) -> tuple[str, str] | None:
         return None
     subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
     return f"How long {m['modal']} {subject} {m['verb']}{how}?", answer
+
+
+def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | None:
+    """The task a step closing with its purpose does, and the step ("Press and hold the reset
+    button for 10 seconds to reset the K7." -> "How do I reset the K7?"); a task of one word
+    asked where the step is taken ("How do I continue on the Welcome screen?") or in the
+    `product` the document names, else not at all. None for a step whose "to ..." is a value or
+    a place ("Add the key to the file"), says what its object does ("Configure the agent to
+    start at boot") or leans on what came before ("... to stop it")."""
+    screen = SCREEN.match(sentence)
+    # What follows a semicolon is said of the step done ("...; the light blinks while it heats")
+    step = (screen["step"] if screen else sentence).split("; ")[0]
+    if step.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
+        return None
+    if key := KEY_FOR.match(step):
+        return f"What do I {key['verb'].lower()} for {key['thing']}?", sentence.rstrip(".") + "."
+    for m in DONE_FOR.finditer(step):
+        verb = m["verb"]
+        if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
+            continue  # "to the file", "to factory settings"
+        if " " not in m["task"] and verb not in DONE_ALONE:
+            continue  # "Set the dial to low"
+        if re.fullmatch(r"[a-z]+ \d[\d.]*", m["task"]):
+            continue  # "... porcelain to cone 10": a value, no task ("How do I cone 10?")
+        if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
+            return None
+        task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+        if " " not in task:
+            named = product and not english(product)  # "in Tunelab", not "in Configuration"
+            where = lower_first(screen["where"], sentence) if screen else named and f"in {product}"
+            if not where:
+                return None
+            task = f"{task} {where}"
+        return f"How do I {task}?", sentence.rstrip(".") + "."
+    return None

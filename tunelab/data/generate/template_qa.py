@@ -20,7 +20,7 @@ from tunelab.data.generate.blocks import (
 )
 from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.entries import entry_pairs
-from tunelab.data.generate.heading_grammar import NOT_VERBS, opens_with_numbered
+from tunelab.data.generate.heading_grammar import opens_with_numbered
 from tunelab.data.generate.heading_words import STEP_VERBS
 from tunelab.data.generate.headings import heading_question
 from tunelab.data.generate.questions import half_questions, sentence_question
@@ -32,7 +32,7 @@ from tunelab.data.generate.section_answer import (
     listed,
     title_line,
 )
-from tunelab.data.generate.step_measures import how_far, how_long, how_often
+from tunelab.data.generate.step_measures import BEFORE, done_for, how_far, how_long, how_often
 from tunelab.data.generate.structured import (
     BOLD_FAQ,
     DETAILS,
@@ -45,7 +45,7 @@ from tunelab.data.generate.structured import (
     without_faq,
 )
 from tunelab.data.generate.titles import document_topic
-from tunelab.data.generate.word_classes import english, has_past
+from tunelab.data.generate.word_classes import has_past
 from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
 
@@ -53,30 +53,11 @@ from tunelab.data.text import sentences as split_sentences
 TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
 # "To set a proxy, add `HTTPS_PROXY` to the environment.": a task and its step in one sentence;
 # "If the shot runs fast, set a finer grind.": a case and the step to take in it.
-# Words by which a task names what came before it ("To try this out, ..."): no task alone.
-BEFORE = frozenset("it this that these those them they here there".split())
 PURPOSE = re.compile(
     r"^(?P<opens>To|If) (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$"
 )
 # The reader's own words for what a case says of "you" ("If you hear ..." -> "if I hear").
 READER = {"you": "I", "your": "my", "yourself": "myself", "you are": "I am", "you're": "I'm"}
-# "Press and hold the reset button for 10 seconds to reset the K7.": a step, then what it is for.
-# Only after these verbs does "to ..." say what the step is for: "Configure the agent to start at
-# boot" says what the agent does, and "How do I start at boot?" asks nothing the text says.
-PURPOSE_STEPS = frozenset(
-    "press hold click tap select enter run use type edit add remove restart reboot open install"
-    " pass call".split()
-)
-DONE_FOR = re.compile(r" to (?P<task>(?P<verb>[a-z]+)(?: [^,;:]{2,80}?)?)\.?$")
-# Tasks a step does with no object ("Press Enter to continue"): only these, as "Set the dial to
-# low" names a value.
-DONE_ALONE = frozenset("continue confirm cancel proceed finish exit quit undo save start".split())
-# "On the Welcome screen, press Next to continue.": where a step is taken, which a task of one
-# word needs to be asked at all ("How do I continue?" is every manual's question).
-SCREEN = re.compile(
-    r"^(?P<where>(?:On|In|From) (?:the )?[^,]{1,40}? (?:screen|page|dialog|window|menu|tab|wizard"
-    r"|panel|pane)), (?P<step>[a-z].+)$"
-)
 # "This manual covers firmware 2.4.", "Applies to firmware 1.8 and later.", "Firmware: 3.1.2": the
 # release a manual is written for, which a reader with another asks about.
 COVERS = re.compile(
@@ -153,8 +134,8 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if entry := entry_pairs(stated, chunk.headings, *said_in):
                     pairs += entry  # "Run 4 fires ..." under "## Programs": no step
                     continue
-                done_for = _done_for(stated, document_topic(chunk.headings, chunk.title))
-                purpose = _purpose(stated) or done_for or how_often(stated) or how_far(stated)
+                step_for = done_for(stated, document_topic(chunk.headings, chunk.title))
+                purpose = _purpose(stated) or step_for or how_often(stated) or how_far(stated)
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, chunk)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
@@ -244,39 +225,6 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
         return f"How do I {task}?", sentence.rstrip(".:") + "."
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
-
-
-def _done_for(sentence: str, product: str | None = None) -> tuple[str, str] | None:
-    """The task a step closing with its purpose does, and the step ("Press and hold the reset
-    button for 10 seconds to reset the K7." -> "How do I reset the K7?"); a task of one word
-    asked where the step is taken ("How do I continue on the Welcome screen?") or in the
-    `product` the document names, else not at all. None for a step whose "to ..." is a value or
-    a place ("Add the key to the file"), says what its object does ("Configure the agent to
-    start at boot") or leans on what came before ("... to stop it")."""
-    screen = SCREEN.match(sentence)
-    # What follows a semicolon is said of the step done ("...; the light blinks while it heats")
-    step = (screen["step"] if screen else sentence).split("; ")[0]
-    if step.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
-        return None
-    for m in DONE_FOR.finditer(step):
-        verb = m["verb"]
-        if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
-            continue  # "to the file", "to factory settings"
-        if " " not in m["task"] and verb not in DONE_ALONE:
-            continue  # "Set the dial to low"
-        if re.fullmatch(r"[a-z]+ \d[\d.]*", m["task"]):
-            continue  # "... porcelain to cone 10": a value, no task ("How do I cone 10?")
-        if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
-            return None
-        task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
-        if " " not in task:
-            named = product and not english(product)  # "in Tunelab", not "in Configuration"
-            where = lower_first(screen["where"], sentence) if screen else named and f"in {product}"
-            if not where:
-                return None
-            task = f"{task} {where}"
-        return f"How do I {task}?", sentence.rstrip(".") + "."
-    return None
 
 
 def _product(chunk: Chunk) -> str:
