@@ -15,7 +15,6 @@ import argparse
 import ast
 import json
 import re
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -27,7 +26,9 @@ from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_t
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = [*AMOUNTS, *ADDRESS_OR_CODE, re.compile(r"\b[A-Z]{2,}\d*\b|\b[A-Z]\d+\b")]
-TIMER = Path("/tmp/s57/timer/manuals")  # a copy of a manual set, read where it is present
+MANUALS = (
+    ROOT / "benchmarks/data/coverage_manuals"
+)  # written for tunelab: a timer's two files, two more
 
 
 def test_manuals(name: str, folder: Path) -> None:
@@ -45,9 +46,7 @@ def test_manuals(name: str, folder: Path) -> None:
 
 def sets(tmp: Path) -> dict[str, Path]:
     found = {"fixtures/docs": ROOT / "tests/fixtures/docs"}
-    if TIMER.is_dir():
-        shutil.copytree(TIMER, tmp / "timer")
-        found["timer manuals"] = tmp / "timer"
+    found["timer manuals"] = MANUALS / "timer"
     for label, name in (
         ("dehumidifier", "test_data_generate_dehumidifier.py"),
         ("label printer", "test_data_generate_label_printer.py"),
@@ -55,7 +54,7 @@ def sets(tmp: Path) -> dict[str, Path]:
     ):
         test_manuals(name, tmp / label)
         found[label] = tmp / label
-    for path in sorted((ROOT / "benchmarks/data/coverage_manuals").glob("*.md")):
+    for path in sorted(MANUALS.glob("*.md")):
         found[path.stem] = path
     return found
 
