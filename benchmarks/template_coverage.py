@@ -7,6 +7,7 @@ prose sentences (not table rows or code: those make pairs of their own) stating 
 a kept pair's answer holds (`held`); `--missed` prints the others.
 
     python benchmarks/template_coverage.py --missed
+    python benchmarks/template_coverage.py my_manuals/ --missed   # your own documents
 """
 
 from __future__ import annotations
@@ -91,12 +92,14 @@ def held(sentence: str, answer: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("docs", nargs="*", type=Path, help="your own documents' folders instead")
     parser.add_argument("--missed", action="store_true", help="print each missed sentence")
     args = parser.parse_args()
     rows, all_missed = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for label, docs in sets(Path(tmp)).items():
-            valued, missed = coverage(docs, Path(tmp) / f"{label}.jsonl")
+        chosen = {str(d): d for d in args.docs} or sets(Path(tmp))
+        for label, docs in chosen.items():
+            valued, missed = coverage(docs, Path(tmp) / f"{len(rows)}.jsonl")
             rows.append((label, len(valued), len(valued) - len(missed)))
             all_missed += missed
     print("| set | value sentences | in a pair | share |\n|---|---:|---:|---:|")
