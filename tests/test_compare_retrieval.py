@@ -279,6 +279,46 @@ def test_passages_cut_to_fit_the_context_are_reported_and_recall_counts_only_tho
     assert "context recall 0.0%" in report
 
 
+def test_a_rag_prompt_too_long_for_the_context_is_cut_without_a_transformers_warning(
+    tmp_path, monkeypatch
+):
+    # `tunelab compare RUN --corpus docs/` printed transformers' "Token indices sequence length
+    # is longer than the specified maximum sequence length for this model (3148 > 2048). Running
+    # this sequence through the model will result in indexing errors": compare only measured
+    # the prompt to drop passages until it fits; no prompt that long reached the model.
+    import logging
+
+    from transformers.utils import logging as transformers_logging
+
+    import tunelab.generation.generate  # noqa: F401  (its context_length is the model's own)
+    import tunelab.run
+    from tunelab.compare.run import CompareConfig, compare
+    from tunelab.models import load as models
+
+    load_model = tunelab.run.load_model
+
+    def short_context(name, *args, **kwargs):
+        model, tokenizer = load_model(name, *args, **kwargs)
+        tokenizer.model_max_length = 70
+        return model, tokenizer
+
+    # A bare question fits (64 tokens at most, and 2 for the reply); none beside a passage.
+    monkeypatch.setattr(tunelab.run, "load_model", short_context)
+    monkeypatch.setattr(models, "context_length", lambda model, tokenizer: 70)
+    warned: list[logging.LogRecord] = []
+    catch = logging.Handler()
+    catch.emit = warned.append
+    transformers_log = transformers_logging.get_logger("transformers")
+    transformers_log.addHandler(catch)
+    try:
+        cfg = CompareConfig(max_new_tokens=2, k=2, output=str(tmp_path / "compare"))
+        result = compare(tiny_run(tmp_path, QA), cfg)
+    finally:
+        transformers_log.removeHandler(catch)
+    assert all(arm.passages_cut == 3 for arm in result.arms if arm.rag)
+    assert [r.getMessage() for r in warned if "indexing errors" in r.getMessage()] == []
+
+
 def test_questions_retrieval_found_nothing_for_are_counted_and_said(tmp_path):
     # 6 of 10 questions got no passage (BM25 returns only those sharing a word), so their +RAG
     # answers were the plain ones, and the report said nothing of it.

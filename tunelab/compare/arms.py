@@ -96,7 +96,10 @@ def ask(
 
     def fits(example: Example, question: str) -> bool:
         rendered = prompt.question(example.with_question(question), tokenizer)
-        return len(tokenizer(rendered, add_special_tokens=False).input_ids) <= room
+        # Measured, never run: transformers' warning of "indexing errors" (a prompt longer than
+        # the model takes) is for prompts that reach the model, and these are cut until they fit.
+        measured = tokenizer(rendered, add_special_tokens=False, verbose=False)
+        return len(measured.input_ids) <= room
 
     longest = max(reference_tokens(examples, tokenizer), default=0)
     keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
