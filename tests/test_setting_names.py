@@ -76,6 +76,13 @@ def test_an_axolotl_config_names_each_tunelab_setting(tmp_path):
         ("neftune_noise_alpha=5", "unknown setting; tunelab has no NEFTune"),
         ("max_samples=1000", "tunelab trains on every row of data.path"),
         ("lora_modules_to_save=[lm_head]", "the LoRA adapters alone, no module in full"),
+        # Each was answered with the five sections alone ("known: name, output_dir, model, ..."),
+        # or do_train with "did you mean train?", the section.
+        ("dataset_name=qa.jsonl", "did you mean data.path?"),  # TRL's
+        ("use_peft=true", "train.method: lora (the default) trains LoRA adapters"),  # TRL's
+        ("lora_target_linear=true", "train.lora.target_modules: all-linear (the default)"),
+        ("stage=sft", "tunelab trains on your data's answers (LLaMA-Factory's sft)"),
+        ("do_train=true", "`tunelab train` trains"),
     ],
 )
 def test_a_peer_name_given_by_set_names_the_tunelab_setting(override, told):

@@ -37,6 +37,7 @@ OTHER_TOOLS_NAMES = {
     "base_model": "model.name",
     "model_name_or_path": "model.name",
     "datasets": "data.path",
+    "dataset_name": "data.path",  # TRL's
     "dataset": "data.path",
     "chat_template": "data.template",
     "adapter": "train.method",
@@ -73,6 +74,12 @@ OTHER_TOOLS_WAYS = {
     "neftune_noise_alpha": "tunelab has no NEFTune (noise on the embeddings while training)",
     "max_samples": "tunelab trains on every row of data.path: cut the file to train on fewer "
     "(train.max_steps stops after N steps; `tunelab eval --limit N` scores N questions)",
+    "use_peft": "train.method: lora (the default) trains LoRA adapters; full trains every weight",
+    "lora_target_linear": "train.lora.target_modules: all-linear (the default) adapts every "
+    "linear layer",
+    "stage": "tunelab trains on your data's answers (LLaMA-Factory's sft) or, with data.shape: "
+    "text, on raw text (pt); it has no reward model, PPO, DPO or KTO stage",
+    "do_train": "`tunelab train` trains; `tunelab eval RUN` scores the run's test questions",
     "lora_modules_to_save": "tunelab trains the LoRA adapters alone, no module in full: "
     "train.lora.target_modules names the layers adapted (lm_head too); train.method: full "
     "trains every weight",
