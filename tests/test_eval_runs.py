@@ -114,6 +114,10 @@ def test_a_system_prompt_the_template_has_no_place_for_is_refused_not_dropped(
     said = str(result.exception)
     assert said.startswith("--system-prompt refused: this model is asked in the 'qa' template")
     assert "--template chat" in said
+    if template is None:  # the run's own: the chat template would ask it in one it never saw
+        assert "which demo was not trained in" in said
+    else:  # tiny-random, asked in qa by --template, read "which a run trained in qa was not ..."
+        assert "trained in" not in said
 
 
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):

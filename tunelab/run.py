@@ -345,7 +345,10 @@ def prompt_for(
     run = Run.find(model)
     own = run.prompt() if run else Prompt()
     prompt = Prompt(template or own.template, own.system_prompt)
-    return prompt.with_system_prompt(system_prompt) if system_prompt else prompt
+    if not system_prompt:
+        return prompt
+    trained = run.name if run and prompt.template == own.template else None
+    return prompt.with_system_prompt(system_prompt, trained)
 
 
 def asked_template(

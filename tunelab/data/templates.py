@@ -139,16 +139,15 @@ class Prompt:
         system = f", system prompt {self.system_prompt!r}" if self.system_prompt else ""
         return f"template {self.template!r}{system}"
 
-    def with_system_prompt(self, text: str) -> Prompt:
+    def with_system_prompt(self, text: str, trained: str | None = None) -> Prompt:
         """This prompt asked under `text`; refused for qa and alpaca, which have no place for one
-        (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing)."""
+        (`tunelab generate QA_RUN Q --system-prompt ...` answered as without it, saying nothing).
+        `trained`: the run trained in this template, else None (a model, or --template given)."""
         if self.template in (*ONE_QUESTION_TEMPLATES, RAW_TEXT):
-            raise no_system_prompt(
-                self.template,
-                "this model",
-                "ask in the model's chat template (--template chat), which a run trained in "
-                f"{self.template} was not trained in",
-            )
+            advice = "ask in the model's chat template (--template chat)"
+            if trained:
+                advice += f", which {trained} was not trained in"
+            raise no_system_prompt(self.template, "this model", advice)
         return replace(self, system_prompt=text)
 
     def question(self, item: str | Example, tokenizer: PreTrainedTokenizerBase) -> str:
