@@ -77,7 +77,9 @@ def test_a_one_step_run_warmed_up_by_the_default_ratio_is_not_warned(tmp_path, c
     rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
     data = write_jsonl(tmp_path / "train.jsonl", rows)
     run = train(tiny_config(tmp_path, data, max_steps=1, warmup_ratio=0.05, eval_every=100))
-    assert "warmup" not in capsys.readouterr().out
+    said = " ".join(capsys.readouterr().out.split())
+    assert "warmup" not in said
+    assert "done 1 step, final train loss" in said  # it read "done 1 steps"
     lr = [json.loads(line)["lr"] for line in (run / "metrics.jsonl").read_text().splitlines()
           if "lr" in line]  # fmt: skip
     assert lr == [3e-3]  # tiny_config's train.lr, in its one step

@@ -64,7 +64,7 @@ def finish_session(
         # held-out loss from step 0 to the last says whether the run learned.
         trained += f", eval loss {evals[0]:.4f} → {evals[-1]:.4f}"
     console.print(
-        f"[bold green]done[/] {state.step} steps, {trained}, "
+        f"[bold green]done[/] {state.step} step{'' if state.step == 1 else 's'}, {trained}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
         f"{describe_peak(peak_memory(session.device))} → {run_dir}"
     )
