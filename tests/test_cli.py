@@ -320,3 +320,19 @@ def test_command_table_reads_each_first_paragraph_as_one_line():
     assert "activations, loss) and whether it fits; needs only the model's shape" in result.output
     result = runner.invoke(app, ["data", "--help"], env={"COLUMNS": "250"}, terminal_width=250)
     assert "Propose the facts each test answer must state (and a yes/no answer's" in result.output
+
+
+def test_a_run_trained_on_raw_text_ends_with_a_next_step_that_runs(tmp_path):
+    # It said "next: tunelab eval RUN, then tunelab compare RUN", both refused of a run with no
+    # questions ("pass --data test.jsonl"): its held-out texts' eval loss is what `runs` shows.
+    text = tmp_path / "notes.jsonl"
+    rows = [{"text": f"Note {i}: checkpoints are saved every fifty steps."} for i in range(8)]
+    text.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    run = tmp_path / "runs" / "notes"
+    args = ["--set", "model.name=tiny-random", "--set", f"data.path={text}", "--set", "name=notes"]
+    args += ["--set", f"output_dir={tmp_path / 'runs'}", "--set", "train.max_steps=1"]
+    result = runner.invoke(app, ["train", *args])
+    assert result.exit_code == 0, result.output
+    assert f"next: tunelab runs {run}" in result.output
+    assert "tunelab eval" not in result.output and "tunelab compare" not in result.output
+    assert runner.invoke(app, ["runs", str(run)]).exit_code == 0

@@ -53,8 +53,12 @@ def train_command(
         code = 0
         if world.is_main:  # what a newcomer asks next: did it learn, and does it beat prompting?
             from tunelab.next_step import command, say_next
+            from tunelab.run import Run
 
-            say_next(Console(), command("eval", run), command("compare", run))
+            if Run.open(run).trained_on_text:  # no questions: eval and compare want --data
+                say_next(Console(), command("runs", run))
+            else:
+                say_next(Console(), command("eval", run), command("compare", run))
     except KeyboardInterrupt:
         code = CTRL_C_EXIT  # the loop said which step is kept; `tunelab.cli` says no more
     except Terminated:
