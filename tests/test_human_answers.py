@@ -117,6 +117,22 @@ def test_one_answer_file_given_twice_is_named(tmp_path):
         load_answers([answers, tmp_path / ".." / tmp_path.name / "a.jsonl"])
 
 
+def test_a_trained_run_with_no_answers_yet_names_the_commands_that_write_them(tmp_path):
+    # `tunelab rate runs/a runs/b` on two freshly trained runs said "runs/b: no answers here (a
+    # JSONL file, an eval folder, a compare folder, or a run folder)": runs/b is a run folder.
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    run = tmp_path / "runs" / "b"
+    (run / "model").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: b\n")
+    (run / "metrics.jsonl").write_text("")
+    with pytest.raises(TunelabError) as refused:
+        load_answers([answers, run])
+    said = str(refused.value)
+    assert "has no answers yet" in said and "no answers here (" not in said
+    assert f"`tunelab eval {run}`" in said and f"`tunelab compare {run}`" in said
+
+
 def test_a_compare_folder_gives_its_arms_and_same_named_files_are_told_apart_by_folder(tmp_path):
     rows = [{"question": "q?", "reference": "r", "answer": "a"}]
     for folder in ("cmp_a", "cmp_b"):
