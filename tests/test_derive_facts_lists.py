@@ -116,5 +116,14 @@ def test_a_name_written_once_before_a_list_of_versions_belongs_to_each():
         "Node 20",
         "Node 22",
     ]
+    # At the sentence's start too, where the list is what the verb says of ("10" and "11" were
+    # proposed); a plural noun before numbers counts them, and names no thing.
+    question, reference = "Which systems are supported?", "Windows 10 and 11 are supported."
+    assert _facts(question, reference) == ["Windows 10", "Windows 11"]
+    assert _accuracy(question, reference, "Windows 10 and Windows 11.") == 1
+    assert _accuracy(question, reference, "Android 10 and 11 are supported.") == 0
+    assert _facts("Which Java versions?", "Java 17 and 21 are supported.") == ["Java 17", "Java 21"]
+    assert _facts("Which rows are headers?", "Rows 1 and 2 are headers.") == ["1", "2"]
+    assert _facts("Which sizes?", "Choose 8, 16 or 32.") == ["8", "16", "32"]
     # Numbers written unlike the version are no versions of it: "3 GPUs" is no Llama 3.
     assert not fact_accurate("Llama 3", "It needs Llama 2.1 and 3 GPUs.")

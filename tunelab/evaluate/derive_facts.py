@@ -206,9 +206,10 @@ def propose_marked(
     ) or specified_values(question, sentences, terms_of)
     # "24, 48 or 72 hours": each number with the unit the list ends with ("24 hours").
     terms = listed or terms_of(said := spread_units(first))
-    # "It supports Windows 10 and 11.": the name a list of versions opens with is each one's.
+    # "It supports Windows 10 and 11.": the name a list of versions opens with is each one's,
+    # in the list's order ("Windows 10 and 11 are supported." gave "Windows 11" first).
     if not listed and (named := spread_units(first, [t.written for t in terms])) != said:
-        terms = terms_of(named)
+        terms = sorted(terms_of(named), key=lambda t: named.find(t.written))
     # "… for details visit: https://…", "To uninstall it, type: `pip uninstall lamini`.": a
     # first sentence that ends in a colon and names no term introduces the answer; an address
     # or code it introduces is the fact, not "visit" or "type".

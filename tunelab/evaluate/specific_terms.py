@@ -8,6 +8,7 @@ import re
 
 import regex
 
+from tunelab.data.generate.capitals import NAMES_THAT_ARE_WORDS
 from tunelab.data.text import spaced, unspaced
 from tunelab.data.units import units_of
 
@@ -57,11 +58,17 @@ _LISTED_NAME = (
 _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-]))"
 # Its first, opening a sentence: one word and its version ("Windows 10", "Chrome"; a sentence's
 # first words may be a verb and its object, "Install Python 3.11 and Docker 24"), where another
-# item is a name; where all others are numbers, only a name with a dotted version ("Python
-# 3.10, 3.11 and 3.12"; "Sizes 8, 16 and 32 work" names no "Sizes 8").
+# item is a name; where all others are numbers, a name with a dotted version ("Python 3.10,
+# 3.11 and 3.12"), or with a whole one where the list is the subject of a verb ("Java 17 and 21
+# are supported": "17" alone was proposed), unless a plural noun counts them ("Sizes 8, 16 and
+# 32 work" names no "Sizes 8"; "Windows" is a name).
+_PLURAL_NOUN = rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))}) )[A-Z][a-z]*[^\Ws]s "
+_SUBJECT_OF = r" (?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)\b"
 _FIRST_LISTED = (
     rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?=(?:, {_LISTED})*(?:, |,? (?:and|or) )"
     rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
+    rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
+    rf"(?=(?:, \d+)*,? (?:and|or) \d+(?![\w.-]){_SUBJECT_OF})"
 )
 # A sentence's opening word that says how it goes on, not what: "Alternatively, Sure, Note,".
 _OPENER = (
