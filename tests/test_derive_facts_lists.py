@@ -127,3 +127,62 @@ def test_a_name_written_once_before_a_list_of_versions_belongs_to_each():
     assert _facts("Which sizes?", "Choose 8, 16 or 32.") == ["8", "16", "32"]
     # Numbers written unlike the version are no versions of it: "3 GPUs" is no Llama 3.
     assert not fact_accurate("Llama 3", "It needs Llama 2.1 and 3 GPUs.")
+
+
+def test_a_list_joined_by_an_ampersand_or_as_well_as_gives_every_item_in_its_order():
+    # The last item was dropped (two of three kept), and "Firefox" came before "Chrome".
+    assert _facts("Which browsers work?", "It supports Chrome, Firefox & Safari.") == [
+        "Chrome",
+        "Firefox",
+        "Safari",
+    ]
+    assert _facts("Which browsers work?", "Chrome, Firefox as well as Safari are supported.") == [
+        "Chrome",
+        "Firefox",
+        "Safari",
+    ]
+    question, reference = "Which sizes?", "It ships in 8 & 16 GB."
+    assert _facts(question, reference) == ["8 GB", "16 GB"]
+    assert _accuracy(question, reference, "It comes in 8 GB and 16 GB.") == 1
+    assert _accuracy(question, reference, "It comes in 8 and 16 TB.") == 0
+
+
+def test_items_that_give_their_value_in_brackets_are_all_kept():
+    # "Long (120 min)" was dropped: the brackets hid the list.
+    question = "What modes does it offer?"
+    reference = "It offers Quick (30 min), Normal (60 min) and Long (120 min)."
+    assert _facts(question, reference) == [
+        "Quick",
+        "30 min",
+        "Normal",
+        "60 min",
+        "Long",
+        "120 min",
+    ]
+    assert _facts("How long do its modes take?", reference) == ["30 min", "60 min", "120 min"]
+
+
+def test_plain_words_listed_after_a_colon_name_what_is_asked():
+    # Nothing was proposed: the words are no specific terms, and "Which...?" asks a name.
+    reference = "Modes: low, medium and high."
+    assert _facts("Which modes does it have?", reference) == ["low", "medium", "high"]
+    question = "What are the modes?"
+    assert _facts(question, "It has three modes: low, medium and high.") == [
+        "low",
+        "medium",
+        "high",
+    ]
+    assert _accuracy(question, reference, "Low, medium or high.") == 1
+    assert _accuracy(question, reference, "Low and high.") < 1
+    # Steps after a colon are no names of what is asked.
+    assert _facts("How do I reset it?", "Do this: unplug it, wait and plug it in.") == []
+
+
+def test_a_range_of_versions_is_one_fact():
+    # "Python 3.8" and "3.12" were proposed apart: any answer's 3.12 stated the second.
+    question, reference = "Which Python versions work?", "It supports Python 3.8 through 3.12."
+    assert _facts(question, reference) == ["Python 3.8 through 3.12"]
+    assert _facts(question, "Python 3.8 through 3.12 are supported.") == ["Python 3.8 through 3.12"]
+    assert _accuracy(question, reference, "Python 3.8 to 3.12.") == 1
+    assert _accuracy(question, reference, "Python 3.10 through 3.12.") == 0
+    assert _accuracy(question, reference, "Python 3.12.") == 0

@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from tunelab.evaluate.specific_terms import AMOUNTS, CAPITALISED, TERMS
+from tunelab.data.text import FUNCTION_WORDS
+from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.specific_terms import AMOUNTS, AND_OR, CAPITALISED, TERMS
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), and the
 # item's text after it.
@@ -68,18 +70,22 @@ def listed_in(sentence: str, terms: list[str]) -> int:
     for fewer than 3): a list a sentence gives is asked whole, as a list answer's items are."""
     at = sorted((sentence.find(t), t) for t in terms if t in sentence)
     longest = 0
-    run = 1
+    run, joined = 1, False
     for (start, term), (after, _) in zip(at, at[1:]):
         # Code or a quotation is listed in its marks: "`--fp16`, `--bf16` or `--fp32`".
         gap = sentence[start + len(term) : after].strip(_QUOTES)
-        run = run + 1 if _LIST_GAP.fullmatch(gap) else 1
-        if run >= 3 and re.search(r"\b(?:and|or)\s+$", gap):  # the list ends here
+        listed = _ITEM_GAP.fullmatch(gap)
+        run, joined = (run + 1, joined or bool(listed["last"])) if listed else (1, False)
+        if run >= 3 and joined:  # the list has reached its last item, or its value in brackets
             longest = max(longest, run)
     return longest
 
 
 # What stands between a list's items: a comma, "and" or "or".
-_LIST_GAP = re.compile(r",\s*|,?\s+(?:and|or)\s+")
+_LIST_GAP = re.compile(rf",\s*|,?\s+{AND_OR}\s+")
+# ...or, where each item gives its value in brackets ("Quick (30 min), Normal (60 min) and Long
+# (120 min)": the third was dropped), a bracket, and the next item's name where it is no term.
+_ITEM_GAP = re.compile(rf"\s*\(|\)?(?:,\s*|,?\s+(?P<last>{AND_OR})\s+)(?:[^\W\d_][\w-]*\s+\()?")
 _QUOTES = "`'\"‘’“”"
 
 
@@ -88,8 +94,24 @@ def is_list_of(sentence: str, terms: list[str]) -> bool:
     colon introduces one: "Supported voltages: 110, 220 and 240 V.")."""
     item = "|".join(map(re.escape, sorted(terms, key=len, reverse=True)))
     gap = _LIST_GAP.pattern
-    listed = rf"(?:{item})(?:(?:{gap})(?:{item}))*(?:,?\s+(?:and|or)\s+)(?:{item})[.!]?"
+    listed = rf"(?:{item})(?:(?:{gap})(?:{item}))*(?:,?\s+{AND_OR}\s+)(?:{item})[.!]?"
     return bool(terms) and re.fullmatch(listed, sentence.strip()) is not None
+
+
+def listed_words(sentence: str) -> list[str]:
+    """The items of `sentence` where it is nothing but a list of words of one or two words each,
+    "low, medium and high" (as a colon introduces one: "Modes: low, medium and high."); []
+    otherwise."""
+    items = re.split(rf",?\s+{AND_OR}\s+|,\s*", sentence.strip().rstrip(".!"))
+    words = all(re.fullmatch(r"[^\W\d_]+(?:[ -][^\W\d_]+)?", item) for item in items)
+    return items if words and is_list_of(sentence, items) else []
+
+
+def label_asks(label: str, asked: set[str]) -> bool:
+    """Whether the label before a colon ends in a word the question asks of (`asked`: its
+    `normalize`d words): "It has three modes:" to "What are the modes?"; no function word."""
+    head = normalize(label).split()[-1:]
+    return bool(head) and head[0] in asked and head[0] not in FUNCTION_WORDS
 
 
 # A question asking every value of a thing: "What are the specifications of the PX-40?" (data

@@ -53,9 +53,11 @@ from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usa
 from tunelab.evaluate.answer_values import (
     default_of,
     is_list_of,
+    label_asks,
     labelled_fix,
     listed_in,
     listed_values,
+    listed_words,
     quantity_asked,
     specified_values,
 )
@@ -223,6 +225,11 @@ def propose_marked(
         introduced = spread_units(introduced)
         if not terms and is_list_of(introduced, specific_terms(introduced)):
             terms = listed = terms_of(f"{first} {introduced}")
+        # "Which modes does it have?" / "Modes: low, medium and high.": a list of plain words
+        # names the things asked, each a fact (nothing was proposed), where the question asks
+        # which or the colon's label ends in the word it asks of ("It has three modes:").
+        elif not terms and (ASKS_NAME.match(question) or label_asks(first, asked)):
+            terms = listed = [w for w in map(Words, listed_words(introduced)) if new(w)]
         # "What does solid green mean?" / "Solid green: The printer is ready.": a label that says
         # the question's words again opens its answer, whose words are read ("ready"; none was).
         if not terms and set(normalize(first).split()) <= asked:
@@ -242,7 +249,9 @@ def propose_marked(
     facts = list(kept.values())
     # "Labels 58 mm, 80 mm and 104 mm wide": a list the sentence gives is asked whole, however
     # long (the cap guards against a long sentence's scattered terms: 2 of its 3 were proposed).
-    series = 0 if listed else listed_in(spread_units(first, facts), facts)
+    series = 0 if listed else listed_in(spread := spread_units(first, facts), facts)
+    if series:  # as it lists them: "Chrome & Firefox work." gave "Firefox" first
+        facts.sort(key=lambda f: (f not in spread, spread.find(f)))
     # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
     # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes

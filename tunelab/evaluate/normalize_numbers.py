@@ -15,7 +15,7 @@ import regex
 from tunelab.data.text import spaced
 from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
 from tunelab.evaluate.metrics import normalize as _normalize
-from tunelab.evaluate.specific_terms import PERIOD
+from tunelab.evaluate.specific_terms import AND_OR, PERIOD
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
 # joins the parts of a number in an answer (`answer_words` marks a negated word with others).
@@ -90,10 +90,13 @@ TIME_UNITS = {
 _TIME_UNIT = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(TIME_UNITS)})\b(?!\.\w)")
 
 
-# A range said in words is the range: "5 to 10 GB" and "between 5 and 10 GB" are "5-10 GB" (only
-# "between" makes "and" a range: "2 and 3 GPUs" may be a list).
+# A range said in words is the range: "5 to 10 GB", "5 through 10 GB" and "between 5 and 10 GB"
+# are "5-10 GB", "Python 3.8 through 3.12" is "Python 3.8-3.12" (only "between" makes "and" a
+# range: "2 and 3 GPUs" may be a list).
 _RANGE_WORDS = re.compile(
-    r"\bbetween\s+(\d+(?:\.\d+)?)\s+and\s+(?=\d)|(?<![\w.])(\d+(?:\.\d+)?)\s+to\s+(?=\d)", re.I
+    r"\bbetween\s+(\d+(?:\.\d+)?)\s+and\s+(?=\d)"
+    r"|(?<![\w.])(\d+(?:\.\d+)?)\s+(?:to|through)\s+(?=\d)",
+    re.I,
 )
 # A list of numbers that ends in a unit gives each its unit: "24, 48 or 72 hours" states "24
 # hours" as "24 h" does ("24" was proposed, which any "24" stated), "5, 10 and 20 GB/s" "5
@@ -102,7 +105,7 @@ _RANGE_WORDS = re.compile(
 # per month"); "between 5 and 10 GB" is a range. Not "A" (an article).
 _LISTED = r"\p{Sc}?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[-\u2013]\s?\d+(?:,\d{3})*(?:\.\d+)?)?"
 _LIST_UNIT = regex.compile(
-    rf"(?<![\w.,\u2013-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+(?:or|and)\s+"
+    rf"(?<![\w.,\u2013-])(?<!\b[Bb]etween\s+)({_LISTED})(?=(?:,\s*{_LISTED})*,?\s+{AND_OR}\s+"
     rf"{_LISTED}(?:\s?((?:{units_of(excluded=('A',))})(?:/[A-Za-z]+)?)(?![\w/])"
     rf"|(?<=\p{{Sc}}[\d.,]+)((?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)))"
 )
@@ -114,7 +117,7 @@ _LIST_UNIT = regex.compile(
 _VERSION = r"\d+(?:\.\d+)*"
 _LIST_NAME = regex.compile(
     rf"(?<![\w.-])(?P<name>(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) ){_VERSION}"
-    rf"(?P<rest>(?:,\s*{_VERSION})*,?\s+(?:or|and)\s+{_VERSION})"
+    rf"(?P<rest>(?:,\s*{_VERSION})*,?\s+{AND_OR}\s+{_VERSION})"
     rf"(?![\w%-]|[.,]\d|\s?(?:{units_of(excluded=('A',))})(?![\w/]))"
 )
 

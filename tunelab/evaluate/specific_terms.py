@@ -50,6 +50,9 @@ _NOT_A_NAME = (
     r"All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|As|At|Since|Although|Today|"
     r"Now|Then|So|Integrating|Using|Either|Neither)"
 )
+# The word that joins a list's last item on: "a, b and c", "a, b or c", "a & b", "a, b as well as
+# c" (one for every rule that reads a list: the proposer's, spread_units' for the scorer).
+AND_OR = r"(?:and|or|&|as\s+well\s+as)"
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
 _LISTED_NAME = (
@@ -65,10 +68,10 @@ _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-]))"
 _PLURAL_NOUN = rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))}) )[A-Z][a-z]*[^\Ws]s "
 _SUBJECT_OF = r" (?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)\b"
 _FIRST_LISTED = (
-    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?=(?:, {_LISTED})*(?:, |,? (?:and|or) )"
+    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?=(?:, {_LISTED})*(?:, |,? {AND_OR} )"
     rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
     rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
-    rf"(?=(?:, \d+)*,? (?:and|or) \d+(?![\w.-]){_SUBJECT_OF})"
+    rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){_SUBJECT_OF})"
 )
 # A sentence's opening word that says how it goes on, not what: "Alternatively, Sure, Note,".
 _OPENER = (
@@ -85,10 +88,13 @@ _CLOCK = re.compile(r"(?<![\w.:-])\d+(?::\d+)+(?:\s?(?:[AaPp]M|[ap]m|[ap]\.m\.))
 # two ends.
 _RANGE = regex.compile(
     rf"(?<![\w.-])(?:(?i:between)\s+(?=\S+\s+and\s))?\d+(?:\.\d+)?%?"
-    rf"(?:\s?[-–]\s?|\s+to\s+|(?<=(?i:between)\s+\S+)\s+and\s+)\d+(?:\.\d+)?"
+    rf"(?:\s?[-–]\s?|\s+(?:to|through)\s+|(?<=(?i:between)\s+\S+)\s+and\s+)\d+(?:\.\d+)?"
     rf"(?:%|\s{SPACED_UNIT}(?:(?:\s?/\s?|\s+per\s+){PERIOD}\b)?)"
 )
 _AMOUNT = regex.compile(_NUMBER)
+# A range of versions, one fact as the scorer reads it ("Python 3.8 through 3.12" is "Python
+# 3.8-3.12", as "3.8 to 3.12"; "3.8" and "3.12" were proposed apart).
+_THROUGH = r"(?: through \d+(?:\.\d+)*)"
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
 # was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
@@ -122,7 +128,7 @@ TERMS = [
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
         rf"(?<=[a-z0-9,;:] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*"
+        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*{_THROUGH}?"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
@@ -130,11 +136,12 @@ TERMS = [
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+"
+        rf"(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?:{_THROUGH}(?={_SUBJECT_OF})|"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
-        r"(?:[a-z]+(?:s|ed)|can|will)\b)"
+        r"(?:[a-z]+(?:s|ed)|can|will)\b))"
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
+    re.compile(rf"(?<![\w.-])\d+\.\d+(?:\.\d+)*{_THROUGH}(?![\w-]|\.\w)"),  # "3.8 through 3.12"
     _CLOCK,  # 10:30 PM, 16:9
     _RANGE,
     JOINED,
@@ -156,7 +163,7 @@ TERMS = [
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
     # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
     regex.compile(
-        rf"(?<=[a-z0-9,;:] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
+        rf"(?<=[a-z0-9,;:&] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
         r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)*)*\b(?![A-Za-z])"
     ),
     # ...and the first item of a list of names that opens a sentence, with its version ("Windows
@@ -165,7 +172,7 @@ TERMS = [
     # Chrome and Firefox...").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_NUMBERING}s?\b|{_DATED}|{_OPENER}\b)(?:{_FIRST_LISTED})"
-        rf"(?=(?:, {_LISTED})*,? (?:and|or) {_LISTED}(?![\w-]))"
+        rf"(?=(?:, {_LISTED})*,? {AND_OR} {_LISTED}(?![\w-]))"
     ),
 ]
 
