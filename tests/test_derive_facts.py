@@ -34,9 +34,7 @@ def test_a_question_that_asks_what_is_not_gets_the_facts_its_answer_negates():
 
 def test_a_term_the_reference_negates_is_no_fact_of_it():
     # The reference must pass its own check: "not 8" does not state 8.
-    assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [
-        ["16", "sixteen"]
-    ]
+    assert propose("What is the default rank?", "The default rank is 16, not 8.", {})[0] == [["16"]]
     rows = [
         {"question": "Is it built for GPUs?",
          "answer": "It is not specifically designed for clusters, so portability matters."},
@@ -98,7 +96,7 @@ def test_a_value_the_reference_says_was_so_before_is_no_fact(answer):
     # From a newcomer's walk: "30 seconds" was a fact, so "probably 30 seconds" got half the
     # facts and a right "15 seconds" could never state both.
     facts, _ = propose("What is the default poll_interval?", answer, {})
-    assert facts == [["15 seconds", "15 second", "15 sec", "15 secs"]]
+    assert facts == [["15 seconds", "15 second"]]
     assert propose("Which route?", "It runs from Berlin to Paris.", {})[0] == [
         ["Berlin"],
         ["Paris"],
@@ -129,14 +127,14 @@ def test_a_how_long_question_gets_the_duration_not_the_other_details_of_its_answ
         "Zephyrine requires Python 3.10 or later and at least 4 GB of RAM.",
         {},
     )
-    assert facts == [["4 GB", "4 gigabyte", "4 gigabytes"]]
+    assert facts == [["4 GB"]]
     # Asked beside another thing, the amount comes first and the other's term after it.
     facts, _ = propose(
         "After a crash, how do I carry on training, and how many checkpoints are kept?",
         "Add --resume to tunelab train; train.keep_checkpoints defaults to 2.",
         {},
     )
-    assert facts == [["2", "two"], ["--resume"]]
+    assert facts == [["2"], ["--resume"]]
     # Where no amount is said, the other terms stay.
     facts, _ = propose("How long are logs kept?", "Until `logrotate` removes them.", {})
     assert facts == [["logrotate"]]
@@ -216,6 +214,4 @@ def test_a_what_to_do_question_gets_the_fix_not_the_cause(question):
     cause = propose("What does error E4 mean?", reference, {})[0]
     assert sorted(cause) == [["heater"], ["overheated"]]
     opens_with_fix = "Cool the unit for 30 minutes. E4 means the heater overheated at 90 °C."
-    assert propose(question, opens_with_fix, {})[0] == [
-        ["30 minutes", "30 minute", "30 min", "30 mins"]
-    ]
+    assert propose(question, opens_with_fix, {})[0] == [["30 minutes", "30 minute"]]

@@ -153,7 +153,7 @@ def test_a_contraction_s_first_part_is_no_fact():
         ("1. Unplug the router. 2. Wait 30 seconds.", [["unplug"]]),
         (
             "Step 1: hold the button for 10 seconds.",
-            [["10 seconds", "10 second", "10 sec", "10 secs"]],
+            [["10 seconds", "10 second"]],
         ),
         ("- Open Settings\n- Tap Reset", [["Open Settings"], ["Tap Reset"]]),
         # A count that is the answer stays one.
@@ -199,9 +199,7 @@ def test_a_version_keeps_the_whole_name_capitalised_before_it():
     facts, _ = propose(
         "What is the latest release?", "The latest release is the Zephyr Router 4.2.1.", {}
     )
-    assert facts == [
-        ["Zephyr Router 4.2.1", "Zephyr Router version 4.2.1", "version 4.2.1 of Zephyr Router"]
-    ]
+    assert facts == [["Zephyr Router 4.2.1"]]  # its other spellings are read as it
     check = parse_fact_check({"facts": facts}, "test.jsonl:1")
     for right in ("Zephyr Router 4.2.1.", "It is version 4.2.1 of the Zephyr Router."):
         assert score_facts(right, check)["fact_accuracy"] == 1.0, right
@@ -211,8 +209,7 @@ def test_a_version_keeps_the_whole_name_capitalised_before_it():
     facts, _ = propose(
         "Which router firmware is current?", "Install the Zephyr Router 4.2.1 firmware.", {}
     )
-    assert facts == [["Zephyr Router 4.2.1", "Zephyr Router version 4.2.1",
-                      "version 4.2.1 of Zephyr Router", "4.2.1"]]  # fmt: skip
+    assert facts == [["Zephyr Router 4.2.1", "4.2.1"]]
     facts, _ = propose("When does support end?", "Beacon Lamp 2.3 reaches its end in 2027.", {})
     assert facts[0][0] == "Beacon Lamp 2.3"
 

@@ -105,21 +105,21 @@ def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
     ("question", "reference", "facts", "wrong_answer", "right_answer"),
     [
         ("How much disk space is needed?", "At least 5GB of free disk space.",
-         [["5GB", "5 gigabyte", "5 gigabytes"]], "At least 50GB of free disk space.",
+         [["5GB"]], "At least 50GB of free disk space.",
          "It needs 5 GB."),
-        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB", "16 gigabyte", "16 gigabytes"]],
+        ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB"]],
          "It needs 16 MB.", "16GB."),
         ("Which model is the base?", "The base is Llama 2 70B.", [["Llama 2"], ["70B"]],
          "The base is Llama 2 7B.", "Llama 2, the 70B one."),
         ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
-         [["A100"], ["80GB", "80 gigabyte", "80 gigabytes"]],
+         [["A100"], ["80GB"]],
          "An NVIDIA H100 40GB is recommended.", "An A100 with 80 GB."),
-        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour", "-8 hr", "-8 hrs"], ["UTC"]],
+        ("What is the offset?", "The offset is -8 hours from UTC.", [["-8 hours", "-8 hour"], ["UTC"]],
          "The offset is +5 hours from UTC.", "UTC -8 hours."),
         ("What does it cost?", "It costs $20 per month.", [["$20 per month", "$20/month", "$20 a month"]],
          "It costs €20 per month.", "$20 a month."),
         # A rate's period is its value's: "$20 per year" was credited for "$20 per month".
-        ("What does it cost?", "It costs $20/month.", [["$20/month", "$20 per month", "$20 a month"]],
+        ("What does it cost?", "It costs $20/month.", [["$20/month", "$20 per month"]],
          "It costs $20 per year.", "$20 per month."),
         ("What does it cost?", "It costs 5 EUR per user.", [["5 EUR per user"]], "5 USD per user.",
          "5 EUR per user."),
@@ -209,7 +209,7 @@ def test_a_unit_written_as_a_word_is_part_of_its_value(reference, right, wrong):
     [
         ("The cable is 50 m long.", [["50 m", "50 metre", "50 metres", "50 meter", "50 meters"]]),
         ("It runs at 5 m/s.", [["5 m/s"]]),
-        ("Charging takes 8 h.", [["8 h", "8 hour", "8 hours", "8 hr", "8 hrs"]]),
+        ("Charging takes 8 h.", [["8 h", "8 hour"]]),
         ("Use the 135m model.", [["135m"]]),  # glued "m": metres, minutes or millions: no forms
     ],
 )
@@ -261,7 +261,7 @@ def test_values_are_proposed_whole_and_denied_ones_not_at_all(question, answer, 
          [["14 March 2026", "March 14, 2026", "2026-03-14"]]),
         # From an audit: "Apache" and "2.0" apart, and no fact for R's file types.
         ("Which license?", "It is released under Apache 2.0.",
-         [["Apache 2.0", "Apache version 2.0", "version 2.0 of Apache"]]),
+         [["Apache 2.0"]]),
         ("Which file type?", "Save it as an .Rmd file.", [[".Rmd"]]),
     ],
 )  # fmt: skip

@@ -50,21 +50,18 @@ def test_a_template_question_names_the_measure_of_any_listed_unit(words, measure
 @pytest.mark.parametrize(
     "reference, fact",
     [
-        ("It runs on 12 V.", ["12 V", "12 volt", "12 volts"]),
-        ("It samples at 20 kHz.", ["20 kHz", "20 kilohertz"]),
-        ("It runs at 40 decibels.", ["40 decibels", "40 decibel", "40 dB"]),
+        # Only the spellings the scorer would not read as the value: "12 volts" is "12 V" to it,
+        # "180 Celsius" "180 °C" (a facts file gave "180 °C" seven more).
+        ("It runs on 12 V.", ["12 V"]),
+        ("It samples at 20 kHz.", ["20 kHz"]),
+        ("It runs at 40 decibels.", ["40 decibels"]),
         ("A 6-foot cord.", ["6-foot", "6 feet", "6 ft"]),  # no "6 foots"
         ("Logs are kept 30d.", ["30d", "30 day", "30 days"]),
-        (
-            "Bake it at 180 °C.",
-            ["180 °C", "180 Celsius", "180 degree Celsius", "180 degrees Celsius",
-             "180 degree C", "180 degrees C", "180 centigrade", "180 degrees"],
-        ),
-        # No one-letter form is given: "Python 3's" would state "3 s" (the scorer reads "12 V"
-        # as "12 volts" itself).
-        ("It waits 3 seconds.", ["3 seconds", "3 second", "3 sec", "3 secs"]),
-        ("It runs on 12 volts.", ["12 volts", "12 volt"]),
+        ("Bake it at 180 °C.", ["180 °C", "180 degrees"]),
+        # No one-letter form is given: "Python 3's" would state "3 s"; "3 sec" is "3 seconds".
+        ("It waits 3 seconds.", ["3 seconds", "3 second"]),
+        ("It runs on 12 volts.", ["12 volts"]),
     ],
 )  # fmt: skip
-def test_a_value_is_proposed_with_every_spelling_of_its_listed_unit(reference, fact):
+def test_a_value_is_proposed_with_the_spellings_of_its_unit_the_scorer_reads_apart(reference, fact):
     assert propose("What does it need?", reference, {})[0] == [fact]

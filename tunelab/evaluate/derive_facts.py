@@ -82,7 +82,7 @@ from tunelab.evaluate.specific_terms import (
     TITLE,
     specific_terms,
 )
-from tunelab.evaluate.stated import Words, states
+from tunelab.evaluate.stated import Words, states, unread_forms
 from tunelab.evaluate.value_forms import OTHER_FORMS, same_values, version_alone
 from tunelab.evaluate.yes_no import opposite
 
@@ -298,13 +298,16 @@ def propose_marked(
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer.
+    # (Only the spellings the scorer would not read as the value: "180 °C" is "180 degrees", not
+    # seven more spellings of its scale.)
     grouped = [
         [
             *alternatives,
-            *(form for forms in OTHER_FORMS for form in forms(alternatives[0])),
-            *version_alone(alternatives[0], asked),
+            *unread_forms(first, (form for forms in OTHER_FORMS for form in forms(first))),
+            *version_alone(first, asked),
         ]
         for alternatives in same_values(answer, facts)
+        for first in alternatives[:1]
     ]
     return grouped[: max(most, len(listed), series)], verdict, from_words and bool(grouped)
 

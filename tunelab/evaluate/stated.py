@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from tunelab.evaluate.answer_words import denies_words, states_words
 from tunelab.evaluate.normalize_numbers import names_release, normalize
@@ -48,6 +49,14 @@ def states(
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
     return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+def unread_forms(value: str, forms: Iterable[str]) -> list[str]:
+    """The other spellings of `value` that `states` would not read as it: an answer saying only
+    such a one needs it as an alternative ("180 degrees" of "180 °C"); the rest ("180 Celsius",
+    "180 degrees C", "sixteen" of "16") only crowd a facts file a person reviews."""
+    fact = Words(value)
+    return [form for form in dict.fromkeys(forms) if not states(form, fact)]
 
 
 # A name's whole-number version ("Python 3", "iOS 17", "Microsoft Windows 11"): a line of
