@@ -83,7 +83,7 @@ from tunelab.evaluate.specific_terms import (
     specific_terms,
 )
 from tunelab.evaluate.stated import Words, states, unread_forms
-from tunelab.evaluate.value_forms import OTHER_FORMS, same_values, version_alone
+from tunelab.evaluate.value_forms import same_values, version_alone
 from tunelab.evaluate.yes_no import opposite
 
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.; a
@@ -225,9 +225,8 @@ def propose_marked(
         introduced = spread_units(introduced)
         if not terms and is_list_of(introduced, specific_terms(introduced)):
             terms = listed = terms_of(f"{first} {introduced}")
-        # "Which modes does it have?" / "Modes: low, medium and high.": a list of plain words
-        # names the things asked, each a fact (nothing was proposed), where the question asks
-        # which or the colon's label ends in the word it asks of ("It has three modes:").
+        # "Which modes…?" / "Modes: low, medium and high.": plain words listed name what is asked
+        # (nothing was proposed), as a label ending in the word asked does ("It has 3 modes:").
         elif not terms and (ASKS_NAME.match(question) or label_asks(first, asked)):
             terms = listed = [w for w in map(Words, listed_words(introduced)) if new(w)]
         # "What does solid green mean?" / "Solid green: The printer is ready.": a label that says
@@ -297,17 +296,10 @@ def propose_marked(
         words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
-    # verdict is a wrong answer.
-    # (Only the spellings the scorer would not read as the value: "180 °C" is "180 degrees", not
-    # seven more spellings of its scale.)
+    # verdict is a wrong answer. A value's other spellings are those the scorer reads apart.
     grouped = [
-        [
-            *alternatives,
-            *unread_forms(first, (form for forms in OTHER_FORMS for form in forms(first))),
-            *version_alone(first, asked),
-        ]
-        for alternatives in same_values(answer, facts)
-        for first in alternatives[:1]
+        [*same, *unread_forms(same[0]), *version_alone(same[0], asked)]
+        for same in same_values(answer, facts)
     ]
     return grouped[: max(most, len(listed), series)], verdict, from_words and bool(grouped)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 from tunelab.evaluate.answer_words import denies_words, states_words
 from tunelab.evaluate.normalize_numbers import names_release, normalize
-from tunelab.evaluate.value_forms import named_version_as_written
+from tunelab.evaluate.value_forms import OTHER_FORMS, named_version_as_written
 
 Phrase = str | re.Pattern
 
@@ -51,12 +50,14 @@ def states(
     return whole is None or whole.search(_as_typed(answer)) is not None
 
 
-def unread_forms(value: str, forms: Iterable[str]) -> list[str]:
-    """The other spellings of `value` that `states` would not read as it: an answer saying only
-    such a one needs it as an alternative ("180 degrees" of "180 °C"); the rest ("180 Celsius",
-    "180 degrees C", "sixteen" of "16") only crowd a facts file a person reviews."""
+def unread_forms(value: str) -> list[str]:
+    """The other spellings of `value` (`value_forms.OTHER_FORMS`) that `states` would not read as
+    it: an answer saying only such a one needs it as an alternative ("180 degrees" of "180 °C");
+    the rest ("180 Celsius", "180 degrees C", "sixteen" of "16") only crowd a facts file a person
+    reviews."""
     fact = Words(value)
-    return [form for form in dict.fromkeys(forms) if not states(form, fact)]
+    spelled = dict.fromkeys(form for spell in OTHER_FORMS for form in spell(value))
+    return [form for form in spelled if not states(form, fact)]
 
 
 # A name's whole-number version ("Python 3", "iOS 17", "Microsoft Windows 11"): a line of
