@@ -160,6 +160,20 @@ def test_items_that_give_their_value_in_brackets_are_all_kept():
         "120 min",
     ]
     assert _facts("How long do its modes take?", reference) == ["30 min", "60 min", "120 min"]
+    # At the sentence's start too ("Quick" was lost), and with a note in brackets (a third
+    # item was dropped).
+    assert _facts(question, "Quick (30 min), Normal (60 min) and Long (120 min).")[:3] == [
+        "Quick",
+        "30 min",
+        "Normal",
+    ]
+    assert _facts(
+        "Which browsers work?", "It runs on Chrome (recommended), Firefox and Safari."
+    ) == [
+        "Chrome",
+        "Firefox",
+        "Safari",
+    ]
 
 
 def test_plain_words_listed_after_a_colon_name_what_is_asked():

@@ -84,8 +84,12 @@ def listed_in(sentence: str, terms: list[str]) -> int:
 # What stands between a list's items: a comma, "and" or "or".
 _LIST_GAP = re.compile(rf",\s*|,?\s+{AND_OR}\s+")
 # ...or, where each item gives its value in brackets ("Quick (30 min), Normal (60 min) and Long
-# (120 min)": the third was dropped), a bracket, and the next item's name where it is no term.
-_ITEM_GAP = re.compile(rf"\s*\(|\)?(?:,\s*|,?\s+(?P<last>{AND_OR})\s+)(?:[^\W\d_][\w-]*\s+\()?")
+# (120 min)": the third was dropped), a bracket, and the next item's name where it is no term;
+# or a note in brackets ("Chrome (recommended), Firefox and Safari").
+_ITEM_GAP = re.compile(
+    rf"\s*\(|(?:\)|\s+\([^()\n]{{1,30}}\))?(?:,\s*|,?\s+(?P<last>{AND_OR})\s+)"
+    r"(?:[^\W\d_][\w-]*\s+\()?"
+)
 _QUOTES = "`'\"‘’“”"
 
 

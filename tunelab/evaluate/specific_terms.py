@@ -58,7 +58,9 @@ AND_OR = r"(?:and|or|&|as\s+well\s+as)"
 _LISTED_NAME = (
     r"(?:[A-Z][A-Za-z]+ )*(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)(?: \d+(?:\.\d+)*)?(?![\w-])"
 )
-_LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-]))"
+# Each may give its value in brackets: "Quick (30 min), Normal (60 min) and Long (120 min)".
+_ASIDE = r"(?: \([^()\n]{1,30}\))?"
+_LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-])){_ASIDE}"
 # Its first, opening a sentence: one word and its version ("Windows 10", "Chrome"; a sentence's
 # first words may be a verb and its object, "Install Python 3.11 and Docker 24"), where another
 # item is a name; where all others are numbers, a name with a dotted version ("Python 3.10,
@@ -68,7 +70,7 @@ _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-]))"
 _PLURAL_NOUN = rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))}) )[A-Z][a-z]*[^\Ws]s "
 _SUBJECT_OF = r" (?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)\b"
 _FIRST_LISTED = (
-    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?=(?:, {_LISTED})*(?:, |,? {AND_OR} )"
+    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?={_ASIDE}(?:, {_LISTED})*(?:, |,? {AND_OR} )"
     rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
     rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
     rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){_SUBJECT_OF})"
@@ -172,7 +174,7 @@ TERMS = [
     # Chrome and Firefox...").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_NUMBERING}s?\b|{_DATED}|{_OPENER}\b)(?:{_FIRST_LISTED})"
-        rf"(?=(?:, {_LISTED})*,? {AND_OR} {_LISTED}(?![\w-]))"
+        rf"(?={_ASIDE}(?:, {_LISTED})*,? {AND_OR} {_LISTED}(?![\w-]))"
     ),
 ]
 
