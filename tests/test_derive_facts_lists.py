@@ -141,6 +141,7 @@ def test_a_list_joined_by_an_ampersand_or_as_well_as_gives_every_item_in_its_ord
         "Firefox",
         "Safari",
     ]
+    assert _facts("Which Node versions?", "Node 18 & 20 are supported.") == ["Node 18", "Node 20"]
     question, reference = "Which sizes?", "It ships in 8 & 16 GB."
     assert _facts(question, reference) == ["8 GB", "16 GB"]
     assert _accuracy(question, reference, "It comes in 8 GB and 16 GB.") == 1
@@ -198,5 +199,8 @@ def test_a_range_of_versions_is_one_fact():
     assert _facts(question, reference) == ["Python 3.8 through 3.12"]
     assert _facts(question, "Python 3.8 through 3.12 are supported.") == ["Python 3.8 through 3.12"]
     assert _accuracy(question, reference, "Python 3.8 to 3.12.") == 1
+    # Written with a dash, or after a word that numbers them (no name: "Versions 3.8" was one).
+    assert _facts(question, "It supports Python 3.8-3.12.") == ["Python 3.8-3.12"]
+    assert _facts(question, "Versions 3.8 through 3.12 are supported.") == ["3.8 through 3.12"]
     assert _accuracy(question, reference, "Python 3.10 through 3.12.") == 0
     assert _accuracy(question, reference, "Python 3.12.") == 0

@@ -97,6 +97,7 @@ _AMOUNT = regex.compile(_NUMBER)
 # A range of versions, one fact as the scorer reads it ("Python 3.8 through 3.12" is "Python
 # 3.8-3.12", as "3.8 to 3.12"; "3.8" and "3.12" were proposed apart).
 _THROUGH = r"(?: through \d+(?:\.\d+)*)"
+_VERSIONS_TO = rf"(?:{_THROUGH}|[-\u2013]\d+\.\d+(?:\.\d+)*)"  # "Python 3.8-3.12" too
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
 # was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
@@ -129,16 +130,16 @@ TERMS = [
     # 4.2.1", "Beacon Lamp 2.3" ("Router 4.2.1" and "Lamp 2.3" were proposed).
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
-        rf"(?<=[a-z0-9,;:] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*{_THROUGH}?"
+        rf"(?<=[a-z0-9,;:&] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
+        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*{_VERSIONS_TO}?"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
     # reads its settings from…" proposed "2.1" alone, which says not what is at 2.1); an order
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
-        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?:{_THROUGH}(?={_SUBJECT_OF})|"
+        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
+        rf"(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?:{_THROUGH}(?={_SUBJECT_OF})|"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
         r"(?:[a-z]+(?:s|ed)|can|will)\b))"
     ),
