@@ -133,6 +133,18 @@ def test_a_trained_run_with_no_answers_yet_names_the_commands_that_write_them(tm
     assert f"`tunelab eval {run}`" in said and f"`tunelab compare {run}`" in said
 
 
+def test_a_run_folder_not_yet_trained_is_not_sent_to_tunelab_eval(tmp_path):
+    # A run whose training never finished has no weights to evaluate: `tunelab eval` on it fails
+    # too, so the refusal says what answers it takes rather than "`tunelab eval` writes them".
+    run = tmp_path / "runs" / "b"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text("name: b\n", encoding="utf-8")
+    with pytest.raises(TunelabError) as refused:
+        load_answers([run])
+    said = str(refused.value)
+    assert "no answers here (a JSONL file" in said and "tunelab eval" not in said
+
+
 def test_a_compare_folder_gives_its_arms_and_same_named_files_are_told_apart_by_folder(tmp_path):
     rows = [{"question": "q?", "reference": "r", "answer": "a"}]
     for folder in ("cmp_a", "cmp_b"):

@@ -11,7 +11,7 @@ from pathlib import Path
 from tunelab.data.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
-from tunelab.run_files import CONFIG_FILE
+from tunelab.run import Run
 
 
 def answers_file(path: Path) -> Path:
@@ -22,7 +22,7 @@ def answers_file(path: Path) -> Path:
     kinds = "a JSONL file, an eval folder, a compare folder, or a run folder"
     if not path.exists():
         raise TunelabError(f"{path}: no such file or folder; give answers: {kinds}")
-    if (path / CONFIG_FILE).is_file():  # a run trained, never asked its test questions
+    if Run.is_run(path):  # a run trained, never asked its test questions
         raise TunelabError(
             f"{path}: this run has no answers yet: `tunelab eval {path}` (its test questions) or "
             f"`tunelab compare {path}` writes them; then give it again"
