@@ -81,8 +81,8 @@ def listed_in(sentence: str, terms: list[str]) -> int:
     return longest
 
 
-# What stands between a list's items: a comma, "and" or "or".
-_LIST_GAP = re.compile(rf",\s*|,?\s+{AND_OR}\s+")
+# What stands between a list's items: a comma, "and" or "or" (", and" whole).
+_LIST_GAP = re.compile(rf",?\s+{AND_OR}\s+|,\s*")
 # ...or, where each item gives its value in brackets ("Quick (30 min), Normal (60 min) and Long
 # (120 min)": the third was dropped), a bracket, and the next item's name where it is no term;
 # or a note in brackets ("Chrome (recommended), Firefox and Safari").
@@ -106,7 +106,7 @@ def listed_words(sentence: str) -> list[str]:
     """The items of `sentence` where it is nothing but a list of words of one or two words each,
     "low, medium and high" (as a colon introduces one: "Modes: low, medium and high."); []
     otherwise."""
-    items = re.split(rf",?\s+{AND_OR}\s+|,\s*", sentence.strip().rstrip(".!"))
+    items = _LIST_GAP.split(sentence.strip().rstrip(".!"))
     words = all(re.fullmatch(r"[^\W\d_]+(?:[ -][^\W\d_]+)?", item) for item in items)
     return items if words and is_list_of(sentence, items) else []
 
