@@ -15,7 +15,7 @@ import regex
 from tunelab.data.text import spaced
 from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
 from tunelab.evaluate.metrics import normalize as _normalize
-from tunelab.evaluate.specific_terms import AND_OR, PERIOD
+from tunelab.evaluate.specific_terms import AND_OR, NAME_WORD, PERIOD
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
 # joins the parts of a number in an answer (`answer_words` marks a negated word with others).
@@ -116,7 +116,7 @@ _LIST_UNIT = regex.compile(
 # one of whole and dotted numbers.
 _VERSION = r"\d+(?:\.\d+)*"
 _LIST_NAME = regex.compile(
-    rf"(?<![\w.-])(?P<name>(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) ){_VERSION}"
+    rf"(?<![\w.-])(?P<name>{NAME_WORD} ){_VERSION}"
     rf"(?P<rest>(?:,\s*{_VERSION})*,?\s+{AND_OR}\s+{_VERSION})"
     rf"(?![\w%-]|[.,]\d|\s?(?:{units_of(excluded=('A',))})(?![\w/]))"
 )

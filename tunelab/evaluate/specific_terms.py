@@ -53,11 +53,11 @@ _NOT_A_NAME = (
 # The word that joins a list's last item on: "a, b and c", "a, b or c", "a & b", "a, b as well as
 # c" (one for every rule that reads a list: the proposer's, spread_units' for the scorer).
 AND_OR = r"(?:and|or|&|as\s+well\s+as)"
+# A word of a product's name: capitalised, or with a capital inside ("Windows", "macOS", "iOS").
+NAME_WORD = r"(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)"
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
-_LISTED_NAME = (
-    r"(?:[A-Z][A-Za-z]+ )*(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)(?: \d+(?:\.\d+)*)?(?![\w-])"
-)
+_LISTED_NAME = rf"(?:[A-Z][A-Za-z]+ )*{NAME_WORD}(?: \d+(?:\.\d+)*)?(?![\w-])"
 # Each may give its value in brackets: "Quick (30 min), Normal (60 min) and Long (120 min)".
 _ASIDE = r"(?: \([^()\n]{1,30}\))?"
 _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-])){_ASIDE}"
@@ -131,7 +131,7 @@ TERMS = [
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
         rf"(?<=[a-z0-9,;:&] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*) \d+(?:\.\d+)*{_VERSIONS_TO}?"
+        rf"(?!{_NUMBERING}\b){NAME_WORD} \d+(?:\.\d+)*{_VERSIONS_TO}?"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
