@@ -87,6 +87,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     used: set[str] = set()  # sentences already answering a question
     said_in = (chunk.text, chunk.title, chunk.document)  # how the text writes a name
     setting = section_setting(chunk.headings, chunk.text)  # "### volume": its "The default is 3."
+    product, topic = _product(chunk), document_topic(chunk.headings, chunk.title)
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         # "## Programs" over "Program 2 dries ...": each entry is asked alone, none is programs
@@ -101,7 +102,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
         for faq in (FAQ, BOLD_FAQ, DETAILS)
         for m in faq.finditer(FAQ.sub("", p) if faq is BOLD_FAQ else p)
     ]
-    pairs += table_pairs(blocks, _product(chunk))
+    pairs += table_pairs(blocks, product)
     for i, block in enumerate(blocks):
         if block.kind == "code":
             pairs += cli_pairs(block.text)
@@ -122,7 +123,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 pairs.append(defined)
                 used.add(sentences[0])
             elif (spec := SPEC_LINE.match(block.text)) and spec["key"].lower() not in LABELS:
-                pairs.append(spec_asked(spec["key"], spec["value"], _product(chunk)))
+                pairs.append(spec_asked(spec["key"], spec["value"], product))
                 used.add(sentences[0])
             for sentence in sentences:
                 stated = said_with_name(NOTE_LABEL.sub("", sentence), sentences)
@@ -134,10 +135,10 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 if entry := entry_pairs(stated, chunk.headings, *said_in):
                     pairs += entry  # "Run 4 fires ..." under "## Programs": no step
                     continue
-                step_for = done_for(stated, document_topic(chunk.headings, chunk.title))
+                step_for = done_for(stated, topic)
                 purpose = _purpose(stated) or step_for or how_often(stated) or how_far(stated)
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
-                purpose = purpose or _covered(stated, chunk)
+                purpose = purpose or _covered(stated, product)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
                     purpose = listing, stated
                 if not stated.endswith(":") and purpose:
@@ -237,13 +238,13 @@ def _product(chunk: Chunk) -> str:
     return f"the {name.removeprefix('the ')}" if name else ""
 
 
-def _covered(sentence: str, chunk: Chunk) -> tuple[str, str] | None:
+def _covered(sentence: str, product: str) -> tuple[str, str] | None:
     """The release a manual says it is written for, asked of the product's manual ("This manual
     covers firmware 2.4." -> "Which firmware does the Beacon R5 manual cover?"; "this manual"
-    where the document names no product: one per manual, not a question every manual asks)."""
+    where the document names no product: one per manual, not a question every manual asks);
+    `product` is `_product` of its chunk."""
     if not (m := COVERS.match(sentence)):
         return None
-    product = _product(chunk)
     manual = f"{product} manual" if product else "this manual"
     return f"Which {m['what'].lower()} does {manual} cover?", sentence.rstrip(".") + "."
 
