@@ -194,16 +194,16 @@ def _rows_asked(
 
 # A specifications table's first column: "| Specification | Value |", each row a property of the
 # product, asked as a reader does ("What is the weight of the W200?"), not "What is the value of
-# Weight?".
-SPEC_COLUMNS = (
-    *("specification", "specifications", "spec", "specs", "property", "characteristic"),
-    *("item", "parameter"),  # "| Item | Value |"
+# Weight?"; "| Item | Value |" as well.
+SPEC_COLUMNS = frozenset(
+    "specification specifications spec specs property characteristic item parameter".split()
 )
 
 
 def spec_asked(key: str, value: str, product: str) -> tuple[str, str]:
-    """A row of a specifications table (or a `blocks.SPEC_LINE`), asked of the `product` where the document names one and
-    answered as the row says it (a product's name its section does not say is no grounded word)."""
+    """A row of a specifications table (or a `blocks.SPEC_LINE`), asked of the `product` where
+    the document names one and answered as the row says it (a product's name its section does
+    not say is no grounded word)."""
     prop = lower_first(key, "")
     of = f" of {product}" if product else ""
     verb = "are" if plural(prop) and not prop.endswith("ss") else "is"
