@@ -27,13 +27,13 @@ from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_t
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = [*AMOUNTS, *ADDRESS_OR_CODE, re.compile(r"\b[A-Z]{2,}\d*\b|\b[A-Z]\d+\b")]
-MANUALS = (
-    ROOT / "benchmarks/data/coverage_manuals"
-)  # written for tunelab: a timer's two files, two more
+# Written for tunelab: a timer's two files, two more.
+MANUALS = ROOT / "benchmarks/data/coverage_manuals"
 
 
-def test_manuals(name: str, folder: Path) -> None:
-    """The manuals a test file writes (its string literals that open with a title line)."""
+def write_test_manuals(name: str, folder: Path) -> None:
+    """Writes to `folder` the manuals a test file writes (its string literals opening with a title
+    line), one file each."""
     tree = ast.parse((ROOT / "tests" / name).read_text(encoding="utf-8"))
     texts = [
         n.value
@@ -53,7 +53,7 @@ def sets(tmp: Path) -> dict[str, Path]:
         ("label printer", "test_data_generate_label_printer.py"),
         ("kiln", "test_data_generate_numbered_names.py"),
     ):
-        test_manuals(name, tmp / label)
+        write_test_manuals(name, tmp / label)
         found[label] = tmp / label
     for path in sorted(MANUALS.glob("*.md")):
         found[path.stem] = path
@@ -61,7 +61,7 @@ def sets(tmp: Path) -> dict[str, Path]:
 
 
 def coverage(docs: Path, out: Path) -> tuple[list[str], list[str]]:
-    """The value-stating sentences of `docs`, and those no kept answer of their document holds."""
+    """The value-stating sentences of `docs`, and those no kept answer of the set holds."""
     generate_dataset(GenerateConfig(docs=[str(docs)], output=str(out)), progress=False)
     rows = out.read_text(encoding="utf-8").splitlines()
     # Any document's: a question asked in two of a set's manuals is kept once, from the first.
