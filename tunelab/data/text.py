@@ -50,6 +50,15 @@ COMMON_LEAST = 3
 # A word is no topic only where most of the texts say it ("Lamini", 91%): one in a fifth of them
 # picks out the rows about its thing (a small set's product, named in 8 of 40 rows).
 TOPIC_SHARE = 0.5
+
+# Names of software a document starts a sentence with that the dictionary knows as words: a
+# document that says only "Windows is not supported." is asked about Windows, not windows.
+NAMES_THAT_ARE_WORDS = {
+    "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
+    "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
+    "Bluetooth",
+}  # fmt: skip
+
 # Chinese and Japanese (kanji, kana) are written without spaces, a character about a word.
 _CJK_RANGES = (
     "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"

@@ -8,8 +8,7 @@ import re
 
 import regex
 
-from tunelab.data.generate.capitals import NAMES_THAT_ARE_WORDS
-from tunelab.data.text import spaced, unspaced
+from tunelab.data.text import NAMES_THAT_ARE_WORDS, spaced, unspaced
 from tunelab.data.units import units_of
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10

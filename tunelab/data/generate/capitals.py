@@ -14,6 +14,7 @@ from tunelab.data.generate.heading_grammar import (
 )
 from tunelab.data.generate.heading_words import GENERIC, TITLE_FILLER
 from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english, plural_form
+from tunelab.data.text import NAMES_THAT_ARE_WORDS
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",
 # "**Backup Tool**", "_Rich_"); "_" is a word's character to `\b`, so a word ends at no letter.
@@ -249,15 +250,6 @@ def _said_lower(word: str, context: str) -> bool:
 # Words a noun phrase opens with that a name does not: "The Agent", "Your Config".
 OPENERS = DETERMINERS | POSSESSIVES | frozenset("all each this these those some any no".split())
 TITLE_SMALL_WORDS = frozenset("a an the of and or for to in on at by with from vs".split())
-
-
-# Names of software a document starts a sentence with that the dictionary knows as words: a
-# document that says only "Windows is not supported." is asked about Windows, not windows.
-NAMES_THAT_ARE_WORDS = {
-    "Windows", "Python", "Java", "Ruby", "Rust", "Swift", "Chrome", "Safari", "Excel",
-    "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
-    "Bluetooth",
-}  # fmt: skip
 
 
 def unshouted(heading: str, text: str) -> str:

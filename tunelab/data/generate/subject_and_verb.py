@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.capitals import NAMES_THAT_ARE_WORDS
 from tunelab.data.generate.heading_grammar import NOT_VERBS
 from tunelab.data.generate.word_classes import (
     ADVERBS,
@@ -28,6 +27,7 @@ from tunelab.data.generate.word_classes import (
     singular,
     third_person,
 )
+from tunelab.data.text import NAMES_THAT_ARE_WORDS
 
 ARTICLES = frozenset({"a", "an", "the"}) | POSSESSIVES
 
