@@ -54,3 +54,15 @@ def test_listing_runs_loads_no_model_library(tmp_path):
     # `tunelab runs` took 8 s to list one run: its module reached torch through run_folder.
     (tmp_path / "a").mkdir()
     assert loaded_after(RUN_COMMAND + REPORT, "runs", str(tmp_path)) == "loaded:"
+
+
+def test_template_mode_generation_loads_no_model_library(tmp_path):
+    # Checking the config's reply room read a constant from the JSON-schema decoder, which
+    # loads torch: 1.5 s of a 3.6 s template run over seven small manuals.
+    (tmp_path / "manual.md").write_text(
+        "# Kettle\n\n## Capacity\n\nThe kettle holds 1.7 litres.\n", encoding="utf-8"
+    )
+    out = tmp_path / "qa.jsonl"
+    args = ["data", "generate", str(tmp_path / "manual.md"), "--mode", "template", "-o", str(out)]
+    assert loaded_after(RUN_COMMAND + REPORT, *args) == "loaded:"
+    assert out.read_text(encoding="utf-8").count("\n") >= 1

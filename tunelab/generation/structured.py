@@ -13,14 +13,12 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
+from tunelab.generation.reply_limit import CLOSING_TOKENS
 
 ANY_OBJECT: dict = {"type": "object"}
 # Between JSON tokens: nothing, one space, or a newline and an indent of up to 16. A small model
 # can otherwise loop on newlines inside an object until it runs out of tokens.
 BOUNDED_WHITESPACE = r"(?:\n[ \t]{0,16}|[ ])"
-# Enough tokens to close any reply of a compact schema like data generation's from wherever it
-# is: finish a character (4 bytes), the keys still required (under 30 bytes), the closing marks.
-CLOSING_TOKENS = 56
 # In this order: a string (or a question's "?" where a pattern wants one), an object, a list,
 # a value. Inside a string, "}" "]" "," are text: '"' comes first wherever it is allowed.
 _CLOSERS = ('"', "?", "}", "]", ",")

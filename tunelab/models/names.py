@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tunelab.errors import TunelabError, exists, first_few, one_line
 from tunelab.meant import closest_name
-from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
+from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 

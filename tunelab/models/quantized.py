@@ -19,7 +19,7 @@ from tunelab.models.load import (
     pretrained_tokenizer,
     weights_source,
 )
-from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
+from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
 
 KINDS = ("nf4", "int8")
 

@@ -50,7 +50,7 @@ def created_at(name: str) -> int | None:
     made as it loads."""
     from tunelab.models.load import embedded_gguf_path
     from tunelab.models.names import EMBEDDED_NAME
-    from tunelab.models.random_weights import RANDOM_SHAPES, TINY_NAME
+    from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
     from tunelab.run import Run
 
     if name == TINY_NAME or name in RANDOM_SHAPES:

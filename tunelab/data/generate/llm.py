@@ -15,6 +15,7 @@ from pydantic import model_validator
 
 from tunelab.config import DEFAULT_MODEL, LocalPath
 from tunelab.errors import TunelabError
+from tunelab.generation.reply_limit import CLOSING_TOKENS
 from tunelab.section import Section
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ class AskConfig(Section):
     def _room_to_close(self):
         if self.endpoint:
             return self
-        # Here, not at the top: tunelab.generation.structured loads torch, and `tunelab data
-        # generate --help` imports this module for the config alone.
-        from tunelab.generation.structured import CLOSING_TOKENS
-
         least = CLOSING_TOKENS + 8
         if self.max_new_tokens < least:
             raise ValueError(
