@@ -54,6 +54,19 @@ def test_augment_reads_and_writes_the_files_own_columns(tmp_path):
     assert len(out.read_text().splitlines()) == len(rows)
 
 
+def test_augment_counts_one_question_as_one(tmp_path):
+    # "1 questions (0 done before)" was printed for a file of one row.
+    data = _own_columns(tmp_path / "one.jsonl", QUESTIONS[:1])
+    command = ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "1"]
+    result = CliRunner().invoke(app, [*command, "-o", str(tmp_path / "more.jsonl"), *SET_FIELDS])
+    assert result.exit_code == 0, result.output
+    assert "1 question (0 done before): 1 new question →" in result.output
+    data = _own_columns(tmp_path / "two.jsonl")
+    command = ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "1"]
+    result = CliRunner().invoke(app, [*command, "-o", str(tmp_path / "more2.jsonl"), *SET_FIELDS])
+    assert "2 questions (0 done before): 2 new questions →" in result.output
+
+
 def test_augment_from_python_takes_the_same_setting(tmp_path):
     import tunelab.data as data_api
 

@@ -68,7 +68,7 @@ def test_cli_check_fix_report_and_split(tmp_path, runner):
     )
     assert result.exit_code == 0, result.output
     assert (
-        "removed 1 rows" in result.output
+        "removed 1 row:" in result.output
         and "d.jsonl:7: exact duplicate of d.jsonl:3" in result.output
     )
     assert "Jaccard >= 0.9" in (tmp_path / "r.md").read_text()
@@ -228,7 +228,7 @@ def test_a_set_whose_only_fault_is_a_typed_line_break_is_told_to_fix_and_mended_
     fix = ["--fix", "-o", str(tmp_path / "clean.jsonl")]
     result = runner.invoke(app, ["data", "check", str(data), "--model", "tiny-random", *fix])
     said = " ".join(result.output.split())
-    assert "removed 0 rows mended escapes typed as text in 1 rows: d.jsonl:3" in said, said
+    assert "removed 0 rows mended escapes typed as text in 1 row: d.jsonl:3" in said, said
     # The row it leaves as written is listed once, under Content problems (the warning and
     # --fix's summary named it too: three times in one run), and counted where --fix says what
     # it did.

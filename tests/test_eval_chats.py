@@ -272,10 +272,10 @@ def test_the_facts_of_a_function_calling_row_are_read_off_its_question_and_its_r
     assert called["scores"]["exact_match"] == 1.0 and called["calls_only"]
     assert "facts" not in called
     assert facts_named_note([said, called]) == (
-        f"1 test rows reply only with tool calls ({data}:2): they are scored by the calls they "
-        "make (exact match and token F1 of the calls), not by facts (any they name are not "
-        "read), and the error analysis reads them by their calls (wrong_calls), not by the text "
-        "categories (too_long, misspelling, off_topic_answer...)"
+        f"1 test row replying only with tool calls ({data}:2): scored by the calls made (exact "
+        "match and token F1 of the calls), not by facts (any named are not read), and read by "
+        "the error analysis by their calls (wrong_calls), not by the text categories (too_long, "
+        "misspelling, off_topic_answer...)"
     )
     # `tunelab data facts` read the call's function name off it as a fact.
     write_jsonl(data, [ENDS_ON_CALL])

@@ -75,7 +75,7 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
     text = " ".join(said.output.split())
     assert (
         f"2 of 3 test rows name no facts ({data}:2, {data}:3): fact accuracy is over the 1 that "
-        "do, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
+        "does, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
         f"correctness). `tunelab data facts {data} -o test_facts.jsonl` proposes them" in text
     )
     assert text.count("2 of 3 test rows name no facts") == 1  # under the table, not above too

@@ -348,13 +348,13 @@ def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls
     ]
     note = facts_named_note(rows)
     assert note.startswith(
-        "1 of 2 test rows name no facts (t.jsonl:2): fact accuracy is over the 1 that do, and "
-        "those 1 are judged by wording alone"
+        "1 of 2 test rows name no facts (t.jsonl:2): fact accuracy is over the 1 that does, "
+        "and that one is judged by wording alone"
     )
     assert note.endswith(
-        "1 test rows reply with text and tool calls and name no facts (t.jsonl:3): they are "
-        "scored by the calls they make (exact match and token F1 of the calls); what they say "
-        "beside the calls is scored by nothing (name the facts it must state to score it)"
+        "1 test row replying with text and tool calls and naming no facts (t.jsonl:3): scored "
+        "by the calls made (exact match and token F1 of the calls); the text beside the calls "
+        "is scored by nothing (name the facts it must state to score it)"
     )
     # Where it names its facts, its text is fact-scored as any answer's: nothing is said of it.
     rows[2]["facts"] = {"fact_recall": 0.0, "fact_accuracy": 0.0}

@@ -48,7 +48,7 @@ def test_a_fact_the_question_says_itself_is_named_and_the_demo_has_none(tmp_path
     asked = {ex.source: ex.question for ex in load_examples(test)}
     echoed = echoed_facts(asked, read_fact_checks(test))
     assert echoed == [f"{test}:1"]
-    assert echo_note(echoed).startswith("1 test rows have a fact their own question says")
+    assert echo_note(echoed).startswith("1 test row with a fact its own question says")
     demo = "tunelab/demo/tunelab_qa_test.jsonl"
     asked = {ex.source: ex.question for ex in load_examples(demo)}
     assert echoed_facts(asked, read_fact_checks(demo)) == []  # "broken line": "line" was one

@@ -1,7 +1,7 @@
 """Whether a table fits the terminal as drawn at its natural width: eval, compare and runs lay a
 table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
 rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word; and a note under a table,
-wrapped at words."""
+wrapped at words; and a count as a message says it ("1 question", "2 questions")."""
 
 from __future__ import annotations
 
@@ -25,3 +25,9 @@ def say_wrapped(console: Console, text: str, style: str = "") -> None:
     width = max(console.width, 1)
     for line in textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False):
         console.print(line, style=style, markup=False, soft_wrap=True)
+
+
+def n_things(n: int, thing: str, things: str = "") -> str:
+    """ "1 question", "7 questions" (`things`: an irregular plural): a count as every message says
+    it, where a fixed plural printed "1 questions" and "those 1 are judged"."""
+    return f"{n} {thing}" if n == 1 else f"{n} {things or thing + 's'}"

@@ -28,7 +28,6 @@ from tunelab.evaluate.human.answers import arm_file_name
 from tunelab.evaluate.paired import (
     MIN_QUESTIONS,
     mean_interval,
-    n_questions,
     over_facts,
     said_verdict,
 )
@@ -39,6 +38,7 @@ from tunelab.evaluate.scores import (
     interval_fields,
     metric_intervals,
 )
+from tunelab.terminal import n_things
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm
@@ -136,12 +136,14 @@ def context_note(result: Comparison) -> str:
         note = f"{arm.name}: context recall {said}"
         if arm.passages_cut:
             note += (
-                f", {n_questions(arm.passages_cut)} lost passages to fit the model's context "
+                f", {n_things(arm.passages_cut, 'question')} lost passages to fit the model's "
+                "context "
                 f"({arm.passages_none} asked with none)"
             )
         if arm.passages_unfound:
             note += (
-                f", {n_questions(arm.passages_unfound)} for which retrieval found no passage "
+                f", {n_things(arm.passages_unfound, 'question')} for which retrieval found no "
+                "passage "
                 "(asked as without RAG)"
             )
         notes.append(note)
@@ -300,7 +302,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     for arm in result.arms:
         write_jsonl(arm.rows, out / arm_file_name(arm.name))
     plot(result, out / "compare.png")
-    asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
+    asked = n_things(len(result.arms[0].rows), "question") if result.arms else ""
     title = f"{Path(result.run).name}: arm − other arm, paired over {asked}"
     plot_differences(difference_rows(result.arms), out / COMPARE_DIFFERENCES, title)
 
@@ -348,14 +350,14 @@ def plot(result: Comparison, path: Path) -> Path:
     ax.set_xticks(
         range(len(metrics)),
         [
-            f"{METRIC_NAMES[m]}\nof {_rows(len(scores(result.arms[0], m)))}\n"
+            f"{METRIC_NAMES[m]}\nof {n_things(len(scores(result.arms[0], m)), 'row')}\n"
             f"({'lower' if m in LOWER_IS_BETTER else 'higher'} better)"
             for m in metrics
         ],
         fontsize=8,
     )
     ax.set_ylabel("score (%), each arm's own 95% interval")
-    asked = n_questions(len(result.arms[0].rows)) if result.arms else ""
+    asked = n_things(len(result.arms[0].rows), "question") if result.arms else ""
     ax.set_title(f"{Path(result.run).name}: {title(result)}, {asked}")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # off the bars
@@ -363,10 +365,6 @@ def plot(result: Comparison, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
-
-
-def _rows(n: int) -> str:
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _listed_rates(rates: list[dict]) -> str:

@@ -11,7 +11,6 @@ from tunelab.evaluate.paired import (
     EPSILON,
     MIN_QUESTIONS,
     NO_CLEAR_WINNER,
-    n_questions,
     no_winner,
     over_facts,
 )
@@ -24,6 +23,7 @@ from tunelab.evaluate.scores import (
     paired_metric,
     row_metric,
 )
+from tunelab.terminal import n_things
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm
@@ -101,13 +101,13 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
         highest = f"{best.name} has the highest mean"
     if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
         return (
-            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n_questions(n)} "
+            f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n_things(n, 'question')} "
             f"{'is' if n == 1 else 'are'} too few to name a winner (at least {MIN_QUESTIONS} are "
             "needed)."
         )
     others = [t for t in tied if t not in leaders]
     if not others:
-        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n_questions(n)})."
+        return f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest} ({n_things(n, 'question')})."
     by_name = {a.name: a for a in arms}
     # An interval on one side of zero that the sign-flip test does not confirm is no "could be
     # zero": the reason said is the one that holds for each arm.
@@ -156,7 +156,7 @@ def headline(arms: list[Arm], metric: str | None = None) -> list[str]:
         lines.append(
             f"- **{arm.name[:1].upper()}{arm.name[1:]} vs {other.name}**, {METRIC_NAMES[metric]}: "
             f"{100 * diff.delta:+.1f} points [{100 * diff.low:+.1f}, {100 * diff.high:+.1f}] "
-            f"over {n_questions(n)}{over_facts(diff.clusters)}: {said}."
+            f"over {n_things(n, 'question')}{over_facts(diff.clusters)}: {said}."
         )
     return lines + guessed_facts(arms, metric) if lines else lines
 

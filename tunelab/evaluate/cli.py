@@ -15,6 +15,7 @@ from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.next_step import command, model_option, read_through, say_next, train_command
 from tunelab.options import options
+from tunelab.terminal import n_things
 
 console = Console()
 
@@ -266,7 +267,8 @@ def facts_command(
         )
     if found.declines:
         console.print(
-            f"{rows(len(found.declines))} whose reference declines the question with a reply given "
+            f"{n_things(len(found.declines), 'row')} whose reference declines the question with a "
+            "reply given "
             f"alike to {CANNED_ROWS} rows or more of this file and its training rows (a split's "
             "train.jsonl beside it; for a run's held_out.jsonl, the rows the run trained on), or "
             "with one that asks to keep to the subject: "
@@ -277,7 +279,7 @@ def facts_command(
         )
     if found.off_topic:
         console.print(
-            f'{rows(found.off_topic)} marked "kind": "off_topic" '
+            f'{n_things(found.off_topic, "row")} marked "kind": "off_topic" '
             f"{'gets' if found.off_topic == 1 else 'get'} no facts: eval scores whether the answer "
             "says their refusal (their reference answer).",
             markup=False,
@@ -298,11 +300,6 @@ def facts_command(
             markup=False,
         )
     say_next(console, _after_facts(path, output, config.fields, model))
-
-
-def rows(n: int) -> str:
-    """'1 row', '3 rows': "1 rows whose reference declines..." was said."""
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> str:

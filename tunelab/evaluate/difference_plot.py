@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunelab.evaluate.paired import NO_CLEAR_WINNER, n_questions, over_facts, said_verdict
+from tunelab.evaluate.paired import NO_CLEAR_WINNER, over_facts, said_verdict
 from tunelab.evaluate.scores import LOWER_IS_BETTER, METRIC_NAMES
+from tunelab.terminal import n_things
 
 if TYPE_CHECKING:
     from tunelab.evaluate.suite import EvalResult
@@ -63,7 +64,7 @@ class PlottedDifference:
         """The row's label with what it is over and, where a drop is the gain, which way is
         better: a hallucination rate's dot left of zero is the better model's."""
         which = "; lower is better (left of 0)" if self.lower_is_better else ""
-        return f"{self.label}\n{n_questions(self.n)}{which}"
+        return f"{self.label}\n{n_things(self.n, 'question')}{which}"
 
 
 def plot_differences(rows: list[PlottedDifference], path: Path, title: str) -> Path:
@@ -123,5 +124,5 @@ def comparison_rows(table: list[dict[str, Any]]) -> list[PlottedDifference]:
 def plot_comparison(results: list[EvalResult], table: list[dict[str, Any]], folder: Path) -> Path:
     """`eval A ... B`'s comparison table as a forest plot, EVAL_DIFFERENCES in `folder`."""
     first, last = results[0].label, results[-1].label
-    title = f"{first} − {last}, {n_questions(len(results[0].rows))}"
+    title = f"{first} − {last}, {n_things(len(results[0].rows), 'question')}"
     return plot_differences(comparison_rows(table), folder / EVAL_DIFFERENCES, title)

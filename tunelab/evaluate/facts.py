@@ -31,6 +31,7 @@ from tunelab.evaluate.normalize_numbers import normalize
 from tunelab.evaluate.offered import offered
 from tunelab.evaluate.other_value import AskedValues, asked_values, other_values
 from tunelab.evaluate.stated import Phrase, Words, states
+from tunelab.terminal import n_things
 
 
 @dataclass
@@ -203,7 +204,8 @@ def echo_note(echoed: list[str]) -> str:
     if not echoed:
         return ""
     return (
-        f"{len(echoed)} test rows have a fact their own question says ({first_few(echoed)}): an "
+        f"{n_things(len(echoed), 'test row')} with a fact its own question says "
+        f"({first_few(echoed)}): an "
         "answer that repeats the question states it; give such a row a fact only a right answer "
         "says"
     )
@@ -248,17 +250,18 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
         )
     if calls:
         notes.append(
-            f"{len(calls)} test rows reply only with tool calls ({first_few(calls)}): they are "
-            "scored by the calls they make (exact match and token F1 of the calls), not by facts "
-            "(any they name are not read), and the error analysis reads them by their calls "
-            "(wrong_calls), not by the text categories (too_long, misspelling, off_topic_answer...)"
+            f"{n_things(len(calls), 'test row')} replying only with tool calls "
+            f"({first_few(calls)}): scored by the calls made (exact match and token F1 of the "
+            "calls), not by facts (any named are not read), and read by the error analysis by "
+            "their calls (wrong_calls), not by the text categories (too_long, misspelling, "
+            "off_topic_answer...)"
         )
     if beside:
         notes.append(
-            f"{len(beside)} test rows reply with text and tool calls and name no facts "
-            f"({first_few(beside)}): they are scored by the calls they make (exact match and "
-            "token F1 of the calls); what they say beside the calls is scored by nothing (name "
-            "the facts it must state to score it)"
+            f"{n_things(len(beside), 'test row')} replying with text and tool calls and naming "
+            f"no facts ({first_few(beside)}): scored by the calls made (exact match and token F1 "
+            "of the calls); the text beside the calls is scored by nothing (name the facts it "
+            "must state to score it)"
         )
     return ". ".join(notes)
 
@@ -282,7 +285,8 @@ def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     facts = sum("fact_accuracy" in r.get("facts", {}) for r in rows)
     return (
         f"{len(unnamed)} of {len(rows)} test rows name no facts ({first_few(unnamed)}): fact "
-        f"accuracy is over the {facts} that do, and those {len(unnamed)} are judged by wording "
+        f"accuracy is over the {facts} that {'does' if facts == 1 else 'do'}, and "
+        f"{'that one is' if len(unnamed) == 1 else f'those {len(unnamed)} are'} judged by wording "
         f"alone (token F1 and ROUGE-L reward wording, not correctness). {propose}"
         + ("" if any(r.get("facts_from") for r in rows) else ", keeping the rows that name some")
     )

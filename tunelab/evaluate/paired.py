@@ -100,11 +100,6 @@ def no_winner(diff: Difference) -> str:
     return f"{NO_CLEAR_WINNER} ({diff.unclear_because or 'the interval reaches zero'})"
 
 
-def n_questions(n: int) -> str:
-    """ "1 question", "7 questions": how many a difference or a plot is over."""
-    return f"{n} question" if n == 1 else f"{n} questions"
-
-
 def over_facts(facts: int | None, sep: str = " ") -> str:
     """ " (over 7 facts)" after an interval resampled over fewer facts than questions (its
     Difference's clusters, a pair's "facts"), else ""; `sep` "\n" puts it under the interval,

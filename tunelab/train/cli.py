@@ -209,13 +209,13 @@ def split_command(
     from tunelab.data_commands import split
     from tunelab.models.names import check_model_named
     from tunelab.next_step import command, model_option, read_through, say_next, train_command
-    from tunelab.terminal import say_wrapped
+    from tunelab.terminal import n_things, say_wrapped
 
     check_model_named(model)  # before the split is written: its next lines name it
     console = Console()
     written = split(path, output, config, overwrite=overwrite)
     for part, rows in zip(("train", "test"), written["rows"]):
-        console.print(f"{written[part]}: {rows} rows")
+        console.print(f"{written[part]}: {n_things(rows, 'row')}")
     if written["said"]:
         console.print("; ".join(written["said"]))
     for note in filter(None, (written["few"], written["untaught"])):

@@ -27,7 +27,7 @@ from tunelab.next_step import (
     train_command,
 )
 from tunelab.options import options, spelled
-from tunelab.terminal import say_wrapped
+from tunelab.terminal import n_things, say_wrapped
 
 console = Console()
 
@@ -299,8 +299,9 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str)
         else ""
     )
     console.print(
-        f"{stats.questions} questions ({stats.done_before} done before): {stats.written} new "
-        f"questions{related} → {config.output} in {stats.seconds:.0f}s"
+        f"{n_things(stats.questions, 'question')} ({stats.done_before} done before): "
+        f"{n_things(stats.written, 'new question')}{related} → {config.output} in "
+        f"{stats.seconds:.0f}s"
     )
     if stats.asked_before:
         from tunelab.data.generate.asked import asked_path

@@ -24,6 +24,7 @@ from tunelab.next_step import (
     train_command,
 )
 from tunelab.options import options
+from tunelab.terminal import n_things
 
 console = Console()
 PATH_HELP = f"The data: {formats()}."  # both read it through the loader, as training does
@@ -95,12 +96,13 @@ def check_command(
     if output:
         kept = len(result.data.examples) - len(result.dropped)
         console.print(
-            f"wrote {kept} rows to {output}" + (" (personal data masked)" if scrub else "")
+            f"wrote {n_things(kept, 'row')} to {output}"
+            + (" (personal data masked)" if scrub else "")
         )
         if fix:
             # The rejected rows are listed in the report above; a colon with none of the
             # removed ones after it ("removed 0 rows, plus 1 the loader rejects:") led nowhere.
-            said = f"removed {len(result.dropped)} rows"
+            said = f"removed {n_things(len(result.dropped), 'row')}"
             if rejected := len(result.data.rejected):
                 said += f", and left out {rejected} the loader rejects (listed above)"
             console.print(said + (":" if result.dropped else ""))
@@ -109,7 +111,7 @@ def check_command(
             if mended := [i for i in result.escapes if i not in result.dropped]:
                 where = ", ".join(result.where(i) for i in mended)
                 console.print(
-                    f"mended escapes typed as text in {len(mended)} rows: {where}",
+                    f"mended escapes typed as text in {n_things(len(mended), 'row')}: {where}",
                     markup=False,
                     highlight=False,
                 )
