@@ -199,7 +199,7 @@ def test_a_run_evaluated_after_training_lists_its_eval_score_as_held_out(runs_di
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
     low, high = row["best_heldout"]["interval"]
     assert (
-        f"token_f1 {row['best_heldout']['value']:.1%} [{low:.1%}, {high:.1%}] "
+        f"token F1 {row['best_heldout']['value']:.1%} [{low:.1%}, {high:.1%}] "
         "(tunelab eval, 2 questions)"
     ) in listed.output
     assert "best held-out, empty" not in listed.output
@@ -221,7 +221,7 @@ def test_an_eval_fact_accuracy_is_listed_over_the_questions_that_name_facts(runs
     evaluated = CliRunner().invoke(app, ["eval", str(run), "--max-new-tokens", "2"])
     assert evaluated.exit_code == 0, evaluated.output
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
-    assert "fact_accuracy 0.0% [0.0%, 79.3%] (tunelab eval, 1 of 2 questions)" in listed.output
+    assert "fact accuracy 0.0% [0.0%, 79.3%] (tunelab eval, 1 of 2 questions)" in listed.output
 
 
 def test_an_eval_score_from_before_the_run_trained_again_is_marked_stale(tmp_path):

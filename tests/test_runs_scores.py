@@ -63,7 +63,7 @@ def test_an_eval_of_facts_after_training_scored_token_f1_shows_the_fact_accuracy
     [row] = tunelab.runs([run])
     assert (row["best_heldout"]["metric"], row["best_heldout"]["value"]) == ("fact_accuracy", 0.25)
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "300"})
-    assert "fact_accuracy 25.0% (tunelab eval, 1 questions)" in listed.output
+    assert "fact accuracy 25.0% (tunelab eval, 1 question)" in listed.output
     # An eval of overlap alone does not replace training's own score of the same metric.
     (tmp_path / "b").mkdir()
     other = run_folder(tmp_path / "b", "overlap", [{"step": 3, "eval_token_f1": 0.8}])

@@ -74,13 +74,13 @@ def test_runs_at_200_columns_is_one_table_a_column_each(runs_dir):
         "run", "model", "method", "data", "steps", "train loss", "eval loss", "best held-out",
         "time", "status",
     ]  # fmt: skip
-    assert "fact_accuracy 71.4% (step 270)" in listed and "1.2345 (step 40)" in listed
+    assert "fact accuracy 71.4% (step 270)" in listed and "1.2345 (step 40)" in listed
 
 
 def test_runs_at_80_columns_stacks_what_a_run_trained_under_its_name(runs_dir):
     listed = CliRunner().invoke(app, ["runs", str(runs_dir)], env={"COLUMNS": "80"}).output
     lines = [re.split(r" *│ *", line.strip("│ ")) for line in listed.splitlines()]
-    at = lines.index(["tunelab-qa-lora-r16", "train 0.0568", "fact_accuracy 25.0%", "interrupted"])
+    at = lines.index(["tunelab-qa-lora-r16", "train 0.0568", "fact accuracy 25.0%", "interrupted"])
     assert lines[at + 1] == ["smollm2-135m-instruct", "eval 1.2345", "(step 40)", "44/60 steps"]
     assert lines[at + 2] == ["lora, train.jsonl", "(step 40)", "", "1m 59s"]
 
@@ -97,7 +97,7 @@ def test_a_stale_evals_note_goes_under_its_score_where_the_table_would_not_fit_e
     assert max(map(len, lines)) <= 200 and "┃ best held-out " in lines[1]  # the whole table
     note = "(tunelab eval of the model before the last training: eval it again)"
     cells = [line.split("│")[8].strip() for line in lines[3:-1]]
-    assert cells[0] == "fact_accuracy 70.0%" and " ".join(cells[1:]) == note
+    assert cells[0] == "fact accuracy 70.0%" and " ".join(cells[1:]) == note
 
 
 def test_a_run_still_training_shows_its_steps_out_of_those_planned(tmp_path):
@@ -119,3 +119,19 @@ def test_a_run_still_training_shows_its_steps_out_of_those_planned(tmp_path):
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "200"})
     assert listed.exit_code == 0, listed.output
     assert re.search(r"│ 2/3 +│", listed.output) and "running" in listed.output
+
+
+def test_a_run_of_one_step_says_step_and_names_its_score_as_eval_does():
+    # A smoke run (--set train.max_steps=1) read "smoke: finished, 1 steps" and its score
+    # "token_f1 52.0%", where the runs' pair lines and eval say "token F1".
+    row = {"run": "smoke", "model": "smollm2-135m-instruct", "method": "lora", "steps": 1,
+           "data": "train.jsonl", "train_loss": 2.5, "eval_loss": 2.4, "time_s": 12.0,
+           "eval_step": 1, "status": "finished",
+           "best_heldout": {"metric": "token_f1", "value": 0.52, "step": 1}}  # fmt: skip
+    console = Console(width=60, color_system=None)
+    with console.capture() as shown:
+        console.print(run_block(row), run_block({**row, "run": "longer", "steps": 2}))
+    lines = [line.rstrip() for line in shown.get().splitlines()]
+    assert lines[0] == "smoke: finished, 1 step in 0m 12s"
+    assert "  best held-out: token F1 52.0% (step 1)" in lines
+    assert "longer: finished, 2 steps in 0m 12s" in lines

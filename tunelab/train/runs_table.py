@@ -11,7 +11,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from tunelab.terminal import fits
+from tunelab.evaluate.scores import METRIC_NAMES
+from tunelab.terminal import fits, n_things
 
 COLUMNS = ("run", "model", "method", "data", "steps", "train loss", "eval loss", "best held-out",
            "time", "status")  # fmt: skip
@@ -65,7 +66,7 @@ def _stacked_table(rows: list[dict]) -> Table:
     table.add_column("status")
     for row in rows:
         trained = ", ".join(filter(None, (row["method"], row["data"])))
-        ended = (row["status"], f"{_steps(row)} steps", _duration(row["time_s"]))
+        ended = (row["status"], _steps(row, worded=True), _duration(row["time_s"]))
         table.add_row(
             Text.assemble(row["run"], ("\n" + row["model"] + "\n" + trained, "dim")),
             "\n".join(_losses(row, "", "\n")),
@@ -84,7 +85,7 @@ def run_block(row: dict) -> Group:
     if held_out := _held_out(row.get("best_heldout")):
         lines.append(f"best held-out: {held_out}")
     return Group(
-        Text(f"{row['run']}: {row['status']}, {_steps(row)} steps{took}"),
+        Text(f"{row['run']}: {row['status']}, {_steps(row, worded=True)}{took}"),
         Padding(Text("\n".join(lines)), (0, 0, 0, 2), expand=False),
     )
 
@@ -105,13 +106,14 @@ def _eval_loss(row: dict, before_step: str = " ") -> str:
     return _number(row["eval_loss"]) + step
 
 
-def _steps(row: dict) -> str:
+def _steps(row: dict, worded: bool = False) -> str:
     """The steps done, out of those planned while the run has not ended ("8/40"): running, or
-    interrupted and so resumable to its end."""
+    interrupted and so resumable to its end; `worded`, said with the word ("1 step", "8/40
+    steps"), where no column header names them."""
     total = row.get("total_steps")
     if row["status"] in ("running", "interrupted") and total and total >= row["steps"]:
-        return f"{row['steps']}/{total}"
-    return str(row["steps"])
+        return f"{row['steps']}/{total}" + " steps" * worded
+    return n_things(row["steps"], "step") if worded else str(row["steps"])
 
 
 def _stale(row: dict) -> bool:
@@ -119,10 +121,11 @@ def _stale(row: dict) -> bool:
 
 
 def _score(best: dict | None) -> str:
-    """The score, with its 95% interval where an eval measured one."""
+    """The score, named as eval and the runs' pair lines name it ("token F1", not "token_f1"),
+    with its 95% interval where an eval measured one."""
     if not best:
         return ""
-    said = f"{best['metric']} {best['value']:.1%}"
+    said = f"{METRIC_NAMES.get(best['metric'], best['metric'])} {best['value']:.1%}"
     if "step" not in best and not best.get("stale") and (interval := best.get("interval")):
         said += f" [{interval[0]:.1%}, {interval[1]:.1%}]"
     return said
@@ -139,8 +142,10 @@ def _held_out(best: dict | None, before_source: str = " ") -> str:
         source = "(tunelab eval of the model before the last training: eval it again)"
     else:
         over, questions = best.get("over"), best["questions"]
-        counted = f"{over} of {questions}" if over is not None and over != questions else questions
-        source = f"(tunelab eval, {counted} questions)"
+        counted = n_things(questions, "question")
+        if over is not None and over != questions:
+            counted = f"{over} of {counted}"
+        source = f"(tunelab eval, {counted})"
     return _score(best) + before_source + source
 
 
