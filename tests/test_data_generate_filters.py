@@ -4,11 +4,13 @@ schema asks for a real question."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import pairs_schema
 from tunelab.data.generate.shared import GenerateConfig, Output
@@ -93,3 +95,33 @@ def test_a_question_naming_abbreviations_is_no_copied_statement(tmp_path):
     assert drop_reason(cfg, asked, "Yes, on Linux.", chunk, out) is None
     copied = "The U.S. Army runs the agent on Linux. Hold FEED for 3 seconds. Check the sensor?"
     assert drop_reason(cfg, copied, "Yes, on Linux.", chunk, out) == "not a question"
+
+
+class EchoingLLM:
+    """A stand-in model that, as the 135M one did on lamini_docs, answers one question with the
+    question itself (a question that says a phrase twice), and another with the text."""
+
+    name = "echoing"
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        echoed = "What is the Lamini library and what is the Lamini library used for?"
+        pairs = [
+            {"question": echoed, "answer": echoed},
+            {"question": "What is Lamini?", "answer": "Lamini is a library for training models."},
+        ]
+        return [json.dumps(pairs)] * len(conversations)
+
+
+def test_a_pair_whose_answer_is_its_question_word_for_word_is_dropped_and_counted(tmp_path):
+    doc = tmp_path / "lamini.md"
+    doc.write_text(
+        "# Lamini\n\nLamini is a library for training models. The Lamini library is used for "
+        "finetuning language models on your own data.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    stats = generate_dataset(config, EchoingLLM(), progress=False)
+    assert stats.dropped == {"answer restates question": 1}
+    kept = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert kept == ["What is Lamini?"]
