@@ -181,3 +181,36 @@ def test_a_run_from_a_local_base_model_named_relatively_loads_it_from_any_folder
     assert Run.open(run).base_model == str(work / "tinyllama")
     adapter = json.loads((run / "model" / "adapter_config.json").read_text())
     assert adapter["base_model_name_or_path"] == str(work / "tinyllama")
+
+
+def test_a_config_in_a_symlinked_folder_finds_the_data_it_names_beside_itself(
+    tmp_path, monkeypatch
+):
+    # With `examples -> ../tunelab/examples` in the user's folder, `tunelab train
+    # examples/lora.yaml` looked for its "../tunelab/demo/..." in the user's folder: the path
+    # beside the YAML was made absolute by its letters, "examples/.." dropped, not read as the
+    # file system reads it (the link target's parent).
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.run import Run
+
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    data = write_jsonl(
+        project / "data" / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS]
+    )
+    (project / "examples").mkdir()
+    (project / "examples" / "tiny.yaml").write_text(
+        "name: linked\nmodel: {name: tiny-random}\n"
+        "data: {path: ../data/qa.jsonl, max_length: 128, test_size: 2}\n"
+        "train: {max_steps: 1, batch_size: 2}\n",
+        encoding="utf-8",
+    )
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "examples").symlink_to("../project/examples")
+    monkeypatch.chdir(user)
+    trained = CliRunner().invoke(app, ["train", "examples/tiny.yaml", "--set", "output_dir=runs"])
+    assert trained.exit_code == 0, trained.output
+    assert Path(Run.open(user / "runs" / "linked").config.data.path).samefile(data)

@@ -102,11 +102,23 @@ def with_found_files(config: Config) -> Config:
         section, field = key.split(".")
         value = getattr(getattr(config, section), field)
         if value and exists(value):  # absolute, not resolved: a link into a cache stays
-            update.setdefault(section, {})[field] = os.path.abspath(value)
+            update.setdefault(section, {})[field] = _absolute(value)
     sections = {
         name: getattr(config, name).model_copy(update=fields) for name, fields in update.items()
     }
     return config.model_copy(update=sections)
+
+
+def _absolute(path: str) -> str:
+    """`path` from the root, naming the file it names here. A config's path beside it reads
+    "examples/../data/x.jsonl", and where `examples` is a symlinked folder the file system reads
+    its `..` as the link target's parent; os.path.abspath drops "examples/.." by the letters and
+    named a file in the current folder. There the folder is resolved, the file's own link kept."""
+    lexical = os.path.abspath(path)
+    if os.path.exists(lexical) and os.path.samefile(lexical, path):
+        return lexical
+    folder, name = os.path.split(path.rstrip("/\\") or path)
+    return os.path.join(os.path.realpath(folder), name)
 
 
 def _moved(key: str, saved, new) -> bool:
