@@ -148,7 +148,7 @@ def test_a_rerun_after_an_edit_replaces_the_edited_chunks_rows_and_says_so(tmp_p
     (docs / "b.txt").write_text("B is a text file about bananas. They grow in bunches.\n")
     result = CliRunner().invoke(app, ["data", "generate", str(docs), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "dropped1rowsanearlierrunmadefromtextsinceeditedorremoved" in said(result.output)
+    assert "dropped1rowanearlierrunmadefromtextsinceeditedorremoved" in said(result.output)
     assert "duplicate" not in result.output  # the new pair no longer loses to the old one
     answers = {Path(r["meta"]["source"]).name: r["answer"] for r in rows(out)}
     assert answers["b.txt"] == "B is a text file about bananas. They grow in bunches."
@@ -359,7 +359,7 @@ def test_template_mode_names_the_documents_whose_chunks_gave_no_pair(tmp_path):
     docs = [str(tmp_path / "quotas.md"), str(tmp_path / "guide.md")]
     result = CliRunner().invoke(app, ["data", "generate", *docs, "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "1chunksgavenopair" in said(result.output) and "quotas.mdx1" in said(result.output)
+    assert "1chunkgavenopair" in said(result.output) and "quotas.mdx1" in said(result.output)
     assert "guide.md" not in said(result.output).split("gavenopair")[1]
 
 

@@ -96,7 +96,7 @@ def test_skipping_lists_the_other_shapes_rows_once_from_the_first(tmp_path):
     loaded = read_examples(path, on_error="skip")
     assert len(loaded.examples) == 2
     [said] = grouped_rejects(loaded.rejected)
-    assert said.startswith(f"{path}:3 and 1 more rows: this row is alpaca")
+    assert said.startswith(f"{path}:3 and 1 more row: this row is alpaca")
 
 
 def test_a_qa_row_with_an_empty_cell_is_that_rows_own_problem(tmp_path):

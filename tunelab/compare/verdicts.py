@@ -117,7 +117,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     if crossing := [o for o in others if not why[o]]:
         reasons.append(
             f"the difference from {listed(crossing)} could be zero (95% paired interval over "
-            f"{n} questions)"
+            f"{n_things(n, 'question')})"
         )
     reasons += [
         f"the sign-flip test does not confirm its lead over {o} (p = {differences[o].p:.2g}; the "

@@ -35,7 +35,7 @@ from tunelab.data.turns import (
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 from tunelab.next_step import command
-from tunelab.terminal import say_wrapped
+from tunelab.terminal import n_things, say_wrapped
 
 # How a user skips bad rows depends on the command: training reads data.on_error from its run
 # config; `data split`, `data facts` and `eval` have --on-error; compare has no such choice (eval's
@@ -122,12 +122,11 @@ def grouped_rejects(rejected: list[str]) -> list[str]:
     for message in rejected:
         where, sep, why = message.partition(": ")
         rows.setdefault(why if sep else message, []).append(where if sep else "")
-    return [
-        f"{where[0]}{f' and {len(where) - 1} more rows' if len(where) > 1 else ''}: {why}"
-        if where[0]
-        else why
-        for why, where in rows.items()
-    ]
+    grouped = []
+    for why, where in rows.items():
+        more = f" and {n_things(len(where) - 1, 'more row')}" if len(where) > 1 else ""
+        grouped.append(f"{where[0]}{more}: {why}" if where[0] else why)
+    return grouped
 
 
 def has_columns(path: str | Path, fields: dict[str, str] | None) -> bool:

@@ -53,7 +53,8 @@ def eval_command(
     said = {facts_note}  # a note of the test set, once for all its models
     for result in results:
         console.print(
-            f"[green]{escape(result.label)}[/]: {len(result.rows)} answers → {result.out_dir}/ "
+            f"[green]{escape(result.label)}[/]: {n_things(len(result.rows), 'answer')} → "
+            f"{result.out_dir}/ "
             "(predictions.csv and .jsonl: each answer with its scores; summary.json: the means)",
             soft_wrap=True,
         )

@@ -90,20 +90,20 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
         )
     if stats.stale:
         console.print(
-            f"dropped {stats.stale} rows an earlier run made from text since edited or removed "
+            f"dropped {n_things(stats.stale, 'row')} an earlier run made from text since edited or removed "
             "from the documents"
         )
     if stats.cut_otherwise:
         console.print(
             f"the chunking changed since an earlier run: kept its rows, and did not ask again about "
-            f"{stats.cut_otherwise} chunks (cut at max_chunk_tokens {config.max_chunk_tokens}) "
+            f"{n_things(stats.cut_otherwise, 'chunk')} (cut at max_chunk_tokens {config.max_chunk_tokens}) "
             "whose text they cover"
         )
     if stats.asked_before:
         from tunelab.data.generate.asked import asked_path
 
         console.print(
-            f"did not ask again about {stats.asked_before} chunks an earlier run asked about and "
+            f"did not ask again about {n_things(stats.asked_before, 'chunk')} an earlier run asked about and "
             f"kept no pair of (recorded in {asked_path(Path(config.output))}; delete it to ask "
             "about them again)",
             markup=False,
@@ -119,7 +119,7 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
         console.print(f"skipped a document: {reason}", markup=False)
     if stats.too_short:
         console.print(
-            f"skipped {stats.too_short.total()} chunks shorter than min_chunk_tokens "
+            f"skipped {n_things(stats.too_short.total(), 'chunk')} shorter than min_chunk_tokens "
             f"({config.min_chunk_tokens} tokens), too little to ask about: "
             + ", ".join(f"{source} x{n}" for source, n in stats.too_short.items())
             + "; lower it with --set min_chunk_tokens=N",
@@ -127,7 +127,7 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
         )
     if stats.no_pairs:
         console.print(
-            f"{stats.no_pairs.total()} chunks gave no pair (no rule found a question in them, or "
+            f"{n_things(stats.no_pairs.total(), 'chunk')} gave no pair (no rule found a question in them, or "
             "the filters dropped those found), so their text is in no row: "
             + ", ".join(f"{source} x{n}" for source, n in stats.no_pairs.items())
             + "; --mode llm asks a model about each chunk",
