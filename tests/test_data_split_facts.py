@@ -160,6 +160,14 @@ def test_a_split_with_test_size_0_writes_every_row_to_train(tmp_path, wide_termi
     assert "test.jsonl: 0 rows" in said
 
 
+def test_a_split_says_one_test_row_as_one(tmp_path, wide_terminal):
+    # "test.jsonl: 1 rows" was said of --test-size 1.
+    data = generated_like(tmp_path / "gen.jsonl")
+    train, test, said = split_rows(data, tmp_path / "out", "--test-size", "1")
+    assert len(test) == 1 and "test.jsonl: 1 row " in said
+    assert f"train.jsonl: {len(train)} rows" in said
+
+
 def test_a_note_on_the_input_is_said_once_not_again_of_each_file_written(tmp_path):
     # The split reads its own train.jsonl and test.jsonl back for the untaught-facts check: a
     # column left unread was said three times, of the input and of each file it wrote.
