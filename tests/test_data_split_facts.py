@@ -165,6 +165,7 @@ def test_a_split_says_one_test_row_as_one(tmp_path, wide_terminal):
     data = generated_like(tmp_path / "gen.jsonl")
     train, test, said = split_rows(data, tmp_path / "out", "--test-size", "1")
     assert len(test) == 1 and "test.jsonl: 1 row " in said
+    assert "1 test row: each answer moves an accuracy by 100 points" in " ".join(said.split())
     assert f"train.jsonl: {len(train)} rows" in said
 
 

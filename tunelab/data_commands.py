@@ -129,11 +129,12 @@ def _few_test_rows(rows: int) -> str | None:
     """What a test split under MIN_QUESTIONS rows can tell: a newcomer's 40 rows held out 4 at
     the default test size, each answer 25 points of accuracy, and compare names no winner."""
     from tunelab.evaluate.paired import MIN_QUESTIONS
+    from tunelab.terminal import n_things
 
     if not 0 < rows < MIN_QUESTIONS:
         return None
     return (
-        f"{rows} test rows: each answer moves an accuracy by {100 / rows:.0f} points, and eval "
+        f"{n_things(rows, 'test row')}: each answer moves an accuracy by {100 / rows:.0f} points, and eval "
         f"and compare name no winner under {MIN_QUESTIONS} questions; --test-size "
         f"{MIN_QUESTIONS} holds out more (a whole number is rows, a fraction a share)"
     )
