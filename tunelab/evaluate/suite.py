@@ -50,6 +50,7 @@ from tunelab.evaluate.testset import (
     test_path,
     test_questions,
 )
+from tunelab.evaluate.trained_on import trained_on_note
 from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.run import Run, asked_template, prompt_for
 
@@ -236,6 +237,8 @@ def evaluate_one(
     if note := constant_verdict_note(checks.facts, list(asked)):
         result.notes.append(note)
     if note := checks.refusals.canned_note():
+        result.notes.append(note)
+    if run and (note := trained_on_note(run, path, examples)):
         result.notes.append(note)
     # As `data check` and `train` say it: a run trained with chat, asked `### Question:` rows.
     if wrapped := template_warning(examples, prompt.template):
