@@ -272,13 +272,16 @@ def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
 @pytest.mark.parametrize(
     ("turn", "message"),
     [
-        ({"from": "bot", "value": "hello"}, r"chat.jsonl:1: messages\[1\] has unknown role 'bot'"),
+        (
+            {"from": "bot", "value": "hello"},
+            r"chat.jsonl:1: conversations\[1\] has unknown role 'bot'",
+        ),
         # A role that is no text (a list, an object) is named the same way; it was a TypeError.
         ({"role": ["assistant"], "content": "hello"}, r"has unknown role \['assistant'\]"),
         # A role capitalized, as chat exports write "Human", is named as the one meant.
         ({"from": "GPT", "value": "hello"}, r"unknown role 'GPT' \(did you mean 'gpt'\?\)"),
         # It was "unknown role None".
-        ({"content": "hello"}, r"messages\[1\] names no role: give each turn a 'role'"),
+        ({"content": "hello"}, r"conversations\[1\] names no role: give each turn a 'role'"),
         # It was "content must be text or a list of text parts".
         ({"role": "assistant", "text": "hello"}, r"has no 'content' \(it holds \['role', 'text'\]"),
     ],
@@ -288,6 +291,18 @@ def test_a_bad_chat_turn_is_named_with_what_was_meant(tmp_path, turn, message):
     turns = [{"from": "human", "value": "hi"}, turn]
     path.write_text(json.dumps({"conversations": turns}) + "\n")
     with pytest.raises(TunelabError, match=message):
+        load_examples(path)
+
+
+def test_a_sharegpt_rows_bad_turn_is_named_by_its_own_column(tmp_path):
+    # From a walk: lamini_docs as ShareGPT rows said "sharegpt.jsonl:20: messages[0] is an empty
+    # user turn", a column the file does not have.
+    path = tmp_path / "sharegpt.jsonl"
+    turns = [{"from": "human", "value": " "}, {"from": "gpt", "value": "hello"}]
+    path.write_text(json.dumps({"conversations": turns}) + "\n", encoding="utf-8")
+    with pytest.raises(
+        TunelabError, match=r"sharegpt.jsonl:1: conversations\[0\] is an empty user"
+    ):
         load_examples(path)
 
 

@@ -42,14 +42,15 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     unusable."""
     key = chat_column(row) or "messages"
     raw = row.get(key)
-    # ShareGPT's turns are named as OpenAI's, which the errors of its rows always said.
-    named = "contents" if key == "contents" else "messages"
+    # Named by the row's own column: "messages[0]" of a ShareGPT row sent one to a column its
+    # file does not have.
+    named = key
     if isinstance(raw, str):  # a CSV cell holds its turns as JSON text
         try:
             raw = json.loads(raw)
         except json.JSONDecodeError:
             raise DataError(
-                f"{source}: field 'messages' is text that is not JSON: a CSV cell must hold the "
+                f"{source}: field {named!r} is text that is not JSON: a CSV cell must hold the "
                 'turns as a JSON list ([{"role": "user", "content": ...}, ...])'
             ) from None
     if not isinstance(raw, list) or not raw:
@@ -83,7 +84,7 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
     replies = [m for m in messages[1:] if m["role"] == "assistant"]
     if not replies:
         opening = " after the first turn" if messages[0]["role"] == "assistant" else ""
-        raise DataError(f"{source}: messages has no assistant turn{opening} to train on")
+        raise DataError(f"{source}: {named} has no assistant turn{opening} to train on")
     if not _says_something(replies[-1]):
         raise DataError(f"{source}: the last assistant turn is empty")
     if all(m.get("weight") == 0 for m in replies):
