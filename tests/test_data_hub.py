@@ -109,3 +109,31 @@ def test_pandas_row_numbers_in_a_hub_or_saved_dataset_are_no_column(tmp_path, mo
         assert all(sorted(row) == ["answer", "question"] for row in rows)
         said = " ".join(capsys.readouterr().err.split())
         assert f"{path}: 'Unnamed: 0' holds row numbers (pandas' index" in said
+
+
+def test_with_the_hub_unreachable_a_cached_dataset_loads_at_once_and_another_fails_at_once(
+    monkeypatch,
+):
+    # From a walk: offline, `tunelab data inspect hf://lamini/lamini_docs` printed "Retrying in
+    # 8s" five times, ~25 s, before its one line; datasets asked offline reads its cache at once.
+    import huggingface_hub
+
+    from tunelab.models import names
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # the user set none
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(names, "hub_unreachable", lambda: "huggingface.co cannot be reached")
+    cached = {"me/qa": [{"question": q, "answer": a} for q, a in QA_PAIRS[:2]]}
+
+    def load_dataset(repo, config=None, split=None):
+        if not huggingface_hub.constants.HF_HUB_OFFLINE:
+            raise ConnectionError(f"Couldn't reach '{repo}' on the Hub (after 5 retries)")
+        if repo not in cached:
+            raise ConnectionError(f"Couldn't reach '{repo}' on the Hub (OfflineModeIsEnabled)")
+        return datasets.Dataset.from_list(cached[repo])
+
+    monkeypatch.setattr(datasets, "load_dataset", load_dataset)
+    assert [e.question for e in load_examples("hf://me/qa")] == [q for q, _ in QA_PAIRS[:2]]
+    with pytest.raises(TunelabError, match=r"hf://me/other: .*huggingface.co cannot be reached"):
+        load_examples("hf://me/other")
+    assert huggingface_hub.constants.HF_HUB_OFFLINE is False  # as the user left it

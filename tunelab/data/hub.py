@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,34 @@ def hub_rows(spec: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """The rows of the dataset `spec` names, each with `spec[row]` as its source."""
     import datasets
 
+    from tunelab.models.names import hub_unreachable
+
     repo, config, split = parse(spec)
+    # Unreachable, the datasets client retried for ~25 s, printing each retry, before it failed
+    # or read its cache: asked offline, it reads the cache at once, or fails at once.
+    unreachable = hub_unreachable()
     try:
-        data = datasets.load_dataset(repo, config, split=split)
+        with _offline() if unreachable else nullcontext():
+            data = datasets.load_dataset(repo, config, split=split)
     except Exception as err:  # offline, no such dataset or split, no access: datasets' own words
+        why = unreachable or f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         raise TunelabError(
-            f"{spec}: cannot load it from the Hugging Face hub ({type(err).__name__}: "
-            f"{str(err).splitlines()[0] if str(err) else ''}); offline, it loads only once "
-            "datasets has it cached: copy it to a local file and point data.path there"
+            f"{spec}: cannot load it from the Hugging Face hub ({why}); offline, it loads only "
+            "once datasets has it cached: copy it to a local file and point data.path there"
         ) from None
     for i, row in enumerate(data):
         yield f"{spec}[{i}]", row
+
+
+@contextmanager
+def _offline() -> Iterator[None]:
+    """datasets and huggingface_hub in offline mode (HF_HUB_OFFLINE=1) while it lasts."""
+    import datasets
+    from huggingface_hub import constants
+
+    was = constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = datasets.config.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE = was
