@@ -91,6 +91,26 @@ def test_inspect_and_check_name_a_row_training_drops_for_a_special_tokens_text(t
     assert any("1 row(s) hold a special token's text" in w for w in report.warnings)
 
 
+def test_inspect_and_check_say_a_documents_special_token_text_is_read_as_the_token(
+    tmp_path, capsys
+):
+    # From a walk: `data check docs/data.md` said "hold a special token's text, which training
+    # drops", and inspect showed the document "dropped"; training reads it as the token itself.
+    from tunelab.config import DataConfig
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.data.quality.inspect import inspect_file
+
+    path = tmp_path / "chat_format.md"
+    path.write_text("A turn ends with <|im_end|> in ChatML.\n", encoding="utf-8")
+    inspect_file(DataConfig(path=str(path)), model="tiny-random", rows=1)
+    assert "dropped" not in capsys.readouterr().out
+    report = check_file(path, config=QualityConfig(model="tiny-random"))
+    said = " ".join(" ".join(report.warnings).split())
+    assert "1 text(s) hold a special token's text, which training reads as the token" in said
+    assert "--set data.special_tokens_in_text=text" in said and "drops" not in said
+
+
 def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
     from tunelab.models.random_weights import tiny_tokenizer
 

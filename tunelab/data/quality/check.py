@@ -242,11 +242,21 @@ def _collect_warnings(report: QualityReport) -> None:
         w.append(
             f"{len(report.truncated)} row(s) longer than max_length={c.max_length} tokens: {rows}"
         )
-    if report.special_text:
-        i, token = next(iter(report.special_text.items()))
+    # Training drops a turn holding one, and reads a raw text's as the token itself, as it says:
+    # a folder of documents was told "which training drops" of texts it trained on.
+    texts = [i for i in report.special_text if report.data.examples[i].text is not None]
+    dropped = [i for i in report.special_text if i not in texts]
+    if dropped:
         w.append(
-            f"{len(report.special_text)} row(s) hold a special token's text, which training "
-            f"drops (e.g. {report.data.examples[i].source}: {token!r})"
+            f"{len(dropped)} row(s) hold a special token's text, which training drops (e.g. "
+            f"{report.data.examples[dropped[0]].source}: {report.special_text[dropped[0]]!r})"
+        )
+    if texts:
+        w.append(
+            f"{len(texts)} text(s) hold a special token's text, which training reads as the "
+            f"token itself (e.g. {report.data.examples[texts[0]].source}: "
+            f"{report.special_text[texts[0]]!r}): train with --set data.special_tokens_in_text=text "
+            "where they are documents that only mention it"
         )
     # A share of a handful of rows says nothing of a set's diversity: 1 of 3 questions opening
     # with "what is" read "homogeneous: 33%", and --strict failed a clean file.

@@ -57,7 +57,8 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     table = Table("row", "tokens", "trained", "masked", "fits")
     special = special_texts(tokenizer)
     for example in examples[:rows]:
-        if token := special_token_text(example, special):
+        # A raw text's is read as the token itself (or as characters), as training reads it.
+        if example.text is None and (token := special_token_text(example, special)):
             console.rule(escape(example.source))
             console.print(f"[yellow]dropped: holds the special token text {token!r}[/]")
             table.add_row(escape(example.source), "", "", "", "dropped")
