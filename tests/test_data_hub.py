@@ -112,17 +112,12 @@ def test_pandas_row_numbers_in_a_hub_or_saved_dataset_are_no_column(tmp_path, mo
 
 
 def test_with_the_hub_unreachable_a_cached_dataset_loads_at_once_and_another_fails_at_once(
-    monkeypatch,
+    monkeypatch, no_route_to_hub
 ):
     # From a walk: offline, `tunelab data inspect hf://lamini/lamini_docs` printed "Retrying in
     # 8s" five times, ~25 s, before its one line; datasets asked offline reads its cache at once.
     import huggingface_hub
 
-    from tunelab.models import names
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # the user set none
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(names, "hub_unreachable", lambda: "huggingface.co cannot be reached")
     cached = {"me/qa": [{"question": q, "answer": a} for q, a in QA_PAIRS[:2]]}
 
     def load_dataset(repo, config=None, split=None):
