@@ -122,11 +122,24 @@ def test_offline_the_error_says_where_it_looked_and_that_the_hub_failed(tmp_path
     with pytest.raises(TunelabError) as err:
         data_for("arc_easy", tmp_path / "local", tmp_path / "cache")
     message = str(err.value)
-    assert message.startswith(f"arc_easy: not in {tmp_path / 'local'} nor in the cache")
+    assert message.startswith(
+        f"arc_easy: not in {tmp_path / 'local'} (no arc/ARC-Easy/ARC-Easy-Test.jsonl there) "
+        "nor in the cache"
+    )
     assert "fetching allenai/ai2_arc from the Hugging Face hub failed" in message
     assert "point --data-dir (or TUNELAB_BENCH_DATA) at local copies" in message
     with pytest.raises(TunelabError, match="data not found"):
         data_for("arc_easy", tmp_path / "local", tmp_path / "cache", fetch=False)
+
+
+def test_offline_the_error_names_the_file_to_put_in_the_data_dir(tmp_path, no_route_to_hub):
+    # From a walk: `tunelab bench MODEL --tasks hellaswag` offline said "hellaswag: not in
+    # ../shared/data/benchmarks", which holds no HellaSwag, and named no file to put there.
+    with pytest.raises(TunelabError) as err:
+        data_for("hellaswag", tmp_path / "local", tmp_path / "cache")
+    said = str(err.value)
+    assert said.startswith(f"hellaswag: not in {tmp_path / 'local'} (no hellaswag/hellaswag_val")
+    assert "Rowan/hellaswag cannot be fetched" in said
 
 
 def test_bench_fetches_what_is_missing_and_logs_every_question_it_scored(hub, tmp_path):

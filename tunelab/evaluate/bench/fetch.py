@@ -34,6 +34,9 @@ def data_for(name: str, data_dir: Path | None, cache: Path, fetch: bool = True) 
     if not fetch or task.hub is None:
         raise missing or DataNotFound(f"{name}: no --data-dir, and fetching is off")
     where = f"not in {data_dir}" if data_dir else "no --data-dir"
+    if data_dir and missing and missing.path and missing.path.is_relative_to(data_dir):
+        # The file it looked for: "hellaswag: not in DIR" left one to guess what to put there.
+        where += f" (no {missing.path.relative_to(data_dir)} there)"
     download(task, cache, f"{name}: {where} nor in the cache {cache}")
     return cache
 

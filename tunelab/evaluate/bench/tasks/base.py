@@ -158,7 +158,12 @@ def hf_rows(path: Path, splits: tuple[str, ...]) -> Iterator[tuple[str, dict[str
 
 
 class DataNotFound(TunelabError):
-    """A task's data is not in the folder given (which `tunelab bench` may then fetch)."""
+    """A task's data is not in the folder given (which `tunelab bench` may then fetch); `path`,
+    where known, is the file or folder the task looked for."""
+
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
 
 
 def require(path: Path, task: str) -> Path:
@@ -166,7 +171,8 @@ def require(path: Path, task: str) -> Path:
     if not path.exists():
         raise DataNotFound(
             f"{task}: data not found at {path}. Point --data-dir (or TUNELAB_BENCH_DATA) at a folder "
-            f"with the benchmark's original files or a saved Hugging Face dataset."
+            f"with the benchmark's original files or a saved Hugging Face dataset.",
+            path,
         )
     return path
 
