@@ -213,3 +213,19 @@ def test_errors_before_eval_names_the_eval_command_of_that_run(tmp_path, monkeyp
     assert isinstance(said.exception, TunelabError)
     assert "run `tunelab eval runs/demo` first" in str(said.exception)
     assert "`tunelab compare` keeps its own in compare/" in str(said.exception)
+
+
+def test_errors_on_a_comparisons_folder_names_its_eval_folders(tmp_path, monkeypatch):
+    # From a walk: after `tunelab eval runs/x runs/x --temperature 1 --output ev`, `tunelab
+    # errors ev` said "ev/predictions.jsonl not found: run `tunelab eval` on this run first",
+    # where ev holds model1/ and model2/, the two eval folders it asks for.
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA)
+    args = ["eval", str(run), str(run), "--max-new-tokens", "2", "--output", "ev"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    said = CliRunner().invoke(app, ["errors", "ev"])
+    assert isinstance(said.exception, TunelabError)
+    assert "ev: a comparison's folder; give one of its eval folders: ev/model1, ev/model2" in str(
+        said.exception
+    )
+    assert CliRunner().invoke(app, ["errors", "ev/model1"]).exit_code == 0

@@ -14,7 +14,7 @@ from rich.console import Console
 from tunelab.data.load import read_examples
 from tunelab.data.markers import find_markers, template_warning
 from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.difference_plot import plot_comparison
 from tunelab.evaluate.eval_config import EvalConfig
@@ -348,6 +348,11 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
         raise TunelabError(
             f"{run}: no eval answers to analyse ({out_dir / ANSWERS_FILE} not found; "
             f"`tunelab compare` keeps its own in compare/): run `tunelab eval {run}` first"
+        )
+    held = sorted(str(p.parent) for p in out_dir.glob(f"*/{ANSWERS_FILE}"))
+    if held and not (out_dir / ANSWERS_FILE).exists():  # eval X Y --output D: D/model1, D/model2
+        raise TunelabError(
+            f"{run}: a comparison's folder; give one of its eval folders: {first_few(held)}"
         )
     rows = read_rows(out_dir / ANSWERS_FILE)
     earlier = earlier_summary(out_dir)  # its model's name, not the path given here
