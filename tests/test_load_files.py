@@ -107,6 +107,11 @@ def test_a_json_array_or_indented_rows_under_a_jsonl_name_are_one_file_not_a_bad
     indented.write_text(json.dumps(rows[0], indent=2))
     with pytest.raises(TunelabError, match=r"indented.jsonl:1: a row is written over several"):
         read_examples(indented)
+    # From a walk: json.dump(rows, file), one array on one line, as .jsonl was "array.jsonl:1:
+    # expected a JSON object, got list" and no row loaded.
+    array.write_text(json.dumps(rows), encoding="utf-8")
+    loaded = read_examples(array)
+    assert [e.question for e in loaded.examples] == ["q0", "q1", "q2"] and not loaded.rejected
     # A JSON Lines file whose first row is an array is a bad row, as it is further down.
     first_row_a_list = tmp_path / "list_row.jsonl"
     first_row_a_list.write_text('["q", "a"]\n' + json.dumps(rows[0]) + "\n")

@@ -34,14 +34,17 @@ def jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
 
 def _one_document(path: Path) -> bool:
     """Whether a .jsonl file opens as one JSON text over many lines ("[" or "{" alone on its
-    first line, or an array that does not close on it), not as a row per line."""
+    first line, or an array that does not close on it), or is one array on one line (what
+    `json.dump(rows, file)` writes), not as a row per line."""
     with path.open("rb") as handle:
-        first = next((raw for raw in handle if raw.strip()), b"")
+        lines = (raw for raw in handle if raw.strip())
+        first = next(lines, b"")
+        alone = next(lines, None) is None
     line = first.decode("utf-8-sig", errors="replace").strip()
     if line in ("[", "{"):
         return True
     try:
-        return line.startswith("[") and not isinstance(json.loads(line), list)
+        return line.startswith("[") and (alone or not isinstance(json.loads(line), list))
     except json.JSONDecodeError:
         return line.startswith("[")
 
