@@ -90,8 +90,10 @@ def test_rate_stopped_by_ctrl_c_or_sigterm_says_the_votes_kept_and_exits_as_stop
 
     assert rate.returncode == code, said  # it exited 0: uvicorn.run swallowed the signal
     again = "tunelab " + " ".join(given)
+    # The results read the votes alone: no --port (nor --raters) in their command.
+    results = "tunelab rate m1.jsonl m2.jsonl --votes v.jsonl --results"
     assert said.splitlines()[-1] == (
-        f"0 votes in v.jsonl; ratings: {again} --results; to judge more: {again}"
+        f"0 votes in v.jsonl; ratings: {results}; to judge more: {again}"
     )
 
 

@@ -239,3 +239,16 @@ def test_the_leaderboard_says_each_raters_votes_and_how_far_two_raters_agree(tmp
     )
     assert said in arena.notes()
     assert said in results(paths, votes)
+
+
+def test_rates_last_line_says_one_vote_as_one_and_its_results_need_no_server_flags(tmp_path):
+    from types import SimpleNamespace
+
+    from tunelab.evaluate.human.session import _votes_kept
+
+    arena = SimpleNamespace(records=[{"winner": "a"}], votes_path=tmp_path / "v.jsonl")
+    said = _votes_kept(arena, ["a.jsonl", "b.jsonl"], "v.jsonl", "127.0.0.1", 9000, ["ann", "bo"])
+    results, more = said.split("; to judge more: ")
+    assert results.startswith("1 vote in ")  # it said "1 votes"
+    assert results.endswith("ratings: tunelab rate a.jsonl b.jsonl --votes v.jsonl --results")
+    assert more == "tunelab rate a.jsonl b.jsonl --votes v.jsonl --port 9000 --raters ann,bo"

@@ -13,7 +13,7 @@ from rich.console import Console
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
-from tunelab.terminal import say_wrapped
+from tunelab.terminal import n_things, say_wrapped
 from tunelab.web import LOCALHOST
 
 RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
@@ -89,12 +89,13 @@ def rate(
 
 def _votes_kept(arena, answers, votes, host: str, port: int, raters=None, insecure=False) -> str:
     """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
-    given = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
-    given += ["--host", host] if host != LOCALHOST else []
+    kept = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
+    # The results read the votes file alone: where it listened and who rated are no part of them.
+    given = kept + (["--host", host] if host != LOCALHOST else [])
     given += ["--port", str(port)] if port != DEFAULT_PORT else []
     given += ["--raters", ",".join(raters)] if raters else []
     given += ["--insecure"] if insecure else []
     return (
-        f"{len(arena.records)} votes in {arena.votes_path}; ratings: "
-        f"{shlex.join([*given, '--results'])}; to judge more: {shlex.join(given)}"
+        f"{n_things(len(arena.records), 'vote')} in {arena.votes_path}; ratings: "
+        f"{shlex.join([*kept, '--results'])}; to judge more: {shlex.join(given)}"
     )
