@@ -205,7 +205,7 @@ def test_ctrl_c_keeps_the_verdicts_made_and_says_how_many(answer_sets):
         yield from ["[[A]]"] * 3
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt, match="1 verdicts of this run are kept"):
+    with pytest.raises(KeyboardInterrupt, match="1 verdict of this run is kept"):
         judge(load_answers(files), config, interrupted_at_the_fourth_reply)
     assert len(verdicts_in(votes)) == 1  # the first pair: both its orders were answered
     asked_again: list = []
@@ -220,7 +220,7 @@ def test_a_judge_that_answers_fewer_conversations_than_asked_is_an_error(answer_
     files, votes = answer_sets
     config = JudgeConfig(judge="scripted", votes=str(votes))
     with pytest.raises(
-        TunelabError, match="the judge gave 3 replies to 8 conversations; 1 verdicts"
+        TunelabError, match="the judge gave 3 replies to 8 conversations; 1 verdict "
     ):
         judge(load_answers(files), config, lambda conversations: ["[[A]]"] * 3)
     assert len(verdicts_in(votes)) == 1
@@ -272,3 +272,12 @@ def test_pairs_whose_answers_are_the_same_text_are_not_judged_and_the_count_is_s
         frozenset(("bad", "copy")),
         frozenset(("bad", "good")),
     }
+
+
+def test_judging_answer_sets_that_say_the_same_is_refused_as_rating_them_is(tmp_path):
+    # It printed an empty leaderboard: every pair's answers were one text, so none was asked.
+    rows = [{"question": q, "answer": v[1], "reference": v[0]} for q, v in QUESTIONS.items()]
+    files = [write_jsonl(tmp_path / f"{name}.jsonl", rows) for name in ("a", "b")]
+    config = JudgeConfig(judge="scripted", votes=str(tmp_path / "votes.jsonl"))
+    with pytest.raises(TunelabError, match="every answer set gives the same answers"):
+        judge(load_answers(files), config, lambda conversations: [])

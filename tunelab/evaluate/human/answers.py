@@ -175,6 +175,20 @@ def same_text(answers: dict[str, dict[str, dict]], question: str, a: str, b: str
     return answers[a][question]["answer"].strip() == answers[b][question]["answer"].strip()
 
 
+def distinct_pairs(
+    answers: dict[str, dict[str, dict]], pairs: list[tuple[str, str, str]]
+) -> list[tuple[str, str, str]]:
+    """The (question, a, b) of `pairs` whose two answers differ (`same_text`); none left of some
+    is an error: every set gave the same answers, and neither a rater nor a judge can choose."""
+    distinct = [pair for pair in pairs if not same_text(answers, *pair)]
+    if pairs and not distinct:
+        raise TunelabError(
+            f"every answer set gives the same answers ({', '.join(answers)}): no pair has two "
+            "answers to choose between; give answer sets of other models"
+        )
+    return distinct
+
+
 def question_facts(answers: dict[str, dict[str, dict]], questions: list[str]) -> list[str | int]:
     """The fact each of `questions` asks, as `tunelab eval` pairs its rows (`row_fact`): the
     source_key its test row gave the answers `eval` or `compare` wrote (`tunelab data augment`'s

@@ -24,6 +24,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import (
+    distinct_pairs,
     question_facts,
     reference_answer,
     same_text,
@@ -85,13 +86,8 @@ class Arena:
         ]
         # Two answers of one text (both empty, say) make a vote a coin flip: never shown, and
         # a vote on them from an earlier file is left out too (`alike`, said in `notes`).
-        self.pairs = [pair for pair in every_pair if not same_text(answers, *pair)]
+        self.pairs = distinct_pairs(answers, every_pair)
         self.alike = len(every_pair) - len(self.pairs)
-        if not self.pairs:
-            raise TunelabError(
-                f"every answer set gives the same answers ({', '.join(answers)}): no pair has two "
-                "answers to choose between; rate answer sets of other models"
-            )
         self.model_pairs = list(dict.fromkeys(pair[1:] for pair in self.pairs))
         self._changes = 0  # votes cast or undone here: the ratings are fitted again after one
         self._fit: tuple[int, dict[str, float]] = (-1, {})  # at which change, the ratings

@@ -182,7 +182,8 @@ def _how_chosen(replies: list[str]) -> dict:
 
 def _kept(made: list[dict], path: Path) -> str:
     """What a judge run cut short tells the user about the verdicts it made."""
-    return f"{len(made)} verdicts of this run are kept in {path}: run again to ask only the rest"
+    kept = "verdict of this run is" if len(made) == 1 else "verdicts of this run are"
+    return f"{len(made)} {kept} kept in {path}: run again to ask only the rest"
 
 
 def read_records(path: Path) -> list[dict]:

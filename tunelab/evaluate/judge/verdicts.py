@@ -19,6 +19,7 @@ from itertools import combinations
 from pathlib import Path
 
 from tunelab.evaluate.human.answers import (
+    distinct_pairs,
     question_facts,
     reference_answer,
     same_text,
@@ -99,7 +100,7 @@ def judge(
     every_pair = [(q, a, b) for q in questions for a, b in combinations(sorted(answers), 2)]
     # Two answers of one text make a verdict a coin flip (a small judge's position bias at
     # best): not asked, and an earlier verdict on them not counted, as `tunelab rate` shows none.
-    distinct = [pair for pair in every_pair if not same_text(answers, *pair)]
+    distinct = distinct_pairs(answers, every_pair)
     earlier = [r for r in read_records(path) if r.get("source") == source and on_these_answers(r, answers)
                and r.get("question") in asked and not same_text(answers, *same_pair(r))]  # fmt: skip
     done = {same_pair(r) for r in earlier if _has_verdict(r)}
