@@ -190,7 +190,7 @@ def questions_scored(arms: list[Arm]) -> str:
     n = len(arms[0].rows) if arms else 0
     scored = len(scores(arms[0], main_metric(arms))) if arms else 0
     of = f" ({scored} of them name facts: fact accuracy is over those)" if scored < n else ""
-    return f"{n} test question{'' if n == 1 else 's'}{of}"
+    return n_things(n, "test question") + of
 
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:

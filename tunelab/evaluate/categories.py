@@ -11,6 +11,7 @@ from tunelab.evaluate.calls import call_differences, said_beside_calls, scored_b
 from tunelab.evaluate.scores import raised_limit, runs_on
 from tunelab.evaluate.spelling import misspellings
 from tunelab.section import Section
+from tunelab.terminal import n_things
 
 CATEGORIES = [
     "hallucination",
@@ -114,7 +115,7 @@ def missed_with_data(row: dict[str, Any]) -> list[str]:
     return [
         f"{fact} (a pattern: not looked up in the training answers)"
         if n is None
-        else f"{fact} (in {n} training answer{'s' if n > 1 else ''})"
+        else f"{fact} (in {n_things(n, 'training answer')})"
         if n
         else f"{fact} (in no training answer)"
         for fact, n in zip(row["missed_facts"], taught)

@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.run_base import keep_base
+from tunelab.terminal import n_things
 from tunelab.train import distributed
 from tunelab.train.heldout import restore_best
 from tunelab.train.memory import describe_peak, peak_memory
@@ -64,7 +65,7 @@ def finish_session(
         # held-out loss from step 0 to the last says whether the run learned.
         trained += f", eval loss {evals[0]:.4f} → {evals[-1]:.4f}"
     console.print(
-        f"[bold green]done[/] {state.step} step{'' if state.step == 1 else 's'}, {trained}, "
+        f"[bold green]done[/] {n_things(state.step, 'step')}, {trained}, "
         f"{state.tokens} trained tokens in {state.elapsed:.0f}s, "
         f"{describe_peak(peak_memory(session.device))} → {run_dir}"
     )

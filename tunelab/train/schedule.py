@@ -9,6 +9,7 @@ import torch
 
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import batches_per_epoch
+from tunelab.terminal import n_things
 
 
 def step_counts(cfg: TrainConfig, rows: int, processes: int) -> tuple[int, int, int]:
@@ -34,10 +35,10 @@ def step_past_epoch(cfg: TrainConfig, rows: int, processes: int, packed: bool) -
     epochs = "" if cfg.max_steps else f" (train.epochs {cfg.epochs:g} runs as {runs_as:g})"
     return (
         f"one step takes {micro_per_step} batches of train.batch_size {cfg.batch_size} "
-        f"({takes}), but the training data makes {micro_per_epoch} an epoch ({rows} "
-        f"{'packed ' if packed else ''}row{'s' if rows != 1 else ''}): each step trains rows of several epochs, the same "
-        f"rows more than once{epochs}. Use fewer "
-        "processes (torchrun --nproc_per_node), a lower train.grad_accum, or more data"
+        f"({takes}), but the training data makes {micro_per_epoch} an epoch "
+        f"({n_things(rows, 'packed row' if packed else 'row')}): each step trains rows of "
+        f"several epochs, the same rows more than once{epochs}. Use fewer processes "
+        "(torchrun --nproc_per_node), a lower train.grad_accum, or more data"
     )
 
 

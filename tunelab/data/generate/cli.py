@@ -239,7 +239,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
         kept = f"whose pairs are in {config.output}" if exists else "which kept no pair"
         return f"nothing new: all {whole} {unit} were done by an earlier run, {kept}"
     written = (
-        f"wrote {stats.pairs} pair{'s' * (stats.pairs != 1)} to {config.output}"
+        f"wrote {n_things(stats.pairs, 'pair')} to {config.output}"
         if exists
         else f"no pairs: {config.output} not written"
     )
@@ -248,7 +248,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     steady = stats.pairs and stats.seconds >= RATE_AFTER_S
     rate = f" ({stats.pairs_per_minute:.1f} pairs/min)" if steady else ""
     done = stats.done_before
-    before = f"; {done} {unit[:-1] if done == 1 else unit} done before" if done else ""
+    before = f"; {n_things(done, unit[:-1])} done before" if done else ""
     return f"{written} in {stats.seconds:.1f} s{rate}{before}"
 
 
