@@ -55,12 +55,11 @@ def likeliest(
     likeliest tokens there with theirs, the token itself always among them."""
     targets = torch.tensor(tokens, device=logprobs.device)
     chosen = logprobs.gather(1, targets[:, None]).squeeze(1).tolist()
-    best = logprobs.topk(top, dim=-1) if top else None
-    indices, values = (best.indices.tolist(), best.values.tolist()) if best else ([], [])
-    return [
-        (value, {**(dict(zip(indices[row], values[row])) if best else {}), token: value})
-        for row, (token, value) in enumerate(zip(tokens, chosen))
-    ]
+    tops: list[dict[int, float]] = [{} for _ in tokens]
+    if top:
+        best = logprobs.topk(top, dim=-1)
+        tops = [dict(zip(i, v)) for i, v in zip(best.indices.tolist(), best.values.tolist())]
+    return [(value, {**t, token: value}) for token, value, t in zip(tokens, chosen, tops)]
 
 
 def sample(logits: torch.Tensor, s: Sampling, rng: torch.Generator | None) -> int:
