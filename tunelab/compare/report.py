@@ -137,14 +137,12 @@ def context_note(result: Comparison) -> str:
         if arm.passages_cut:
             note += (
                 f", {n_things(arm.passages_cut, 'question')} lost passages to fit the model's "
-                "context "
-                f"({arm.passages_none} asked with none)"
+                f"context ({arm.passages_none} asked with none)"
             )
         if arm.passages_unfound:
             note += (
                 f", {n_things(arm.passages_unfound, 'question')} for which retrieval found no "
-                "passage "
-                "(asked as without RAG)"
+                "passage (asked as without RAG)"
             )
         notes.append(note)
     recall = "; ".join(notes) + (
