@@ -34,7 +34,8 @@ def meta_model(name: str) -> nn.Module:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     from tunelab.models.load import embedded_model_dir
-    from tunelab.models.random_weights import RANDOM_SHAPES, random_shape_config
+    from tunelab.models.random_shapes import RANDOM_SHAPES
+    from tunelab.models.random_weights import random_shape_config
 
     if name in RANDOM_SHAPES:
         config = random_shape_config(name, vocab_size=49152)

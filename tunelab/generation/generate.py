@@ -83,7 +83,7 @@ def generate(
     sentence or line again, or a clause twice in a row (the repeat is cut). A `seed` gives
     each prompt its own sample, the same whatever the batch size. With a JSON `schema`, each
     reply is compact JSON of it, closed before `max_new_tokens` run out (give at least
-    structured.CLOSING_TOKENS). A prompt that fills the model's context raises PromptTooLong
+    reply_limit.CLOSING_TOKENS). A prompt that fills the model's context raises PromptTooLong
     before any step, or with `too_long="skip"` has the reply None (for a caller to whom it is one
     reply it cannot have: data generation, a judge). Each reply's text is without the whitespace
     around it, or with `trim="gap"` (a chat's) without only the gap its template left before it

@@ -26,9 +26,8 @@ from transformers import (
 from tunelab.errors import TunelabError
 from tunelab.models import gguf_files
 from tunelab.models.names import EMBEDDED_NAME, check_model_source, not_read
+from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
 from tunelab.models.random_weights import (
-    RANDOM_SHAPES,
-    TINY_NAME,
     TINY_SHAPE,
     random_shape_config,
     tiny_random,
