@@ -32,7 +32,7 @@ def test_the_process_group_waits_for_rank_0s_own_work(monkeypatch):
      ("refusal", 2, 1)],  # a refusal torchrun did not stop on the second process too
 )  # fmt: skip
 def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
-    monkeypatch, outcome, code, rank
+    monkeypatch, tmp_path, outcome, code, rank
 ):
     # FSDP's DTensor caches keep the gloo group and its threads alive past
     # destroy_process_group; tearing it down with the interpreter aborted rank 1 of a finished
@@ -48,6 +48,10 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
     def fake_train(*args, **kwargs):
         if raised is not None:
             raise raised
+        # The run folder: the next-step line asks whether it trained on questions.
+        (tmp_path / "config.yaml").write_text("name: r\n", encoding="utf-8")
+        (tmp_path / "data_shape.json").write_text('{"shape": "qa"}', encoding="utf-8")
+        return str(tmp_path)
 
     left = []
 
