@@ -300,3 +300,13 @@ def test_an_output_that_is_one_of_the_documents_is_refused_before_it_is_touched(
     with pytest.raises(TunelabError, match="guide.md is one of the documents being read"):
         generate_dataset(config, progress=False)
     assert guide.read_text() == "# Guide\n\nThe agent reads `agent.toml` at startup.\n"
+
+
+def test_a_rerun_of_a_one_chunk_document_says_the_chunk_was_done(tmp_path):
+    # It said "all 1 chunks were done by an earlier run".
+    doc = tmp_path / "kettle.md"
+    doc.write_text("# Kettle\n\n## Capacity\n\nThe kettle holds 1.7 litres.\n", encoding="utf-8")
+    generate = ["data", "generate", str(doc), "--mode", "template", "-o", str(tmp_path / "q.jsonl")]
+    assert CliRunner().invoke(app, generate).exit_code == 0
+    said = " ".join(CliRunner().invoke(app, generate).output.split())
+    assert said.startswith("nothing new: the chunk was done by an earlier run, whose pairs")

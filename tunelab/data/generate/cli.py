@@ -237,7 +237,8 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     exists = Path(config.output).exists()
     if not stats.pairs and whole and stats.done_before >= whole:
         kept = f"whose pairs are in {config.output}" if exists else "which kept no pair"
-        return f"nothing new: all {whole} {unit} were done by an earlier run, {kept}"
+        done = f"the {unit[:-1]} was" if whole == 1 else f"all {whole} {unit} were"
+        return f"nothing new: {done} done by an earlier run, {kept}"
     written = (
         f"wrote {n_things(stats.pairs, 'pair')} to {config.output}"
         if exists
