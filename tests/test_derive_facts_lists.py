@@ -204,3 +204,36 @@ def test_a_range_of_versions_is_one_fact():
     assert _facts(question, "Versions 3.8 through 3.12 are supported.") == ["3.8 through 3.12"]
     assert _accuracy(question, reference, "Python 3.10 through 3.12.") == 0
     assert _accuracy(question, reference, "Python 3.12.") == 0
+
+
+def test_a_list_of_two_gives_its_items_in_its_order_and_the_cap_keeps_them_with_the_rest():
+    # "Firefox" came first; ordering by place alone let the list cut "2022" under the cap.
+    assert _facts("Which browsers work?", "Chrome & Firefox are supported.") == [
+        "Chrome",
+        "Firefox",
+    ]
+    assert _facts("Which browsers work?", "Chrome and Firefox are supported.") == [
+        "Chrome",
+        "Firefox",
+    ]
+    # lamini_docs: "Greg Diamos" was cut by the 2-fact cap, and kept with "2022" it cut "2022".
+    assert _facts(
+        "When was lamini founded?", "Lamini was founded in 2022 by Sharon Zhou and Greg Diamos."
+    ) == ["2022", "Sharon Zhou", "Greg Diamos"]
+
+
+def test_a_product_name_with_its_capitals_first_is_a_name_and_a_who_is_answered_first():
+    # "SQLite" was a rare word ("sqlite"), "VMware" and "MLCommons" were missed.
+    assert _facts("Which database does it use?", "It stores runs in SQLite.") == ["SQLite"]
+    assert _facts("Which stacks?", "VMware, MLCommons, PyTorch and JavaScript.") == [
+        "VMware",
+        "MLCommons",
+        "PyTorch",
+        "JavaScript",
+    ]
+    # lamini_docs: the team's seven places were kept as a list whole, not its two founders.
+    assert _facts(
+        "Who created lamini?",
+        "Lamini was founded by Sharon Zhou and Greg Diamos, and an all-star team from Berkely,"
+        " Stanford, Meta, VMWare, Apple, Baidu, and MLCommons.",
+    ) == ["Sharon Zhou", "Greg Diamos"]

@@ -65,20 +65,39 @@ def listed_values(answer: str, item_terms: Terms) -> list[str]:
     return list(dict.fromkeys(t for item in items for t in item_terms(item, _ITEM_TERMS)))
 
 
-def listed_in(sentence: str, terms: list[str]) -> int:
-    """How many of `terms` `sentence` lists one after another, "a, b and c" or "a, b or c" (0
-    for fewer than 3): a list a sentence gives is asked whole, as a list answer's items are."""
+def listed_in(sentence: str, terms: list[str]) -> list[str]:
+    """The longest run of `terms` `sentence` lists one after another, "a and b", "a, b or c",
+    in its order (none for a lone term): a list a sentence gives is asked whole, as a list
+    answer's items are."""
     at = sorted((sentence.find(t), t) for t in terms if t in sentence)
-    longest = 0
-    run, joined = 1, False
-    for (start, term), (after, _) in zip(at, at[1:]):
+    longest: list[str] = []
+    run, joined = at[:1], False
+    for (start, term), (after, next_term) in zip(at, at[1:]):
         # Code or a quotation is listed in its marks: "`--fp16`, `--bf16` or `--fp32`".
         gap = sentence[start + len(term) : after].strip(_QUOTES)
         listed = _ITEM_GAP.fullmatch(gap)
-        run, joined = (run + 1, joined or bool(listed["last"])) if listed else (1, False)
-        if run >= 3 and joined:  # the list has reached its last item, or its value in brackets
-            longest = max(longest, run)
+        joined = bool(listed) and (joined or bool(listed["last"]))
+        run = [*run, (after, next_term)] if listed else [(after, next_term)]
+        if len(run) >= 2 and joined and len(run) > len(longest):  # reached its last item
+            longest = [t for _, t in run]
     return longest
+
+
+def as_written(
+    sentence: str, facts: list[str], items: list[str], most: int, name_asked: bool = False
+) -> list[str]:
+    """The facts the cap keeps, in the order `sentence` writes them ("Chrome & Firefox work."
+    gave "Firefox" first): the first `most` of `facts` (the most specific kinds first) and every
+    item of the list `items` (ordering by place alone let a list cut the "2022" of "founded in
+    2022 by Sharon Zhou and Greg Diamos"; cutting first dropped "Greg Diamos"). Where a name is
+    asked ("Who created it?"), the names written first answer it, and a list after them says
+    more ("…Greg Diamos, and a team from Berkeley, Stanford, … and MLCommons": seven were kept)."""
+    place = lambda f: (f not in sentence, sentence.find(f))  # noqa: E731
+    if name_asked:
+        facts = sorted(facts, key=place)
+        items = items if facts.index(items[0]) < most else []
+    kept = list(dict.fromkeys(facts[: max(most, len(items))] + items))
+    return sorted(kept, key=place)
 
 
 # What stands between a list's items: a comma, "and" or "or" (", and" whole).

@@ -51,6 +51,7 @@ from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.answer_values import (
+    as_written,
     default_of,
     is_list_of,
     label_asks,
@@ -248,9 +249,9 @@ def propose_marked(
     facts = list(kept.values())
     # "Labels 58 mm, 80 mm and 104 mm wide": a list the sentence gives is asked whole, however
     # long (the cap guards against a long sentence's scattered terms: 2 of its 3 were proposed).
-    series = 0 if listed else listed_in(spread := spread_units(first, facts), facts)
-    if series:  # as it lists them: "Chrome & Firefox work." gave "Firefox" first
-        facts.sort(key=lambda f: (f not in spread, spread.find(f)))
+    if items := [] if listed else listed_in(spread := spread_units(first, facts), facts):
+        facts = as_written(spread, facts, items, most, bool(ASKS_NAME.match(question)))
+    series = len(facts) if items else 0
     # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
     # amount asked beside another thing ("how many checkpoints, and how do I resume?") comes
