@@ -237,3 +237,14 @@ def test_a_product_name_with_its_capitals_first_is_a_name_and_a_who_is_answered_
         "Lamini was founded by Sharon Zhou and Greg Diamos, and an all-star team from Berkely,"
         " Stanford, Meta, VMWare, Apple, Baidu, and MLCommons.",
     ) == ["Sharon Zhou", "Greg Diamos"]
+
+
+def test_a_model_name_with_its_size_is_one_fact_however_a_right_answer_joins_it():
+    # "3" and "Llama" were proposed: any "3" stated the first.
+    question, reference = "Which model does it use?", "It uses Llama 3-8B by default."
+    assert _facts(question, reference) == ["Llama 3-8B"]
+    assert _facts("Which model?", "Llama 3.1-70B is used.") == ["Llama 3.1-70B"]
+    assert _accuracy(question, reference, "It uses Llama 3 8B.") == 1
+    assert _accuracy(question, reference, "Llama-3-8B.") == 1
+    assert _accuracy(question, reference, "It uses Llama 3-70B.") == 0
+    assert _accuracy(question, reference, "It uses Llama 2-8B.") == 0

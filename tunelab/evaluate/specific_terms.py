@@ -97,6 +97,8 @@ _AMOUNT = regex.compile(_NUMBER)
 # 3.8-3.12", as "3.8 to 3.12"; "3.8" and "3.12" were proposed apart).
 _THROUGH = r"(?: through \d+(?:\.\d+)*)"
 _VERSIONS_TO = rf"(?:{_THROUGH}|[-\u2013]\d+\.\d+(?:\.\d+)*)"  # "Python 3.8-3.12" too
+# A model's size after its version: "Llama 3-8B" ("3" and "Llama" were proposed).
+_SIZED = r"-\d+(?:\.\d+)?[BM]"
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
 # was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
@@ -130,7 +132,7 @@ TERMS = [
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
         rf"(?<=[a-z0-9,;:&] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b){NAME_WORD} \d+(?:\.\d+)*{_VERSIONS_TO}?"
+        rf"(?!{_NUMBERING}\b){NAME_WORD} \d+(?:\.\d+)*(?:{_SIZED}|{_VERSIONS_TO})?"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
@@ -138,7 +140,8 @@ TERMS = [
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?:{_THROUGH}(?={_SUBJECT_OF})|"
+        rf"(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*{_SIZED}|\d+(?:\.\d+)+)"
+        rf"(?:{_THROUGH}(?={_SUBJECT_OF})|"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
         r"(?:[a-z]+(?:s|ed)|can|will)\b))"
     ),
