@@ -92,7 +92,10 @@ def as_written(
     2022 by Sharon Zhou and Greg Diamos"; cutting first dropped "Greg Diamos"). Where a name is
     asked ("Who created it?"), the names written first answer it, and a list after them says
     more ("…Greg Diamos, and a team from Berkeley, Stanford, … and MLCommons": seven were kept)."""
-    place = lambda f: (f not in sentence, sentence.find(f))  # noqa: E731
+
+    def place(fact: str) -> tuple[bool, int]:
+        return fact not in sentence, sentence.find(fact)
+
     if name_asked:
         facts = sorted(facts, key=place)
         items = items if facts.index(items[0]) < most else []
