@@ -1,6 +1,7 @@
 """Sentences of a manual that state a value and were in no pair (benchmarks/template_coverage.py
 counted them on two manuals written blind): an error code's meaning, a step to take when
-something happens, and a key pressed for a task with more said after it."""
+something happens, a key pressed for a task with more said after it, a setting line with a
+clause after its value, a value set at the factory, and what happens in a case with no comma."""
 
 from __future__ import annotations
 
@@ -143,3 +144,50 @@ def test_a_key_pressed_for_a_thing_is_asked_which_key_gives_it(tmp_path):
         "Press 2-CUP for a double shot of 60 ml."
     )
     assert not [q for q in pairs if "few seconds" in q]  # how long, not what it is for
+
+
+SETTINGS = """# Brava EM-300 Espresso Machine
+
+## Settings
+
+Brew temperature: 93 °C by default; it can be set between 88 °C and 96 °C.
+Auto-off: the machine switches itself off after 30 minutes without use.
+Water hardness is set to level 3 at the factory.
+If the tank runs dry during a shot it is stopped and the POWER light blinks.
+"""
+
+
+def test_a_setting_line_with_a_clause_after_its_value_is_asked_its_value(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(SETTINGS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    # The clause after ";" made it no specification, and its number no definition: unasked.
+    assert pairs["What is the brew temperature of the Brava EM-300 Espresso Machine?"] == (
+        "The brew temperature is 93 °C by default; it can be set between 88 °C and 96 °C."
+    )
+    # "after 30 minutes" read as a measurement ("Speed: 8.3 minutes"), not what auto-off does.
+    assert pairs["What is auto-off?"] == (
+        "Auto-off: the machine switches itself off after 30 minutes without use."
+    )
+
+
+def test_a_value_set_at_the_factory_is_asked_what_it_is_set_to():
+    assert sentence_question("Water hardness is set to level 3 at the factory.") == (
+        "What is water hardness set to at the factory?"
+    )
+    assert sentence_question("The volume is set to 5 by default.") == (
+        "What is the volume set to by default?"
+    )
+    # A place stays a place: "Where ...?", not "What ... to?".
+    assert sentence_question("Logs are written to /var/log by default.") == (
+        "Where are logs written?"
+    )
+
+
+def test_a_case_with_no_comma_is_asked_what_happens_then(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(SETTINGS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs["What happens if the tank runs dry during a shot?"] == (
+        "If the tank runs dry during a shot it is stopped and the POWER light blinks."
+    )

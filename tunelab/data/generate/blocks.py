@@ -21,10 +21,11 @@ DEFINITION = re.compile(
 # A specification written as a label and its measure ("Weight: 6.4 kg"), a table's row in prose:
 # lines of them, with no full stop, are each a block, not one paragraph. A label is a noun of a
 # few words, not a numbered one ("Step 2: 5 minutes") nor a clause ("The runs of LoRA on this
-# kind: 2.15x, ..."), and a measure a few words.
+# kind: 2.15x, ..."), and a measure a few words, perhaps with a clause on it ("Brew temperature:
+# 93 °C by default; it can be set between 88 °C and 96 °C.").
 SPEC_LINE = re.compile(
     r"^(?!(?:The|A|An|This|These|Each|Every|All) )(?P<key>[A-Z][\w/-]*(?: [\w/-]+){0,3})(?<!\d):"
-    r" (?P<value>~?\d[^\s:]*(?: [^\s:]+){0,5})$"
+    r" (?P<value>~?\d[^\s:;]*(?: [^\s:;]+){0,5}(?:; [^:;]{3,80})?)$"
 )
 # A table row as the HTML reader writes it ("timeout | 30"): cells, no sentence.
 TABLE_ROW = re.compile(r"^[^.!?|]{1,60}(?: \| [^.!?|]{0,60})+$")

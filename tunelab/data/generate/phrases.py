@@ -33,6 +33,8 @@ EVERY_SO_OFTEN = frozenset("daily nightly hourly weekly monthly yearly".split())
 FOR_A_WHILE = re.compile(r"for\s+(?:about\s+|up to\s+)?" + DURATION.pattern, re.IGNORECASE)
 # "to `/var/log/ferrylog.log`", "in ~/backups": a place on disk a thing is put.
 TO_A_PATH = re.compile(r"(?:to|in|into|under|at)\s+`?[/~]")
+# "set to level 3 at the factory": the value a thing is given before a user changes it.
+FACTORY = re.compile(r"to (?!the\b)\S.{0,40}? (?P<when>at the factory|by default)$")
 
 
 def done_how(tail: str) -> tuple[str, str] | None:
@@ -55,6 +57,8 @@ def done_how(tail: str) -> tuple[str, str] | None:
     purpose = prep == "to" and rest.split(" ", 1)[0] in VERBS  # "to include more files"
     if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest) and not purpose):
         return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
+    if factory := FACTORY.match(lower):  # "What is water hardness set to at the factory?"
+        return "What", f" to {factory['when']}"
     if CONDITION.match(" " + lower) or prep in ("after", "before", "until", "during", "once"):
         # "... deleted after 30 days of inactivity", "... before any work"; "... rotated when
         # they reach 50 MB": at what size

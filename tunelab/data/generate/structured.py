@@ -26,8 +26,12 @@ from tunelab.data.generate.word_classes import (
 from tunelab.data.text import VALUE_COLUMNS
 from tunelab.data.text import sentences as split_sentences
 
-# "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition.
-NOT_DEFINED = re.compile(r"^[~\d]|^\S+(\s\S+){0,5}\s~?\d[\d.]*\s?(s|ms|min|minutes|seconds|%)\b")
+# "X: 8.3 minutes", "Several GPUs: start ...": a measurement or a lead-in, not a definition;
+# "Auto-off: the machine switches itself off after 30 minutes ..." says what the feature does.
+NOT_DEFINED = re.compile(
+    r"^[~\d]|^(?!(?:the|an?) [a-z]+ [a-z]+s )\S+(\s\S+){0,5}\s~?\d[\d.]*\s?"
+    r"(s|ms|min|minutes|seconds|%)\b"
+)
 LEAD_IN = frozenset("several many some all each most every any is are not".split()) | LEANING
 # Feature lists ("Fast: very high performance") name qualities, which "What is ...?" cannot ask.
 ADJECTIVE = re.compile(

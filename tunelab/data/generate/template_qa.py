@@ -56,6 +56,11 @@ TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
 PURPOSE = re.compile(
     r"^(?P<opens>To|If) (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$"
 )
+# "If a backup takes longer than 6 hours it is stopped ...": a case, no comma, and what then
+# happens to the thing it names (not a step to take: "What happens if ...?").
+IF_DONE = re.compile(
+    r"^If (?P<task>[a-z]\w* [^,;:]{2,80}?) (?:it|they) (?:is|are|will|gets?) \S.*[^:]$"
+)
 # The reader's own words for what a case says of "you" ("If you hear ..." -> "if I hear").
 READER = {"you": "I", "your": "my", "yourself": "myself", "you are": "I am", "you're": "I'm"}
 # "This manual covers firmware 2.4.", "Applies to firmware 1.8 and later.", "Firmware: 3.1.2": the
@@ -209,10 +214,13 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     """The task a sentence opening with its purpose does, asked as the reader would, and its
     step ("To change your password, run `ferry passwd`." -> "How do I change my password?",
     "Run `ferry passwd`."); the case a sentence opens with, and the whole sentence ("If you
-    hear a rattle, refill the tank." -> "What should I do if I hear a rattle?"); None when what
+    hear a rattle, refill the tank." -> "What should I do if I hear a rattle?"; with no comma,
+    what then happens: "What happens if a backup takes longer than 6 hours?"); None when what
     follows the purpose is no step ("To be safe, the agent keeps a copy"), is a pointer
     elsewhere ("To learn more, see ...") or does a task named by what came before ("To try this
     out, ...")."""
+    if happens := IF_DONE.match(sentence):
+        return f"What happens if {_reader(happens['task'])}?", sentence.rstrip(".") + "."
     m = PURPOSE.match(sentence)
     # A step of a verb no list holds, known by its past and what it is done to ("refill the tank")
     done_to = m and has_past(m["verb"]) and m["step"].split()[1:2] in (["the"], ["your"])
@@ -220,12 +228,16 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if not step or BEFORE & set(m["task"].split()):
         return None
     if m["opens"] == "If":  # the case is the question, the whole sentence its answer
-        case = re.sub(r"\byou(?:rself|r|'re| are)?\b", lambda y: READER[y[0]], m["task"])
-        return f"What should I do if {case}?", sentence.rstrip(".:") + "."
+        return f"What should I do if {_reader(m['task'])}?", sentence.rstrip(".:") + "."
     task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
         return f"How do I {task}?", sentence.rstrip(".:") + "."
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
+
+
+def _reader(case: str) -> str:
+    """A case as the reader asks it ("you hear a rattle" -> "I hear a rattle")."""
+    return re.sub(r"\byou(?:rself|r|'re| are)?\b", lambda y: READER[y[0]], case)
 
 
 def _product(chunk: Chunk) -> str:
