@@ -23,6 +23,7 @@ from tunelab.data.chunking import chunk_document
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template_qa import prose_sentences
+from tunelab.data.text import STOPWORDS
 from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,14 +81,19 @@ def coverage(docs: Path, out: Path) -> tuple[list[str], list[str]]:
 
 
 def held(sentence: str, answer: str) -> bool:
-    """Whether `answer` states the sentence, perhaps in other words ("Range: 0 to 30 mm." as "The
-    range of tear_offset is 0 to 30 mm."): all its values and two thirds of its words."""
+    """Whether `answer` states the sentence, perhaps in other words ("Range: 0 to 30 mm." as
+    "tear_offset ranges from 0 to 30 mm."): all its values and two thirds of its words (content
+    words, a plural or an -s verb as its stem: "range" is said by "ranges")."""
     if sentence in answer:
         return True
     values = specific_terms(sentence, VALUE)
-    words = set(re.findall(r"\w{3,}", sentence.lower()))
-    shared = words & set(re.findall(r"\w{3,}", answer.lower()))
+    words = _stems(sentence)
+    shared = words & _stems(answer)
     return all(v in answer for v in values) and len(shared) >= 2 * len(words) / 3
+
+
+def _stems(text: str) -> set[str]:
+    return {w.removesuffix("s") for w in re.findall(r"\w{3,}", text.lower()) if w not in STOPWORDS}
 
 
 def main() -> None:
