@@ -153,6 +153,7 @@ SETTINGS = """# Brava EM-300 Espresso Machine
 Brew temperature: 93 °C by default; it can be set between 88 °C and 96 °C.
 Auto-off: the machine switches itself off after 30 minutes without use.
 Water hardness is set to level 3 at the factory.
+Eco mode lowers the standby temperature to 60 °C to save power.
 If the tank runs dry during a shot it is stopped and the POWER light blinks.
 """
 
@@ -190,4 +191,17 @@ def test_a_case_with_no_comma_is_asked_what_happens_then(tmp_path):
     pairs = pairs_of(doc)
     assert pairs["What happens if the tank runs dry during a shot?"] == (
         "If the tank runs dry during a shot it is stopped and the POWER light blinks."
+    )
+
+
+def test_what_a_mode_lowers_is_asked_with_its_value_in_the_answer(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(SETTINGS, encoding="utf-8")
+    pairs = pairs_of(doc)
+    # "lowers" was no verb the rules knew: "Eco mode lowers ..." was asked nothing.
+    assert pairs["What does eco mode lower?"] == (
+        "Eco mode lowers the standby temperature to 60 °C to save power."
+    )
+    assert sentence_question("Night mode raises the fan speed to level 1.") == (
+        "What does night mode raise?"
     )

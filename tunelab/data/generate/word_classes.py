@@ -21,7 +21,7 @@ VERBS = frozenset(
     show shuffle skip sort split start stop store stream support take tell test train turn use
     write upload download sync watch encrypt decrypt expire cover connect delete restore rename
     prune queue reject scan receive install uninstall update upgrade back exit listen
-    bind speak pause ship come fit""".split()
+    bind speak pause ship come fit lower raise reduce""".split()
 )
 IRREGULAR_PAST = dict(
     pair.split(":")
