@@ -205,3 +205,17 @@ def test_what_a_mode_lowers_is_asked_with_its_value_in_the_answer(tmp_path):
     assert sentence_question("Night mode raises the fan speed to level 1.") == (
         "What does night mode raise?"
     )
+
+
+def test_a_step_with_an_amount_is_asked_how_much_and_what_with(tmp_path):
+    doc = tmp_path / "espresso.md"
+    doc.write_text(
+        "# Brava EM-300\n\n## Descaling\n\nDescale the machine every 3 months.\n"
+        "Empty the drip tray first.\nUse 500 ml of water with one sachet of Brava descaler.\nUse 500 ml of it.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["How much water should I use with one sachet of Brava descaler?"] == (
+        "Use 500 ml of water with one sachet of Brava descaler."
+    )
+    assert not [q for q in pairs if "much it" in q]  # "of it": what, only the text before says

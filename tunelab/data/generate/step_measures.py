@@ -3,7 +3,7 @@ reader asks: what for ("Press POWER to switch the machine on.", "Press 2-CUP for
 shot."), how often ("Clean the filter every 2 weeks."), how far ("Keep the heater at least 1
 metre from walls."), how long ("Hold the WIFI button for 5 seconds until the blue light
 blinks.", "... and let it dry for 1 hour.", "The D8 must stand upright for 2 hours before its
-first use.")."""
+first use."), how much ("Use 500 ml of water with one sachet of descaler.")."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tunelab.data.generate.word_classes import (
     english,
     has_past,
 )
+from tunelab.data.units import units_of
 
 # Words by which a task names what came before it ("To try this out, ..."): no task alone.
 BEFORE = frozenset("it this that these those them they here there".split())
@@ -81,6 +82,15 @@ MUST_FOR = re.compile(
     r"(?P<how> [a-z]+)? for (?:about |at least )?" + DURATION.pattern + r"\b"
 )
 
+# "Use 500 ml of water with one sachet of descaler.": how much of a thing a step takes, and what
+# with (which says what the step is for: "How much water should I use?" is every step's).
+AMOUNT_OF = re.compile(
+    r"^(?P<verb>Use|Add|Pour|Mix) (?:about |at least |up to )?\d[\d.,]* ?(?:"
+    + units_of("volume", "mass")
+    + r") of (?P<what>(?!(?:it|them|this|that|each)\b)[a-z][a-z-]*(?: [a-z][a-z-]*){0,2}?)"
+    r"(?P<with> (?:with|for|per|in|into) (?!(?:it|them)\b)[^,;:]{3,60}?)?\.?$"
+)
+
 
 def _step_verb(verb: str) -> bool:
     """Whether a word can be a step's verb ("Clean", "Hold"), not a noun or a verb's other form."""
@@ -131,6 +141,15 @@ def how_long(sentence: str, *said_in: str) -> tuple[str, str] | None:
         return None
     subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
     return f"How long {m['modal']} {subject} {m['verb']}{how}?", answer
+
+
+def how_much(sentence: str) -> tuple[str, str] | None:
+    """How much of a thing a step takes ("Use 500 ml of water with one sachet of descaler." ->
+    "How much water should I use with one sachet of descaler?"); None for another sentence."""
+    if not (m := AMOUNT_OF.match(sentence)):
+        return None
+    asked = f"How much {m['what']} should I {m['verb'].lower()}{m['with'] or ''}?"
+    return asked, sentence.rstrip(".") + "."
 
 
 def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | None:

@@ -32,7 +32,14 @@ from tunelab.data.generate.section_answer import (
     listed,
     title_line,
 )
-from tunelab.data.generate.step_measures import BEFORE, done_for, how_far, how_long, how_often
+from tunelab.data.generate.step_measures import (
+    BEFORE,
+    done_for,
+    how_far,
+    how_long,
+    how_much,
+    how_often,
+)
 from tunelab.data.generate.structured import (
     BOLD_FAQ,
     DETAILS,
@@ -143,7 +150,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 step_for = done_for(stated, topic)
                 purpose = _purpose(stated) or step_for or how_often(stated) or how_far(stated)
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
-                purpose = purpose or _covered(stated, product)
+                purpose = purpose or _covered(stated, product) or how_much(stated)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
                     purpose = listing, stated
                 if not stated.endswith(":") and purpose:
