@@ -43,6 +43,14 @@ def test_an_answer_that_picks_from_the_question_is_an_answer():
     assert not repeats_question("Sort apple, fig and pear alphabetically.", "apple, fig, pear")
 
 
+def test_an_acronym_with_one_more_letter_is_a_new_word_not_a_plural():
+    # "HTTPS" was stemmed to "http", so the answer said nothing new: template mode dropped the
+    # label printer manual's "Plain HTTP on port 80 redirects to HTTPS." as a restated question.
+    asked = "What does plain HTTP on port 80 redirect to?"
+    assert not repeats_question(asked, "Plain HTTP on port 80 redirects to HTTPS.")
+    assert repeats_question("What does the HTTP API return?", "The HTTP APIs return.")  # a plural
+
+
 def test_numbers_and_code_are_text_and_encoded_blobs_are_not():
     assert junk_reason("84") is None
     assert junk_reason("3.14159 ≈ 22/7") is None

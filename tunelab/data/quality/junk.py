@@ -16,7 +16,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     sort them)."""
     # A verdict is the answer: "Yes, X supports Y." to "Does X support Y?" teaches that it does,
     # and a negation the question lacks says it does not ("No, X does not need Y.").
-    answer_words, question_words = words(answer), [stem(w) for w in words(question)]
+    answer_words, question_words = words(answer), _stems(question)
     qw = set(question_words)
     if any(w in VERDICTS and w not in qw for w in answer_words):
         return False
@@ -25,7 +25,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     # air?" "Air is denser than water vapor."): TruthfulQA's 6 such rows were dropped by --fix.
     if "or" in qw and "or" not in answer_words:
         return False
-    aw = [stem(w) for w in answer_words]
+    aw = _stems(answer)
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
@@ -35,7 +35,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
         return False
     # What is asked: the question before its material (a line break or a colon).
     asked_text = _ASKED.match(question).group()
-    asked = [stem(w) for w in words(asked_text) if w not in STOPWORDS]
+    asked = [w for w in _stems(asked_text) if w not in STOPWORDS]
     said = [w for w in aw if w not in STOPWORDS]
     said_again = len(set(asked).intersection(said)) / len(set(asked)) if asked else 1.0
     if said_again >= overlap:
@@ -43,6 +43,13 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     # A phrase of it said again is no answer, unless the question offers choices ("X or Y", a
     # list): then a phrase of it is the pick ("The Old Man and the Sea" of two books).
     return len(said) >= 3 and not _CHOICES.search(asked_text) and _runs_in(said, asked)
+
+
+def _stems(text: str) -> list[str]:
+    """The words of `text` stemmed, but for those written in capitals: "HTTPS" is no plural of
+    "HTTP" (a pair answering where plain HTTP redirects, "to HTTPS", was dropped as a restating)."""
+    capitals = {w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+    return [w if w in capitals else stem(w) for w in words(text)]
 
 
 _ASKED = re.compile(r"[^\n:]*")
