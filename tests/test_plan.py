@@ -55,6 +55,17 @@ def test_an_unknown_name_says_what_the_plan_knows():
         shape_of("someone/unknown-7b")
 
 
+def test_a_run_named_alone_or_a_missing_path_is_told_as_generate_tells_it(tmp_path, monkeypatch):
+    # `tunelab plan mine` beside runs/mine: the run was meant, as `tunelab generate mine` says.
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TunelabError, match="Did you mean runs/mine"):
+        shape_of("mine")
+    with pytest.raises(TunelabError, match="'./mnie': no such file or folder"):
+        shape_of("./mnie")
+
+
 needs_bnb = pytest.mark.skipif(
     importlib.util.find_spec("bitsandbytes") is None, reason="bitsandbytes is not installed"
 )

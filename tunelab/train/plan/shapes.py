@@ -160,10 +160,15 @@ def shape_of(model: str) -> Shape:
         raise TunelabError(f"{path} holds no config.json: give a Hugging Face model folder")
     shape = known_shape(model)
     if shape is None:
+        # As loading a model tells them: a path that is not there, a run named alone ("mine").
+        from tunelab.models.names import check_model_name, meant_here
+
+        check_model_name(model)
         names = ", ".join(k.split("/")[-1] for k in KNOWN)
         raise TunelabError(
             f"model {model!r}: no shape known without downloading it. Known: {names}; or give a "
-            "folder or config.json path (the config alone is enough: no weights needed)"
+            f"folder or config.json path (the config alone is enough: no weights needed)"
+            f"{meant_here(model)}"
         )
     return shape
 
