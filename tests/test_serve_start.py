@@ -98,3 +98,26 @@ def test_a_body_limit_no_request_can_meet_is_refused_before_any_model_loads(monk
         out = CliRunner().invoke(cli, ["serve", "tiny-random", "--max-body-mb", limit])
         assert isinstance(out.exception, TunelabError), out.output
         assert f"--max-body-mb {limit}" in str(out.exception)
+
+
+def test_the_serving_line_on_every_address_gives_a_url_its_host_check_lets_in(monkeypatch):
+    # `serve --host 0.0.0.0` said "at http://0.0.0.0:PORT/v1, set base_url to this": the openai
+    # client then sent Host 0.0.0.0:PORT, which the server refused (400 invalid_host).
+    import tunelab.serve.launch as launch
+    from tunelab.web import host_allowed
+
+    class Stopped:  # a server that returns at once: the line is what is checked
+        def run(self):
+            pass
+
+    monkeypatch.setattr(launch, "engine_server", lambda config, engines: Stopped())
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        port = probe.getsockname()[1]
+    args = ["serve", "tiny-random", "--host", "0.0.0.0", "--port", str(port), "--api-key", "k"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"at http://127.0.0.1:{port}/v1 (OpenAI API; set base_url to this" in said
+    assert "from another machine: this machine's address in place of 127.0.0.1" in said
+    assert host_allowed(f"127.0.0.1:{port}", ("127.0.0.1", port))

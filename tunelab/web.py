@@ -33,6 +33,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def url_host(host: str) -> str:
+    """The host to write in a link to a server listening on `host`: for a wildcard (0.0.0.0,
+    ::), which names no address, loopback's (a client sending `Host: 0.0.0.0` was refused by the
+    Host check below, so the printed link failed); an IPv6 address in brackets."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:  # a name (localhost, a host name)
+        return host
+    if address.is_unspecified:
+        return LOCALHOST if address.version == 4 else "[::1]"
+    return f"[{address}]" if address.version == 6 else host
+
+
+def elsewhere(host: str) -> str:
+    """For a server listening on every address, how another machine reaches it; else ""."""
+    if url_host(host) in (LOCALHOST, "[::1]") and not is_loopback(host):
+        return f" (from another machine: this machine's address in place of {url_host(host)})"
+    return ""
+
+
 def check_guarded(host: str, guarded: bool, insecure: bool, guard: str, exposes: str) -> str | None:
     """Refuse to listen beyond this machine (a non-loopback `host`) with nothing `guarded`, unless
     `insecure` says so out loud; then return the warning to print. `guard` is the option that

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
-from tunelab.web import LOCALHOST, check_guarded, check_port_free, uvicorn_config
+from tunelab.web import (
+    LOCALHOST,
+    check_guarded,
+    check_port_free,
+    elsewhere,
+    url_host,
+    uvicorn_config,
+)
 
 if TYPE_CHECKING:
     from tunelab.serve.engine import Engine
@@ -135,8 +142,8 @@ def serve(
     # The id a request's "model" names: a client that sends none gets a 400 listing them.
     ids = " or ".join(repr(name) for name in engines)
     print(
-        f"serving {', '.join(engines)} at http://{host}:{port}/v1 (OpenAI API; set base_url "
-        f"to this and model to {ids})",
+        f"serving {', '.join(engines)} at http://{url_host(host)}:{port}/v1 (OpenAI API; set "
+        f"base_url to this and model to {ids}){elsewhere(host)}",
         flush=True,
     )
     config = uvicorn_config(

@@ -14,7 +14,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.terminal import n_things, say_wrapped
-from tunelab.web import LOCALHOST
+from tunelab.web import LOCALHOST, elsewhere, url_host
 
 RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
 
@@ -69,10 +69,11 @@ def rate(
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
-            f"[bold]http://{host}:{port}/[/] (keys 1-4; s skips, u undoes your last vote); "
-            f"ratings at {'the results link below' if keys else '/leaderboard'}; Ctrl-C to stop."
+            f"[bold]http://{url_host(host)}:{port}/[/] (keys 1-4; s skips, u undoes your last "
+            f"vote); ratings at {'the results link below' if keys else '/leaderboard'}; Ctrl-C "
+            f"to stop.{elsewhere(host)}"
         )
-        base = f"http://{host}:{port}/"
+        base = f"http://{url_host(host)}:{port}/"
         console.print(links(keys or {}, base, results_key), markup=False, soft_wrap=True, end="")
         judge_in_browser(arena, host, port, allow_host, keys, results_key)
     except KeyboardInterrupt:
