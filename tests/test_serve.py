@@ -96,6 +96,17 @@ def test_a_run_is_served_by_its_folder_name_any_other_model_by_its_name_as_typed
     assert model_ids([str(run_dir), gguf, "tiny-random"]) == ["lora-run", gguf, "tiny-random"]
 
 
+def test_a_model_asked_for_by_its_file_name_alone_is_told_the_id_served(engines):
+    # `tunelab serve ./exports/model.gguf` serves the id './exports/model.gguf'; a client that
+    # sent "model.gguf" got a 404 listing the ids, without saying which one it had meant.
+    served = {"./exports/model.gguf": engines["tiny-random"]}
+    with running(create_app(served)) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+        with pytest.raises(openai.NotFoundError) as err:
+            client.completions.create(model="model.gguf", prompt="Hi", max_tokens=1)
+    assert "Did you mean './exports/model.gguf'?" in err.value.body["message"]
+
+
 def test_a_models_card_says_when_it_was_made(client, run_dir):
     # "created" was 0 (1970) for every model; OpenAI's card gives a Unix time.
     cards = {card.id: card for card in client.models.list()}

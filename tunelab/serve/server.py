@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Collection
+from pathlib import PurePath
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.generation.next_token import repetition_penalty
 from tunelab.generation.reply_room import fitting_advice
+from tunelab.models.names import did_you_mean
 from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
 from tunelab.serve.bodies import (
     ChatBody,
@@ -106,7 +108,8 @@ def create_app(
         if model not in engines:
             raise ApiError(
                 404,
-                f"model {model!r} is not served here; ids: {sorted(engines)}",
+                f"model {model!r} is not served here; ids: {sorted(engines)}"
+                f"{did_you_mean(model, {PurePath(name).name: repr(name) for name in engines})}",
                 "model_not_found",
                 "model",
             )
