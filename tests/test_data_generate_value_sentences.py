@@ -8,6 +8,14 @@ from __future__ import annotations
 from tests.conftest import pairs_of
 from tunelab.data.generate.questions import sentence_question
 
+
+def manual_pairs(folder, text: str) -> dict[str, str]:
+    """Template mode's pairs of `text` written as a manual in `folder`: {question: answer}."""
+    doc = folder / "espresso.md"
+    doc.write_text(text, encoding="utf-8")
+    return pairs_of(doc)
+
+
 ESPRESSO = """# Brava EM-300 Espresso Machine
 
 ## Control panel
@@ -34,9 +42,7 @@ Error 503 means the server is busy.
 
 
 def test_an_error_code_is_asked_what_it_means(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(ESPRESSO, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, ESPRESSO)
     assert pairs["What does error E4 mean?"] == (
         "Error E4 means the grinder is blocked; empty the hopper and clean the burrs."
     )
@@ -44,9 +50,7 @@ def test_an_error_code_is_asked_what_it_means(tmp_path):
 
 
 def test_a_step_taken_if_something_happens_is_asked_what_to_do_then(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(ESPRESSO, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, ESPRESSO)
     assert pairs["What should I do if the shot runs faster than 20 seconds?"] == (
         "If the shot runs faster than 20 seconds, set a finer grind."
     )
@@ -57,9 +61,7 @@ def test_a_step_taken_if_something_happens_is_asked_what_to_do_then(tmp_path):
 
 
 def test_a_key_pressed_for_a_task_is_asked_with_more_said_after_it(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(ESPRESSO, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, ESPRESSO)
     assert pairs["How do I switch the machine on?"] == (
         "Press POWER to switch the machine on; the light blinks while it heats up."
     )
@@ -92,9 +94,7 @@ The EM-300 keeps its settings when it is unplugged.
 
 
 def test_a_specification_written_as_a_label_and_its_value_is_asked_as_a_table_row_is(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(SPECIFICATIONS, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, SPECIFICATIONS)
     # Lines with no full stop were one paragraph ("Weight: 6.4 kg Pump pressure: 15 bar ..."),
     # and list items of a number alone no definition: no line was asked alone.
     of = "of the Brava EM-300 Espresso Machine?"
@@ -159,9 +159,7 @@ If the tank runs dry during a shot it is stopped and the POWER light blinks.
 
 
 def test_a_setting_line_with_a_clause_after_its_value_is_asked_its_value(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(SETTINGS, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, SETTINGS)
     # The clause after ";" made it no specification, and its number no definition: unasked.
     assert pairs["What is the brew temperature of the Brava EM-300 Espresso Machine?"] == (
         "The brew temperature is 93 °C by default; it can be set between 88 °C and 96 °C."
@@ -186,18 +184,14 @@ def test_a_value_set_at_the_factory_is_asked_what_it_is_set_to():
 
 
 def test_a_case_with_no_comma_is_asked_what_happens_then(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(SETTINGS, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, SETTINGS)
     assert pairs["What happens if the tank runs dry during a shot?"] == (
         "If the tank runs dry during a shot it is stopped and the POWER light blinks."
     )
 
 
 def test_what_a_mode_lowers_is_asked_with_its_value_in_the_answer(tmp_path):
-    doc = tmp_path / "espresso.md"
-    doc.write_text(SETTINGS, encoding="utf-8")
-    pairs = pairs_of(doc)
+    pairs = manual_pairs(tmp_path, SETTINGS)
     # "lowers" was no verb the rules knew: "Eco mode lowers ..." was asked nothing.
     assert pairs["What does eco mode lower?"] == (
         "Eco mode lowers the standby temperature to 60 °C to save power."
