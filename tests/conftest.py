@@ -171,7 +171,8 @@ def tiny_architectures(context: int) -> dict:
         Qwen2ForCausalLM,
     )
 
-    from tunelab.models.random_weights import TINY_SHAPE, tiny_random
+    from tunelab.models.random_shapes import TINY_SHAPE
+    from tunelab.models.random_weights import tiny_random
 
     llama, tokenizer = tiny_random(initializer_range=0.2, max_position_embeddings=context)
     shape = TINY_SHAPE | {

@@ -15,7 +15,8 @@ from tunelab.data.templates import Example
 from tunelab.data.tokenize import tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import generate
-from tunelab.models.random_weights import TINY_SHAPE, tiny_random, tiny_tokenizer
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_random, tiny_tokenizer
 from tunelab.train import document_attention
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.setup import set_attention

@@ -142,7 +142,8 @@ def test_a_windowed_model_beyond_its_window_scores_as_one_pass_per_choice():
     # The packed pass's block mask replaces the model's own, which windows the attention.
     from transformers import MistralConfig, MistralForCausalLM
 
-    from tunelab.models.random_weights import TINY_SHAPE, tiny_tokenizer
+    from tunelab.models.random_shapes import TINY_SHAPE
+    from tunelab.models.random_weights import tiny_tokenizer
 
     tok = tiny_tokenizer()
     torch.manual_seed(0)

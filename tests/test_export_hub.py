@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.export import export, export_gguf
-from tunelab.models.random_weights import TINY_SHAPE, tiny_config
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_config
 
 FAMILIES = {
     # Qwen2: biases on Q/K/V, tied embeddings, RoPE in HF's own layout in llama.cpp too.

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from tunelab.generation.generate import eos_ids, generate
-from tunelab.models.random_weights import TINY_SHAPE, tiny_random
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_random
 
 PROMPTS = [
     "hi",

@@ -14,7 +14,8 @@ from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.models.architecture import carries_state, decoder_and_head
-from tunelab.models.random_weights import TINY_SHAPE, tiny_tokenizer
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_tokenizer
 from tunelab.train.loss import token_loss_sum
 
 PAIRS = [(f"Question {i}?" + " more" * (i % 3), f"Answer {i}." * (1 + i % 3)) for i in range(5)]

@@ -12,7 +12,8 @@ import torch
 
 from tunelab.generation.generate import generate
 from tunelab.generation.reply_text import Detokenizer
-from tunelab.models.random_weights import TINY_SHAPE, tiny_random
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_random
 from tunelab.serve import engine as engine_module
 from tunelab.serve import slots
 from tunelab.serve.engine import Engine

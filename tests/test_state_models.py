@@ -12,7 +12,8 @@ from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
 from tunelab.generation import generate as generate_module
 from tunelab.generation.generate import generate
 from tunelab.models.architecture import carries_state
-from tunelab.models.random_weights import TINY_SHAPE, tiny_tokenizer
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_tokenizer
 from tunelab.serve.engine import Engine
 
 FAMILIES = {

@@ -17,7 +17,8 @@ from tunelab.data.pack import collate
 from tunelab.data.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.kernels import rms_norm as norm_kernel
-from tunelab.models.random_weights import TINY_SHAPE, tiny_random
+from tunelab.models.random_shapes import TINY_SHAPE
+from tunelab.models.random_weights import tiny_random
 from tunelab.train import loss as loss_module
 from tunelab.train import rms_norm
 from tunelab.train.loop import accumulate_gradients

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
+from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME, TINY_SHAPE
 
 # SmolLM2's own ChatML template, given to the tiny test model so tests exercise the same rendering.
 CHATML_TEMPLATE = (
@@ -48,21 +48,6 @@ def chatml_tokenizer(core) -> PreTrainedTokenizerFast:
     )
     tokenizer.chat_template = CHATML_TEMPLATE
     return tokenizer
-
-
-# The tiny test model's shape, which any decoder family's config takes (tests build Mistral,
-# Qwen2 and Gemma 2 ones with it).
-TINY_SHAPE = dict(
-    hidden_size=64,
-    intermediate_size=128,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    num_key_value_heads=2,
-    max_position_embeddings=2048,
-    bos_token_id=1,
-    eos_token_id=2,
-    pad_token_id=2,
-)
 
 
 def tiny_config(vocab_size: int, **overrides) -> LlamaConfig:
