@@ -232,12 +232,12 @@ RATE_AFTER_S = 10.0  # the shortest run whose pairs per minute are told
 def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     """The run's first line: the pairs written and how fast, or that an earlier run left nothing
     to do (a rerun said "wrote 0 pairs ... (0.0 pairs/min)")."""
-    unit = "pairs" if config.mode == "self-instruct" else "chunks"
+    unit = "pair" if config.mode == "self-instruct" else "chunk"
     whole = config.count if config.mode == "self-instruct" else stats.chunks
     exists = Path(config.output).exists()
     if not stats.pairs and whole and stats.done_before >= whole:
         kept = f"whose pairs are in {config.output}" if exists else "which kept no pair"
-        done = f"the {unit[:-1]} was" if whole == 1 else f"all {whole} {unit} were"
+        done = f"the {unit} was" if whole == 1 else f"all {whole} {unit}s were"
         return f"nothing new: {done} done by an earlier run, {kept}"
     written = (
         f"wrote {n_things(stats.pairs, 'pair')} to {config.output}"
@@ -249,7 +249,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
     steady = stats.pairs and stats.seconds >= RATE_AFTER_S
     rate = f" ({stats.pairs_per_minute:.1f} pairs/min)" if steady else ""
     done = stats.done_before
-    before = f"; {n_things(done, unit[:-1])} done before" if done else ""
+    before = f"; {n_things(done, unit)} done before" if done else ""
     return f"{written} in {stats.seconds:.1f} s{rate}{before}"
 
 
