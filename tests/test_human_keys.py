@@ -150,6 +150,7 @@ def test_a_judging_page_open_beyond_this_machine_needs_raters_or_insecure(tmp_pa
     # A link to 0.0.0.0 was refused by the server's own Host check: loopback's, and a word on
     # what another machine writes instead.
     alice = re.search(r"^alice: http://127\.0\.0\.1:8008/#key=(\S+)$", output, re.M)[1]
+    assert "Open http://127.0.0.1:8008/ (keys 1-4" in " ".join(output.split())
     assert "this machine's address in place of 127.0.0.1" in " ".join(output.split())
     assert client.get("/api/next").status_code == 403
     assert client.get("/api/next", headers={"X-Rater-Key": alice}).status_code == 200

@@ -66,14 +66,14 @@ def rate(
     results_key = new_key() if keys else None
     if warning:  # --insecure got it past check_guarded
         console.print(f"[bold yellow]warning:[/] {warning}")
+    base = f"http://{url_host(host)}:{port}/"
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
-            f"[bold]http://{url_host(host)}:{port}/[/] (keys 1-4; s skips, u undoes your last "
-            f"vote); ratings at {'the results link below' if keys else '/leaderboard'}; Ctrl-C "
-            f"to stop.{elsewhere(host)}"
+            f"[bold]{base}[/] (keys 1-4; s skips, u undoes your last vote); ratings at "
+            f"{'the results link below' if keys else '/leaderboard'}; Ctrl-C to stop."
+            f"{elsewhere(host)}"
         )
-        base = f"http://{url_host(host)}:{port}/"
         console.print(links(keys or {}, base, results_key), markup=False, soft_wrap=True, end="")
         judge_in_browser(arena, host, port, allow_host, keys, results_key)
     except KeyboardInterrupt:
