@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunelab.errors import TunelabError
+from tunelab.models.names import check_model_name, meant_here
 
 # A decoder layer's projections, as transformers names them in Llama-style models.
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -161,8 +162,6 @@ def shape_of(model: str) -> Shape:
     shape = known_shape(model)
     if shape is None:
         # As loading a model tells them: a path that is not there, a run named alone ("mine").
-        from tunelab.models.names import check_model_name, meant_here
-
         check_model_name(model)
         names = ", ".join(k.split("/")[-1] for k in KNOWN)
         raise TunelabError(
