@@ -48,10 +48,11 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
 def _stems(text: str) -> list[str]:
     """The words of `text` stemmed, but for those written in capitals: "HTTPS" is no plural of
     "HTTP" (a pair answering where plain HTTP redirects, "to HTTPS", was dropped as a restating)."""
-    capitals = {w.lower() for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+    capitals = {w.lower() for w in _CAPITALS.findall(text)}
     return [w if w in capitals else stem(w) for w in words(text)]
 
 
+_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")  # a word written in capitals ("HTTPS")
 _ASKED = re.compile(r"[^\n:]*")
 _CHOICES = re.compile(r"\bor\b|,", re.I)
 
