@@ -71,15 +71,15 @@ def listed_in(sentence: str, terms: list[str]) -> list[str]:
     answer's items are."""
     at = sorted((sentence.find(t), t) for t in terms if t in sentence)
     longest: list[str] = []
-    run, joined = at[:1], False
+    run, joined = [t for _, t in at[:1]], False
     for (start, term), (after, next_term) in zip(at, at[1:]):
         # Code or a quotation is listed in its marks: "`--fp16`, `--bf16` or `--fp32`".
         gap = sentence[start + len(term) : after].strip(_QUOTES)
         listed = _ITEM_GAP.fullmatch(gap)
         joined = bool(listed) and (joined or bool(listed["last"]))
-        run = [*run, (after, next_term)] if listed else [(after, next_term)]
+        run = [*run, next_term] if listed else [next_term]
         if len(run) >= 2 and joined and len(run) > len(longest):  # reached its last item
-            longest = [t for _, t in run]
+            longest = run
     return longest
 
 
