@@ -157,9 +157,7 @@ TERMS = [
     ),
     _AMOUNT,  # a number, not a name's part
     # CamelCase, and a name whose capitals open it ("SQLite", "VMware", "MLCommons": missed).
-    re.compile(
-        r"\b(?:[A-Z][a-z0-9]+|[A-Z]{2,}[a-z]{2,})(?:[A-Z][a-z0-9]*)+\b|\b[A-Z]{2,}[a-z]{2,}\b"
-    ),
+    re.compile(r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z]{2,}(?:[A-Z][a-z0-9]*)*)\b"),
     re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
     # ...": its "Gateway" alone was a fact), but not one that opens with a function word; an
