@@ -129,6 +129,7 @@ def propose_marked(
         return [], [], False
     answer = without_asked_usage(question, commands_as_code(answer))
     asked = set(normalize(question).split())
+    name_asked = bool(ASKS_NAME.match(question))  # "Who…?", "Which library…?"
     # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
     read = not asks_what_is_not(question)
     # A word the question says in another form restates it ("generating", "generate"); a term
@@ -142,7 +143,7 @@ def propose_marked(
         words = phrase.split()
         # A URL, path, value or code is specific by its form, however often its words recur; a
         # model's name ("R5" of a router manual's answers) is a name, unless a name is asked.
-        model = _MODEL_NAME.fullmatch(phrase.written) and not ASKS_NAME.match(question)
+        model = _MODEL_NAME.fullmatch(phrase.written) and not name_asked
         named = _WORDLIKE.fullmatch(phrase.written) or model
         said_all_along = named and all(w in common for w in words)
         # "LLM Engine Lamini" to "Can Lamini be used for…?": a name of several words ends in its
@@ -151,7 +152,7 @@ def propose_marked(
         subject = (
             named and len(words) > 1 and head[:1].isupper()
             and re.search(rf"(?<!\w){re.escape(head)}(?!\w)", question)
-            and not ASKS_NAME.match(question)
+            and not name_asked
         )  # fmt: skip
         if subject:  # nor are its words the answer's rare words ("engine")
             titled.update(words)
@@ -228,7 +229,7 @@ def propose_marked(
             terms = listed = terms_of(f"{first} {introduced}")
         # "Which modes…?" / "Modes: low, medium and high.": plain words listed name what is asked
         # (nothing was proposed), as a label ending in the word asked does ("It has 3 modes:").
-        elif not terms and (ASKS_NAME.match(question) or label_asks(first, asked)):
+        elif not terms and (name_asked or label_asks(first, asked)):
             terms = listed = [w for w in map(Words, listed_words(introduced)) if new(w)]
         # "What does solid green mean?" / "Solid green: The printer is ready.": a label that says
         # the question's words again opens its answer, whose words are read ("ready"; none was).
@@ -250,7 +251,7 @@ def propose_marked(
     # "Labels 58 mm, 80 mm and 104 mm wide": a list the sentence gives is asked whole, however
     # long (the cap guards against a long sentence's scattered terms: 2 of its 3 were proposed).
     if items := [] if listed else listed_in(spread := spread_units(first, facts), facts):
-        facts = as_written(spread, facts, items, most, bool(ASKS_NAME.match(question)))
+        facts = as_written(spread, facts, items, most, name_asked)
     series = len(facts) if items else 0
     # "About how long are snapshots kept?" / "…kept for 14 days and written to /srv/backups":
     # the duration is asked, where they go is not (a right "14 days" failed on the path). An
@@ -280,7 +281,7 @@ def propose_marked(
         # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
         # of 27 such rows had their fact among them).
         names, opening = _names(first, question)
-        names_only = bool(ASKS_NAME.match(question)) or len(answer.split()) > _AT_LENGTH
+        names_only = name_asked or len(answer.split()) > _AT_LENGTH
         words = [
             w for w in normalize(first).split()
             # A character of a script without spaces is a word of its own: too short to be a fact.
