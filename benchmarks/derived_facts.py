@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.facts import parse_fact_check, score_facts
-from tunelab.evaluate.facts_file import propose_rows
+from tunelab.evaluate.facts.propose_file import propose_rows
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import token_f1
 
 TEST = Path(__file__).resolve().parents[1] / "tunelab" / "demo" / "tunelab_qa_test.jsonl"

@@ -19,9 +19,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from tunelab.evaluate.facts_file import propose_file
+from tunelab.evaluate.facts.propose_file import propose_file
+from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, specific_terms
 from tunelab.evaluate.refusals import OFF_TOPIC
-from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, specific_terms
 
 KINDS = ("code", "number", "name", "rare words", "yes/no verdict only", "none", "off-topic")
 

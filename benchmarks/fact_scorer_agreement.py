@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from tunelab.demo.run import demo_tests
-from tunelab.evaluate.facts import (
+from tunelab.evaluate.facts.score import (
     missed_facts,
     other_value_stated,
     parse_fact_check,

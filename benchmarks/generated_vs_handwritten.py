@@ -25,7 +25,7 @@ from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_data
 from tunelab.demo.scores import changes, means, per_question
-from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 from tunelab.generation.generate import answer
 from tunelab.run import load_model
 from tunelab.train.loop import train

@@ -36,7 +36,7 @@ from tunelab.data.quality.dedup import jaccard
 from tunelab.data.write import write_jsonl
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_data, demo_tests
 from tunelab.demo.scores import per_question
-from tunelab.evaluate.facts import facts_stated, parse_fact_check, shown_phrase
+from tunelab.evaluate.facts.score import facts_stated, parse_fact_check, shown_phrase
 from tunelab.evaluate.paired import paired_difference
 from tunelab.generation.generate import answer
 from tunelab.run import load_model

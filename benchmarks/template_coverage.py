@@ -1,5 +1,5 @@
 """Which sentences of a manual that state a specific value does template mode put in no pair's
-answer? A value is what `tunelab.evaluate.specific_terms` finds by its form among an amount (a
+answer? A value is what `tunelab.evaluate.facts.specific_terms` finds by its form among an amount (a
 number with its unit, a range, a time of day, "3-year"), an address or code (a path, an option,
 code in backticks, a file or snake name) and a name in capitals (a button, "POWER", an error
 code, "E4"). Runs `tunelab data generate` in template mode on each set and counts, per set, the
@@ -24,7 +24,7 @@ from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template_qa import prose_sentences
 from tunelab.data.text import content_words, stem
-from tunelab.evaluate.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
+from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = [*AMOUNTS, *ADDRESS_OR_CODE, re.compile(r"\b[A-Z]{2,}\d*\b|\b[A-Z]\d+\b")]

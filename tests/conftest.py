@@ -229,7 +229,7 @@ def tiny_architectures(context: int) -> dict:
 
 def fact_accurate(fact: str, answer: str) -> bool:
     """Whether `answer` is fact-accurate for a test row whose one fact is `fact`."""
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     check = parse_fact_check({"facts": [[fact]]}, "t.jsonl:1")
     return score_facts(answer, check)["fact_accuracy"] == 1.0
@@ -237,8 +237,8 @@ def fact_accurate(fact: str, answer: str) -> bool:
 
 def proposed_check(question: str, answer: str, **kwargs):
     """The fact check `data facts` proposes for a row from its reference answer."""
-    from tunelab.evaluate.derive_facts import propose
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.derive import propose
+    from tunelab.evaluate.facts.score import parse_fact_check
 
     facts, wrong = propose(question, answer, {}, **kwargs)
     return parse_fact_check({"facts": facts, "wrong": wrong}, "test")

@@ -4,8 +4,8 @@ the common words around them ("connect", "power", "much", "long", "waits", "caus
 
 from __future__ import annotations
 
-from tunelab.evaluate.facts import parse_fact_check, score_facts
-from tunelab.evaluate.facts_file import propose_rows
+from tunelab.evaluate.facts.propose_file import propose_rows
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 # A kettle's manual, as `tunelab data generate --mode template` words its pairs.
 ROWS = [

@@ -118,24 +118,24 @@ def test_the_stage_functions_keep_their_names_once_the_stages_are_imported():
 
 
 def test_a_stage_module_imports_by_its_dotted_name_as_well():
-    """`import tunelab.evaluate.facts as facts` goes through the function that stands where the
-    package is; it must still give the module."""
+    """`import tunelab.evaluate.facts.score as score` goes through the function that stands where
+    the package is; it must still give the module."""
     import tunelab.compare.run as compare_run
-    import tunelab.evaluate.facts as facts
+    import tunelab.evaluate.facts.score as score
     import tunelab.export.merged as merged
     import tunelab.serve.engine as engine
     import tunelab.train.loop as loop
 
-    modules = (facts, loop, compare_run, engine, merged)
+    modules = (score, loop, compare_run, engine, merged)
     names = [module.__name__ for module in modules]
     assert names == [
-        "tunelab.evaluate.facts",
+        "tunelab.evaluate.facts.score",
         "tunelab.train.loop",
         "tunelab.compare.run",
         "tunelab.serve.engine",
         "tunelab.export.merged",
     ]
-    assert facts.score_facts and tunelab.evaluate.__doc__
+    assert score.score_facts and tunelab.evaluate.__doc__
 
 
 def test_settings_are_a_config_or_its_fields_as_keywords(tmp_path, qa_file):

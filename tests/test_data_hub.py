@@ -79,8 +79,8 @@ def test_eval_reads_a_hub_test_sets_checks(hub):
 def test_data_facts_and_the_held_out_checks_read_a_hub_test_set(hub, tmp_path):
     # Both read the test file as a local path: "hf:/me/qa@test: unsupported file type ''", or,
     # for training's held-out questions, no checks at all (the path "did not exist").
-    from tunelab.evaluate.facts import read_fact_checks
-    from tunelab.evaluate.facts_file import propose_file
+    from tunelab.evaluate.facts.propose_file import propose_file
+    from tunelab.evaluate.facts.score import read_fact_checks
 
     out = tmp_path / "facts.jsonl"
     propose_file("hf://me/qa@test", out)

@@ -167,7 +167,7 @@ def test_each_fact_has_several_phrasings_and_one_to_three_answer_wordings(train)
 def _derived(train: list[dict]) -> list[tuple[list[dict], list, list[list]]]:
     """Each fact's rows, the facts `tunelab data facts` proposes from its first wording (the
     test's reference) as if every row of the fact gave it, and each row's wrong answers."""
-    from tunelab.evaluate.facts_file import propose_rows
+    from tunelab.evaluate.facts.propose_file import propose_rows
 
     facts = _facts(train)
     first = {id(row): rows[0]["answer"] for rows in facts for row in rows}
@@ -182,7 +182,7 @@ def _derived(train: list[dict]) -> list[tuple[list[dict], list, list[list]]]:
 
 
 def test_every_wording_of_a_fact_states_the_facts_derived_from_its_first_wording(train):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     for rows, derived, wrongs in _derived(train):
         for row, wrong in zip(rows, wrongs):
@@ -194,8 +194,8 @@ def test_every_wording_of_a_fact_states_the_facts_derived_from_its_first_wording
 
 
 def test_the_wordings_of_a_fact_name_the_same_values_flags_paths_and_names(train):
-    from tunelab.evaluate.specific_terms import specific_terms
-    from tunelab.evaluate.stated import Words, states
+    from tunelab.evaluate.facts.specific_terms import specific_terms
+    from tunelab.evaluate.facts.stated import Words, states
 
     for rows in _facts(train):
         wordings = _wordings(rows)
@@ -207,7 +207,7 @@ def test_the_wordings_of_a_fact_name_the_same_values_flags_paths_and_names(train
 
 
 def test_every_wording_of_a_tested_fact_states_the_test_rows_facts(train, test):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     wordings_of = {w: _wordings(rows) for rows in _facts(train) for w in _wordings(rows)}
     for i, row in enumerate(test, start=1):
@@ -235,7 +235,7 @@ def test_only_a_yes_no_question_is_answered_yes_or_no(train):
 
 
 def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(test):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     for i, row in enumerate(test, start=1):
         check = parse_fact_check(row, f"test:{i}")
@@ -247,7 +247,12 @@ def test_every_on_topic_test_row_names_its_facts_and_its_reference_states_them(t
 
 def test_combined_questions_need_trained_facts_and_their_references_state_them(train, combine):
     # A miss on these measures combining or reversing what was learned, never a fact not taught.
-    from tunelab.evaluate.facts import facts_stated, parse_fact_check, score_facts, shown_phrase
+    from tunelab.evaluate.facts.score import (
+        facts_stated,
+        parse_fact_check,
+        score_facts,
+        shown_phrase,
+    )
 
     kinds = [row["kind"] for row in combine]
     assert set(kinds) == {"two_facts", "reverse"}
@@ -267,7 +272,7 @@ def test_combined_questions_need_trained_facts_and_their_references_state_them(t
 def test_no_fact_is_said_by_its_own_question(held_out):
     # An answer that repeats its question would state such a fact, right or wrong: "how do I
     # switch on gradient checkpointing?" credited "gradient_checkpointing is on by default".
-    from tunelab.evaluate.facts import echoed_facts, parse_fact_check
+    from tunelab.evaluate.facts.score import echoed_facts, parse_fact_check
 
     rows = {f"held out:{i}": row for i, row in enumerate(held_out, start=1) if row.get("facts")}
     checks = {source: parse_fact_check(row, source) for source, row in rows.items()}
@@ -298,7 +303,7 @@ CREDITED_REWORDINGS = [
 
 @pytest.mark.parametrize("question, answer", CREDITED_REWORDINGS)
 def test_a_correct_answer_worded_unlike_the_reference_is_credited(held_out, question, answer):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 1.0
@@ -318,7 +323,7 @@ NOT_CREDITED = [
 
 @pytest.mark.parametrize("question, answer", NOT_CREDITED)
 def test_a_wrong_answer_near_the_fact_is_not_credited(held_out, question, answer):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["fact_accuracy"] == 0.0
@@ -334,7 +339,7 @@ WRONG_WITHOUT_THE_VERDICT = [
 
 @pytest.mark.parametrize("question, answer", WRONG_WITHOUT_THE_VERDICT)
 def test_a_wrong_claim_is_a_hallucination_without_its_yes(held_out, question, answer):
-    from tunelab.evaluate.facts import parse_fact_check, score_facts
+    from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
     (row,) = [row for row in held_out if row["question"] == question]
     assert score_facts(answer, parse_fact_check(row, question))["hallucination"] == 1.0

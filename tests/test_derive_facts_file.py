@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.errors import TunelabError
-from tunelab.evaluate.facts import read_fact_checks
-from tunelab.evaluate.facts_file import propose_file
+from tunelab.evaluate.facts.propose_file import propose_file
+from tunelab.evaluate.facts.score import read_fact_checks
 
 
 def test_the_file_keeps_every_row_s_fields_and_own_facts_and_eval_reads_it(tmp_path):
@@ -89,7 +89,7 @@ def test_a_file_of_custom_columns_is_read_through_the_fields_set(tmp_path):
 def test_a_missing_test_file_is_one_line_naming_the_file_beside_it(tmp_path):
     # It was a FileNotFoundError traceback, where data check and data split say one line.
     from tunelab.errors import TunelabError
-    from tunelab.evaluate.facts_file import propose_file
+    from tunelab.evaluate.facts.propose_file import propose_file
 
     (tmp_path / "test.jsonl").write_text('{"question": "q?", "answer": "It is 42."}\n')
     with pytest.raises(TunelabError, match=r"data file not found: .*tset.jsonl \(did you mean"):
@@ -169,7 +169,7 @@ def test_a_refusal_the_split_held_out_once_is_still_the_set_s_refusal(tmp_path):
 def test_a_reply_asking_to_keep_to_the_subject_is_a_refusal_however_few_rows_give_it():
     # A 120-row sample of lamini_docs holds "Let's keep the discussion relevant to Lamini." twice,
     # under the 3 rows that make a reply canned: "discussion" and "relevant" were its facts.
-    from tunelab.evaluate.facts_file import propose_rows
+    from tunelab.evaluate.facts.propose_file import propose_rows
 
     keep = "Let’s keep the discussion relevant to Lamini."
     rows = [{"question": "Why do we dream?", "answer": keep},

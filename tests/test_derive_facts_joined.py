@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.facts import score_facts
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.score import score_facts
 
 
 def test_a_size_glued_to_its_unit_before_a_hyphen_is_one_fact():

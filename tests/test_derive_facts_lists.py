@@ -3,8 +3,8 @@ the name it opens the sentence with, the unit written once after the last item, 
 colon that introduces it."""
 
 from tests.conftest import fact_accurate, proposed_check
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.facts import score_facts
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.score import score_facts
 
 
 def _facts(question: str, answer: str) -> list[str]:

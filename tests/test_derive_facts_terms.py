@@ -5,9 +5,9 @@ an answer set's style, an abbreviation, a contraction's part or a list's numberi
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.facts import parse_fact_check, score_facts
-from tunelab.evaluate.facts_file import propose_rows
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose_file import propose_rows
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 
 def test_terms_the_question_already_says_are_not_facts():

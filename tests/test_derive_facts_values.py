@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.facts import parse_fact_check, score_facts
-from tunelab.evaluate.facts_file import propose_rows
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose_file import propose_rows
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 
 def test_an_address_or_code_a_colon_introduces_is_the_fact_not_the_words_before_it():

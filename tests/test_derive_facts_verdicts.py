@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import proposed_check
 from tunelab.data.generate.rephrase import rule_rewrites
-from tunelab.evaluate.facts import score_facts
+from tunelab.evaluate.facts.score import score_facts
 
 
 def test_a_yes_no_answer_names_its_opposite_as_wrong_even_under_template_markers():

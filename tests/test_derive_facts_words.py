@@ -3,7 +3,7 @@ asking a name gets the name; an answer that explains at length gets no rare word
 (lamini_docs' "realm", "revel", "package", "manager"): such a row is judged by its wording, as it
 says."""
 
-from tunelab.evaluate.facts_file import propose_rows
+from tunelab.evaluate.facts.propose_file import propose_rows
 
 # Answers that say "Lamini" all along (more than 10% of them, and more than 3).
 _LAMINI_SAYS = [

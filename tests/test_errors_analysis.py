@@ -124,7 +124,7 @@ def test_a_chinese_or_japanese_phrase_said_over_and_over_is_repetitive():
 
 
 def test_an_answer_that_states_every_fact_is_not_an_error_whatever_its_token_f1():
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     answer = "No. It runs on CPU. It runs on CPU. It runs on CPU. It runs on CPU."

@@ -16,7 +16,7 @@ def test_bm25_ranks_the_matching_document_first():
 
 
 def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     r = row("Where does a run end up?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
@@ -41,7 +41,7 @@ def test_a_missed_fact_is_said_to_be_in_the_training_answers_or_in_none():
 
 
 def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives():
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     r = row("Do I need a GPU?", "No, a CPU is enough.", "It runs.")
@@ -57,7 +57,7 @@ def test_a_missed_fact_is_found_in_training_answers_by_any_of_its_alternatives()
 
 def test_a_training_row_that_asks_the_test_question_taught_nothing_and_hindi_repeats_count():
     from tunelab.evaluate.categories import AnalysisConfig, repeated
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     r = row("Where do runs go?", "Into runs/<name>/ with config.yaml.", "Somewhere.")
@@ -117,7 +117,7 @@ ZORBLEX = [
 def test_the_training_rows_that_state_a_missed_fact_are_shown_first():
     # BM25 over the question alone matched its only known words, the product's name: the rows
     # shown were about the price, while the three stating "95 minutes" were counted, not shown.
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     r = row("How quickly does the Zorblex Z3 recharge fully?",

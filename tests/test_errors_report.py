@@ -98,7 +98,7 @@ def test_an_answer_giving_another_value_is_listed_with_the_training_rows_to_fix(
     # The other-value rate counted "warmup by default is 1.00" (the reference says 0.05), and
     # errors.md said only that the fact was missed: not which value the model gave instead.
     from tunelab.data.templates import Example
-    from tunelab.evaluate.facts import parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 
     warmup = {

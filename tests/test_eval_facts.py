@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tunelab.data.file_text import DataError
-from tunelab.evaluate.facts import (
+from tunelab.evaluate.facts.score import (
     missed_facts,
     parse_fact_check,
     read_fact_checks,
@@ -336,7 +336,7 @@ def test_a_fact_offered_as_a_choice_or_a_range_end_is_reported_missed_as_it_is_s
 
 
 def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls():
-    from tunelab.evaluate.facts import facts_named_note
+    from tunelab.evaluate.facts.score import facts_named_note
 
     # Rows as eval scores them: one names its facts, one says text alone, one says text beside
     # tool calls ("calls"). The last was counted "judged by wording alone", though its token F1

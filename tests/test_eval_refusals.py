@@ -86,7 +86,7 @@ def test_eval_and_compare_report_both_refusal_rates_with_their_intervals(tmp_pat
 
 
 def test_data_facts_proposes_no_fact_of_a_refusal_and_counts_the_off_topic_rows(tmp_path):
-    from tunelab.evaluate.facts_file import propose_file
+    from tunelab.evaluate.facts.propose_file import propose_file
 
     test = tmp_path / "test.jsonl"
     test.write_text("".join(json.dumps(r) + "\n" for r in ROWS))

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tunelab.evaluate.facts import parse_fact_check
+from tunelab.evaluate.facts.normalize_numbers import normalize as fact_normalize
+from tunelab.evaluate.facts.score import parse_fact_check
+from tunelab.evaluate.facts.stated import states
 from tunelab.evaluate.human.ratings import bradley_terry, elo, leaderboard
 from tunelab.evaluate.metrics import exact_match, normalized_match, rouge_l, token_f1
-from tunelab.evaluate.normalize_numbers import normalize as fact_normalize
 from tunelab.evaluate.paired import paired_difference
-from tunelab.evaluate.stated import states
 
 PIECES = [
     "a", "an", "the", "The", "A", "cat", "Cat", "CAT", "sat", "mat", "on", "x1", "42", "4.2",

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import proposed_check
 from tunelab.data.units import UNITS, forms
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.facts import score_facts
-from tunelab.evaluate.value_forms import OTHER_FORMS
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.score import score_facts
+from tunelab.evaluate.facts.value_forms import OTHER_FORMS
 
 
 def test_a_temperature_is_proposed_with_the_spelling_that_adds_something():

@@ -3,8 +3,8 @@ an answer's negations say the facts while a clause affirming them states nothing
 
 import pytest
 
-from tunelab.evaluate.asked import denied_by_question
-from tunelab.evaluate.facts import missed_facts, parse_fact_check, score_facts
+from tunelab.evaluate.facts.asked import denied_by_question
+from tunelab.evaluate.facts.score import missed_facts, parse_fact_check, score_facts
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ hallucination."""
 import pytest
 
 from tests.conftest import fact_accurate
-from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 
 @pytest.mark.parametrize(

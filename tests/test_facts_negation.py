@@ -4,7 +4,7 @@ and takes back, is not stated; what the negation does not reach still is."""
 import pytest
 
 from tests.conftest import fact_accurate
-from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import fact_accurate
-from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.evaluate.facts import other_value_stated, parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import other_value_stated, parse_fact_check, score_facts
 from tunelab.evaluate.scores import LOWER_IS_BETTER, summarize
 
 WARMUP = {

@@ -6,7 +6,7 @@ import csv
 import pytest
 
 from tunelab.data.file_text import DataError
-from tunelab.evaluate.facts import parse_fact_check, read_fact_checks, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, read_fact_checks, score_facts
 
 
 def test_a_fact_with_no_alternatives_is_refused_when_the_file_is_read(tmp_path):
@@ -38,7 +38,7 @@ def test_facts_in_a_csv_cell_are_read_and_a_misnamed_column_is_refused(tmp_path)
 
 def test_a_fact_the_question_says_itself_is_named_and_the_demo_has_none(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.evaluate.facts import echo_note, echoed_facts
+    from tunelab.evaluate.facts.score import echo_note, echoed_facts
 
     test = tmp_path / "t.jsonl"
     test.write_text(

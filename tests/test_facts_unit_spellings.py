@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import fact_accurate, proposed_check
-from tunelab.evaluate.facts import score_facts
-from tunelab.evaluate.specific_terms import specific_terms
+from tunelab.evaluate.facts.score import score_facts
+from tunelab.evaluate.facts.specific_terms import specific_terms
 
 
 @pytest.mark.parametrize(

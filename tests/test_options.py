@@ -17,9 +17,9 @@ from tunelab.compare.run import CompareConfig
 from tunelab.config import Config, DataConfig
 from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
-from tunelab.evaluate import derive_facts, facts_file
 from tunelab.evaluate.bench.score import BenchConfig
 from tunelab.evaluate.cli import facts_command
+from tunelab.evaluate.facts import derive, propose_file
 from tunelab.evaluate.human import app as rate_app
 from tunelab.evaluate.human.cli import rate_command
 from tunelab.evaluate.judge.asking import JudgeConfig
@@ -134,12 +134,12 @@ def test_a_default_the_command_line_and_python_share_is_declared_once():
     assert _default(rate_command, "port") == _default(rate_app.rate, "port")
     most = {
         "tunelab data facts --most": _default(facts_command, "most"),
-        "propose_file": _default(facts_file.propose_file, "most"),
-        "propose_rows": _default(facts_file.propose_rows, "most"),
-        "propose": _default(derive_facts.propose, "most"),
-        "propose_marked": _default(derive_facts.propose_marked, "most"),
+        "propose_file": _default(propose_file.propose_file, "most"),
+        "propose_rows": _default(propose_file.propose_rows, "most"),
+        "propose": _default(derive.propose, "most"),
+        "propose_marked": _default(derive.propose_marked, "most"),
     }
-    assert most == dict.fromkeys(most, derive_facts.MOST_FACTS)
+    assert most == dict.fromkeys(most, derive.MOST_FACTS)
     # `tunelab data check` flags the rows training would truncate, read as training reads them.
     checked, trained = QualityConfig(), DataConfig()
     assert (checked.max_length, checked.shape) == (trained.max_length, trained.shape)

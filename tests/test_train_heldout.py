@@ -175,7 +175,7 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
     # From a walk: generated data holds one pair a fact, so each held-out question asked a fact
     # that nothing left in training stated, and only eval, after training, said so.
     from tunelab.data.load import load_examples
-    from tunelab.evaluate.facts_file import untaught_note
+    from tunelab.evaluate.facts.propose_file import untaught_note
 
     config = _config(tmp_path)  # test facts 0, 7, 14: every one stated by a training answer
     train_rows = load_examples(config.data.path)
@@ -202,7 +202,7 @@ def test_training_names_the_test_rows_asking_a_fact_no_training_answer_states(tm
 
 def test_a_facts_column_of_another_format_gives_no_note_and_no_stop(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.evaluate.facts_file import untaught_note
+    from tunelab.evaluate.facts.propose_file import untaught_note
 
     config = _config(tmp_path)
     held = write_jsonl(

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import fact_accurate
 from tunelab.data.generate.word_classes import measure_of
-from tunelab.evaluate.derive_facts import propose
-from tunelab.evaluate.specific_terms import specific_terms
+from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.specific_terms import specific_terms
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tunelab.data.generate.augment import AugmentConfig, AugmentStats
     from tunelab.data.generate.shared import GenerateConfig, GenerateStats
     from tunelab.data.quality.findings import QualityConfig, QualityReport
-    from tunelab.evaluate.facts_file import Proposed
+    from tunelab.evaluate.facts.propose_file import Proposed
 
 __all__ = ["augment", "check", "facts", "generate", "inspect", "split"]
 
@@ -148,7 +148,11 @@ def _untaught(
     line in test.jsonl, where the user looks. Past the check's sizes the files are not read
     again only to be skipped."""
     from tunelab.data.load import read_examples
-    from tunelab.evaluate.facts_file import UNTAUGHT_MAX_TEST, UNTAUGHT_MAX_TRAIN, untaught_note
+    from tunelab.evaluate.facts.propose_file import (
+        UNTAUGHT_MAX_TEST,
+        UNTAUGHT_MAX_TRAIN,
+        untaught_note,
+    )
 
     # An empty side (test_size 0, or every training row a test question) has nothing to warn
     # of, and read back it was refused as an empty data file after both were written.
@@ -206,7 +210,7 @@ def facts(
     answer where the row names none, into `output` for a person to review (`tunelab data
     facts`). An existing `output` may hold such a review: replaced only with `overwrite`, or
     when it is `path` itself (its rows that name facts stay). Settings: DataConfig's fields."""
-    from tunelab.evaluate.facts_file import propose_file
+    from tunelab.evaluate.facts.propose_file import propose_file
 
     if most < 1:
         raise TunelabError(f"most {most}: propose at least 1 fact a row")

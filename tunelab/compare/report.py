@@ -1,7 +1,7 @@
 """What `tunelab compare` writes: compare.md (each arm's scores with a 95% interval, the
 differences tunelab.compare.verdicts pairs and judges), compare.json, each arm's answers, a bar
 chart of each arm's scores and a forest plot of those differences. Arms are ranked by fact
-accuracy where the test rows name facts (tunelab.evaluate.facts)."""
+accuracy where the test rows name facts (tunelab.evaluate.facts.score)."""
 
 from __future__ import annotations
 

@@ -29,10 +29,10 @@ from tunelab.data.retrieval import Passage, Retriever, load_corpus
 from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
-from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
+from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note
+from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
-from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.progress import answer_bars
 from tunelab.run import Run, asked_template, prompt_for
 from tunelab.section import Limit, Section

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
-from tunelab.evaluate.facts import parse_fact_check, score_facts
+from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import score_texts
 from tunelab.evaluate.paired import paired_difference, said_verdict
 from tunelab.evaluate.refusals import OFF_TOPIC, Refusals

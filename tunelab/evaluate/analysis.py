@@ -102,7 +102,7 @@ def count_taught(rows: list[dict[str, Any]], training: list[Example]) -> dict[in
     """Mark each row's missed facts with how many training answers state them (in place): a fact
     the data states and the model missed was not learned; one it never states was never taught.
     Returns, by index in rows, the training rows that state one of its missed facts."""
-    from tunelab.evaluate.facts import stated_in
+    from tunelab.evaluate.facts.score import stated_in
 
     def alternatives(row: dict[str, Any]) -> list[list[str]]:
         return row.get("missed_fact_alternatives") or [[f] for f in row.get("missed_facts") or []]

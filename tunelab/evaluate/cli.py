@@ -312,7 +312,7 @@ def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> 
     from pathlib import Path
 
     from tunelab.data.markers import file_template
-    from tunelab.evaluate.facts_file import train_beside
+    from tunelab.evaluate.facts.propose_file import train_beside
     from tunelab.run import Run
     from tunelab.run_files import HELD_OUT
 

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class FactMeasure:
     """A fact score as every report names it: its key in a row's facts
-    (`tunelab.evaluate.facts.score_facts`), its summary metric, its label and what it is a share
-    of; a measure of false statements is better low."""
+    (`tunelab.evaluate.facts.score.score_facts`), its summary metric, its label and what it is a
+    share of; a measure of false statements is better low."""
 
     score: str
     metric: str
@@ -207,8 +207,8 @@ class TestChecks:
         (through `fields`); a split's train.jsonl beside it counts its canned refusals."""
         from tunelab.data.load import source_rows
         from tunelab.evaluate.calls import calls_alone, calls_tools
-        from tunelab.evaluate.facts import fact_checks
-        from tunelab.evaluate.facts_file import answers_beside
+        from tunelab.evaluate.facts.propose_file import answers_beside
+        from tunelab.evaluate.facts.score import fact_checks
 
         raw = dict(source_rows(path, quiet=True))
         refusals = Refusals.of_rows(
@@ -246,7 +246,7 @@ class TestChecks:
 def fact_fields(answer: str, check) -> dict[str, Any]:
     """A row's fact scores, its missed facts and the wrong phrases and other values it states;
     nothing for a row with nothing to check (`FactCheck.__bool__`)."""
-    from tunelab.evaluate.facts import (
+    from tunelab.evaluate.facts.score import (
         missed_alternatives,
         other_value_stated,
         score_facts,

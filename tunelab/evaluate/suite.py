@@ -30,6 +30,7 @@ from tunelab.evaluate.eval_folder import (
     replaced_answers,
     write_outputs,
 )
+from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.metrics import embedding_similarity
 from tunelab.evaluate.scores import (
     TestChecks,
@@ -51,7 +52,6 @@ from tunelab.evaluate.testset import (
     test_questions,
 )
 from tunelab.evaluate.trained_on import trained_on_note
-from tunelab.evaluate.yes_no import constant_verdict_note
 from tunelab.run import Run, asked_template, prompt_for
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -184,7 +184,7 @@ def evaluate_one(
     the reports (default: the model as given). `answers`, the model's replies to those
     questions in their order (tunelab.generation.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
-    from tunelab.evaluate.facts import echo_note, echoed_facts, facts_named_note
+    from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import refuse_system_prompt_of
     from tunelab.run import load_model, load_tokenizer
 

@@ -27,7 +27,7 @@ class HeldOut:
     def __init__(self, config: Config, examples: list[Example]) -> None:
         from tunelab.data.hub import is_hub
         from tunelab.evaluate.calls import calls_alone
-        from tunelab.evaluate.facts import read_fact_checks
+        from tunelab.evaluate.facts.score import read_fact_checks
 
         data = config.data
         self.examples = [ex for ex in examples if ex.question and ex.answer][
@@ -67,7 +67,7 @@ class HeldOut:
     def score(self, model, tokenizer) -> float:
         """Mean of `metric` over the questions (0-1), answered greedily."""
         from tunelab.evaluate.calls import calls_tools, said_beside_calls, score_reply
-        from tunelab.evaluate.facts import score_facts
+        from tunelab.evaluate.facts.score import score_facts
         from tunelab.generation.generate import answer
 
         # Decoding with `train.compile`'s layers would compile them again for every shape and

@@ -21,7 +21,7 @@ from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prep
 from tunelab.data.quality.dedup import near_questions, own_rows
 from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import Tokenized
-from tunelab.evaluate.facts_file import untaught_note
+from tunelab.evaluate.facts.propose_file import untaught_note
 from tunelab.models.load import context_length
 from tunelab.run import Run, load_model, model_context, resume_command
 from tunelab.run_base import record_base

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from tunelab.data.text import FUNCTION_WORDS, stem
-from tunelab.evaluate.stated import Phrase, Words, states
+from tunelab.evaluate.facts.stated import Phrase, Words, states
 
 # "10,000" whole: its "000" was read as 0, so "5,000 changes" gave no other value than it.
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:e[-+]?\d+)?%?"

@@ -1,4 +1,4 @@
-"""The specific terms of a text, found by their form (tunelab.evaluate.derive_facts proposes a
+"""The specific terms of a text, found by their form (tunelab.evaluate.facts.derive proposes a
 reference answer's as its facts): numbers with their units, dates, URLs, paths, code, options,
 file and dotted names, versions, acronyms and proper names, most specific first."""
 
@@ -20,8 +20,9 @@ from tunelab.data.units import units_of
 # "90°"; "180 degrees Celsius" is one value, as the scorer reads "180 °C").
 _NOT_A_VALUE_UNIT = ("A", "amp", "ampere", "degree")
 SPACED_UNIT = rf"(?:{units_of(excluded=_NOT_A_VALUE_UNIT)})(?:/[A-Za-z]+)?(?![\w/])"  # "5 GB/s"
-# A number is read as the scorer reads it (tunelab.evaluate.normalize_numbers): whole, with its
-# sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not "50GB".
+# A number is read as the scorer reads it (tunelab.evaluate.facts.normalize_numbers): whole,
+# with its sign, currency, per cent and unit, as "-8" is not "+5", "$20" not "€20" and "5GB" not
+# "50GB".
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".
 PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
 _NUMBER = (

@@ -10,7 +10,7 @@ import re
 
 import regex
 
-from tunelab.evaluate.normalize_numbers import GLUED
+from tunelab.evaluate.facts.normalize_numbers import GLUED
 
 # English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
 # run on the CPU", "not the fast GPU", "without a GPU"; so does a contrast or a past value ("16
@@ -86,7 +86,7 @@ _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{GLUED}]+")
 _ARTICLE = frozenset({"a", "an", "the"})
 # No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
 # answers before a new sentence ("No it runs on the CPU").
-# "No" that is no verdict either ("No worries, it runs."): derive_facts reads answers' "No" by it.
+# "No" that is no verdict either ("No worries, it runs."): derive reads answers' "No" by it.
 NO_IDIOMS = frozenset("doubt problem worries wonder question matter".split())
 _NOT_NEGATING_FIRST = frozenset("just merely simply".split()) | NO_IDIOMS
 _NOT_NEGATING = frozenset({"only", "alone", "solely"})

@@ -1,9 +1,9 @@
-"""A value's other spellings, each an alternative of its fact (tunelab.evaluate.derive_facts):
+"""A value's other spellings, each an alternative of its fact (tunelab.evaluate.facts.derive):
 "10 days" is said "10 day", "3-year" "3 years", "16 GB" "16 gigabytes", "3" "three", "$20 per
 month" "$20/month", "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and
-"5e-4 (0.0005)" is one value written two ways; and, for the scorer (`tunelab.evaluate.stated`),
-a name with its version said the long way: "Apache License, Version 2.0" is "Apache 2.0", "GNU
-General Public License, version 3" and "GPLv3" are "GPL 3"."""
+"5e-4 (0.0005)" is one value written two ways; and, for the scorer
+(`tunelab.evaluate.facts.stated`), a name with its version said the long way: "Apache License,
+Version 2.0" is "Apache 2.0", "GNU General Public License, version 3" and "GPLv3" are "GPL 3"."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import regex
 
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.data.units import UNITS, alternation, forms, units_of
-from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.specific_terms import JOINED, PERIOD, SPACED_UNIT
+from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.specific_terms import JOINED, PERIOD, SPACED_UNIT
 
 # A value's unit in its other forms (`units.forms`), each an alternative of the fact: "10 days" is
 # said "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"), "12 V" "12 volts",

@@ -1,9 +1,9 @@
 """What a test row's question asks that changes how its answer's words are read
-(`tunelab.evaluate.answer_words`): what is not ("Which OS is not supported?", whose answer's
+(`tunelab.evaluate.facts.answer_words`): what is not ("Which OS is not supported?", whose answer's
 negations state its facts), what is switched off ("Which tokens are masked?", whose answer's
 "Prompt tokens are masked" states "prompt"), and what to do ("How do I fix error E4?", whose
 answer's fix, not the cause before it, states the facts: `fix_sentence`); and what kind of
-answer it asks for, which decides the facts `tunelab.evaluate.derive_facts` reads off its
+answer it asks for, which decides the facts `tunelab.evaluate.facts.derive` reads off its
 reference: an amount ("How long…?"), a name ("Which library…?"), a resource ("Is there a
 changelog?"), two things ("… and how do I fix it?"), an opinion between options ("Lamini vs
 LangChain?"), or what a named thing is ("What is Zephyrine?", which no one term answers)."""
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import CJK, FUNCTION_WORDS, content_words, english, stem
-from tunelab.evaluate.english_negation import SWITCHED_OFF, negates
+from tunelab.evaluate.facts.english_negation import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,

@@ -1,6 +1,6 @@
-"""The facts a correct answer must state (tunelab.evaluate.facts), read off its reference
+"""The facts a correct answer must state (tunelab.evaluate.facts.score), read off its reference
 answer, for a person to review (`tunelab data facts` proposes them for a test file's rows that
-name none: facts_file).
+name none: propose_file).
 
 Token F1 rewards an answer for sounding like its reference; a finetuned model that learned the
 style and not the facts scores well on it. The facts of a reference are mostly its specific
@@ -33,11 +33,11 @@ of the sentence that gives the verdict, or of the one after a verdict alone ("Ye
 the opposite verdict as a wrong answer (a hallucination), in Chinese, Japanese, Hindi, German,
 French, Spanish, Portuguese and Russian too ("是的" / "不是", "はい" / "いいえ", "हाँ" / "नहीं",
 "Ja" / "Nein"...), and in English where it says its verdict without the word ("Lamini does not
-offer X" or "Lamini offers X" to "Does Lamini offer X?": tunelab.evaluate.yes_no).
+offer X" or "Lamini offers X" to "Does Lamini offer X?": tunelab.evaluate.facts.yes_no).
 In Chinese and Japanese, written without spaces, the terms are found where the text changes
 script ("端口是8080"); a reference in those characters alone gets no facts, for a person to
-write. The terms are found by tunelab.evaluate.specific_terms, a value's other spellings by
-tunelab.evaluate.value_forms. `benchmarks/derived_facts.py` measures how often these agree
+write. The terms are found by tunelab.evaluate.facts.specific_terms, a value's other spellings by
+tunelab.evaluate.facts.value_forms. `benchmarks/derived_facts.py` measures how often these agree
 with hand-written facts."""
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ import regex
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate import MOST_FACTS
-from tunelab.evaluate.answer_commands import commands_as_code, without_asked_usage
-from tunelab.evaluate.answer_values import (
+from tunelab.evaluate.facts.answer_commands import commands_as_code, without_asked_usage
+from tunelab.evaluate.facts.answer_values import (
     as_written,
     default_of,
     is_list_of,
@@ -62,7 +62,7 @@ from tunelab.evaluate.answer_values import (
     quantity_asked,
     specified_values,
 )
-from tunelab.evaluate.asked import (
+from tunelab.evaluate.facts.asked import (
     ASKS_AMOUNT,
     ASKS_NAME,
     ASKS_OPINION,
@@ -72,10 +72,10 @@ from tunelab.evaluate.asked import (
     asks_what_it_is,
     fix_sentence,
 )
-from tunelab.evaluate.english_negation import PAST_VALUE
-from tunelab.evaluate.normalize_numbers import normalize, spread_units
-from tunelab.evaluate.source_silent import asks_of_source, source_silent
-from tunelab.evaluate.specific_terms import (
+from tunelab.evaluate.facts.english_negation import PAST_VALUE
+from tunelab.evaluate.facts.normalize_numbers import normalize, spread_units
+from tunelab.evaluate.facts.source_silent import asks_of_source, source_silent
+from tunelab.evaluate.facts.specific_terms import (
     ADDRESS_OR_CODE,
     ADDRESSES,
     AMOUNTS,
@@ -83,9 +83,9 @@ from tunelab.evaluate.specific_terms import (
     TITLE,
     specific_terms,
 )
-from tunelab.evaluate.stated import Words, states, unread_forms
-from tunelab.evaluate.value_forms import same_values, version_alone
-from tunelab.evaluate.yes_no import opposite
+from tunelab.evaluate.facts.stated import Words, states, unread_forms
+from tunelab.evaluate.facts.value_forms import same_values, version_alone
+from tunelab.evaluate.facts.yes_no import opposite
 
 # A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.; a
 # temperature's "°C." does end one); Chinese and Japanese end one at their full-width marks.
@@ -110,7 +110,7 @@ def propose(
 ) -> tuple[list[list[str]], list[dict]]:
     """(facts, wrong) for one row: up to `most` facts, each a list of one phrase; `rarity` is
     each word's inverse document frequency over the answers; `common` the words the answers say
-    all along (`facts_file.vocabulary`): no fact of any one of them."""
+    all along (`propose_file.vocabulary`): no fact of any one of them."""
     facts, wrong, _ = propose_marked(question, answer, rarity, most, common)
     return facts, wrong
 

@@ -14,8 +14,8 @@ import regex
 
 from tunelab.data.text import spaced
 from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
+from tunelab.evaluate.facts.specific_terms import AND_OR, NAME_WORD, PERIOD
 from tunelab.evaluate.metrics import normalize as _normalize
-from tunelab.evaluate.specific_terms import AND_OR, NAME_WORD, PERIOD
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
 # joins the parts of a number in an answer (`answer_words` marks a negated word with others).

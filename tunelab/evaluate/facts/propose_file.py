@@ -1,5 +1,5 @@
 """`tunelab data facts` over a test file: each row that names no facts given those read off its
-reference answer (derive_facts), written beside the rows as they were, for a person to review;
+reference answer (derive), written beside the rows as they were, for a person to review;
 and the facts of a test set that no training answer states (`untaught`)."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.calls import calls_alone, reply_text
-from tunelab.evaluate.derive_facts import propose_marked
-from tunelab.evaluate.facts import parse_fact_check, shown_phrase
-from tunelab.evaluate.normalize_numbers import normalize
+from tunelab.evaluate.facts.derive import propose_marked
+from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.score import parse_fact_check, shown_phrase
 from tunelab.evaluate.refusals import OFF_TOPIC, canned_refusals
 
 
@@ -184,7 +184,7 @@ def untaught(
     row's own facts or those proposed from its reference (`raw`: each row as read, by source):
     a fact held out with the only pair that taught it can only be guessed. Regex facts and
     off-topic rows are neither taught nor untaught."""
-    from tunelab.evaluate.facts import stated_in
+    from tunelab.evaluate.facts.score import stated_in
 
     # The example's own question and answer win over a raw column of that name (data.fields).
     rows = [{**(raw.get(ex.source) or {}), "question": ex.question, "answer": reply_text(ex)}

@@ -6,7 +6,7 @@ A test row may carry
 (every entry is one fact; a list gives alternatives, any of which counts) and
     "wrong": ["Yes", "loss.jsonl"]
 (phrases whose presence is a hallucination). Phrases match whole words of the answer as
-`tunelab.evaluate.answer_words` reads them (numbers whole, negated words not stated); a
+`tunelab.evaluate.facts.answer_words` reads them (numbers whole, negated words not stated); a
 `{"regex": ...}` entry or a string starting with `re:` is searched in the raw answer,
 case-insensitively."""
 
@@ -25,12 +25,12 @@ from tunelab.data.templates import Example
 from tunelab.data.turns import read_messages
 from tunelab.errors import first_few
 from tunelab.evaluate.analysis import NO_FACTS, names_facts
-from tunelab.evaluate.asked import affirms, asked_off, asks_what_is_not, denied_by_question
 from tunelab.evaluate.calls import reply_text
-from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.offered import offered
-from tunelab.evaluate.other_value import AskedValues, asked_values, other_values
-from tunelab.evaluate.stated import Phrase, Words, states
+from tunelab.evaluate.facts.asked import affirms, asked_off, asks_what_is_not, denied_by_question
+from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.offered import offered
+from tunelab.evaluate.facts.other_value import AskedValues, asked_values, other_values
+from tunelab.evaluate.facts.stated import Phrase, Words, states
 from tunelab.terminal import n_things
 
 
@@ -375,5 +375,5 @@ def wrong_stated(answer: str, check: FactCheck) -> list[str]:
 def other_value_stated(answer: str, check: FactCheck) -> list[str]:
     """The values, as written, that an answer gives what its row's question asks where its
     reference gives another ("1.00" of "The learning rate warmup by default is 1.00" where the
-    reference says 0.05): `tunelab.evaluate.other_value`."""
+    reference says 0.05): `tunelab.evaluate.facts.other_value`."""
     return other_values(answer, check.values, check.facts)

@@ -1,4 +1,4 @@
-"""Yes/no questions and their verdicts (tunelab.evaluate.derive_facts): a reference that answers
+"""Yes/no questions and their verdicts (tunelab.evaluate.facts.derive): a reference that answers
 one "Yes" or "No", in English and other languages, names the other verdict as a wrong answer;
 so does an English one that says its verdict without the word (`implied`)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, content_words, stem
-from tunelab.evaluate.english_negation import NO_IDIOMS
+from tunelab.evaluate.facts.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
 # does X ...?": `data augment`'s own rewrites of "Does X ...?").
@@ -303,7 +303,7 @@ def constant_verdict_note(checks: dict, sources: list[str]) -> str:
     """The hallucination rate that answering "Yes." (or "No.", the lower) to every question of
     `sources` gets from their `checks`, said where it is CONSTANT_VERDICT_RATE or lower: the
     rate any arm scores is then read against it, not as facts known; "" otherwise."""
-    from tunelab.evaluate.facts import wrong_stated
+    from tunelab.evaluate.facts.score import wrong_stated
 
     named = [checks[s] for s in sources if s in checks and checks[s].wrong]
     if len(named) < 5:

@@ -1,15 +1,15 @@
 """Whether an answer states a phrase: its words said and denied nowhere
-(`tunelab.evaluate.answer_words`), a regex found and not denied, an address, path or name in code
-said whole as written."""
+(`tunelab.evaluate.facts.answer_words`), a regex found and not denied, an address, path or name in
+code said whole as written."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from tunelab.evaluate.answer_words import denies_words, states_words
-from tunelab.evaluate.normalize_numbers import names_release, normalize
-from tunelab.evaluate.value_forms import OTHER_FORMS, named_version_as_written
+from tunelab.evaluate.facts.answer_words import denies_words, states_words
+from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
+from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
 
 Phrase = str | re.Pattern
 

@@ -8,8 +8,8 @@ import re
 
 import regex
 
-from tunelab.evaluate.normalize_numbers import numbers_as_digits, spread_units
-from tunelab.evaluate.stated import Phrase, Words, states
+from tunelab.evaluate.facts.normalize_numbers import numbers_as_digits, spread_units
+from tunelab.evaluate.facts.stated import Phrase, Words, states
 
 # Values offered as a choice: "16 or 32", "8, 16, 32 or 64", "$5/$10 or $20", "16, or maybe 8",
 # each with its unit or its name again ("3 epochs or 4 epochs", "Python 3.9 or Python 3.10").

@@ -12,8 +12,8 @@ import re
 from functools import lru_cache
 
 from tunelab.data.text import CJK
-from tunelab.evaluate.english_negation import negated_english
-from tunelab.evaluate.normalize_numbers import (
+from tunelab.evaluate.facts.english_negation import negated_english
+from tunelab.evaluate.facts.normalize_numbers import (
     CURRENCY,
     DECIMAL_POINT,
     MINUS,

@@ -1,5 +1,5 @@
 """What a manual's answer states that is its facts before any of its words
-(tunelab.evaluate.derive_facts): the terms of every item of a list answer ("1. Connect the power
+(tunelab.evaluate.facts.derive): the terms of every item of a list answer ("1. Connect the power
 cable. 2. Hold FEED for 3 seconds. 3. Open port 8443.": "FEED", "3 seconds" and "8443", not
 "connect" and "power"; "What are the limits?": every limit, not the first item's alone; "What
 are the specifications…?": every sentence's amount, "60 °C", "24 V"), and a setting's default a
@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Sequence
 
 from tunelab.data.text import FUNCTION_WORDS
-from tunelab.evaluate.normalize_numbers import normalize
-from tunelab.evaluate.specific_terms import AMOUNTS, AND_OR, CAPITALISED, TERMS
+from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.specific_terms import AMOUNTS, AND_OR, CAPITALISED, TERMS
 
 # A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), and the
 # item's text after it.
@@ -45,7 +45,7 @@ _HOW = re.compile(
 # A troubleshooting answer's fix by its label: "Cause: the gap sensor is dirty. Fix: clean it."
 _FIX = re.compile(r"(?:^|\s)(?:Fix|Solution|Remedy)\s*:\s*(?P<fix>\S[^\n]*)", re.IGNORECASE)
 
-# The terms of a text of the given patterns that are new facts (derive_facts' `terms_of`: not
+# The terms of a text of the given patterns that are new facts (derive's `terms_of`: not
 # said by the question, stated by the answer).
 Terms = Callable[..., Sequence[str]]
 
