@@ -22,11 +22,8 @@ its subject) nor a word the test set's answers say all along
 with none of them gives its rarest content words over the test set, less the question's words
 in any form ("generate" of "generating") and the words any explaining answer uses ("runs",
 "provides", "depends" are no facts; "weekly" and "checkpoint" may be), or none, for a person to
-write (none after a yes/no verdict: what follows it is detail). Where the question asks a name
-("Which tool…?", "Who…?") or the answer explains at length (over 30 words), only a word it names
-is taken ("pip" of "using pip, the package manager"; "Lamini" opening the answer to "Which
-library…?", though the answers say it all along): their other rare words are style. A
-yes/no question answered "Yes" or "No" is answered by its verdict and its specific terms: those
+write (none after a yes/no verdict: what follows it is detail; tunelab.evaluate.facts.rare_words).
+A yes/no question answered "Yes" or "No" is answered by its verdict and its specific terms: those
 of the sentence that gives the verdict, or of the one after a verdict alone ("Yes. Call
 `stop_run`."), are facts a bare "Yes." does not state (as the demo's hand-written facts ask
 "cpu" of "No, tunelab runs on CPU"); its rare words and later sentences are detail. It also gets
@@ -44,10 +41,8 @@ from __future__ import annotations
 
 import re
 
-import regex
-
 from tunelab.data.markers import plain_question
-from tunelab.data.text import FUNCTION_WORDS, stem
+from tunelab.data.text import FUNCTION_WORDS
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.facts.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.facts.answer_values import (
@@ -59,13 +54,11 @@ from tunelab.evaluate.facts.answer_values import (
     listed_in,
     listed_values,
     listed_words,
-    quantity_asked,
     specified_values,
 )
 from tunelab.evaluate.facts.asked import (
     ASKS_AMOUNT,
     ASKS_NAME,
-    ASKS_OPINION,
     ASKS_RESOURCE,
     TWO_ASKS,
     asks_what_is_not,
@@ -74,24 +67,23 @@ from tunelab.evaluate.facts.asked import (
 )
 from tunelab.evaluate.facts.english_negation import PAST_VALUE
 from tunelab.evaluate.facts.normalize_numbers import normalize, spread_units
+from tunelab.evaluate.facts.rare_words import rare_words
+from tunelab.evaluate.facts.sentences import SENTENCE_BREAK, answering, without_numbering
 from tunelab.evaluate.facts.source_silent import asks_of_source, source_silent
 from tunelab.evaluate.facts.specific_terms import (
     ADDRESS_OR_CODE,
     ADDRESSES,
     AMOUNTS,
     TERMS,
-    TITLE,
     specific_terms,
 )
 from tunelab.evaluate.facts.stated import Words, states, unread_forms
 from tunelab.evaluate.facts.value_forms import same_values, version_alone
 from tunelab.evaluate.facts.yes_no import opposite
 
-# A sentence ends at its punctuation, not at an abbreviation's full stop (e.g., U.S., Dr.; a
-# temperature's "°C." does end one); Chinese and Japanese end one at their full-width marks.
-_FIRST_SENTENCE = regex.compile(
-    rf"(?<=[.;:!?])(?<!(?<!°\s?)\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
-)
+# How many sentences answer a question asking two things (`TWO_ASKS`).
+_TWO_ASKS_SENTENCES = 3
+
 _WORDLIKE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")  # words of letters: a name, an acronym
 _MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z-]*\d[\w-]*")  # a model's name: "R5", "K9", "A100"
 # A name in code: snake_case, dotted, called or an option ("add_data", "llm.add_data",
@@ -132,9 +124,6 @@ def propose_marked(
     name_asked = bool(ASKS_NAME.match(question))  # "Who…?", "Which library…?"
     # "Which OS is not supported?" / "Windows is not supported.": the negation says the fact.
     read = not asks_what_is_not(question)
-    # A word the question says in another form restates it ("generating", "generate"); a term
-    # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
-    asked_roots = set(map(_root, asked))
     titled: set[str] = set()  # the words of a name that titles the question's subject
 
     def new(phrase: Words) -> bool:
@@ -168,21 +157,10 @@ def propose_marked(
             and states(answer, phrase, read)
         )
 
-    # A list's numbering is no fact: "1. Unplug the router." proposed "1".
-    unnumbered = _LIST_MARKER.sub("", answer).strip()
-    sentences = _FIRST_SENTENCE.split(unnumbered)  # split once: the steps below read them
-    first = sentences[0]
-    # "I wish! This documentation only talks about...", "Of course! The repo has examples...":
-    # an opening that says nothing leaves the answer to the next sentence ("Yes!" is a verdict,
-    # and what follows it detail). So does a verdict alone, "Yes. Call `cancel_job`.": the
-    # terms of the sentence after it are its facts, as "Yes, call `cancel_job`." has them (a
-    # bare "Yes." was scored as good as naming it); its rare words stay detail (`verdict`).
+    unnumbered = without_numbering(answer)
+    sentences = SENTENCE_BREAK.split(unnumbered)  # split once: the steps below read them
     verdict = opposite(question, answer)
-    if len(sentences) > 1 and (
-        (_SAYS_NOTHING.fullmatch(first) and not verdict)
-        or (verdict and len(normalize(first).split()) <= _BARE_VERDICT)
-    ):
-        first = sentences[1]
+    first = answering(sentences, verdict)
     # "The article does not mention whether…", "There is no mention of X in the provided text":
     # a reference that says its source is silent states no fact (lamini_docs' "article" was
     # proposed), nor a verdict unless the question asks about the source ("Does the
@@ -206,7 +184,7 @@ def propose_marked(
         ]
 
     listed = listed_values(
-        answer, lambda item, kinds: terms_of(_FIRST_SENTENCE.split(item, 1)[0], kinds)
+        answer, lambda item, kinds: terms_of(SENTENCE_BREAK.split(item, 1)[0], kinds)
     ) or specified_values(question, sentences, terms_of)
     # "24, 48 or 72 hours": each number with the unit the list ends with ("24 hours").
     terms = listed or terms_of(said := spread_units(first))
@@ -219,7 +197,7 @@ def propose_marked(
     # or code it introduces is the fact, not "visit" or "type".
     rest = unnumbered[unnumbered.find(first) + len(first) :].strip()
     if not terms and first.endswith(":") and rest:
-        introduced = _FIRST_SENTENCE.split(rest, maxsplit=1)[0]
+        introduced = SENTENCE_BREAK.split(rest, maxsplit=1)[0]
         terms = terms_of(introduced, ADDRESS_OR_CODE)
         # "The D8 has four modes: Auto, Continuous, Laundry and Sleep.", "Supported voltages:
         # 110, 220 and 240 V.": every term it lists, as a list's every item is (each is asked;
@@ -262,7 +240,7 @@ def propose_marked(
         amounts = [f for f in facts if any(p.fullmatch(f) for p in AMOUNTS)]
         # "How much RAM do I need?" / "It depends on the model. You need at least 4GB.": the
         # sentence after one that gives no amount may (the rare word "model" was proposed).
-        if not amounts and (after := _FIRST_SENTENCE.split(rest, maxsplit=1)[0]):
+        if not amounts and (after := SENTENCE_BREAK.split(rest, maxsplit=1)[0]):
             amounts = [p.written for p in terms_of(after, AMOUNTS)]
         others = [] if amounts_asked == len(asks) else [f for f in facts if f not in amounts]
         # Where it gives none, a code or path may say it ("Until `logrotate` removes them."); a
@@ -271,31 +249,12 @@ def propose_marked(
         code = set(specific_terms(unnumbered, ADDRESS_OR_CODE))
         facts = amounts + others if amounts or others else [f for f in facts if f in code]
     if not facts and not verdict:  # "… how much heat it applies. Its default is 12.": 12
-        facts = [p.written for p in default_of(_FIRST_SENTENCE.split(rest, 1)[0], terms_of)]
+        facts = [p.written for p in default_of(SENTENCE_BREAK.split(rest, 1)[0], terms_of)]
     from_words = not facts
     # A yes/no answer's verdict is what was asked; the rare words after it ("No, it indexes only
     # wiki pages and ticket comments") are detail a right "No." need not say.
     if not facts and not verdict:
-        # A question asking a name ("Which library…?") and an answer that explains at length are
-        # answered by a name, or by no one word: their other rare words are their style
-        # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
-        # of 27 such rows had their fact among them).
-        names, opening = _names(first, question)
-        names_only = name_asked or len(answer.split()) > _AT_LENGTH
-        words = [
-            w for w in normalize(first).split()
-            # A character of a script without spaces is a word of its own: too short to be a fact.
-            if (len(w) > 3 or w in names) and not w.isdigit() and _root(w) not in asked_roots
-            and not _PRIVATE.search(w)  # how the scorer marks a sign or a currency: no text
-            and w not in FUNCTION_WORDS and (w not in common or w in opening)
-            and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
-            and w not in titled
-            and not quantity_asked(first)  # "sets how long it waits": no word states it
-            and (w in names or not names_only)
-        ]  # fmt: skip
-        if ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
-            words = _picked(first, asked)  # picked is a fact ("lamini" of "Lamini is..." was)
-        words = [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
+        words = rare_words(first, question, answer, asked, name_asked, common, titled, read)
         facts = sorted(dict.fromkeys(words), key=lambda w: -rarity.get(w, 0.0))
     # Its verdict is no fact of a yes/no answer ("It does, on any CPU." is right too); the other
     # verdict is a wrong answer. A value's other spellings are those the scorer reads apart.
@@ -304,87 +263,3 @@ def propose_marked(
         for same in same_values(answer, facts)
     ]
     return grouped[: max(most, len(listed), series)], verdict, from_words and bool(grouped)
-
-
-# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed
-# by the item's text.
-_LIST_MARKER = re.compile(
-    r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+(?=\S)"
-)
-
-
-# An exclamation or courtesy alone, no answer yet.
-_SAYS_NOTHING = re.compile(
-    r"\W*(?:(?:i\s+wish|absolutely|of\s+course|sure(?:\s+thing)?|certainly|definitely|indeed|"
-    r"great|good|excellent|interesting|thanks|thank\s+you|hi|hello|well|ok(?:ay)?|alas|"
-    r"unfortunately|sadly|hmm|question)\W*)+",
-    re.IGNORECASE,
-)
-
-
-# A verdict alone, in at most two words: "Yes.", "No!", "Yes, definitely.", "是的。".
-_BARE_VERDICT = 2
-
-
-# How many sentences answer a question asking two things (`TWO_ASKS`).
-_TWO_ASKS_SENTENCES = 3
-
-# An answer of more words explains (lamini_docs' run to 40 and more); its first sentence's
-# rare words are its style where it names no specific term.
-_AT_LENGTH = 30
-# A word the answer names with an apposition: "using pip, the package manager for Python" (not
-# "their strengths, the first one").
-_NAMED = re.compile(
-    r"\b(?:using|with|via|through|called|named)\s+([^\W\d_][\w-]*),\s+(?:the|a|an)\s",
-    re.IGNORECASE,
-)
-
-
-def _picked(sentence: str, asked: set[str]) -> list[str]:
-    """The option of the question an answer to an opinion question opens by picking ("ChatGPT
-    is better", "Lamini is the best"), `normalize`d; none where it weighs them."""
-    m = re.match(
-        r"\W*([\w-]+)\s+(?:is|are)\s+(?:(?:much|far|the)\s+)*(?:better|best|preferable)\b",
-        sentence,
-        re.IGNORECASE,
-    )
-    return [normalize(m[1])] if m and normalize(m[1]) in asked else []
-
-
-def _names(sentence: str, question: str) -> tuple[set[str], set[str]]:
-    """The words of `sentence` that name a thing (`normalize`d): one it names with an
-    apposition ("pip, the package manager"); and where `question` asks a name, the capitalised
-    word that opens the sentence ("Windows is not supported"), however often the test set's answers say it ("Lamini is designed…"
-    answers "Which library…?"): (names, that opening name)."""
-    names = {normalize(m[1]) for m in _NAMED.finditer(sentence)}
-    opening = re.match(r"\W*([A-Z][\w-]*)\b", sentence)
-    asked = {normalize(opening[1])} if opening and ASKS_NAME.match(question) else set()
-    return names | asked, asked
-
-
-def _root(word: str) -> str:
-    """A word without its ending: "generating" and "generate" are one word, "applies" and
-    "apply" too (the question's "apply" was proposed as the fact "applies")."""
-    if word.endswith(("ies", "ied")) and len(word) > 4:
-        return word[:-3] + "y"
-    return stem(word).removesuffix("e")
-
-
-_PRIVATE = regex.compile(r"\p{Co}")
-
-
-# Words an explaining answer uses whatever it explains: no fact, though rare in a test set
-# (lamini_docs' "having", "currently", "every", "both", "sorry" were proposed as its facts).
-_GENERIC = frozenset(
-    """provides provide provided offers offer offered depends depend allows allow allowed helps
-    help helped holds hold held contains contain uses used includes include including included makes make made runs run keeps
-    keep works work working worked gives give given takes take lets let needs need means mean
-    various different specific available important possible able certain several many
-    constantly generally usually often typically always simply easily directly especially
-    between within without across case cases example examples expanding ensure ensures
-    based well like also however therefore things thing way ways part parts kind kinds
-    number lot lots sure better best good great fully completely entirely totally really
-    actually basically talks talk says say sadly unfortunately fortunately luckily
-    having being every both currently related sorry
-    called named termed dubbed known""".split()  # a naming verb: "(called llama)" names llama
-)
