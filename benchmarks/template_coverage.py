@@ -23,7 +23,7 @@ from tunelab.data.chunking import chunk_document
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template_qa import prose_sentences
-from tunelab.data.text import content_words, stem
+from tunelab.data.text import STOPWORDS, stems
 from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,7 @@ def coverage(docs: Path, out: Path) -> tuple[list[str], list[str]]:
 def held(sentence: str, answer: str) -> bool:
     """Whether `answer` states the sentence, perhaps in other words ("Range: 0 to 30 mm." as
     "tear_offset ranges from 0 to 30 mm."): all its values and two thirds of its words (content
-    words as `tunelab.data.text.stem` stems them: "range" is said by "ranges")."""
+    words as `tunelab.data.text.stems` stems them: "range" is said by "ranges")."""
     if sentence in answer:
         return True
     values = specific_terms(sentence, VALUE)
@@ -93,7 +93,7 @@ def held(sentence: str, answer: str) -> bool:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
+    return set(stems(text, STOPWORDS))
 
 
 def main() -> None:

@@ -134,6 +134,18 @@ def stem(word: str, shortest: int = 3) -> str:
     return word
 
 
+def stems(text: str, left_out: frozenset[str] = frozenset()) -> list[str]:
+    """The words of `text` (`words`) but `left_out`, stemmed, but for a word in capitals ending
+    in S, which is no plural: "HTTPS" is not "HTTP", nor "AWS" "AW" (`stem` sees words
+    lower-cased). A status in capitals is stemmed still ("RUNNING", "CANCELED" are "running",
+    "canceled")."""
+    kept = {w.lower() for w in _CAPITALS_ENDING_IN_S.findall(text)}
+    return [w if w in kept else stem(w) for w in words(text) if w not in left_out]
+
+
+_CAPITALS_ENDING_IN_S = re.compile(r"\b[A-Z]+S\b")  # "HTTPS", "AWS", "DNS"; "GPUs" is a plural
+
+
 # A sentence or a line of a model's reply as it streams: text up to its end mark (Chinese and
 # Japanese full stops, Hindi's danda too) or newline, found where it stands (the repeat checks
 # below need its place, and a loop "the answer is 1. the answer is 1." ends at each mark, capital

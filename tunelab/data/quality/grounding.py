@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, sentences, stem, words
+from tunelab.data.text import STOPWORDS, sentences, stems, words
 
 # A number as a reader reads one: not the digits of a name ("SmolLM2", "x86", "Llama-3") nor part
 # of another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
@@ -49,9 +49,10 @@ def ungrounded(
         return NAME_MISSING
     if any(name.lower() not in source_words for name in CAPITALISED.findall(answer.strip())):
         return NAME_MISSING
-    content = [stem(w) for w in words(answer) if w not in STOPWORDS and not w.isdigit()]
-    stems = {stem(w) for w in source_words}
-    if content and sum(w in stems for w in content) / len(content) < min_share:
+    said = zip(words(answer), stems(answer))
+    content = [s for w, s in said if w not in STOPWORDS and not w.isdigit()]
+    source_stems = set(stems(source))
+    if content and sum(w in source_stems for w in content) / len(content) < min_share:
         return WORDS_MISSING
     if settings_placed and misplaced_name(answer, source):
         return MISPLACED
@@ -67,9 +68,11 @@ def misplaced_name(answer: str, source: str) -> str | None:
     for said in sentences(answer):
         for name in dict.fromkeys(SNAKE_CASE.findall(said)):
             own = set(words(name))
-            other = {stem(w) for w in words(said) if w not in STOPWORDS | own and not w.isdigit()}
-            beside = [{stem(w) for w in words(s)} for s in _about(spans, name)]
-            if other and beside and not any(other & stems for stems in beside):
+            left_out = STOPWORDS | own
+            pairs = zip(words(said), stems(said))
+            other = {s for w, s in pairs if w not in left_out and not w.isdigit()}
+            beside = [set(stems(s)) for s in _about(spans, name)]
+            if other and beside and not any(other & near for near in beside):
                 return name
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, UNSPACED, stem, words
+from tunelab.data.text import STOPWORDS, UNSPACED, stems, words
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
@@ -16,7 +16,9 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     sort them)."""
     # A verdict is the answer: "Yes, X supports Y." to "Does X support Y?" teaches that it does,
     # and a negation the question lacks says it does not ("No, X does not need Y.").
-    answer_words, question_words = words(answer), _stems(question)
+    # Words in capitals stay whole (`stems`): a pair answering where plain HTTP redirects, "to
+    # HTTPS", was dropped as a restating.
+    answer_words, question_words = words(answer), stems(question)
     qw = set(question_words)
     if any(w in VERDICTS and w not in qw for w in answer_words):
         return False
@@ -25,7 +27,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     # air?" "Air is denser than water vapor."): TruthfulQA's 6 such rows were dropped by --fix.
     if "or" in qw and "or" not in answer_words:
         return False
-    aw = _stems(answer)
+    aw = stems(answer)
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
@@ -35,7 +37,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
         return False
     # What is asked: the question before its material (a line break or a colon).
     asked_text = _ASKED.match(question).group()
-    asked = [w for w in _stems(asked_text) if w not in STOPWORDS]
+    asked = [w for w in stems(asked_text) if w not in STOPWORDS]
     said = [w for w in aw if w not in STOPWORDS]
     said_again = len(set(asked).intersection(said)) / len(set(asked)) if asked else 1.0
     if said_again >= overlap:
@@ -45,14 +47,6 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     return len(said) >= 3 and not _CHOICES.search(asked_text) and _runs_in(said, asked)
 
 
-def _stems(text: str) -> list[str]:
-    """The words of `text` stemmed, but for those written in capitals: "HTTPS" is no plural of
-    "HTTP" (a pair answering where plain HTTP redirects, "to HTTPS", was dropped as a restating)."""
-    capitals = {w.lower() for w in _CAPITALS.findall(text)}
-    return [w if w in capitals else stem(w) for w in words(text)]
-
-
-_CAPITALS = re.compile(r"\b[A-Z]{2,}\b")  # a word written in capitals ("HTTPS")
 _ASKED = re.compile(r"[^\n:]*")
 _CHOICES = re.compile(r"\bor\b|,", re.I)
 

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from tunelab.data.quality.grounding import NUMBER
-from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, VALUE_COLUMNS, common_words, stem, words
+from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, VALUE_COLUMNS, common_words, stems, words
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -34,7 +34,7 @@ def vectors(texts: list[str]) -> csr_matrix:
     tell no row from another."""
     from scipy.sparse import csr_matrix
 
-    counted = [Counter(stem(w) for w in words(t) if w not in FUNCTION_WORDS) for t in texts]
+    counted = [Counter(stems(t, FUNCTION_WORDS)) for t in texts]
     df = Counter(w for c in counted for w in c)
     n = len(texts)
     shared = common_words(df, n, TOPIC_SHARE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import CJK, FUNCTION_WORDS, content_words, english, stem
+from tunelab.data.text import CJK, FUNCTION_WORDS, STOPWORDS, english, stems
 from tunelab.evaluate.facts.english_negation import SWITCHED_OFF, negates
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
@@ -58,10 +58,10 @@ def denied_by_question(question: str) -> frozenset[str]:
     if asked is None or CJK.search(asked.group()):
         return frozenset()
     rest = re.split(r"[?.;!\n]", question[asked.end() :], maxsplit=1)[0]
-    said = content_words(rest) + (
+    said = stems(rest, STOPWORDS) + (
         ["support"] if asked.group().lower().endswith("unsupported") else []
     )
-    return frozenset(stem(w) for w in said)
+    return frozenset(said)
 
 
 def affirms(clause: str, denied: frozenset[str], asked: frozenset[str] = frozenset()) -> bool:
@@ -70,7 +70,7 @@ def affirms(clause: str, denied: frozenset[str], asked: frozenset[str] = frozens
     "The prompt is masked")."""
     if negates(clause, asked):
         return False
-    return any(stem(w) in denied for w in content_words(clause))
+    return any(s in denied for s in stems(clause, STOPWORDS))
 
 
 def asked_off(question: str) -> frozenset[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, content_words, stem
+from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, content_words, stem, stems
 from tunelab.evaluate.facts.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -115,7 +115,7 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
         said, subject, no = there, set(), True
     else:
         said = re.match(_SAID.format(aux=rf"{aux}(?=not\b|n?['’]t\b|\b)"), opening, re.I)
-        subject = {stem(w) for w in content_words(said[1])} if said else set()
+        subject = set(stems(said[1], STOPWORDS)) if said else set()
         pronoun = said and set(said[1].lower().split()) & _PRONOUNS
         if not said or not (pronoun or subject & _stems(asked)):
             # Its verb phrase without the auxiliary: "Lamini offers X" to "Does Lamini offer X?"
@@ -140,7 +140,7 @@ def implied(asked: str, verb: re.Match, answer: str) -> str:
 
 
 def _stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
+    return set(stems(text, STOPWORDS))
 
 
 def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], bool] | None:
