@@ -248,3 +248,13 @@ def test_a_model_name_with_its_size_is_one_fact_however_a_right_answer_joins_it(
     assert _accuracy(question, reference, "Llama-3-8B.") == 1
     assert _accuracy(question, reference, "It uses Llama 3-70B.") == 0
     assert _accuracy(question, reference, "It uses Llama 2-8B.") == 0
+
+
+def test_a_model_name_with_its_size_written_with_spaces_is_one_fact_too():
+    # "Llama 3" and "8B" were proposed apart: "It uses Llama 3 70B." stated the first.
+    question, reference = "Which model does it use?", "It uses Llama 3 8B by default."
+    assert _facts(question, reference) == ["Llama 3 8B"]
+    assert _facts("Which model?", "Llama 3.1 70B is used.") == ["Llama 3.1 70B"]
+    assert _accuracy(question, reference, "It uses Llama 3-8B.") == 1
+    assert _accuracy(question, reference, "It uses Llama 3 70B.") == 0
+    assert _accuracy(question, reference, "It uses Llama 2 8B.") == 0

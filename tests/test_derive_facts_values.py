@@ -109,7 +109,7 @@ def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
          "It needs 5 GB."),
         ("How much RAM?", "It needs 16 GB of RAM.", [["16 GB"]],
          "It needs 16 MB.", "16GB."),
-        ("Which model is the base?", "The base is Llama 2 70B.", [["Llama 2"], ["70B"]],
+        ("Which model is the base?", "The base is Llama 2 70B.", [["Llama 2 70B"]],
          "The base is Llama 2 7B.", "Llama 2, the 70B one."),
         ("Which GPU?", "An NVIDIA A100 80GB is recommended.",
          [["A100"], ["80GB"]],

@@ -98,8 +98,9 @@ _AMOUNT = regex.compile(_NUMBER)
 # 3.8-3.12", as "3.8 to 3.12"; "3.8" and "3.12" were proposed apart).
 _THROUGH = r"(?: through \d+(?:\.\d+)*)"
 _VERSIONS_TO = rf"(?:{_THROUGH}|[-\u2013]\d+\.\d+(?:\.\d+)*)"  # "Python 3.8-3.12" too
-# A model's size after its version: "Llama 3-8B" ("3" and "Llama" were proposed).
-_SIZED = r"-\d+(?:\.\d+)?[BM]"
+# A model's size after its version, by a hyphen or a space: "Llama 3-8B", "Llama 3 8B" ("3" and
+# "Llama" were proposed; then "Llama 3" and "8B" apart, which the scorer read apart too).
+_SIZED = r"[- ]\d+(?:\.\d+)?[BM]"
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
 # was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
