@@ -208,3 +208,52 @@ def test_set_takes_the_training_spelling_for_a_yaml_or_a_run(tmp_path, qa_file):
     assert "batch 1 x" in printed(
         runner.invoke(app, ["plan", "SmolLM2-135M", "--set", "batch_size=1"])
     )
+
+
+def sixty_rows(tmp_path, packing: bool) -> str:
+    """A training YAML whose batch_size, 64, is more rows than its data holds: 60."""
+    from tests.conftest import write_jsonl
+
+    rows = [{"question": f"What is part {i} made of?", "answer": f"Steel {i}."} for i in range(60)]
+    data = write_jsonl(tmp_path / "sixty.jsonl", rows)
+    config = tmp_path / "sixty.yaml"
+    config.write_text(
+        f"name: sixty\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny-random}}\n"
+        f"data: {{path: {data}, test_size: 0, max_length: 256, packing: {str(packing).lower()}}}\n"
+        "train: {batch_size: 64, max_steps: 1}\n"
+    )
+    return str(config)
+
+
+def test_a_batch_larger_than_the_data_is_planned_as_the_loop_makes_it(tmp_path):
+    import tunelab
+
+    config = sixty_rows(tmp_path, packing=False)
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    assert "batch 60 x 256 tokens" in said
+    assert "batch 64 → 60 rows: the training set has 60 rows" in said
+    sized = dict(model="tiny-random", max_length=256, packing=False, device="cpu")
+    as_sized = estimate(PlanConfig(batch_size=60, **sized))
+    assert f"{as_sized.peak / GIB:.1f} GiB needed" in said
+    # A model alone has no data: its batch is the setting's.
+    alone = printed(runner.invoke(app, ["plan", "tiny-random", "--batch-size", "64"]))
+    assert "batch 64 x 512 tokens" in alone and "→" not in alone
+    # A batch the data fills is as it was set.
+    assert "batch 8 x 256" in printed(runner.invoke(app, ["plan", config, "--batch-size", "8"]))
+    assert tunelab.plan(model=config, device="cpu").peak == as_sized.peak
+
+
+def test_packed_the_plan_counts_the_rows_training_makes(tmp_path, capsys):
+    import re
+
+    import tunelab
+    from tunelab.config import Config
+
+    config = sixty_rows(tmp_path, packing=True)
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    rows = int(re.search(r"batch 64 → (\d+) rows: the training set packs into \1 rows", said)[1])
+    assert rows < 60 and f"batch {rows} x 256 tokens" in said
+    # Training says what its batches hold: the plan's count.
+    tunelab.train(Config.from_yaml(config))
+    trained = " ".join(capsys.readouterr().out.split())
+    assert f"train.batch_size 64 → {rows}: the training set packs into {rows} rows" in trained

@@ -111,22 +111,22 @@ def check_data_files(config: DataConfig) -> None:
             )
 
 
-def prepare(
-    config: DataConfig,
-    tokenizer: PreTrainedTokenizerBase,
-    near: NearQuestions | None = None,
-    own_rows: OwnRows | None = None,
-    quiet: bool = False,
-    adopt_system_prompt: bool = False,
-) -> PreparedData:
-    """The run's examples, tokenized. `near` and `own_rows` (tunelab.data.quality's, which
-    stages pass down) find a question asked again with typos, for the split and for the
-    passages a training row must not be shown (data.passages). `quiet`: prepared again (as
-    another split), what the reading and the template warnings say already said.
-    `adopt_system_prompt`: where data.system_prompt is unset and every training chat opens
-    with one system prompt (`rows_system_prompt`), the test rows are asked under it too, and
-    it is returned as `adopted_system` for the run to ask with."""
-    check_data_files(config)
+@dataclass
+class Split:
+    """data.path's examples as training splits them, before any is tokenized."""
+
+    train: list[Example]
+    test: list[Example]
+    removed: int  # exact duplicates
+    leaked: int  # training examples asking a question of data.test_path
+    joined: str  # questions test_size did not draw, held out as near repeats, said
+    by_fact: bool  # leaked counts rows giving a test row's answer reworded too
+
+
+def split_data(config: DataConfig, near: NearQuestions | None = None, quiet: bool = False) -> Split:
+    """Read data.path (and data.test_path) and split them as a run does: exact repeats dropped,
+    the test questions held out. Without `near`, a typo'd question stays on the training side,
+    where a run moves it to the test side: `tunelab plan` counts the training set so, at most."""
     read = dict(shape=config.shape, fields=config.fields, on_error=config.on_error, quiet=quiet)
     examples = load_examples(config.path, **read)
     if not quiet:
@@ -144,6 +144,28 @@ def prepare(
             deduped, config.test_size, config.seed, False, near, config.held_out
         )
         joined = near_repeats_note(deduped, test_examples, config.test_size)
+    return Split(train_examples, test_examples, removed, leaked, joined, facts)
+
+
+def prepare(
+    config: DataConfig,
+    tokenizer: PreTrainedTokenizerBase,
+    near: NearQuestions | None = None,
+    own_rows: OwnRows | None = None,
+    quiet: bool = False,
+    adopt_system_prompt: bool = False,
+) -> PreparedData:
+    """The run's examples, tokenized. `near` and `own_rows` (tunelab.data.quality's, which
+    stages pass down) find a question asked again with typos, for the split and for the
+    passages a training row must not be shown (data.passages). `quiet`: prepared again (as
+    another split), what the reading and the template warnings say already said.
+    `adopt_system_prompt`: where data.system_prompt is unset and every training chat opens
+    with one system prompt (`rows_system_prompt`), the test rows are asked under it too, and
+    it is returned as `adopted_system` for the run to ask with."""
+    check_data_files(config)
+    split = split_data(config, near, quiet)
+    train_examples, test_examples = split.train, split.test
+    removed, leaked, joined, facts = split.removed, split.leaked, split.joined, split.by_fact
     settings = dict(
         template=config.template,
         system_prompt=config.system_prompt,

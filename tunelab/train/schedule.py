@@ -42,6 +42,15 @@ def step_past_epoch(cfg: TrainConfig, rows: int, processes: int, packed: bool) -
     )
 
 
+def batch_past_data(cfg: TrainConfig, rows: int, packed: bool) -> str | None:
+    """What a batch holds when train.batch_size is more rows than the training set makes (every
+    row, one batch an epoch), or None: the run trains on smaller batches than its setting says."""
+    if cfg.batch_size <= rows:
+        return None
+    made = f"packs into {n_things(rows, 'row')}" if packed else f"has {n_things(rows, 'row')}"
+    return f"train.batch_size {cfg.batch_size} → {rows}: the training set {made}"
+
+
 def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:
     """Multiplier for the update made at `step` (0-based)."""
     if warmup and step < warmup:

@@ -56,7 +56,13 @@ from tunelab.train.run_folder import (
     write_data_shape,
     write_held_out,
 )
-from tunelab.train.schedule import make_scheduler, step_counts, step_past_epoch, warmup_steps
+from tunelab.train.schedule import (
+    batch_past_data,
+    make_scheduler,
+    step_counts,
+    step_past_epoch,
+    warmup_steps,
+)
 from tunelab.train.setup import (
     compile_layers,
     describe,
@@ -193,6 +199,8 @@ def start_session(
     rows = make_rows(data.train, config.data.max_length, packing)
     test_rows = make_rows(data.test, config.data.max_length, packing)
     micro_per_epoch, micro_per_step, total_steps = step_counts(cfg, len(rows), world.size)
+    if world.is_main and (whole := batch_past_data(cfg, len(rows), packing)):
+        console.print(whole)
     if world.is_main and (past := step_past_epoch(cfg, len(rows), world.size, packing)):
         say_wrapped(console, f"warning: {past}", "yellow")
     if world.size > 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tunelab.terminal import n_things
 from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
 from tunelab.train.plan.settings import PlanConfig
 from tunelab.train.plan.shapes import EMBED, HEAD, Shape, shape_of
@@ -115,6 +116,10 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
     unpacked = shape.carries_state and cfg.packing
     if unpacked:  # training turns packing off for it (train/setup.row_packing)
         cfg = cfg.model_copy(update={"packing": False})
+    asked = cfg.batch_size
+    rows, said = data_batch(cfg)
+    if rows < asked:  # the loop makes no batch larger than the data
+        cfg = cfg.model_copy(update={"batch_size": rows})
     device = pick_device(cfg.device, cfg.gpu_memory)
     sharded = device == "cuda" and cfg.parallel == "fsdp"
     precision = precision_of(device, cfg.weight_bytes(), cfg.method == "qlora", sharded)
@@ -139,6 +144,8 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
             "recurrence), so each row holds one document, padded: the same tokens a row at most, "
             "fewer of them trained"
         )
+    if cfg.batch_size < asked:
+        plan.notes.insert(0, f"batch {asked} → {said}")
     if cfg.cpu_offload:
         plan.notes.append("cpu_offload: weights, gradients and AdamW state are in CPU memory")
     if device == "cpu":
@@ -150,6 +157,24 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
             "train.return_freed_memory: true keeps it near the plan, at slower steps"
         )
     return plan
+
+
+def data_batch(cfg: PlanConfig) -> tuple[int, str]:
+    """The rows of the largest batch the loop makes of the data, and how the data says so (for
+    a batch smaller than batch_size); batch_size when the data is not known."""
+    if cfg.packing and cfg.packed_rows:
+        n = cfg.packed_rows
+        return n, f"{n} rows: the training set packs into {n_things(n, 'row')}"
+    if cfg.training_examples and cfg.packing:
+        n = cfg.training_examples
+        return n, (
+            f"at most {n} rows: the training set has {n_things(n, 'example')}, packed into "
+            "as many rows or fewer"
+        )
+    if cfg.training_examples:
+        n = cfg.training_examples
+        return n, f"{n} rows: the training set has {n_things(n, 'row')}"
+    return cfg.batch_size, ""
 
 
 def _state(plan: Plan) -> None:

@@ -41,7 +41,8 @@ def fit_warning(config: Config, processes: int, device: str) -> str | None:
     """One line when the run's plan needs more than the device has, else None (also when the
     model's shape cannot be known without loading it: the plan never stops a run)."""
     try:
-        plan = estimate(PlanConfig.of(config, processes, device))
+        # Its data counted, not tokenized: the data is prepared once, after this warning.
+        plan = estimate(PlanConfig.of(config, processes, device, tokenize=False))
     except TunelabError:
         return None
     memory, source = available_memory(plan)

@@ -13,6 +13,7 @@ from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.section import Section
 from tunelab.setting_names import setting_paths
+from tunelab.train.plan.data_rows import data_rows
 from tunelab.train.plan.shapes import ATTENTION, EMBED, HEAD, MLP
 
 FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
@@ -54,6 +55,11 @@ class PlanConfig(Section):
     """auto: cuda when --gpu-memory is given or a GPU is present, else cpu."""
     gpu_memory: float | None = Field(None, gt=0)
     """GiB per GPU to check against, e.g. 80 (default: this machine's GPU, or free RAM on a CPU)."""
+    training_examples: int | None = Field(None, ge=1)
+    """A training YAML's or run's training examples (its data read, not tokenized): no batch
+    holds more rows; unset, a batch is batch_size rows."""
+    packed_rows: int | None = Field(None, ge=1)
+    """The rows those examples pack into (with the model's tokenizer, where it is at hand)."""
     overrides: list[str] = []
     """A training YAML's or run's settings as `tunelab train` spells them (train.batch_size=1,
     data.max_length=512, train.lora.r=8), applied to its config before it is planned."""
@@ -88,9 +94,13 @@ class PlanConfig(Section):
             raise TunelabError(f"{err} (with a training YAML or run: {', '.join(meant)})") from None
 
     @classmethod
-    def of(cls, config: Config, processes: int = 1, device: str = "auto") -> PlanConfig:
-        """The plan of a training config, run by `processes` processes on `device`."""
+    def of(
+        cls, config: Config, processes: int = 1, device: str = "auto", tokenize: bool = True
+    ) -> PlanConfig:
+        """The plan of a training config, run by `processes` processes on `device`; its batch
+        as large as its data (`data_rows`: `tokenize` False counts examples alone)."""
         cfg = config.train
+        rows = data_rows(config, cfg.batch_size, tokenize)
         quantize = config.model.quantize
         return cls(
             model=config.model.name,
@@ -111,6 +121,8 @@ class PlanConfig(Section):
             # eager also keeps every layer's attention weights, which the plan leaves out.
             attention="sdpa" if cfg.attention in ("auto", "eager") else cfg.attention,
             device=device,
+            training_examples=rows.examples,
+            packed_rows=rows.packed,
         )
 
     def with_run_settings(self) -> PlanConfig:

@@ -1,0 +1,72 @@
+"""The rows a run's training set makes, as the loop batches them: no batch is larger than the
+data, so a plan that knows the data sizes the batch the loop will really make. Read without
+downloading or converting anything: examples by the data alone, packed rows where the model's
+tokenizer is at hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from transformers import PreTrainedTokenizerBase
+
+from tunelab.config import Config
+from tunelab.data.hub import is_hub
+from tunelab.errors import TunelabError
+
+
+@dataclass(frozen=True)
+class DataRows:
+    examples: int | None  # training examples: unpacked, a row each
+    packed: int | None  # the rows they pack into; None without a tokenizer
+
+
+def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRows:
+    """The training set of `config` in rows, where it may be smaller than `batch_size` rows
+    (elsewhere not read further: a large data set is not tokenized for nothing). Nothing is
+    known (None) of no local data file, of raw texts without a tokenizer (it cuts them into
+    windows) or of a file training refuses (training says why). `tokenize`: False counts
+    examples alone (`tunelab train`, before its model and data load)."""
+    from tunelab.data.pipeline import make_rows, prepare, split_data
+
+    data = config.data
+    if not data.path or is_hub(data.path) or not Path(data.path).exists():
+        return DataRows(None, None)
+    try:
+        train = split_data(data, quiet=True).train
+    except TunelabError:
+        return DataRows(None, None)
+    raw = any(example.text is not None for example in train)
+    examples = None if raw else len(train)
+    # Unpacked, an example is a row; packed, a row holds at most max_length tokens, an example
+    # at least one.
+    if not raw and (not data.packing or len(train) >= batch_size * data.max_length):
+        return DataRows(examples, None)
+    tokenizer = local_tokenizer(config.model.name) if tokenize else None
+    if tokenizer is None:
+        return DataRows(examples, None)
+    try:
+        tokenized = prepare(data, tokenizer, quiet=True).train
+    except TunelabError:
+        return DataRows(examples, None)
+    packed = len(make_rows(tokenized, data.max_length, packing=True))
+    return DataRows(len(tokenized), packed)
+
+
+def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:
+    """The model's tokenizer where reading it downloads and converts nothing: tiny-random's, the
+    embedded default's once cached, a Hugging Face folder's, a trained run's; else None."""
+    from tunelab.models.load import cache_root
+    from tunelab.models.names import EMBEDDED_NAME
+    from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
+    from tunelab.run import Run, load_tokenizer
+
+    embedded = model == EMBEDDED_NAME or model in RANDOM_SHAPES
+    cached = (cache_root() / "models" / EMBEDDED_NAME / "tokenizer.json").is_file()
+    local = model == TINY_NAME or Path(model).is_dir() or Run.find(model) is not None
+    if not (local or (embedded and cached)):
+        return None
+    try:
+        return load_tokenizer(model)
+    except (TunelabError, OSError, ValueError):
+        return None
