@@ -166,3 +166,45 @@ def test_a_server_with_raters_does_not_describe_its_routes(tmp_path, monkeypatch
     client, _ = start(tmp_path, monkeypatch, "--raters", "alice")
     for path in ("/openapi.json", "/docs", "/redoc"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_public_url_is_the_address_every_printed_link_gives(tmp_path, monkeypatch):
+    # Listening on 0.0.0.0, rate linked to 127.0.0.1, which no rater on another machine opens.
+    url = "http://10.0.0.5:8008"
+    client, output = start(
+        tmp_path, monkeypatch, "--host", "0.0.0.0", "--raters", "alice", "--public-url", url
+    )
+    said = " ".join(output.split())
+    assert f"Open {url}/ (keys 1-4" in said and "in place of" not in said
+    alice = re.search(r"^alice: http://10\.0\.0\.5:8008/#key=(\S+)$", output, re.M)[1]
+    assert re.search(r"Results, .*: http://10\.0\.0\.5:8008/leaderboard#key=\S+$", output, re.M)
+    assert "127.0.0.1" not in output
+    assert output.rstrip().endswith(f"--host 0.0.0.0 --raters alice --public-url {url}/")
+    # Its host gets past the Host check (DNS rebinding's guard); another name still does not.
+    key = {"X-Rater-Key": alice}
+    assert client.get("/api/next", headers={**key, "host": "10.0.0.5:8008"}).status_code == 200
+    refused = client.get("/api/next", headers={**key, "host": "evil.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_host"
+
+
+def test_a_proxys_public_url_is_let_in_through_the_python_api_too(tmp_path, monkeypatch):
+    import uvicorn
+
+    import tunelab
+
+    started = {}
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: started.update(app=server.config.app))
+    votes = tmp_path / "votes.jsonl"
+    tunelab.rate(answer_sets(tmp_path), votes, public_url="https://rate.example.com")
+    client = TestClient(started["app"])
+    assert client.get("/api/next", headers={"host": "rate.example.com"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["rate.example.com", "ftp://rate.example.com", "http://", "http://h/#x"]
+)
+def test_a_public_url_raters_cannot_open_is_refused_by_its_name(tmp_path, url):
+    args = ["rate", *answer_sets(tmp_path), "--public-url", url]
+    refused = CliRunner().invoke(app, args)
+    assert isinstance(refused.exception, TunelabError), refused.output
+    assert "public_url" in str(refused.exception) and url in str(refused.exception)

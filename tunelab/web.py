@@ -53,6 +53,34 @@ def elsewhere(host: str) -> str:
     return ""
 
 
+def public_base(url: str) -> str:
+    """A base URL clients reach a server at (`--public-url`: this machine's address, a proxy's
+    name), checked and ending in "/": http or https, a host, no query or fragment (a rater's
+    link adds its key as a fragment)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError as err:
+        raise ValueError(f"{url!r} is no URL ({err})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"{url!r}: give the URL clients open, with http:// or https:// and a host "
+            "(http://10.0.0.5:8000, https://rate.example.com)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"{url!r}: a base URL, without ?query or #fragment")
+    return parts.geturl().rstrip("/") + "/"
+
+
+def public_host(url: str) -> str:
+    """The host a client reaching `url` names in its Host header (the Host check lets it in)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
 def check_guarded(host: str, guarded: bool, insecure: bool, guard: str, exposes: str) -> str | None:
     """Refuse to listen beyond this machine (a non-loopback `host`) with nothing `guarded`, unless
     `insecure` says so out loud; then return the warning to print. `guard` is the option that

@@ -15,7 +15,7 @@ from tunelab.web import LOCALHOST
 console = Console()
 
 
-@options(RateConfig, "pairs", source="tunelab rate")
+@options(RateConfig, "pairs", "public_url", source="tunelab rate")
 def rate_command(
     answers: Annotated[
         list[str],

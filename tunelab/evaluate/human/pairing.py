@@ -10,19 +10,24 @@ import bisect
 import random
 from collections import Counter
 from collections.abc import Set as AbstractSet
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from tunelab.evaluate.human.ratings import BASE, SCALE, START
 from tunelab.section import Section
+from tunelab.web import public_base
 
 ModelPair = tuple[str, str]
 QuestionPair = tuple[str, str, str]  # a question and the two models, sorted
 
 
+def _public(url: str | None) -> str | None:
+    return None if url is None else public_base(url)
+
+
 class RateConfig(Section):
-    """How `tunelab rate` picks the next pair to judge."""
+    """How `tunelab rate` picks the next pair to judge, and the address raters open."""
 
     pairs: Literal["close", "even"] = "close"
     """close: models whose Bradley–Terry ratings so far are close are paired more often (their
@@ -30,6 +35,9 @@ class RateConfig(Section):
     explore: float = Field(0.2, ge=0, le=1)
     """With pairs close, the share of pairs drawn evenly among all model pairs, so that every
     pair keeps being judged whatever the ratings say."""
+    public_url: Annotated[str | None, AfterValidator(_public)] = None
+    """The base URL raters open (--host 0.0.0.0: http://10.0.0.5:8000; behind a proxy:
+    https://rate.example.com): every printed link uses it, and the page answers its host."""
 
 
 def pair_chances(

@@ -14,7 +14,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.terminal import n_things, say_wrapped
-from tunelab.web import LOCALHOST, elsewhere, url_host
+from tunelab.web import LOCALHOST, elsewhere, public_host, url_host
 
 RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
 
@@ -66,29 +66,34 @@ def rate(
     results_key = new_key() if keys else None
     if warning:  # --insecure got it past check_guarded
         console.print(f"[bold yellow]warning:[/] {warning}")
-    base = f"http://{url_host(host)}:{port}/"
+    # Where raters reach it: the URL given (its host let in by the Host check), else this one.
+    public = config.public_url
+    base = public or f"http://{url_host(host)}:{port}/"
+    allowed = [*allow_host, public_host(public)] if public else list(allow_host)
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
             f"[bold]{base}[/] (keys 1-4; s skips, u undoes your last vote); ratings at "
             f"{'the results link below' if keys else '/leaderboard'}; Ctrl-C to stop."
-            f"{elsewhere(host)}"
+            f"{'' if public else elsewhere(host)}"
         )
         console.print(links(keys or {}, base, results_key), markup=False, soft_wrap=True, end="")
-        judge_in_browser(arena, host, port, allow_host, keys, results_key)
+        judge_in_browser(arena, host, port, allowed, keys, results_key)
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM, raised again once uvicorn has stopped serving (or before it took
         # them over). Each vote was written as it was cast; the judge leaving wants to know
         # they all were, and a shell sees 130 or 143.
-        said = _votes_kept(arena, answers, votes, host, port, raters, insecure)
+        said = _votes_kept(arena, answers, votes, host, port, raters, insecure, public)
         console.print(said, markup=False, soft_wrap=True)
         raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
-    said = _votes_kept(arena, answers, votes, host, port, raters, insecure)
+    said = _votes_kept(arena, answers, votes, host, port, raters, insecure, public)
     console.print(said, markup=False, soft_wrap=True)
     return arena.ratings()
 
 
-def _votes_kept(arena, answers, votes, host: str, port: int, raters=None, insecure=False) -> str:
+def _votes_kept(
+    arena, answers, votes, host: str, port: int, raters=None, insecure=False, public_url=None
+) -> str:
     """`rate`'s last line: the votes kept, the command printing their ratings, the one going on."""
     kept = ["tunelab", "rate", *map(str, answers), "--votes", str(votes)]
     # The results read the votes file alone: where it listened and who rated are no part of them.
@@ -96,6 +101,7 @@ def _votes_kept(arena, answers, votes, host: str, port: int, raters=None, insecu
     given += ["--port", str(port)] if port != DEFAULT_PORT else []
     given += ["--raters", ",".join(raters)] if raters else []
     given += ["--insecure"] if insecure else []
+    given += ["--public-url", public_url] if public_url else []
     return (
         f"{n_things(len(arena.records), 'vote')} in {arena.votes_path}; ratings: "
         f"{shlex.join([*kept, '--results'])}; to judge more: {shlex.join(given)}"
