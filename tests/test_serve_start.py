@@ -121,3 +121,44 @@ def test_the_serving_line_on_every_address_gives_a_url_its_host_check_lets_in(mo
     assert f"at http://127.0.0.1:{port}/v1 (OpenAI API; set base_url to this" in said
     assert "from another machine: this machine's address in place of 127.0.0.1" in said
     assert host_allowed(f"127.0.0.1:{port}", ("127.0.0.1", port))
+
+
+def test_a_public_url_is_the_base_url_the_serving_line_gives_and_its_host_is_let_in(monkeypatch):
+    # On 0.0.0.0 the line gave 127.0.0.1, which a client on another machine cannot use.
+    from fastapi.testclient import TestClient
+
+    import tunelab.serve.launch as launch
+
+    served = {}
+
+    class Stopped:  # a server that returns at once, its app kept to ask
+        def __init__(self, config, engines):
+            served["app"] = config.app
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(launch, "engine_server", Stopped)
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        port = probe.getsockname()[1]
+    url = "https://api.example.com"
+    args = ["serve", "tiny-random", "--host", "0.0.0.0", "--port", str(port), "--api-key", "k"]
+    result = CliRunner().invoke(cli, [*args, "--public-url", url])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"at {url}/v1 (OpenAI API; set base_url to this" in said
+    assert "127.0.0.1" not in said and "in place of" not in said
+    client, key = TestClient(served["app"]), {"authorization": "Bearer k"}
+    assert client.get("/v1/models", headers={**key, "host": "api.example.com"}).status_code == 200
+    refused = client.get("/v1/models", headers={**key, "host": "evil.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_host"
+
+
+def test_a_public_url_clients_cannot_open_is_refused_before_any_model_loads(monkeypatch):
+    from tunelab.serve import launch
+
+    monkeypatch.setattr(launch, "load_engines", lambda *a, **k: pytest.fail("models loaded"))
+    out = CliRunner().invoke(cli, ["serve", "tiny-random", "--public-url", "api.example.com"])
+    assert isinstance(out.exception, TunelabError), out.output
+    assert "--public-url 'api.example.com'" in str(out.exception)

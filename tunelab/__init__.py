@@ -257,11 +257,12 @@ def serve(
     max_body_mb: float = DEFAULT_MAX_BODY_MB,
     max_batch: int = DEFAULT_MAX_BATCH,
     threads: int | None = None,
+    public_url: str | None = None,
     **misspelled,
 ) -> None:
     """Serve models over an OpenAI-compatible API until Ctrl-C (`tunelab serve`): a client picks
     one by id (a run's folder name, any other model's name as given); a non-loopback host needs
-    an api_key (or insecure)."""
+    an api_key (or insecure); public_url: the base URL clients reach it at (`--public-url`)."""
     from tunelab.serve.launch import serve as serve_models
 
     _known(misspelled, serve)
@@ -275,6 +276,7 @@ def serve(
         insecure=insecure,
         allow_host=allow_host or (),
         threads=threads,
+        public_url=public_url,
     )
 
 

@@ -149,6 +149,14 @@ def serve_command(
         typer.Option("--insecure", help="Listen on a non-loopback --host without an --api-key."),
     ] = False,
     allow_host: AllowHost = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The base URL clients reach the server at (--host 0.0.0.0: "
+            "http://10.0.0.5:8000; behind a proxy: https://api.example.com): the serving line "
+            "gives it, and its host is let in."
+        ),
+    ] = None,
     max_body_mb: Annotated[
         float, typer.Option(help="Largest request body accepted, in MB; larger gets 413.")
     ] = DEFAULT_MAX_BODY_MB,
@@ -166,10 +174,11 @@ def serve_command(
     from rich.console import Console
 
     import tunelab
-    from tunelab.serve.launch import check_exposure, model_ids
+    from tunelab.serve.launch import check_exposure, checked_public_url, model_ids
     from tunelab.web import check_port_free
 
     warning = check_exposure(host, api_key, insecure)  # before minutes of loading, not after
+    checked_public_url(public_url)
     console = Console()
     if warning:  # --insecure got it past check_exposure
         console.print(f"[bold yellow]warning:[/] {warning}")
@@ -186,4 +195,5 @@ def serve_command(
         max_body_mb=max_body_mb,
         max_batch=max_batch,
         threads=threads,
+        public_url=public_url,
     )

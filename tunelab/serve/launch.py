@@ -15,6 +15,8 @@ from tunelab.web import (
     check_guarded,
     check_port_free,
     elsewhere,
+    public_base,
+    public_host,
     url_host,
     uvicorn_config,
 )
@@ -107,6 +109,16 @@ def check_exposure(host: str, api_key: str | None, insecure: bool = False) -> st
     return check_guarded(host, api_key is not None, insecure, guard, "use the models")
 
 
+def checked_public_url(url: str | None) -> str | None:
+    """--public-url as a base URL ending in "/", or refused by its name before any model loads."""
+    if url is None:
+        return None
+    try:
+        return public_base(url)
+    except ValueError as err:
+        raise TunelabError(f"--public-url {err}") from None
+
+
 def serve(
     names: list[str],
     host: str = DEFAULT_HOST,
@@ -117,9 +129,11 @@ def serve(
     insecure: bool = False,
     allow_host: Collection[str] = (),
     threads: int | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve the models until Ctrl-C (same as `tunelab serve`, by the same names; the command
-    alone reads TUNELAB_API_KEY)."""
+    alone reads TUNELAB_API_KEY). `public_url`: the base URL clients reach it at (this
+    machine's address, a proxy's), which the serving line gives and the Host check lets in."""
     from tunelab.serve.server import create_app
 
     if not 0 < port < 65536:
@@ -131,6 +145,7 @@ def serve(
     if not max_body_mb > 0:  # every request would get a 413 (nan: a 500), after minutes of loading
         raise TunelabError(f"--max-body-mb {max_body_mb:g}: the largest request body, above 0 MB")
     check_exposure(host, api_key, insecure)
+    public = checked_public_url(public_url)
     if threads:
         import torch
 
@@ -138,12 +153,14 @@ def serve(
         torch.set_num_threads(threads)
     check_port_free(host, port)
     engines = load_engines(names, max_batch)
-    app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allow_host)
+    allowed = [*allow_host, public_host(public)] if public else allow_host
+    app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allowed)
     # The id a request's "model" names: a client that sends none gets a 400 listing them.
     ids = " or ".join(repr(name) for name in engines)
+    base = public or f"http://{url_host(host)}:{port}/"
     print(
-        f"serving {', '.join(engines)} at http://{url_host(host)}:{port}/v1 (OpenAI API; set "
-        f"base_url to this and model to {ids}){elsewhere(host)}",
+        f"serving {', '.join(engines)} at {base}v1 (OpenAI API; set base_url to this and model "
+        f"to {ids}){'' if public else elsewhere(host)}",
         flush=True,
     )
     config = uvicorn_config(
