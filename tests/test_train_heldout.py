@@ -114,16 +114,18 @@ def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, caps
     )
     run = train(config)
     assert json.loads((run / "best" / "best.json").read_text())["step"] == 4
+    # Named and shown as eval and `tunelab runs` show it, not as select_best's key and a fraction.
+    ended = " ".join(capsys.readouterr().out.split())
+    assert "model/ holds step 4, the best by fact accuracy 90.0%, not the last step" in ended
     for late in ("step-000004", "step-000005"):
         shutil.rmtree(run / "checkpoints" / late)
     status = run / "status.json"
     status.write_text(json.dumps({**json.loads(status.read_text()), "status": "failed"}))
     scripted = iter([0.1, 0.2])  # steps 4 and 5 again
     monkeypatch.setattr(HeldOut, "score", lambda self, model, tok: next(scripted))
-    capsys.readouterr()
     train(config, resume=True)
     said = " ".join(capsys.readouterr().out.split())
-    assert "the best step kept (4, fact_accuracy 0.9)" in said
+    assert "the best step kept (4, fact accuracy 90.0%)" in said
     assert "step 2's weights stand in for it" in said
     assert json.loads((run / "best" / "best.json").read_text()) == {
         "step": 2,
@@ -136,7 +138,8 @@ def test_a_resume_from_before_the_best_step_drops_it(tmp_path, monkeypatch, caps
 
 
 def test_a_dropped_best_eval_loss_is_said_as_a_loss(tmp_path):
-    # best.json keeps a loss negated (higher is better); the note said "eval_loss -2.016".
+    # best.json keeps a loss negated (higher is better); the note said "eval_loss -2.016", and
+    # names it as `tunelab runs` and the end of training do.
     from torch import nn
 
     from tunelab.train.heldout import best_up_to, keep_if_best
@@ -145,7 +148,7 @@ def test_a_dropped_best_eval_loss_is_said_as_a_loss(tmp_path):
     keep_if_best(tmp_path, model, 4, "eval_loss", -2.016)
     rows = [{"step": 2, "eval_loss": 2.3}, {"step": 4, "eval_loss": 2.016}]
     note = best_up_to(tmp_path, rows, 2, "eval_loss", model)
-    assert note.startswith("the best step kept (4, eval_loss 2.016)")
+    assert note.startswith("the best step kept (4, eval loss 2.0160)")
     best = json.loads((tmp_path / "best" / "best.json").read_text())
     assert best == {"step": 2, "metric": "eval_loss", "value": -2.3}
 

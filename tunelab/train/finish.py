@@ -11,11 +11,12 @@ from rich.console import Console
 from tunelab.run_base import keep_base
 from tunelab.terminal import n_things
 from tunelab.train import distributed
-from tunelab.train.heldout import restore_best
+from tunelab.train.heldout import higher_better, restore_best
 from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.run_folder import name_embedded_base, save_final
+from tunelab.train.runs_table import score_said
 from tunelab.train.session import TrainSession
 from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import ctrl_c_while_saving, ended_as
@@ -77,8 +78,8 @@ def _restore_best(session: TrainSession, weights: dict | None, console: Console)
     if best := restore_best(session.run_dir, session.model, weights):
         last = ", the last step" if best["step"] == session.state.step else ", not the last step"
         console.print(
-            f"model/ holds step {best['step']}, the best by {best['metric']} "
-            f"({abs(best['value']):.4f}){last}"
+            f"model/ holds step {best['step']}, the best by "
+            f"{score_said(best['metric'], higher_better(best['metric'], best['value']))}{last}"
         )
 
 

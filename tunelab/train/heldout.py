@@ -17,6 +17,7 @@ from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 from tunelab.run_files import BEST, with_umask
 from tunelab.train.distributed import World, said_by_main
+from tunelab.train.runs_table import score_said
 from tunelab.train.sharding import gather_weights
 
 
@@ -236,8 +237,8 @@ def best_up_to(
     if dropped is None:
         return None
     return (
-        f"the best step kept ({dropped['step']}, {dropped['metric']} "
-        f"{higher_better(dropped['metric'], dropped['value']):.4g}) "
+        f"the best step kept ({dropped['step']}, "
+        f"{score_said(dropped['metric'], higher_better(dropped['metric'], dropped['value']))}) "
         f"came after step {step}, which this resume trains again: "
         + (f"step {step}'s weights stand in for it" if row else "it is dropped")
     )

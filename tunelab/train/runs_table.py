@@ -120,12 +120,19 @@ def _stale(row: dict) -> bool:
     return bool(row.get("best_heldout", {}).get("stale"))
 
 
+def score_said(metric: str, value: float) -> str:
+    """A held-out score named as eval and the runs' pair lines name it, as a percentage ("fact
+    accuracy 90.0%", not "fact_accuracy 0.9"); the eval loss as a loss ("eval loss 2.0160")."""
+    if metric == "eval_loss":
+        return f"eval loss {value:.4f}"
+    return f"{METRIC_NAMES.get(metric, metric)} {value:.1%}"
+
+
 def _score(best: dict | None) -> str:
-    """The score, named as eval and the runs' pair lines name it ("token F1", not "token_f1"),
-    with its 95% interval where an eval measured one."""
+    """The score as `score_said` says it, with its 95% interval where an eval measured one."""
     if not best:
         return ""
-    said = f"{METRIC_NAMES.get(best['metric'], best['metric'])} {best['value']:.1%}"
+    said = score_said(best["metric"], best["value"])
     if "step" not in best and not best.get("stale") and (interval := best.get("interval")):
         said += f" [{interval[0]:.1%}, {interval[1]:.1%}]"
     return said
