@@ -257,3 +257,17 @@ def test_packed_the_plan_counts_the_rows_training_makes(tmp_path, capsys):
     tunelab.train(Config.from_yaml(config))
     trained = " ".join(capsys.readouterr().out.split())
     assert f"train.batch_size 64 → {rows}: the training set packs into {rows} rows" in trained
+
+
+def test_train_warns_only_of_the_batch_its_data_can_fill(tmp_path, monkeypatch):
+    from tunelab.config import Config
+    from tunelab.train.plan import fit
+
+    config = Config.from_yaml(sixty_rows(tmp_path, packing=False))
+    asked = estimate(PlanConfig.of(config, 1, "cpu"))  # 64 rows a batch
+    filled = estimate(PlanConfig.of(config, 1, "cpu").sized_to_data(config))  # 60
+    assert filled.config.batch_size == 60 and filled.peak < asked.peak
+    monkeypatch.setattr(fit, "free_ram", lambda: (asked.peak + filled.peak) / 2)
+    assert fit.fit_warning(config, 1, "cpu") is None
+    monkeypatch.setattr(fit, "free_ram", lambda: filled.peak / 2)
+    assert f"needs {filled.peak / GIB:.1f} GiB per device" in fit.fit_warning(config, 1, "cpu")

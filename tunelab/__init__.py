@@ -140,7 +140,7 @@ def plan(config: PlanConfig | Config | None = None, **settings) -> Plan:
     from tunelab.train.plan.settings import PlanConfig
 
     if isinstance(config, Config):
-        config = PlanConfig.of(config)
+        config = PlanConfig.of(config).sized_to_data(config)
     return estimate(_settings(config, PlanConfig, settings).with_run_settings())
 
 

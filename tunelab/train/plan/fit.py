@@ -41,11 +41,14 @@ def fit_warning(config: Config, processes: int, device: str) -> str | None:
     """One line when the run's plan needs more than the device has, else None (also when the
     model's shape cannot be known without loading it: the plan never stops a run)."""
     try:
-        # Its data counted, not tokenized: the data is prepared once, after this warning.
-        plan = estimate(PlanConfig.of(config, processes, device, tokenize=False))
+        plan = estimate(PlanConfig.of(config, processes, device))
     except TunelabError:
         return None
     memory, source = available_memory(plan)
+    if memory is not None and plan.peak > memory:
+        # Before a warning, the batch the data can fill (its examples read, not tokenized: the
+        # data is prepared once, after this): read only then, a large file costs seconds.
+        plan = estimate(plan.config.sized_to_data(config, tokenize=False), plan.shape)
     if memory is None or plan.peak <= memory:
         return None
     other = estimate(plan.config.model_copy(update={"gradient_checkpointing": True}), plan.shape)

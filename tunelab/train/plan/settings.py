@@ -94,13 +94,9 @@ class PlanConfig(Section):
             raise TunelabError(f"{err} (with a training YAML or run: {', '.join(meant)})") from None
 
     @classmethod
-    def of(
-        cls, config: Config, processes: int = 1, device: str = "auto", tokenize: bool = True
-    ) -> PlanConfig:
-        """The plan of a training config, run by `processes` processes on `device`; its batch
-        as large as its data (`data_rows`: `tokenize` False counts examples alone)."""
+    def of(cls, config: Config, processes: int = 1, device: str = "auto") -> PlanConfig:
+        """The plan of a training config, run by `processes` processes on `device`."""
         cfg = config.train
-        rows = data_rows(config, cfg.batch_size, tokenize)
         quantize = config.model.quantize
         return cls(
             model=config.model.name,
@@ -121,8 +117,6 @@ class PlanConfig(Section):
             # eager also keeps every layer's attention weights, which the plan leaves out.
             attention="sdpa" if cfg.attention in ("auto", "eager") else cfg.attention,
             device=device,
-            training_examples=rows.examples,
-            packed_rows=rows.packed,
         )
 
     def with_run_settings(self) -> PlanConfig:
@@ -146,7 +140,15 @@ class PlanConfig(Section):
         given = {
             name: getattr(self, name) for name in self.model_fields_set - {"model", "overrides"}
         }
-        return PlanConfig.of(config).model_copy(update=given)
+        return PlanConfig.of(config).model_copy(update=given).sized_to_data(config)
+
+    def sized_to_data(self, config: Config, tokenize: bool = True) -> PlanConfig:
+        """This plan with the rows `config`'s training set makes (`data_rows`; `tokenize` False
+        counts examples alone), so that no batch is planned larger than the data."""
+        rows = data_rows(config, self.batch_size, tokenize)
+        return self.model_copy(
+            update={"training_examples": rows.examples, "packed_rows": rows.packed}
+        )
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
