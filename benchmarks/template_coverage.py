@@ -22,7 +22,7 @@ from pathlib import Path
 from tunelab.data.chunking import chunk_document
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
-from tunelab.data.generate.template_qa import prose_sentences
+from tunelab.data.generate.template.template_qa import prose_sentences
 from tunelab.data.text import STOPWORDS, stems
 from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
 

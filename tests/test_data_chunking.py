@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tunelab.data.chunking import chunk_document, split_text
-from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.generate.template.template_qa import template_pairs
 from tunelab.data.sections import fenced_parts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 MANUAL = """# Halcyon D8 Dehumidifier
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
     )
     assert pairs["What should I do when the tray icon is grey?"].startswith("The agent service")
     assert "What is fix?" not in pairs and "What is cause?" not in pairs
-    from tunelab.data.generate.questions import sentence_question
+    from tunelab.data.generate.template.questions import sentence_question
 
     assert sentence_question("Logs are kept for 14 days.") == "How long are logs kept?"
     assert sentence_question("The agent checks the schedule every 60 seconds.") == (
@@ -36,7 +36,7 @@ def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
 def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
     tmp_path,
 ):
-    from tunelab.data.generate.section_answer import commands
+    from tunelab.data.generate.template.section_answer import commands
     from tunelab.data.sections import plain_headings
 
     wrapped = (

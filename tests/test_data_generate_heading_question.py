@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.template.headings import heading_question
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from tests.conftest import pairs_of
 def test_a_topic_question_names_a_product_not_a_common_word_or_a_gerund():
     # "How does spooling work in Configuration?" and "What does Installing Ferrytrack Agent
     # require?", from a newcomer's docs.
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     assert heading_question(["Configuration reference", "Spooling"]) == "How does spooling work?"
     assert heading_question(["Tunelab guide", "Pricing"]) == "How does pricing work in Tunelab?"
@@ -88,7 +88,7 @@ def test_a_generic_heading_under_a_platform_asks_about_that_platform(tmp_path):
 
 @pytest.mark.parametrize("title", ["Guide", "Documentation", "Manual", "README", "Overview"])
 def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # "# Guide" then "## Install" asked "How do I install Guide?".
     assert heading_question([title, "Install"], "Run pip install ferrylog.") is None
@@ -100,7 +100,7 @@ def test_a_filler_title_is_not_the_product_a_generic_heading_asks_about(title):
 
 
 def test_a_name_in_a_heading_keeps_its_capital_though_its_link_writes_it_in_lower_case():
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # typer's "Click code" was asked "What is click code?": "click.palletsprojects.com" in the
     # link was read as the word written in lower case.

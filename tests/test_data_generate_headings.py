@@ -41,7 +41,7 @@ def test_a_one_line_section_without_a_full_stop_is_still_its_answer(tmp_path):
 
 
 def test_a_one_word_gerund_heading_is_a_topic_not_a_task():
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # "How do I pric?", "How do I network?": a topic read as a verb, cut to a wrong stem.
     assert (
@@ -103,7 +103,7 @@ def test_an_intro_that_says_what_a_thing_is_answers_what_it_is_not_how_to_instal
 
 
 def test_a_release_dated_by_month_and_an_error_code_heading_ask_what_a_reader_would():
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # "What is version 4.2.0 (March 2025)?" left every entry after the first in no pair.
     assert heading_question(["Changelog", "Version 4.2.0 (March 2025)"]) == "What changed in 4.2.0?"
@@ -129,7 +129,7 @@ def test_a_numbered_step_opening_with_any_verb_asks_how_to_do_it(tmp_path):
 
 
 def test_a_step_s_label_asks_its_task_and_never_which_step_it_is():
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # MLflow's evaluation guide: "## Step 2: Reuse and register scorers" asked "What is step 2?",
     # which every numbered guide has, and its answer none of them.
@@ -144,7 +144,7 @@ def test_a_step_s_label_asks_its_task_and_never_which_step_it_is():
 
 
 def test_a_document_s_credits_ask_nothing_and_its_citation_asks_how_to_cite_it():
-    from tunelab.data.generate.headings import heading_question
+    from tunelab.data.generate.template.headings import heading_question
 
     # numpy.ma's README and lm-eval's task pages: "What are thanks?", "What is citation?".
     for heading in ("Thanks", "Acknowledgements", "Acknowledgments", "Credits", "Revision notes"):
@@ -152,7 +152,7 @@ def test_a_document_s_credits_ask_nothing_and_its_citation_asks_how_to_cite_it()
     assert heading_question(["Harborline", "Citation"], "text") == "How do I cite Harborline?"
     assert heading_question(["Harborline", "Paper"], "text") == "What paper describes Harborline?"
     # Nor is a dated entry of a revision list a term: "What is 08/25/2007?"
-    from tunelab.data.generate.structured import definition
+    from tunelab.data.generate.template.structured import definition
 
     assert definition("08/25/2007 : Creation of this page", "") is None
 

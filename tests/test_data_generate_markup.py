@@ -81,7 +81,7 @@ def test_rst_inline_code_reads_as_markdown_code_in_answers(tmp_path):
     )
     assert pairs["What does the agent read?"] == "The agent reads `/etc/ferrylog.toml` at start."
     # Markdown's double backticks around code that holds one stay as written.
-    from tunelab.data.generate.blocks import clean
+    from tunelab.data.generate.template.blocks import clean
 
     assert clean("Names are quoted as `` `name` `` in logs.") == (
         "Names are quoted as `` `name` `` in logs."

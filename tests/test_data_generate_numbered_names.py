@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.headings import heading_question
+from tunelab.data.generate.template.headings import heading_question
 
 KILN = """# Emberline Kiln
 

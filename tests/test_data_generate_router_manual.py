@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.headings import heading_question
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.headings import heading_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""What a section's heading question is answered by (tunelab/data/generate/section_answer.py):
+"""What a section's heading question is answered by (tunelab/data/generate/template/section_answer.py):
 here, sections that list what a product needs. Headings' questions in general:
 test_data_generate_headings.py."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,13 @@
 """Template mode tells a sentence's subject from its verb before it asks anything: a verb read
 by its form and place, plural subjects and their bare verbs, participles, steps, modifiers,
-formulas and phrases before the subject (tunelab/data/generate/subject_and_verb.py). Sentence
+formulas and phrases before the subject (tunelab/data/generate/template/subject_and_verb.py). Sentence
 questions as a whole: test_data_generate_statements.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_a_table_of_symptoms_and_fixes_asks_what_to_do_about_each(tmp_path):
 def test_a_manual_s_title_range_column_and_bold_faq_read_as_a_user_wrote_them(tmp_path):
     # A user walk: "Brewmate 2 User Manual" asked "What is Brewmate 2 User?", a table's range
     # column made no pair, and bold FAQ questions were listed as numbers "in no answer".
-    from tunelab.data.generate.template_qa import prose_sentences
+    from tunelab.data.generate.template.template_qa import prose_sentences
 
     doc = tmp_path / "manual.md"
     doc.write_text(

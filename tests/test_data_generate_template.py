@@ -12,8 +12,8 @@ from pathlib import Path
 from tests.conftest import pairs_of
 from tunelab.data.chunking import chunk_document
 from tunelab.data.generate.documents import GenerateConfig, generate_dataset
-from tunelab.data.generate.questions import sentence_question
-from tunelab.data.generate.template_qa import template_pairs
+from tunelab.data.generate.template.questions import sentence_question
+from tunelab.data.generate.template.template_qa import template_pairs
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
 README = Path(__file__).parent.parent / "README.md"

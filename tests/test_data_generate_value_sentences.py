@@ -6,7 +6,7 @@ clause after its value, a value set at the factory, and what happens in a case w
 from __future__ import annotations
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 def manual_pairs(folder, text: str) -> dict[str, str]:

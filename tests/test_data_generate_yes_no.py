@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.questions import sentence_question
+from tunelab.data.generate.template.questions import sentence_question
 
 
 def test_a_yes_or_no_question_of_a_statement_is_answered_yes_and_kept(tmp_path):

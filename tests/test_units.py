@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import fact_accurate
-from tunelab.data.generate.word_classes import measure_of
+from tunelab.data.generate.template.word_classes import measure_of
 from tunelab.evaluate.facts.derive import propose
 from tunelab.evaluate.facts.specific_terms import specific_terms
 

@@ -26,7 +26,7 @@ from tunelab.data.generate.shared import (
     progress_bar,
     prompt_text,
 )
-from tunelab.data.generate.template_qa import code_leads, prose_sentences, template_pairs
+from tunelab.data.generate.template.template_qa import code_leads, prose_sentences, template_pairs
 from tunelab.data.sections import find_documents, unread_note
 from tunelab.data.write import check_writable
 from tunelab.errors import TunelabError

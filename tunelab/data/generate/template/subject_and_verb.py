@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.heading_grammar import NOT_VERBS
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.heading_grammar import NOT_VERBS
+from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     AUXILIARIES,
     DETERMINERS,

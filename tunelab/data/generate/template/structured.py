@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 from tunelab.data.fields import NAMED
-from tunelab.data.generate.blocks import DEFINITION, Block, clean
-from tunelab.data.generate.capitals import lower_first, sentence_cased
-from tunelab.data.generate.heading_grammar import DETERMINERS, NOT_VERBS, plural
-from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import heading_question
-from tunelab.data.generate.questions import LEANING, sentence_question
-from tunelab.data.generate.titles import undecorated
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.blocks import DEFINITION, Block, clean
+from tunelab.data.generate.template.capitals import lower_first, sentence_cased
+from tunelab.data.generate.template.heading_grammar import DETERMINERS, NOT_VERBS, plural
+from tunelab.data.generate.template.heading_words import STEP_VERBS
+from tunelab.data.generate.template.headings import heading_question
+from tunelab.data.generate.template.questions import LEANING, sentence_question
+from tunelab.data.generate.template.titles import undecorated
+from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     AUXILIARIES,
     VERBS,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import setting_name
-from tunelab.data.generate.capitals import in_full, lower_first
-from tunelab.data.generate.copula import (
+from tunelab.data.generate.template.blocks import setting_name
+from tunelab.data.generate.template.capitals import in_full, lower_first
+from tunelab.data.generate.template.copula import (
     MODAL_PASSIVE,
     RANGES,
     by_default,
@@ -17,9 +17,9 @@ from tunelab.data.generate.copula import (
     denied_state,
     modal_question,
 )
-from tunelab.data.generate.denials import said_no, yes_or_no
-from tunelab.data.generate.phrases import FOR_A_WHILE, opening_phrase
-from tunelab.data.generate.subject_and_verb import (
+from tunelab.data.generate.template.denials import said_no, yes_or_no
+from tunelab.data.generate.template.phrases import FOR_A_WHILE, opening_phrase
+from tunelab.data.generate.template.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,
     RELATIVE,
@@ -33,8 +33,12 @@ from tunelab.data.generate.subject_and_verb import (
     plain_words,
     verb_later,
 )
-from tunelab.data.generate.verb_questions import particle_question, verb_question, without_hedge
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.verb_questions import (
+    particle_question,
+    verb_question,
+    without_hedge,
+)
+from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     AUXILIARIES,
     CONDITION,

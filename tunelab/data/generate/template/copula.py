@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.denials import short_tail
-from tunelab.data.generate.phrases import a_place, done_how, who_did
-from tunelab.data.generate.subject_and_verb import noun_phrase, participle
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.capitals import lower_first
+from tunelab.data.generate.template.denials import short_tail
+from tunelab.data.generate.template.phrases import a_place, done_how, who_did
+from tunelab.data.generate.template.subject_and_verb import noun_phrase, participle
+from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     DETERMINERS,
     PARTICIPLES,

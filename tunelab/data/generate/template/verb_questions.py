@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.phrases import (
+from tunelab.data.generate.template.phrases import (
     AT_A_TIME,
     EVERY,
     EVERY_SO_OFTEN,
@@ -16,8 +16,8 @@ from tunelab.data.generate.phrases import (
     a_place,
     threshold,
 )
-from tunelab.data.generate.subject_and_verb import named
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.subject_and_verb import named
+from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     AT_A_RATE,
     AUXILIARIES,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from tunelab.data.chunking import Chunk
-from tunelab.data.generate.blocks import (
+from tunelab.data.generate.same_ask import asked_keys
+from tunelab.data.generate.template.blocks import (
     SPEC_LINE,
     Block,
     blocks_of,
@@ -18,21 +19,20 @@ from tunelab.data.generate.blocks import (
     said_with_name,
     section_setting,
 )
-from tunelab.data.generate.capitals import lower_first, topic_mid_sentence
-from tunelab.data.generate.entries import entry_pairs
-from tunelab.data.generate.heading_grammar import opens_with_numbered
-from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.headings import heading_question
-from tunelab.data.generate.questions import half_questions, sentence_question
-from tunelab.data.generate.same_ask import asked_keys
-from tunelab.data.generate.section_answer import (
+from tunelab.data.generate.template.capitals import lower_first, topic_mid_sentence
+from tunelab.data.generate.template.entries import entry_pairs
+from tunelab.data.generate.template.heading_grammar import opens_with_numbered
+from tunelab.data.generate.template.heading_words import STEP_VERBS
+from tunelab.data.generate.template.headings import heading_question
+from tunelab.data.generate.template.questions import half_questions, sentence_question
+from tunelab.data.generate.template.section_answer import (
     commands,
     cut_code,
     lead_answer,
     listed,
     title_line,
 )
-from tunelab.data.generate.step_measures import (
+from tunelab.data.generate.template.step_measures import (
     BEFORE,
     done_for,
     how_far,
@@ -40,7 +40,7 @@ from tunelab.data.generate.step_measures import (
     how_much,
     how_often,
 )
-from tunelab.data.generate.structured import (
+from tunelab.data.generate.template.structured import (
     BOLD_FAQ,
     DETAILS,
     FAQ,
@@ -51,8 +51,8 @@ from tunelab.data.generate.structured import (
     table_pairs,
     without_faq,
 )
-from tunelab.data.generate.titles import document_topic
-from tunelab.data.generate.word_classes import has_past
+from tunelab.data.generate.template.titles import document_topic
+from tunelab.data.generate.template.word_classes import has_past
 from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.heading_grammar import base_form, names_by_number, plural
-from tunelab.data.generate.heading_words import GROUPS
-from tunelab.data.generate.verb_questions import verb_question
-from tunelab.data.generate.word_classes import has_past
+from tunelab.data.generate.template.capitals import lower_first
+from tunelab.data.generate.template.heading_grammar import base_form, names_by_number, plural
+from tunelab.data.generate.template.heading_words import GROUPS
+from tunelab.data.generate.template.verb_questions import verb_question
+from tunelab.data.generate.template.word_classes import has_past
 
 # "Run 4 fires bisque ware.": a thing named by its number ("Run 4", "Program B"), doing something;
 # not "Run 4 times ...".

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.blocks import section_setting
-from tunelab.data.generate.capitals import (
+from tunelab.data.generate.template.blocks import section_setting
+from tunelab.data.generate.template.capitals import (
     lower_first,
     lower_title,
     sentence_cased,
     topic_mid_sentence,
     unshouted,
 )
-from tunelab.data.generate.heading_grammar import (
+from tunelab.data.generate.template.heading_grammar import (
     DETERMINERS,
     NOT_VERBS,
     act_of_steps,
@@ -31,7 +31,7 @@ from tunelab.data.generate.heading_grammar import (
     statement,
     with_article,
 )
-from tunelab.data.generate.heading_words import (
+from tunelab.data.generate.template.heading_words import (
     CODE_LISTS,
     GENERIC,
     GROUPS,
@@ -47,16 +47,16 @@ from tunelab.data.generate.heading_words import (
     TROUBLE,
     names_trouble,
 )
-from tunelab.data.generate.questions import LEANING
-from tunelab.data.generate.subject_and_verb import participle
-from tunelab.data.generate.titles import (
+from tunelab.data.generate.template.questions import LEANING
+from tunelab.data.generate.template.subject_and_verb import participle
+from tunelab.data.generate.template.titles import (
     MARKS,
     document_topic,
     filler_title,
     title_topic,
     undecorated,
 )
-from tunelab.data.generate.word_classes import english, has_past
+from tunelab.data.generate.template.word_classes import english, has_past
 
 # A changelog's release heading: "3.2.0 (2026-10-14)", "v1.4 - 2025-01-02", "[2.0.1] - 2024-05-01".
 # A release's date: "2026-10-14", "March 2025", "March 14, 2025", "14 March 2025".

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tunelab.data.generate.blocks import HTML_TAG, RST_CODE
-from tunelab.data.generate.heading_grammar import is_gerund
-from tunelab.data.generate.heading_words import GENERIC, TITLE_FILLER
+from tunelab.data.generate.template.blocks import HTML_TAG, RST_CODE
+from tunelab.data.generate.template.heading_grammar import is_gerund
+from tunelab.data.generate.template.heading_words import GENERIC, TITLE_FILLER
 
 
 def document_topic(headings: list[str], title: str = "") -> str | None:

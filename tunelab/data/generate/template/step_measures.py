@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.capitals import lower_first
-from tunelab.data.generate.heading_grammar import NOT_VERBS
-from tunelab.data.generate.heading_words import STEP_VERBS
-from tunelab.data.generate.phrases import EVERY
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.capitals import lower_first
+from tunelab.data.generate.template.heading_grammar import NOT_VERBS
+from tunelab.data.generate.template.heading_words import STEP_VERBS
+from tunelab.data.generate.template.phrases import EVERY
+from tunelab.data.generate.template.word_classes import (
     DISTANCE_UNITS,
     DURATION,
     PLACES,

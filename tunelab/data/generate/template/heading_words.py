@@ -4,7 +4,7 @@ task by, a step's opening verbs, the headings no question reads well from, and a
 
 from __future__ import annotations
 
-from tunelab.data.generate.word_classes import VERBS
+from tunelab.data.generate.template.word_classes import VERBS
 
 QUESTION_WORDS = frozenset(
     "how why what when where which who can should does do did is are will may".split()

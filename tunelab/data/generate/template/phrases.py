@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.subject_and_verb import english_stem
-from tunelab.data.generate.word_classes import (
+from tunelab.data.generate.template.subject_and_verb import english_stem
+from tunelab.data.generate.template.word_classes import (
     CONDITION,
     DETERMINERS,
     DURATION,

@@ -6,14 +6,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from tunelab.data.generate.heading_grammar import (
+from tunelab.data.generate.template.heading_grammar import (
     MODEL_NUMBER,
     base_verb,
     is_gerund,
     named_with_the,
 )
-from tunelab.data.generate.heading_words import GENERIC, TITLE_FILLER
-from tunelab.data.generate.word_classes import DETERMINERS, POSSESSIVES, english, plural_form
+from tunelab.data.generate.template.heading_words import GENERIC, TITLE_FILLER
+from tunelab.data.generate.template.word_classes import (
+    DETERMINERS,
+    POSSESSIVES,
+    english,
+    plural_form,
+)
 from tunelab.data.text import NAMES_THAT_ARE_WORDS
 
 # What a name is wrapped in mid-sentence: a link's bracket, bold or italics ("[Click](...)",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.heading_words import IMPERATIVES, STEP_VERBS
-from tunelab.data.generate.word_classes import VERBS, english, has_past, plural_form
+from tunelab.data.generate.template.heading_words import IMPERATIVES, STEP_VERBS
+from tunelab.data.generate.template.word_classes import VERBS, english, has_past, plural_form
 from tunelab.data.text import FUNCTION_WORDS
 
 # A heading's verb comes before these ("Reset the router", "Clean your lens"); a noun seldom does.
