@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.capitals import lower_first
+from tunelab.data.generate.template.capitals import full_stop, lower_first
 from tunelab.data.generate.template.heading_grammar import base_form, names_by_number, plural
 from tunelab.data.generate.template.heading_words import GROUPS
 from tunelab.data.generate.template.verb_questions import verb_question
@@ -35,7 +35,7 @@ def entry_pairs(
     base = base_form(m["verb"])
     if not has_past(base):  # "Run 4 cones ...": no verb the dictionary knows
         return []
-    answer = sentence.rstrip(".") + "."
+    answer = full_stop(sentence)
     kind = lower_first(" ".join([*words[:-1], base_form(words[-1])]), context, *said_in)
     mine = re.sub(r"\byour\b", "my", m["rest"])  # "fires your bisque": the reader asks
     which = f"Which {kind} {m['verb']} {mine}?"

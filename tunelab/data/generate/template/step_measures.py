@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.capitals import lower_first
+from tunelab.data.generate.template.capitals import full_stop, lower_first
 from tunelab.data.generate.template.heading_grammar import NOT_VERBS
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.phrases import EVERY
@@ -110,7 +110,7 @@ def how_often(sentence: str) -> tuple[str, str] | None:
     if not all(english(v) and has_past(v) and _step_verb(v) for v in verb.split(" and ")):
         return None  # "Backups every 2 weeks ...", "Daily ...": no step's verb
     what = re.sub(r"\byour\b", "my", m["what"])
-    return f"How often should I {verb} {what}?", sentence.rstrip(".") + "."
+    return f"How often should I {verb} {what}?", full_stop(sentence)
 
 
 def how_far(sentence: str) -> tuple[str, str] | None:
@@ -119,13 +119,13 @@ def how_far(sentence: str) -> tuple[str, str] | None:
     if not (m := KEEP_AWAY.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
         return None
     what = re.sub(r"\byour\b", "my", m["what"])
-    return f"How far from {m['away']} should I keep {what}?", sentence.rstrip(".") + "."
+    return f"How far from {m['away']} should I keep {what}?", full_stop(sentence)
 
 
 def how_long(sentence: str, *said_in: str) -> tuple[str, str] | None:
     """How long a step lasts or a wait is ("Hold the WIFI button for 5 seconds until ..." ->
     "How long should I hold the WIFI button?"); None for a sentence that is no such step."""
-    answer = sentence.rstrip(".") + "."
+    answer = full_stop(sentence)
     if (m := HELD_FOR.match(sentence)) and _step_verb(m["verb"].lower()):
         if not re.search(r"\b(?:it|them)\b", m["what"]):
             what = re.sub(r"\byour\b", "my", m["what"])
@@ -149,7 +149,7 @@ def how_much(sentence: str) -> tuple[str, str] | None:
     if not (m := AMOUNT_OF.match(sentence)):
         return None
     asked = f"How much {m['what']} should I {m['verb'].lower()}{m['with'] or ''}?"
-    return asked, sentence.rstrip(".") + "."
+    return asked, full_stop(sentence)
 
 
 def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | None:
@@ -165,7 +165,7 @@ def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | Non
     if step.split(" ", 1)[0].lower() not in PURPOSE_STEPS:
         return None
     if key := KEY_FOR.match(step):
-        return f"What do I {key['verb'].lower()} for {key['thing']}?", sentence.rstrip(".") + "."
+        return f"What do I {key['verb'].lower()} for {key['thing']}?", full_stop(sentence)
     for m in DONE_FOR.finditer(step):
         verb = m["verb"]
         if verb in NOT_VERBS or not (verb in STEP_VERBS or has_past(verb)):
@@ -183,5 +183,5 @@ def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | Non
             if not where:
                 return None
             task = f"{task} {where}"
-        return f"How do I {task}?", sentence.rstrip(".") + "."
+        return f"How do I {task}?", full_stop(sentence)
     return None

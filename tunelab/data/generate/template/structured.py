@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.fields import NAMED
 from tunelab.data.generate.template.blocks import DEFINITION, Block, clean
-from tunelab.data.generate.template.capitals import lower_first, sentence_cased
+from tunelab.data.generate.template.capitals import full_stop, lower_first, sentence_cased
 from tunelab.data.generate.template.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.headings import heading_question
@@ -130,7 +130,7 @@ def _troubles_asked(header: list[str], rows: list[list[str]]) -> list[tuple[str,
     for row in rows:
         if len(row) != len(names) or not row[0] or not row[fix]:
             continue
-        said = [row[i].rstrip(".") + "." for i in (cause, fix) if i is not None and row[i]]
+        said = [full_stop(row[i]) for i in (cause, fix) if i is not None and row[i]]
         if meaning is not None and row[meaning]:
             key = undecorated(row[0])
             asked, means = _meaning_asked(header[0], key, row[meaning].rstrip("."), "meaning")
@@ -283,7 +283,7 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
         kind_said = kind in KINDS and not key.lower().endswith(kind)  # not "the Task Guide guide"
         thing = f"the {key} {kind}" if kind_said else key
         asked = f"What does {key} do?" if key.strip("`").startswith("-") else f"What is {thing}?"
-        return asked, f"{key}: {said.rstrip('.')}."
+        return asked, f"{key}: {full_stop(said)}"
     coded = not re.search(r"[A-Za-z]", key) or CODE.fullmatch(key)  # "code 3", "code E03"
     # "EC" in a "Code" column is a code too: "What does code EC mean?", as E1 beside it is asked
     coded = coded or (kind.strip("*` ").lower() == "code" and re.fullmatch(r"[A-Z]{1,4}", key))

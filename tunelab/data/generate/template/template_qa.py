@@ -19,7 +19,7 @@ from tunelab.data.generate.template.blocks import (
     said_with_name,
     section_setting,
 )
-from tunelab.data.generate.template.capitals import lower_first, topic_mid_sentence
+from tunelab.data.generate.template.capitals import full_stop, lower_first, topic_mid_sentence
 from tunelab.data.generate.template.entries import entry_pairs
 from tunelab.data.generate.template.heading_grammar import opens_with_numbered
 from tunelab.data.generate.template.heading_words import STEP_VERBS
@@ -227,7 +227,7 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     elsewhere ("To learn more, see ...") or does a task named by what came before ("To try this
     out, ...")."""
     if happens := IF_DONE.match(sentence):
-        return f"What happens if {_reader(happens['task'])}?", sentence.rstrip(".") + "."
+        return f"What happens if {_reader(happens['task'])}?", full_stop(sentence)
     m = PURPOSE.match(sentence)
     # A step of a verb no list holds, known by its past and what it is done to ("refill the tank")
     done_to = m and has_past(m["verb"]) and m["step"].split()[1:2] in (["the"], ["your"])
@@ -235,10 +235,10 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if not step or BEFORE & set(m["task"].split()):
         return None
     if m["opens"] == "If":  # the case is the question, the whole sentence its answer
-        return f"What should I do if {_reader(m['task'])}?", sentence.rstrip(".:") + "."
+        return f"What should I do if {_reader(m['task'])}?", full_stop(sentence, ".:")
     task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
-        return f"How do I {task}?", sentence.rstrip(".:") + "."
+        return f"How do I {task}?", full_stop(sentence, ".:")
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
 
 
@@ -265,7 +265,7 @@ def _covered(sentence: str, product: str) -> tuple[str, str] | None:
     if not (m := COVERS.match(sentence)):
         return None
     manual = f"{product} manual" if product else "this manual"
-    return f"Which {m['what'].lower()} does {manual} cover?", sentence.rstrip(".") + "."
+    return f"Which {m['what'].lower()} does {manual} cover?", full_stop(sentence)
 
 
 # "The W200 has a 2-year limited warranty.", "Each plan comes with a 30-day trial.": a span of
@@ -285,7 +285,7 @@ def _span_had(sentence: str, *said_in: str) -> tuple[str, str] | None:
         return None
     subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
     subject = re.sub(r"^(?:each|every|all) ", "a ", subject)  # "of a plan", not "of each plan"
-    return f"How long is the {m['thing']} of {subject}?", sentence.rstrip(".") + "."
+    return f"How long is the {m['thing']} of {subject}?", full_stop(sentence)
 
 
 def _list_question(lead: str, chunk: Chunk, inline: bool) -> str | None:
