@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.template.reader import in_my_words
+
 _NOT_IN_TAIL = r"[,;]|\b(?:and|or|but|because|so|since|neither|nor|must|which|that)\b"
 
 
@@ -39,5 +41,5 @@ def yes_or_no(subject: str, aux: str, rest: str) -> str | None:
     clause of its own ("... if the collector is down and ...") is asked nothing."""
     if not rest or len(rest.split()) > 8 or re.search(_NOT_IN_TAIL, rest):
         return None
-    rest = re.sub(r"\byour\b", "my", re.sub(r"\byou\b", "me", rest))  # the reader asks
+    rest = in_my_words(rest)
     return f"{aux.capitalize()} {subject} {rest}?"

@@ -9,6 +9,7 @@ import re
 from tunelab.data.generate.template.capitals import full_stop, lower_first
 from tunelab.data.generate.template.heading_grammar import base_form, names_by_number, plural
 from tunelab.data.generate.template.heading_words import GROUPS
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.verb_questions import verb_question
 from tunelab.data.generate.template.word_classes import has_past
 
@@ -37,7 +38,7 @@ def entry_pairs(
         return []
     answer = full_stop(sentence)
     kind = lower_first(" ".join([*words[:-1], base_form(words[-1])]), context, *said_in)
-    mine = re.sub(r"\byour\b", "my", m["rest"])  # "fires your bisque": the reader asks
+    mine = in_my_words(m["rest"])  # "fires your bisque": the reader asks
     which = f"Which {kind} {m['verb']} {mine}?"
     what = verb_question(lower_first(m["name"], context, *said_in), "does", base, m["rest"])
     return [(q, answer) for q in (what, which) if q]

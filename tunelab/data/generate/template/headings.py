@@ -48,6 +48,7 @@ from tunelab.data.generate.template.heading_words import (
     names_trouble,
 )
 from tunelab.data.generate.template.questions import LEANING
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.subject_and_verb import participle
 from tunelab.data.generate.template.titles import (
     MARKS,
@@ -217,7 +218,7 @@ def heading_question(
         or imperative
         or (done_with_it and first.isalpha() and first not in NOT_VERBS)
     ):  # "Use Typer in your code": "How do I use Typer in my code?"
-        task = re.sub(r"\byour\b", "my", lower_title(heading, context, topic, document))
+        task = in_my_words(lower_title(heading, context, topic, document))
         task = task[:1].lower() + task[1:]  # the verb, when a name keeps the rest as written
         return f"How do I {task}?"
     if re.search(PROBLEM, heading, re.I) or (trouble and said_of(words)):
@@ -319,7 +320,7 @@ def _object_said(verb: str, context: str) -> str | None:
         words.append(word)
     if not words:
         return None
-    article = "my" if said[1].lower() == "your" else said[1].lower()
+    article = in_my_words(said[1].lower())
     return f"{article} {' '.join(words)}"
 
 

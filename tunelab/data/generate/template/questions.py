@@ -19,6 +19,7 @@ from tunelab.data.generate.template.copula import (
 )
 from tunelab.data.generate.template.denials import said_no, yes_or_no
 from tunelab.data.generate.template.phrases import FOR_A_WHILE, opening_phrase
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,
@@ -174,9 +175,7 @@ def sentence_question(
         return None
     said = SIZED.match(text) or MODAL_PASSIVE.match(text)
     if said and not (CLAUSE_WORDS | AUXILIARIES) & set(said["subject"].lower().split()):
-        subject = re.sub(
-            r"^[Yy]our\b", "my", lower_first(said["subject"], context or text, topic, document)
-        )
+        subject = in_my_words(lower_first(said["subject"], context or text, topic, document))
         if said.re is SIZED and said["more"]:  # "must not be longer than": how long it can be
             return f"How {said['more']} can {subject} be?"
         if said.re is SIZED:
@@ -296,7 +295,7 @@ def sentence_question(
         subject = lower_first(subject, context or text, topic, document)
         # "FastAPI" under "# FastAPI Cloud", whose prose never says it whole: the title's name.
         subject = in_full(subject, topic, document or context or text)
-        subject = re.sub(r"^[Yy]our\b", "my", subject)  # the reader asks about "my configuration"
+        subject = in_my_words(subject)  # the reader asks about "my configuration"
         if (phrasal := particle_question(subject, word, after)) is not None:
             return phrasal or None
         # "The installer asks for a password if the key is missing", "The agent waits for 10

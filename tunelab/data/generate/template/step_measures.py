@@ -13,6 +13,7 @@ from tunelab.data.generate.template.capitals import full_stop, lower_first
 from tunelab.data.generate.template.heading_grammar import NOT_VERBS
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.phrases import EVERY
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.word_classes import (
     DISTANCE_UNITS,
     DURATION,
@@ -109,7 +110,7 @@ def how_often(sentence: str) -> tuple[str, str] | None:
     verb = m["verb"].lower()
     if not all(english(v) and has_past(v) and _step_verb(v) for v in verb.split(" and ")):
         return None  # "Backups every 2 weeks ...", "Daily ...": no step's verb
-    what = re.sub(r"\byour\b", "my", m["what"])
+    what = in_my_words(m["what"])
     return f"How often should I {verb} {what}?", full_stop(sentence)
 
 
@@ -118,7 +119,7 @@ def how_far(sentence: str) -> tuple[str, str] | None:
     from walls should I keep the heater?"); None for a sentence that is no such step."""
     if not (m := KEEP_AWAY.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
         return None
-    what = re.sub(r"\byour\b", "my", m["what"])
+    what = in_my_words(m["what"])
     return f"How far from {m['away']} should I keep {what}?", full_stop(sentence)
 
 
@@ -128,10 +129,10 @@ def how_long(sentence: str, *said_in: str) -> tuple[str, str] | None:
     answer = full_stop(sentence)
     if (m := HELD_FOR.match(sentence)) and _step_verb(m["verb"].lower()):
         if not re.search(r"\b(?:it|them)\b", m["what"]):
-            what = re.sub(r"\byour\b", "my", m["what"])
+            what = in_my_words(m["what"])
             return f"How long should I {m['verb'].lower()} {what}?", answer
     if (m := LET_IT.match(sentence)) and english(m["act"]) and not m["act"].endswith("s"):
-        what = re.sub(r"\byour\b", "my", m["what"])
+        what = in_my_words(m["what"])
         return f"How long should I let {what} {m['act']}?", answer
     m = MUST_FOR.match(sentence)
     if not m or m["verb"].endswith(("s", "ed", "ing")) or not english(m["verb"]):
@@ -139,7 +140,7 @@ def how_long(sentence: str, *said_in: str) -> tuple[str, str] | None:
     how = m["how"] or ""
     if how.strip() in PREPOSITIONS | PLACES or re.search(r"\b(?:it|they)\b", m["subject"], re.I):
         return None
-    subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
+    subject = in_my_words(lower_first(m["subject"], *said_in))
     return f"How long {m['modal']} {subject} {m['verb']}{how}?", answer
 
 
@@ -176,7 +177,7 @@ def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | Non
             continue  # "... porcelain to cone 10": a value, no task ("How do I cone 10?")
         if BEFORE & set(m["task"].split()) or re.search(r"\b(?:it|them)\b", m["task"]):
             return None
-        task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+        task = in_my_words(m["task"])
         if " " not in task:
             named = product and not english(product)  # "in Tunelab", not "in Configuration"
             where = lower_first(screen["where"], sentence) if screen else named and f"in {product}"

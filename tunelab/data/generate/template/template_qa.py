@@ -25,6 +25,7 @@ from tunelab.data.generate.template.heading_grammar import opens_with_numbered
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.headings import heading_question
 from tunelab.data.generate.template.questions import half_questions, sentence_question
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.section_answer import (
     commands,
     cut_code,
@@ -68,8 +69,6 @@ PURPOSE = re.compile(
 IF_DONE = re.compile(
     r"^If (?P<task>[a-z]\w* [^,;:]{2,80}?) (?:it|they) (?:is|are|will|gets?) \S.*[^:]$"
 )
-# The reader's own words for what a case says of "you" ("If you hear ..." -> "if I hear").
-READER = {"you": "I", "your": "my", "yourself": "myself", "you are": "I am", "you're": "I'm"}
 # "This manual covers firmware 2.4.", "Applies to firmware 1.8 and later.", "Firmware: 3.1.2": the
 # release a manual is written for, which a reader with another asks about.
 COVERS = re.compile(
@@ -123,7 +122,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
             task = TASK_INTRO.match(sentences[-1])
             asked = _list_question(sentences[-1], chunk, inline=False)
             if (task or asked) and i + 1 < len(blocks) and blocks[i + 1].item:  # 1. 2.
-                asked = asked or "How do I " + re.sub(r"\byour\b", "my", task["task"]) + "?"
+                asked = asked or "How do I " + in_my_words(task["task"]) + "?"
                 pairs.append((asked, f"{sentences[-1]}\n{listed(blocks, i + 1)}"))
                 used.add(sentences[-1])
             shown = i + 1 < len(blocks) and blocks[i + 1].kind == "code"
@@ -227,7 +226,7 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     elsewhere ("To learn more, see ...") or does a task named by what came before ("To try this
     out, ...")."""
     if happens := IF_DONE.match(sentence):
-        return f"What happens if {_reader(happens['task'])}?", full_stop(sentence)
+        return f"What happens if {in_my_words(happens['task'])}?", full_stop(sentence)
     m = PURPOSE.match(sentence)
     # A step of a verb no list holds, known by its past and what it is done to ("refill the tank")
     done_to = m and has_past(m["verb"]) and m["step"].split()[1:2] in (["the"], ["your"])
@@ -235,16 +234,11 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     if not step or BEFORE & set(m["task"].split()):
         return None
     if m["opens"] == "If":  # the case is the question, the whole sentence its answer
-        return f"What should I do if {_reader(m['task'])}?", full_stop(sentence, ".:")
-    task = re.sub(r"\byour(self)?\b", lambda y: "myself" if y[1] else "my", m["task"])
+        return f"What should I do if {in_my_words(m['task'])}?", full_stop(sentence, ".:")
+    task = in_my_words(m["task"])
     if re.search(r"\b(?:it|them)\b", m["step"]):  # "stop it": what "it" is, only the purpose says
         return f"How do I {task}?", full_stop(sentence, ".:")
     return f"How do I {task}?", m["step"][0].upper() + m["step"][1:] + "."
-
-
-def _reader(case: str) -> str:
-    """A case as the reader asks it ("you hear a rattle" -> "I hear a rattle")."""
-    return re.sub(r"\byou(?:rself|r|'re| are)?\b", lambda y: READER[y[0]], case)
 
 
 def _product(chunk: Chunk) -> str:
@@ -283,7 +277,7 @@ def _span_had(sentence: str, *said_in: str) -> tuple[str, str] | None:
     long is the warranty of the W200?"); None for a sentence of another form."""
     if not (m := SPAN_HAD.match(sentence)) or re.search(r"\b(?:it|they)\b", m["subject"], re.I):
         return None
-    subject = re.sub(r"^(?:Your|your)\b", "my", lower_first(m["subject"], *said_in))
+    subject = in_my_words(lower_first(m["subject"], *said_in))
     subject = re.sub(r"^(?:each|every|all) ", "a ", subject)  # "of a plan", not "of each plan"
     return f"How long is the {m['thing']} of {subject}?", full_stop(sentence)
 
@@ -294,7 +288,7 @@ def _list_question(lead: str, chunk: Chunk, inline: bool) -> str | None:
     if not (m := FOLLOWING.match(lead)) or bool(m["inline"]) != inline:
         return None
     verb, subject = m["verb"], lower_first(m["subject"], chunk.text, chunk.title, chunk.document)
-    subject = re.sub(r"^[Yy]our\b", "my", subject)
+    subject = in_my_words(subject)
     one = verb.endswith("s")
     base = "have" if verb in ("has", "have") else verb[:-1] if one else verb
     return f"What {m['things']} {'does' if one else 'do'} {subject} {base}?"

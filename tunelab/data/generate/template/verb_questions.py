@@ -16,6 +16,7 @@ from tunelab.data.generate.template.phrases import (
     a_place,
     threshold,
 )
+from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.subject_and_verb import named
 from tunelab.data.generate.template.word_classes import (
     ADVERBS,
@@ -103,7 +104,7 @@ def _measure_when(
     full?", where "When does the battery store 5000 mAh of charge?" asked with its answer); None
     where the condition states a number too, or the object is no measure ("switches to the 2.4
     GHz band if ...": when it does)."""
-    condition = re.sub(r"\byour\b", "my", condition.strip(" ."))  # the reader asks of "my"
+    condition = in_my_words(condition.strip(" ."))
     if not re.search(r"\d", done) or re.search(r"\d", condition):
         return None
     asked = verb_question(subject, aux, base, done, never)
@@ -217,7 +218,7 @@ def _put_somewhere(rest: str) -> str | None:
         plain and words[0] not in ADVERBS | PRONOUNS
     ):
         return None
-    return re.sub(r"\byour\b", "my", m["object"])
+    return in_my_words(m["object"])
 
 
 def _measured(quantity: re.Match) -> str:
