@@ -23,7 +23,7 @@ from tunelab.section import Limit
 
 # Settings only a model is asked by: given to template mode, which asks none, they go unused,
 # and it says so (`--model` alone could read as a model having written the pairs).
-ASKING = (
+MODEL_ONLY_SETTINGS = (
     "model", "endpoint", "max_new_tokens", "batch_size", "concurrency", "timeout",
     "min_chunk_tokens", "pairs_per_chunk", "prompt", "temperature", "retries",
     "retry_temperature", "seeds", "count", "seeds_per_prompt",
@@ -32,7 +32,7 @@ ASKING = (
 # given to it went unread without a word).
 SEEDING = ("seeds", "count", "seeds_per_prompt", "max_similarity")
 # The settings each mode that reads documents leaves unused: given, they are named as such.
-UNUSED_BY_MODE = {"template": ASKING, "llm": SEEDING}
+UNUSED_BY_MODE = {"template": MODEL_ONLY_SETTINGS, "llm": SEEDING}
 
 
 class GenerateConfig(AskConfig):

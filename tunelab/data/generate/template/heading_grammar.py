@@ -299,10 +299,10 @@ def names_a_command(code: str, context: str) -> bool:
     # An -s word before "how", "which" ... is a verb whatever it is ("Controls how many ..."),
     # before "the" one the dictionary has a past of ("Caps the ...", not "Sometimes the ...").
     verb = plural_form(opener) and english(base := base_form(opener))
-    unlisted = verb and (after in ASKING or after in DETERMINERS and has_past(base))
+    unlisted = verb and (after in ASKED_CLAUSE_OPENERS or after in DETERMINERS and has_past(base))
     acts = opener.endswith("s") and base_form(opener) in VERBS | IMPERATIVES
     return acts or bool(unlisted) or re.fullmatch(r"`[\w-]+ [\w-]+`", code) is not None
 
 
 # The words a clause a verb asks about opens with: "Chooses how much ...", "Decides which ...".
-ASKING = frozenset("how what which whether when where who".split())
+ASKED_CLAUSE_OPENERS = frozenset("how what which whether when where who".split())
