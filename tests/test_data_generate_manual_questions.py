@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.template.questions import sentence_question
+from tunelab.data.generate.template.questions import half_questions, sentence_question
 from tunelab.data.generate.template.step_measures import how_far
 
 
@@ -259,3 +259,22 @@ def test_a_span_of_time_a_thing_has_is_asked_how_long_it_is(tmp_path):
     )
     assert pairs["How long is the trial of a plan?"] == "Each plan comes with a 30-day trial."
     assert not [q for q in pairs if "6-month" in pairs[q]]  # "It": which, the text before says
+
+
+def test_a_statement_after_a_semicolon_is_asked_with_the_whole_sentence_as_answer(tmp_path):
+    # "...; the tank holds 1.8 litres." was in no pair: the sentence as a whole asks nothing.
+    manual = tmp_path / "kettle.md"
+    manual.write_text(
+        "# Brava Kettle\n\n## Before first use\n\nFill the tank up to the MAX line; the tank "
+        "holds 1.8 litres.\n\n## Errors\n\nError 503 means the server is busy; Brava retries 3 "
+        "times, 10 minutes apart.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How much does the tank hold?"] == (
+        "Fill the tank up to the MAX line; the tank holds 1.8 litres."
+    )
+    assert "How many times does Brava Kettle retry?" in pairs
+    # A clause with no number of its own, or a clause inside it, is left to the sentence.
+    assert half_questions("The queue is full; new jobs wait.") == []
+    assert half_questions("Runs vary; the run whose probe read 205 GFLOP/s reads 102%.") == []

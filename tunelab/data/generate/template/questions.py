@@ -376,15 +376,29 @@ TWO_PASSIVES = re.compile(
 )
 
 
+# A manual's two short statements a semicolon joins, with no aside or list ("The free edition
+# backs up one workstation; the Pro edition backs up up to 50.").
+TWO_STATEMENTS = re.compile(r"^(?P<first>[A-Z][^;:()]+); (?P<second>[A-Za-z][^;:()]+?)\.?$")
+# Each is asked where it states a number of its own and no clause inside it ("the repetition
+# whose probe read 205 GFLOP/s reads 102%" has two verbs for one question).
+VALUE_OF_ITS_OWN = re.compile(r"^(?!.*\b(?:whose|which|who)\b).*\d", re.IGNORECASE)
+
+
 def half_questions(
     sentence: str, context: str = "", topic: str = "", document: str = ""
 ) -> list[str]:
     """The question each half of a sentence saying two things done to its subject answers
     ("Logs are written to `x.log` and rotated when they reach 50 MB" -> "Where are logs
-    written?", "At what size are logs rotated?"): the whole sentence asks at most one of them."""
+    written?", "At what size are logs rotated?"), or of each statement a semicolon joins ("Fill
+    the tank up to the MAX line; the tank holds 1.8 litres." -> "How much does the tank hold?"):
+    the whole sentence asks at most one of them."""
     m = TWO_PASSIVES.match(" ".join(sentence.split()))
     done = (m["done"], m["then"]) if m else ()
-    if not m or not all(participle(w) or w in PARTICIPLES for w in done):
+    if m and all(participle(w) or w in PARTICIPLES for w in done):
+        halves = [f"{m['subject']} {m['be']} {m[half]}." for half in ("first", "second")]
+    elif (joined := TWO_STATEMENTS.match(sentence)) and len(sentence.split()) <= 25:
+        halves = [f"{joined['first']}.", f"{joined['second'][0].upper()}{joined['second'][1:]}."]
+        halves = [half for half in halves if VALUE_OF_ITS_OWN.search(half)]
+    else:
         return []
-    halves = (f"{m['subject']} {m['be']} {m[half]}." for half in ("first", "second"))
     return [q for half in halves if (q := sentence_question(half, context, topic, document))]
