@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import pairs_of
 from tunelab.data.generate.template.questions import half_questions, sentence_question
-from tunelab.data.generate.template.step_measures import how_far
+from tunelab.data.generate.template.step_measures import how_far, set_with
 
 
 @pytest.mark.parametrize(
@@ -278,3 +278,18 @@ def test_a_statement_after_a_semicolon_is_asked_with_the_whole_sentence_as_answe
     # A clause with no number of its own, or a clause inside it, is left to the sentence.
     assert half_questions("The queue is full; new jobs wait.") == []
     assert half_questions("Runs vary; the run whose probe read 205 GFLOP/s reads 102%.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("Set the address with the notify_email key.", "Which key sets the address?"),
+        ("Change your port with the `--port` option.", "Which option changes my port?"),
+        ("Set it with the level key.", None),  # what "it" is, the text before says
+        ("Set the address in the settings.", None),  # no key named
+    ],
+)  # fmt: skip
+def test_a_step_that_sets_a_thing_with_a_key_asks_which_key(sentence, question):
+    asked = set_with(sentence)
+    assert (asked and asked[0]) == question
+    assert asked is None or asked[1] == sentence

@@ -186,3 +186,19 @@ def done_for(sentence: str, product: str | None = None) -> tuple[str, str] | Non
             task = f"{task} {where}"
         return f"How do I {task}?", full_stop(sentence)
     return None
+
+
+# "Set the address with the notify_email key.": the key, option or flag a step sets a thing with.
+SET_WITH = re.compile(
+    r"^(?P<verb>Set|Change|Choose|Select|Pick|Adjust) (?P<what>(?:the|your) [^,;:`]{1,40}?) "
+    r"(?:with|in|using|through|via) (?:the )?(?P<name>`[^`]+`|[\w.-]+) "
+    r"(?P<kind>key|option|setting|flag|field|variable|parameter)\.?$"
+)
+
+
+def set_with(sentence: str) -> tuple[str, str] | None:
+    """Which key a step sets a thing with ("Set the address with the notify_email key." ->
+    "Which key sets the address?"); None for a sentence of another form."""
+    if not (m := SET_WITH.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
+        return None
+    return f"Which {m['kind']} {m['verb'].lower()}s {in_my_words(m['what'])}?", full_stop(sentence)

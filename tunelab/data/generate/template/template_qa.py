@@ -40,6 +40,7 @@ from tunelab.data.generate.template.step_measures import (
     how_long,
     how_much,
     how_often,
+    set_with,
 )
 from tunelab.data.generate.template.structured import (
     BOLD_FAQ,
@@ -150,6 +151,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 purpose = _purpose(stated) or step_for or how_often(stated) or how_far(stated)
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, product) or how_much(stated)
+                purpose = purpose or set_with(stated)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
                     purpose = listing, stated
                 if not stated.endswith(":") and purpose:
