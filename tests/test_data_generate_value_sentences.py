@@ -60,6 +60,21 @@ def test_a_step_taken_if_something_happens_is_asked_what_to_do_then(tmp_path):
     )
 
 
+def test_a_case_answered_by_two_steps_offered_is_asked_what_to_do(tmp_path):
+    # "free" opens no list of steps, but "or lower ..." offers a second step: both are steps.
+    pairs = manual_pairs(
+        tmp_path,
+        '# Vault\n\n## Disk\n\nIf the console shows "disk full", '
+        "free space on the server or lower retention_days.\n",
+    )
+    assert pairs['What should I do if the console shows "disk full"?'] == (
+        'If the console shows "disk full", free space on the server or lower retention_days.'
+    )
+    # A case whose comma is followed by what happens, not a step, is asked nothing of it.
+    said = "If the tank is empty, water pressure or flow drops.\n"
+    assert not [q for q in manual_pairs(tmp_path, f"# Vault\n\n## Tank\n\n{said}") if "do if" in q]
+
+
 def test_a_key_pressed_for_a_task_is_asked_with_more_said_after_it(tmp_path):
     pairs = manual_pairs(tmp_path, ESPRESSO)
     assert pairs["How do I switch the machine on?"] == (

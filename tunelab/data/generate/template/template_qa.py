@@ -54,7 +54,7 @@ from tunelab.data.generate.template.structured import (
     without_faq,
 )
 from tunelab.data.generate.template.titles import document_topic
-from tunelab.data.generate.template.word_classes import has_past
+from tunelab.data.generate.template.word_classes import has_past, plural_form
 from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
 
@@ -64,6 +64,10 @@ TASK_INTRO = re.compile(r"^To (?P<task>[a-z]\w+ [^:]{2,80}):$")
 # "If the shot runs fast, set a finer grind.": a case and the step to take in it.
 PURPOSE = re.compile(
     r"^(?P<opens>To|If) (?P<task>[a-z]\w+ [^,:]{2,80}), (?P<step>(?P<verb>[a-z]+) .+?)[.:]?$"
+)
+# Two steps offered, each its verb and the next word: "free space on the server or lower ...".
+OFFERED = re.compile(
+    r"(?P<verb>[a-z]+) (?P<object>\S+) .*\bor (?P<other>[a-z]+) (?P<other_object>\S+).*"
 )
 # "If a backup takes longer than 6 hours it is stopped ...": a case, no comma, and what then
 # happens to the thing it names (not a step to take: "What happens if ...?").
@@ -232,6 +236,15 @@ def _purpose(sentence: str) -> tuple[str, str] | None:
     m = PURPOSE.match(sentence)
     # A step of a verb no list holds, known by its past and what it is done to ("refill the tank")
     done_to = m and has_past(m["verb"]) and m["step"].split()[1:2] in (["the"], ["your"])
+    # or one of two steps offered, each a verb with a past ("free space ... or lower the limit"),
+    # neither followed by an -s word, which makes it a noun ("water pressure or flow drops")
+    offered = m and OFFERED.fullmatch(m["step"])
+    done_to = done_to or (
+        offered
+        and has_past(offered["verb"])
+        and has_past(offered["other"])
+        and not any(plural_form(offered[k].strip("`")) for k in ("object", "other_object"))
+    )
     step = m and (m["verb"] in STEP_VERBS - {"see"} or (m["opens"] == "If" and done_to))
     if not step or BEFORE & set(m["task"].split()):
         return None
