@@ -293,3 +293,20 @@ def test_a_step_that_sets_a_thing_with_a_key_asks_which_key(sentence, question):
     asked = set_with(sentence)
     assert (asked and asked[0]) == question
     assert asked is None or asked[1] == sentence
+
+
+def test_when_to_stop_a_task_is_asked_of_the_heading_that_names_it(tmp_path):
+    manual = tmp_path / "brava.md"
+    manual.write_text(
+        "# Brava Espresso Machine\n\n## Frothing milk\n\nFill a steel jug with cold milk.\n"
+        "Turn the STEAM dial to the left.\nHold the wand tip just under the surface.\n"
+        "Stop when the jug is too hot to touch, at about 65 °C.\n\n## Cleaning\n\n"
+        "Wipe the wand.\n\n## Limits\n\nStop when the light goes out.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["When should I stop frothing milk?"] == (
+        "Stop when the jug is too hot to touch, at about 65 °C."
+    )
+    # "Limits" names no task: stopping what, the reader could not tell.
+    assert not [q for q in pairs if q.startswith("When should I stop")][1:]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from tunelab.data.generate.template.capitals import full_stop, lower_first
-from tunelab.data.generate.template.heading_grammar import NOT_VERBS
+from tunelab.data.generate.template.heading_grammar import NOT_VERBS, is_gerund
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.phrases import EVERY
 from tunelab.data.generate.template.reader import in_my_words
@@ -202,3 +202,18 @@ def set_with(sentence: str) -> tuple[str, str] | None:
     if not (m := SET_WITH.match(sentence)) or re.search(r"\b(?:it|them)\b", m["what"]):
         return None
     return f"Which {m['kind']} {m['verb'].lower()}s {in_my_words(m['what'])}?", full_stop(sentence)
+
+
+# "Stop when the jug is too hot to touch, at about 65 °C.": when a task a heading names ends.
+STOP_WHEN = re.compile(r"^(?:Stop|Finish) (?:when|once|as soon as) (?P<case>[^;:]+?)\.?$")
+
+
+def when_to_stop(sentence: str, heading: str, *said_in: str) -> tuple[str, str] | None:
+    """When to stop the task the section's heading names by its gerund ("Stop when the jug is too
+    hot to touch, at about 65 °C." under "Frothing milk" -> "When should I stop frothing
+    milk?"); None for a sentence of another form, or under a heading that names no task."""
+    words = heading.split()
+    if not STOP_WHEN.match(sentence) or not words or not is_gerund(words[0].lower()):
+        return None
+    task = in_my_words(lower_first(heading, *said_in))
+    return f"When should I stop {task}?", full_stop(sentence)

@@ -41,6 +41,7 @@ from tunelab.data.generate.template.step_measures import (
     how_much,
     how_often,
     set_with,
+    when_to_stop,
 )
 from tunelab.data.generate.template.structured import (
     BOLD_FAQ,
@@ -104,6 +105,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
     said_in = (chunk.text, chunk.title, chunk.document)  # how the text writes a name
     setting = section_setting(chunk.headings, chunk.text)  # "### volume": its "The default is 3."
     product, topic = _product(chunk), document_topic(chunk.headings, chunk.title)
+    section = chunk.headings[-1] if len(chunk.headings) > 1 else ""  # a section under the title
     if chunk.part == 0 and chunk.headings:
         question = heading_question(chunk.headings, chunk.text, chunk.title, chunk.document)
         # "## Programs" over "Program 2 dries ...": each entry is asked alone, none is programs
@@ -156,6 +158,7 @@ def template_pairs(chunk: Chunk, max_answer_tokens: int = 300) -> list[tuple[str
                 purpose = purpose or how_long(stated, *said_in) or _span_had(stated, *said_in)
                 purpose = purpose or _covered(stated, product) or how_much(stated)
                 purpose = purpose or set_with(stated)
+                purpose = purpose or when_to_stop(stated, section, *said_in)
                 if not purpose and (listing := _list_question(stated, chunk, inline=True)):
                     purpose = listing, stated
                 if not stated.endswith(":") and purpose:
