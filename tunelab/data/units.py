@@ -1,16 +1,9 @@
 """The units a number may carry, once: each unit's spellings and its kind. Every reader derives
 what it needs from here: the scorer's spellings ("8 h" is "8 hours", "6 feet" "6 ft", "180
-<<<<<<< HEAD
 degrees Celsius" "180 °C": `tunelab.evaluate.facts.normalize_numbers`), the units of a
 value `tunelab data facts` proposes (`tunelab.evaluate.facts.specific_terms`, `value_forms`),
 and what a template question asks a measure by ("How far ...?", "At what temperature ...?",
-`tunelab.data.generate.word_classes`)."""
-=======
-degrees Celsius" "180 °C": `tunelab.evaluate.normalize_numbers`), the units of a value `tunelab
-data facts` proposes (`tunelab.evaluate.specific_terms`, `value_forms`), and what a template
-question asks a measure by ("How far ...?", "At what temperature ...?",
 `tunelab.data.generate.template.word_classes`)."""
->>>>>>> 757231d5 (data/generate/template/: template mode's 18 modules (template_qa.py, its entry point, and its grammar) moved by git mv out of data/generate/, which keeps the other ways to make data; imports in tunelab, tests and benchmarks updated, no shims; README Layout names template/ (test_docs requires it); template_coverage table and --missed, data_generate template-0/1 and template on each coverage set and manual byte-identical; 1188 generate/layout/docs/api tests pass)
 
 from __future__ import annotations
 
