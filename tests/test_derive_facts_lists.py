@@ -258,3 +258,22 @@ def test_a_model_name_with_its_size_written_with_spaces_is_one_fact_too():
     assert _accuracy(question, reference, "It uses Llama 3-8B.") == 1
     assert _accuracy(question, reference, "It uses Llama 3 70B.") == 0
     assert _accuracy(question, reference, "It uses Llama 2 8B.") == 0
+
+
+def test_a_model_name_with_its_parameter_count_and_no_version_is_one_fact():
+    # "7B" and "Mistral" were proposed apart: "It uses Falcon 7B." stated the first.
+    question, reference = "Which model does it use?", "It uses Mistral 7B by default."
+    assert _facts(question, reference) == ["Mistral 7B"]
+    assert _facts("Which model?", "It uses Qwen2 1.5B.") == ["Qwen2 1.5B"]
+    assert _facts("Which model?", "SmolLM2 135M is the default.") == ["SmolLM2 135M"]
+    assert _facts("Which model?", "Gemma 2B runs on a laptop.") == ["Gemma 2B"]
+    assert _facts("Which models?", "Mistral 7B and Llama 2 13B are supported.") == [
+        "Mistral 7B",
+        "Llama 2 13B",
+    ]
+    assert _accuracy(question, reference, "It uses Mistral-7B.") == 1
+    assert _accuracy(question, reference, "it uses mistral 7b") == 1
+    assert _accuracy(question, reference, "It uses Mistral 13B.") == 0
+    assert _accuracy(question, reference, "It uses Falcon 7B.") == 0
+    # A plural after the number says what it counts: no model's size.
+    assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]

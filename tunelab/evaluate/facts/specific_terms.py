@@ -55,9 +55,27 @@ _NOT_A_NAME = (
 AND_OR = r"(?:and|or|&|as\s+well\s+as)"
 # A word of a product's name: capitalised, or with a capital inside ("Windows", "macOS", "iOS").
 NAME_WORD = r"(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)"
+# The verbs a list that is a sentence's subject goes on with ("Java 17 and 21 are supported").
+_SUBJECT_VERB = r"(?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)"
+_SUBJECT_OF = rf" {_SUBJECT_VERB}\b"
+# A model's size after its version, by a hyphen or a space: "Llama 3-8B", "Llama 3 8B" ("3" and
+# "Llama" were proposed; then "Llama 3" and "8B" apart, which the scorer read apart too).
+_SIZED = r"[- ]\d+(?:\.\d+)?[BM]"
+# A model's size is its count of parameters, a number glued to B or M ("7B", "1.5B", "135M"),
+# a name's after a space with no version too ("Mistral 7B", "Qwen2 1.5B", "Phi-3 3.8B": "7B"
+# and "Mistral" were proposed apart, so "It uses Falcon 7B." stated one), unless a plural after
+# it says what it counts ("Redis 2M keys"); a name's verb ("Gemma 2B runs") and the words for a
+# model ("7B parameters", "8B weights") are no such plural.
+_MODEL_WORD = rf"{NAME_WORD}(?:\d+(?:\.\d+)*)?(?:-[A-Za-z0-9]+)*"
+_SIZE = r"\d+(?:\.\d+)?[BM](?![\w-])"
+_MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions)"
+_COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{_MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
+_MODEL_SIZED = rf"{_MODEL_WORD} {_SIZE}(?!{_COUNTED})"
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
-_LISTED_NAME = rf"(?:[A-Z][A-Za-z]+ )*{NAME_WORD}(?: \d+(?:\.\d+)*)?(?![\w-])"
+_LISTED_NAME = (
+    rf"(?:[A-Z][A-Za-z]+ )*(?:{_MODEL_SIZED}|{NAME_WORD}(?: \d+(?:\.\d+)*(?:{_SIZED})?)?(?![\w-]))"
+)
 # Each may give its value in brackets: "Quick (30 min), Normal (60 min) and Long (120 min)".
 _ASIDE = r"(?: \([^()\n]{1,30}\))?"
 _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-])){_ASIDE}"
@@ -68,9 +86,9 @@ _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-])){_ASIDE}"
 # are supported": "17" alone was proposed), unless a plural noun counts them ("Sizes 8, 16 and
 # 32 work" names no "Sizes 8"; "Windows" is a name).
 _PLURAL_NOUN = rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))}) )[A-Z][a-z]*[^\Ws]s "
-_SUBJECT_OF = r" (?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)\b"
 _FIRST_LISTED = (
-    rf"[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*)?(?![\w-])(?={_ASIDE}(?:, {_LISTED})*(?:, |,? {AND_OR} )"
+    rf"(?:{_MODEL_SIZED}|[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*(?:{_SIZED})?)?(?![\w-]))"
+    rf"(?={_ASIDE}(?:, {_LISTED})*(?:, |,? {AND_OR} )"
     rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
     rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
     rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){_SUBJECT_OF})"
@@ -98,9 +116,6 @@ _AMOUNT = regex.compile(_NUMBER)
 # 3.8-3.12", as "3.8 to 3.12"; "3.8" and "3.12" were proposed apart).
 _THROUGH = r"(?: through \d+(?:\.\d+)*)"
 _VERSIONS_TO = rf"(?:{_THROUGH}|[-\u2013]\d+\.\d+(?:\.\d+)*)"  # "Python 3.8-3.12" too
-# A model's size after its version, by a hyphen or a space: "Llama 3-8B", "Llama 3 8B" ("3" and
-# "Llama" were proposed; then "Llama 3" and "8B" apart, which the scorer read apart too).
-_SIZED = r"[- ]\d+(?:\.\d+)?[BM]"
 # A number joined by a hyphen to its unit or noun ("a 3-year warranty", "a 24-hour cycle", "a
 # 2-pin plug", "1,024-token"), its own unit glued to it too ("a 7B-parameter model": nothing
 # was proposed): one value ("year" and "limited" were the facts of "a 3-year limited
@@ -134,7 +149,7 @@ TERMS = [
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
         rf"(?<=[a-z0-9,;:&] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b){NAME_WORD} \d+(?:\.\d+)*(?:{_SIZED}|{_VERSIONS_TO})?"
+        rf"(?!{_NUMBERING}\b)(?:{NAME_WORD} \d+(?:\.\d+)*(?:{_SIZED}|{_VERSIONS_TO})?|{_MODEL_SIZED})"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
@@ -142,7 +157,8 @@ TERMS = [
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*{_SIZED}|\d+(?:\.\d+)+)"
+        rf"(?!{_NUMBERING}s?\b)(?:[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*{_SIZED}|\d+(?:\.\d+)+)|"
+        rf"{_MODEL_WORD} {_SIZE})"
         rf"(?:{_THROUGH}(?={_SUBJECT_OF})|"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
         r"(?:[a-z]+(?:s|ed)|can|will)\b))"
