@@ -277,3 +277,15 @@ def test_a_model_name_with_its_parameter_count_and_no_version_is_one_fact():
     assert _accuracy(question, reference, "It uses Falcon 7B.") == 0
     # A plural after the number says what it counts: no model's size.
     assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]
+
+
+def test_a_number_that_counts_a_plural_after_a_version_is_no_model_size():
+    # "Python 3 8M" was one fact: "It ran 8 million times on Python 3." did not state it.
+    question, reference = "How was it tested?", "It ran Python 3 8M times."
+    assert _facts(question, reference) == ["Python 3", "8M"]
+    assert _accuracy(question, reference, "It ran 8 million times on Python 3.") == 1
+    assert _accuracy(question, reference, "It ran Python 3 5M times.") == 0
+    assert _facts("What did it have?", "It had Node 18 2M downloads a week.") == ["Node 18", "2M"]
+    # A model's size is still its name's before the word for its weights, or its verb.
+    assert _facts("Which weights?", "It uses Llama 3 8B weights.") == ["Llama 3 8B"]
+    assert "Llama 3 8B" in _facts("Which is better?", "Llama 3 8B outperforms Mistral 7B.")

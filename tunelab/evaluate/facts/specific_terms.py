@@ -58,19 +58,20 @@ NAME_WORD = r"(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)"
 # The verbs a list that is a sentence's subject goes on with ("Java 17 and 21 are supported").
 _SUBJECT_VERB = r"(?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)"
 _SUBJECT_OF = rf" {_SUBJECT_VERB}\b"
-# A model's size after its version, by a hyphen or a space: "Llama 3-8B", "Llama 3 8B" ("3" and
-# "Llama" were proposed; then "Llama 3" and "8B" apart, which the scorer read apart too).
-_SIZED = r"[- ]\d+(?:\.\d+)?[BM]"
-# A model's size is its count of parameters, a number glued to B or M ("7B", "1.5B", "135M"),
-# a name's after a space with no version too ("Mistral 7B", "Qwen2 1.5B", "Phi-3 3.8B": "7B"
-# and "Mistral" were proposed apart, so "It uses Falcon 7B." stated one), unless a plural after
-# it says what it counts ("Redis 2M keys"); a name's verb ("Gemma 2B runs") and the words for a
-# model ("7B parameters", "8B weights") are no such plural.
+# A model's size is its count of parameters, a number glued to B or M ("7B", "1.5B", "135M").
+# After a name it is the name's: after its version by a hyphen or a space ("Llama 3-8B", "Llama
+# 3 8B": "Llama 3" and "8B" were proposed apart, which the scorer read apart too), or after a
+# space with no version ("Mistral 7B", "Qwen2 1.5B", "Phi-3 3.8B": "7B" and "Mistral" were
+# proposed apart, so "It uses Falcon 7B." stated one). Not where a plural after it says what it
+# counts ("Python 3 8M times" was one term, "Redis 2M keys"); a name's verb ("Gemma 2B runs")
+# and the words for a model ("7B parameters", "8B weights") are no such plural.
 _MODEL_WORD = rf"{NAME_WORD}(?:\d+(?:\.\d+)*)?(?:-[A-Za-z0-9]+)*"
 _SIZE = r"\d+(?:\.\d+)?[BM](?![\w-])"
 _MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions)"
 _COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{_MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
-_MODEL_SIZED = rf"{_MODEL_WORD} {_SIZE}(?!{_COUNTED})"
+_PARAMETERS = rf"{_SIZE}(?!{_COUNTED})"
+_SIZED = rf"[- ]{_PARAMETERS}"  # after a version
+_MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
 _LISTED_NAME = (
@@ -155,9 +156,10 @@ TERMS = [
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
     # reads its settings from…" proposed "2.1" alone, which says not what is at 2.1); an order
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
+    # A model's size too, the word after it read as the name's verb ("Mistral 7B outperforms").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b)(?:[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*{_SIZED}|\d+(?:\.\d+)+)|"
+        rf"(?!{_NUMBERING}s?\b)(?:[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*[- ]{_SIZE}|\d+(?:\.\d+)+)|"
         rf"{_MODEL_WORD} {_SIZE})"
         rf"(?:{_THROUGH}(?={_SUBJECT_OF})|"
         rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
