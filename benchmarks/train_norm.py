@@ -1,5 +1,6 @@
 """Training's RMSNorm, forward and backward: transformers' module as written against tunelab's
-closed form (autograd ops, tunelab/train/rms_norm.py) and its kernel (tunelab/kernels/rms_norm.cpp).
+closed form (autograd ops, tunelab/train/layers/rms_norm.py) and its kernel
+(tunelab/kernels/rms_norm.cpp).
 
     python benchmarks/train_norm.py                      # 1 and 2 threads
     python benchmarks/train_norm.py --threads 2 --tokens 1200 --repeats 15
@@ -19,7 +20,7 @@ import torch
 from transformers.models.llama.modeling_llama import LlamaRMSNorm
 
 from tunelab.kernels import rms_norm as kernel
-from tunelab.train import rms_norm
+from tunelab.train.layers import rms_norm
 
 WIDTH, NORMS = 576, 61
 

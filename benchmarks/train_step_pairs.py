@@ -41,8 +41,9 @@ from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.kernels import swiglu as swiglu_kernel
 from tunelab.kernels import training_linear
 from tunelab.run import load_model
-from tunelab.train import head_gradient, lora_layers, memory
+from tunelab.train import memory
 from tunelab.train.clipping import clip_gradients
+from tunelab.train.layers import head_gradient, lora_layers
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 
@@ -57,7 +58,7 @@ def _without_lora_layers(model):
 
 def _without_fused_mlps(model):
     """The model with its MLPs' own forward back (prepare_model gave them the SwiGLU kernel)."""
-    from tunelab.train import mlp
+    from tunelab.train.layers import mlp
 
     for layer in model.modules():
         if type(layer).__module__ == mlp.__name__:

@@ -28,7 +28,8 @@ from tunelab.config import TrainConfig
 from tunelab.data.pipeline import iterate_batches, make_rows
 from tunelab.kernels import attention, rms_norm, swiglu
 from tunelab.run import load_model
-from tunelab.train import clipping, lora_layers, loss, memory, rotary
+from tunelab.train import clipping, loss, memory
+from tunelab.train.layers import lora_layers, rotary
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import make_optimizer, prepare_model, set_attention
 

@@ -1,6 +1,6 @@
-"""Attention one document at a time (tunelab/train/document_attention.py), the CPU default for
-training: the same loss and gradients as sdpa with the block-diagonal mask, and plain sdpa
-(or the model's own attention) wherever it does not apply (a cache, evaluation, windowed models,
+"""Attention one document at a time (tunelab/train/layers/document_attention.py), the CPU default
+for training: the same loss and gradients as sdpa with the block-diagonal mask, and plain sdpa (or
+the model's own attention) wherever it does not apply (a cache, evaluation, windowed models,
 attention sinks)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tunelab.errors import TunelabError
 from tunelab.generation.generate import generate
 from tunelab.models.random_shapes import TINY_SHAPE
 from tunelab.models.random_weights import tiny_random, tiny_tokenizer
-from tunelab.train import document_attention
+from tunelab.train.layers import document_attention
 from tunelab.train.loss import token_loss_sum
 from tunelab.train.setup import set_attention
 

@@ -5,7 +5,7 @@ import torch
 from tunelab.data.pack import collate
 from tunelab.data.tokenize import Tokenized
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import head_gradient
+from tunelab.train.layers import head_gradient
 from tunelab.train.loss import LinearCrossEntropy, token_loss_sum
 
 

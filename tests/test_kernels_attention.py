@@ -110,7 +110,7 @@ def test_results_do_not_depend_on_the_thread_count():
 
 
 def test_long_documents_go_to_sdpa_with_the_same_result(monkeypatch):
-    from tunelab.train import document_attention
+    from tunelab.train.layers import document_attention
 
     q, k, v, documents = _inputs([[30, 50]], 4, 2, 16, seed=2)
     q, k, v = (t.float() for t in (q, k, v))

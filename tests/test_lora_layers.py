@@ -1,4 +1,5 @@
-"""Training's LoRA layers (tunelab/train/lora_layers.py): peft's output, autograd's gradients."""
+"""Training's LoRA layers (tunelab/train/layers/lora_layers.py): peft's output, autograd's
+gradients."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tunelab.config import TrainConfig
 from tunelab.kernels import dropout as dropout_kernel
 from tunelab.kernels import training_kernels, uses_onednn
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import lora_layers
+from tunelab.train.layers import lora_layers
 from tunelab.train.setup import prepare_model
 
 pytestmark = pytest.mark.skipif(

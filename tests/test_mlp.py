@@ -1,5 +1,5 @@
-"""Training's SwiGLU (tunelab/kernels/swiglu.cpp, tunelab/train/mlp.py): the kernel's output and
-gradients are autograd's to rounding, and a training step's gradients are the model's own."""
+"""Training's SwiGLU (tunelab/kernels/swiglu.cpp, tunelab/train/layers/mlp.py): the kernel's output
+and gradients are autograd's to rounding, and a training step's gradients are the model's own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from tunelab.kernels import swiglu, training_kernels
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import mlp
+from tunelab.train.layers import mlp
 
 pytestmark = pytest.mark.skipif(
     not swiglu.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX2"

@@ -1,4 +1,4 @@
-"""Training's RMSNorm (tunelab/train/rms_norm.py, tunelab/kernels/rms_norm.cpp): the module's
+"""Training's RMSNorm (tunelab/train/layers/rms_norm.py, tunelab/kernels/rms_norm.cpp): the module's
 output, autograd's gradients, by the closed form and by the kernel."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from transformers.models.qwen2.modeling_qwen2 import Qwen2RMSNorm
 
 from tunelab.kernels import rms_norm as kernel
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import rms_norm
+from tunelab.train.layers import rms_norm
 
 needs_kernel = pytest.mark.skipif(
     not kernel.available(), reason="tunelab's kernels do not compile or this CPU lacks AVX2"

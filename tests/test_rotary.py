@@ -1,4 +1,4 @@
-"""Training's rotary embedding (tunelab/train/rotary.py): the function's output, autograd's
+"""Training's rotary embedding (tunelab/train/layers/rotary.py): the function's output, autograd's
 gradients."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from transformers.models.llama import modeling_llama
 from tunelab.kernels import training_kernels
 from tunelab.models.architecture import unwrapped
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import rotary
+from tunelab.train.layers import rotary
 
 
 def _rotate(function, q, k, cos, sin):

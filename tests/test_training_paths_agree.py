@@ -20,7 +20,7 @@ from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.models.random_shapes import TINY_SHAPE
 from tunelab.models.random_weights import tiny_random
 from tunelab.train import loss as loss_module
-from tunelab.train import rms_norm
+from tunelab.train.layers import rms_norm
 from tunelab.train.loop import accumulate_gradients
 from tunelab.train.setup import set_attention
 

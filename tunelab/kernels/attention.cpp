@@ -1,13 +1,13 @@
 // Causal attention inside each packed document, forward and backward, for training on a CPU.
 //
 // Training packs ~100-token documents into rows and attends within each one
-// (tunelab/train/document_attention.py). torch's CPU flash kernel, called per document, runs such
-// short ones at ~15-30 GFLOP/s: its blocks and per-call work are sized for long sequences. Here
-// a document's whole score matrix fits in the cache, so each (document, key head) is one task that
-// computes its scores, softmax and products in tiles of 8 rows x 32 columns held in registers,
-// and only the causal triangle is computed. What is saved for the backward is what flash keeps:
-// the output and each row's log-sum-exp; the backward computes the scores again. The CPU runs
-// AVX-512, or AVX2 with FMA (attention_avx2.h: the same tiles as register parts of 4 x 16).
+// (tunelab/train/layers/document_attention.py). torch's CPU flash kernel, called per document, runs
+// such short ones at ~15-30 GFLOP/s: its blocks and per-call work are sized for long sequences.
+// Here a document's whole score matrix fits in the cache, so each (document, key head) is one task
+// that computes its scores, softmax and products in tiles of 8 rows x 32 columns held in registers,
+// and only the causal triangle is computed. What is saved for the backward is what flash keeps: the
+// output and each row's log-sum-exp; the backward computes the scores again. The CPU runs AVX-512,
+// or AVX2 with FMA (attention_avx2.h: the same tiles as register parts of 4 x 16).
 //
 // Layouts: q [rows, T, heads, D] strides as given (D contiguous), k and v likewise with the key
 // heads; the output [rows, T, heads, D] contiguous. `docs` [n, 3] int64: (row, start, length).

@@ -1,13 +1,13 @@
 """Training's causal attention inside each packed document, by tunelab's own kernel
 (attention.cpp), where it compiled and the CPU has AVX2 with FMA (AVX-512 where present).
 
-torch's CPU flash kernel, called once per document (tunelab/train/document_attention.py), runs
-lamini_docs' ~90-token documents at ~15 GFLOP/s forward and backward on one thread of the
+torch's CPU flash kernel, called once per document (tunelab/train/layers/document_attention.py),
+runs lamini_docs' ~90-token documents at ~15 GFLOP/s forward and backward on one thread of the
 project's CPU; this kernel, which holds a document's whole score matrix in the cache and only
-computes its causal triangle, 2.1x faster there (benchmarks/README.md, "Training throughput");
-1.8x in its AVX2 code on an AMD Zen 2 without AVX-512. It saves what flash saves, the output
-and each row's log-sum-exp, and computes the scores again in the backward, so a long document
-costs no more memory than under sdpa."""
+computes its causal triangle, 2.1x faster there (benchmarks/README.md, "Training throughput"); 1.8x
+in its AVX2 code on an AMD Zen 2 without AVX-512. It saves what flash saves, the output and each
+row's log-sum-exp, and computes the scores again in the backward, so a long document costs no more
+memory than under sdpa."""
 
 from __future__ import annotations
 

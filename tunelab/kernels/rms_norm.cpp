@@ -1,13 +1,13 @@
 // Llama's RMSNorm, weight * x / sqrt(mean(x^2) + eps), forward and backward in one pass over
 // memory each, for training on a CPU.
 //
-// As autograd ops (tunelab/train/rms_norm.py's closed form) the forward is five passes over the
-// hidden states and the backward eight, each a fresh [tokens, hidden] tensor. A row of the
-// hidden states (576 floats on the 135M model) fits in L1: here each row is read twice from
-// cache, not from memory. The forward keeps x and one 1/rms per token; the backward recomputes
-// x * 1/rms and writes the input's gradient, summing the weight's over each task's rows in that
-// task's own buffer row. Inputs are float32, contiguous, rows of the weight's width; the CPU
-// runs AVX-512 or AVX2 with FMA, the same sums in 16 or 8 lanes (elsewhere the autograd ops run).
+// As autograd ops (tunelab/train/layers/rms_norm.py's closed form) the forward is five passes over
+// the hidden states and the backward eight, each a fresh [tokens, hidden] tensor. A row of the
+// hidden states (576 floats on the 135M model) fits in L1: here each row is read twice from cache,
+// not from memory. The forward keeps x and one 1/rms per token; the backward recomputes x * 1/rms
+// and writes the input's gradient, summing the weight's over each task's rows in that task's own
+// buffer row. Inputs are float32, contiguous, rows of the weight's width; the CPU runs AVX-512 or
+// AVX2 with FMA, the same sums in 16 or 8 lanes (elsewhere the autograd ops run).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>

@@ -1,6 +1,6 @@
 """Llama's RMSNorm by tunelab's own kernel (rms_norm.cpp) where it compiled and the CPU has
 AVX2 (AVX-512 where it has it): each row read from memory once a pass, where the autograd ops of
-tunelab/train/rms_norm.py make a fresh [tokens, hidden] tensor an op."""
+tunelab/train/layers/rms_norm.py make a fresh [tokens, hidden] tensor an op."""
 
 from __future__ import annotations
 

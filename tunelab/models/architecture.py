@@ -78,7 +78,7 @@ def _say_unfused(cls: type) -> None:
 
 # What a causal LM's forward may do between its decoder's call and its loss for its logits to be
 # the output projection of the decoder's last hidden states, nothing more (Llama's; 147 of the
-# 196 causal LMs of transformers 5.24). Read from the code, as RMSNorm's (tunelab/train/rms_norm.py): a config field's name
+# 196 causal LMs of transformers 5.24). Read from the code, as RMSNorm's (tunelab/train/layers/rms_norm.py): a config field's name
 # says nothing of what the forward does with it (Granite divides by `logits_scaling`,
 # HyperCLOVAX multiplies by it, MiniCPM3 divides the hidden states by it).
 _PLAIN_STATEMENTS = {

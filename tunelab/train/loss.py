@@ -16,9 +16,9 @@ from transformers import PreTrainedModel
 from tunelab.data.tokenize import IGNORE
 from tunelab.kernels import training_kernels, training_linear, uses_onednn
 from tunelab.models.architecture import carries_state, decoder_and_head
-from tunelab.train.document_attention import document_bounds
-from tunelab.train.head_gradient import gradient_buffer
-from tunelab.train.tied_embedding import Handoff, TiedLookup, tied
+from tunelab.train.layers.document_attention import document_bounds
+from tunelab.train.layers.head_gradient import gradient_buffer
+from tunelab.train.layers.tied_embedding import Handoff, TiedLookup, tied
 
 # Logits that exist at once (fp32: 256 MiB): a chunk of tokens is this over the vocabulary
 # (1,365 tokens of a 49k vocabulary, 523 of a 128k one), never more than MAX_CHUNK tokens.
@@ -56,8 +56,8 @@ class LinearCrossEntropy(torch.autograd.Function):
     ):
         grad_hidden = torch.empty_like(hidden) if hidden.requires_grad else None
         # Filled by the first chunk, then added to: no vocabulary-sized zeros to write and read
-        # back, and on a CPU memory kept from the last step (tunelab.train.head_gradient). With
-        # no token (a micro-batch that trains none) no chunk fills it: zeros, not stale memory.
+        # back, and on a CPU memory kept from the last step (tunelab.train.layers.head_gradient).
+        # With no token (a micro-batch that trains none) no chunk fills it: zeros, not stale memory.
         grad_weight = None
         if weight.requires_grad:
             grad_weight = gradient_buffer(weight)

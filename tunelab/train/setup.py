@@ -14,7 +14,7 @@ from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
 from tunelab.models.architecture import carries_state, decoder_layers
 from tunelab.models.load import import_bitsandbytes_offline, model_summary
-from tunelab.train import document_attention, lora_layers, mlp, rms_norm, rotary
+from tunelab.train.layers import document_attention, lora_layers, mlp, rms_norm, rotary
 
 
 def pick_device(name: str) -> torch.device:
@@ -84,11 +84,11 @@ class _PassThrough(TorchDispatchMode):
 
 def prepare_model(model, cfg: TrainConfig):
     """Wrap for LoRA or unfreeze all for full finetuning; optional gradient checkpointing."""
-    # Its norms' backward in fewer passes on a CPU (tunelab/train/rms_norm.py).
+    # Its norms' backward in fewer passes on a CPU (tunelab/train/layers/rms_norm.py).
     rms_norm.use_for_training(model)
-    # Its rotary embedding in fewer passes on a CPU (tunelab/train/rotary.py).
+    # Its rotary embedding in fewer passes on a CPU (tunelab/train/layers/rotary.py).
     rotary.use_for_training(model)
-    # Its MLPs' SwiGLU in one pass each way on a CPU (tunelab/train/mlp.py).
+    # Its MLPs' SwiGLU in one pass each way on a CPU (tunelab/train/layers/mlp.py).
     mlp.use_for_training(model)
     if cfg.gradient_checkpointing:
         # The recomputation runs the kernels the forward pass ran (tunelab/kernels/__init__.py), or it
@@ -144,7 +144,7 @@ def prepare_model(model, cfg: TrainConfig):
             f"train.lora.target_modules {cfg.lora.target_modules!r}: {str(err).splitlines()[0]} "
             f"This model's linear layers: {', '.join(names)} (or all-linear)."
         ) from None
-    # Each adapted layer one autograd node on a CPU (tunelab/train/lora_layers.py).
+    # Each adapted layer one autograd node on a CPU (tunelab/train/layers/lora_layers.py).
     lora_layers.use_for_training(model)
     return model
 

@@ -23,12 +23,12 @@ class Precision:
     fused dropout a bool); `adapter_copy`: the bytes of the copy of its input each LoRA adapter
     keeps even without dropout (peft casts the input to the adapters' float32, autocast casts that
     to bf16), or 0 where the adapters share what the layer keeps; `fused_norm`: the norms are
-    tunelab's (a CPU, float32 weights: tunelab/train/rms_norm.py), which keep one tensor of the
+    tunelab's (a CPU, float32 weights: tunelab/train/layers/rms_norm.py), which keep one tensor of the
     input's size (its kernel the input, its closed form the normalised output) for both the
     input's gradient and the weight's, where transformers' keeps the normalised output as well;
     `fused_mlp`: the MLP's SwiGLU is tunelab's kernel (a CPU with AVX2, float32:
-    tunelab/train/mlp.py), which keeps gate and up but no SiLU output; `fused_dropout`: LoRA's
-    dropout is tunelab's kernel (the same CPUs: tunelab/train/lora_layers.py), which keeps
+    tunelab/train/layers/mlp.py), which keeps gate and up but no SiLU output; `fused_dropout`: LoRA's
+    dropout is tunelab's kernel (the same CPUs: tunelab/train/layers/lora_layers.py), which keeps
     neither a mask nor the dropped input, only the input it shares with the layer, as without
     dropout."""
 

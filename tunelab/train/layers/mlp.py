@@ -29,7 +29,7 @@ def use_for_training(model: nn.Module) -> int:
     training steps; returns how many were given it."""
     mlps = [m for m in model.modules() if _computes_llama_mlp(type(m)) and _silu(m)]
     for mlp in mlps:
-        # A subclass, as tunelab/train/rms_norm.py gives its norms, not a function on the
+        # A subclass, as tunelab/train/layers/rms_norm.py gives its norms, not a function on the
         # instance: that would tie the module to itself in a cycle.
         mlp.__class__ = _fused(type(mlp))
     return len(mlps)

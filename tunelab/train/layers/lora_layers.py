@@ -121,7 +121,7 @@ def use_for_training(model: nn.Module) -> int:
         if isinstance(m, LoraLinear) and not getattr(m, "in_one_node", False)
     ]
     for layer in layers:
-        # A subclass, as tunelab/train/rms_norm.py gives its norms, not a function on the
+        # A subclass, as tunelab/train/layers/rms_norm.py gives its norms, not a function on the
         # instance: that would tie the module to itself in a cycle.
         layer.__class__ = _in_one_node(type(layer))
     return len(layers)
