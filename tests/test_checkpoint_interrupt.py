@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_config
 from tunelab.cli import app
-from tunelab.train import distributed, finish, loop, session
+from tunelab.train import finish, loop, session
+from tunelab.train.parallel import distributed
 
 
 def _press_ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:

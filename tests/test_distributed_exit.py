@@ -14,7 +14,7 @@ def test_the_process_group_waits_for_rank_0s_own_work(monkeypatch):
     # collective: NCCL's default 10 minutes killed such a run.
     from datetime import timedelta
 
-    from tunelab.train import distributed
+    from tunelab.train.parallel import distributed
 
     joined = {}
     monkeypatch.setattr(distributed.dist, "is_initialized", lambda: False)
@@ -38,7 +38,8 @@ def test_a_torchrun_process_leaves_without_the_interpreters_teardown(
     # destroy_process_group; tearing it down with the interpreter aborted rank 1 of a finished
     # run once in CI (SIGABRT), and torchrun then failed the run. Every outcome leaves at once.
     from tunelab.errors import TunelabError
-    from tunelab.train import cli, distributed, loop, run_config
+    from tunelab.train import cli, loop, run_config
+    from tunelab.train.parallel import distributed
     from tunelab.train.stopping import Terminated
 
     raised = {"terminated": Terminated(True), "refusal": TunelabError("no such file")}.get(
@@ -79,7 +80,8 @@ def test_a_refusal_after_torchruns_sigterm_leaves_at_once_without_saying_it(monk
     import signal
 
     from tunelab.errors import TunelabError
-    from tunelab.train import cli, distributed, loop, run_config
+    from tunelab.train import cli, loop, run_config
+    from tunelab.train.parallel import distributed
     from tunelab.train.stopping import LauncherStop
 
     def fake_train(*args, **kwargs):
@@ -116,7 +118,7 @@ def test_a_left_group_lives_until_the_process_ends():
     import gc
     import weakref
 
-    from tunelab.train import distributed
+    from tunelab.train.parallel import distributed
 
     world, _ = distributed.start(torch.device("cpu"), "fsdp")  # a group of one process
     group = weakref.ref(distributed.dist.group.WORLD)

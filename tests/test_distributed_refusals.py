@@ -105,7 +105,7 @@ def test_world_size_without_torchrun_names_what_is_missing_and_how_to_launch(
     # A WORLD_SIZE left exported in a shell (or set by a job script) without torchrun's other
     # variables stopped on a bare KeyError 'RANK', or torch's MASTER_ADDR ValueError.
     from tunelab.errors import TunelabError
-    from tunelab.train import distributed
+    from tunelab.train.parallel import distributed
 
     for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)

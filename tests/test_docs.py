@@ -37,7 +37,7 @@ from tunelab.serve.server import (
     MAX_PROMPTS,
 )
 from tunelab.train.cli import runs_command
-from tunelab.train.distributed import COLLECTIVE_TIMEOUT
+from tunelab.train.parallel.distributed import COLLECTIVE_TIMEOUT
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [

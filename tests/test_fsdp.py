@@ -102,8 +102,8 @@ from tunelab.data.pack import collate
 from tunelab.data.tokenize import Tokenized
 from tunelab.generation.generate import answer
 from tunelab.models.random_weights import tiny_random
-from tunelab.train import distributed
-from tunelab.train.sharding import answering_together
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.sharding import answering_together
 
 cpu = torch.device("cpu")
 world, _ = distributed.start(cpu, "fsdp")
@@ -226,7 +226,7 @@ def test_what_fsdp_cannot_do_is_refused_by_name(tmp_path, qa_file):
 
 def test_a_sharded_checkpoint_that_does_not_fit_the_model_is_refused_by_name(runs):
     from tunelab.models.random_weights import tiny_random
-    from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
+    from tunelab.train.parallel.sharded_checkpoint import read_sharded, restore_sharded
 
     _, sharded, _ = runs
     checkpoint = read_sharded(sharded.run_dir / "checkpoints" / "step-000004")
@@ -242,8 +242,8 @@ def test_the_eval_loss_runs_compiled_layers_as_they_are(tmp_path, qa_file):
 
     from tunelab.data.tokenize import Tokenized
     from tunelab.models.random_weights import tiny_random
-    from tunelab.train import distributed
     from tunelab.train.eval_loss import evaluate_loss
+    from tunelab.train.parallel import distributed
     from tunelab.train.setup import compile_layers
 
     cfg = tiny_config(tmp_path, qa_file, parallel="fsdp", compile=True).train
@@ -277,7 +277,7 @@ def test_compiled_sharded_layers_compile_once_whatever_the_batch_shape(
     from tunelab.data.pack import collate
     from tunelab.data.tokenize import Tokenized
     from tunelab.models.random_weights import tiny_random
-    from tunelab.train import distributed
+    from tunelab.train.parallel import distributed
     from tunelab.train.setup import compile_layers, prepare_model, set_attention
 
     reset()  # the code another test compiled

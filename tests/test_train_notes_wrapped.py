@@ -7,7 +7,7 @@ import torch
 from rich.console import Console
 
 from tunelab.config import Config
-from tunelab.train.distributed import SINGLE
+from tunelab.train.parallel.distributed import SINGLE
 from tunelab.train.session import _warn_before_loading
 
 

@@ -9,8 +9,8 @@ from contextlib import nullcontext
 import torch
 
 from tunelab.config import TrainConfig
-from tunelab.train import distributed
-from tunelab.train.distributed import SINGLE, World
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.distributed import SINGLE, World
 
 
 @torch.no_grad()

@@ -10,15 +10,15 @@ from rich.console import Console
 
 from tunelab.run_base import keep_base
 from tunelab.terminal import n_things
-from tunelab.train import distributed
 from tunelab.train.heldout import higher_better, restore_best
 from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.sharding import gather_weights
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.run_folder import name_embedded_base, save_final
 from tunelab.train.runs_table import score_said
 from tunelab.train.session import TrainSession
-from tunelab.train.sharding import gather_weights
 from tunelab.train.stopping import ctrl_c_while_saving, ended_as
 
 

@@ -16,9 +16,9 @@ from tunelab.config import Config
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 from tunelab.run_files import BEST, with_umask
-from tunelab.train.distributed import World, said_by_main
+from tunelab.train.parallel.distributed import World, said_by_main
+from tunelab.train.parallel.sharding import gather_weights
 from tunelab.train.runs_table import score_said
-from tunelab.train.sharding import gather_weights
 
 
 class HeldOut:

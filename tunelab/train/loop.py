@@ -18,7 +18,6 @@ from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
 from tunelab.section import set_values
 from tunelab.terminal import say_wrapped
-from tunelab.train import distributed
 from tunelab.train.checkpoint import (
     TrainState,
     list_checkpoints,
@@ -28,18 +27,19 @@ from tunelab.train.checkpoint import (
 )
 from tunelab.train.claim import RunClaim
 from tunelab.train.clipping import clip_gradients
-from tunelab.train.distributed import SINGLE, LossModule, World
 from tunelab.train.eval_loss import evaluate_loss
 from tunelab.train.finish import finish_session
 from tunelab.train.heldout import best_up_to, higher_better, keep_if_best, score_heldout
 from tunelab.train.memory import peak_memory
 from tunelab.train.metrics_log import MetricsLog
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.distributed import SINGLE, LossModule, World
+from tunelab.train.parallel.sharded_checkpoint import save_sharded
 from tunelab.train.plot import read_metrics
 from tunelab.train.progress import TrainProgress
 from tunelab.train.run_folder import add_eval_loss, write_metrics
 from tunelab.train.session import TrainSession, start_session
 from tunelab.train.setup import pick_device
-from tunelab.train.sharded_checkpoint import save_sharded
 from tunelab.train.stopping import (
     BeforeTraining,
     LauncherStop,

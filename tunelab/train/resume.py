@@ -28,7 +28,8 @@ from tunelab.train.checkpoint import (
     read_state,
     restore,
 )
-from tunelab.train.distributed import World
+from tunelab.train.parallel.distributed import World
+from tunelab.train.parallel.sharded_checkpoint import read_sharded, restore_sharded
 from tunelab.train.run_config import (
     check_rows_per_step,
     keep_rows_per_step,
@@ -36,7 +37,6 @@ from tunelab.train.run_config import (
     same_data,
 )
 from tunelab.train.schedule import step_counts
-from tunelab.train.sharded_checkpoint import read_sharded, restore_sharded
 
 
 def resume_from_checkpoint(

@@ -15,7 +15,7 @@ from tunelab.run import Run, resume_command
 from tunelab.run_files import CONFIG_FILE
 from tunelab.section import flatten
 from tunelab.train.checkpoint import TrainState
-from tunelab.train.distributed import World
+from tunelab.train.parallel.distributed import World
 
 # What a resumed run may change: its length, how often it evaluates and saves, its learning-rate
 # schedule (rebuilt from the resume step on), and how it runs; grad_accum too, as the number of

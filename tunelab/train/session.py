@@ -27,10 +27,8 @@ from tunelab.run import Run, load_model, model_context, resume_command
 from tunelab.run_base import record_base
 from tunelab.run_files import CHECKPOINTS, METRICS_FILE, WEIGHTS
 from tunelab.terminal import say_wrapped
-from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
-from tunelab.train.distributed import World
 from tunelab.train.heldout import (
     HeldOut,
     held_out_questions,
@@ -39,6 +37,9 @@ from tunelab.train.heldout import (
     with_own_test_split,
 )
 from tunelab.train.memory import keep_freed_memory, release_freed_memory
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.distributed import World
+from tunelab.train.parallel.sharding import answering_together
 from tunelab.train.plan.fit import fit_warning
 from tunelab.train.resume import (
     read_at_its_end,
@@ -73,7 +74,6 @@ from tunelab.train.setup import (
     unused_lora,
     weights_dtype,
 )
-from tunelab.train.sharding import answering_together
 from tunelab.train.stopping import BeforeTraining
 from tunelab.train.trackers import check_trackers
 

@@ -16,9 +16,9 @@ from rich.markup import escape
 
 from tunelab.errors import TunelabError
 from tunelab.run_files import CHECKPOINT_PREFIX, CHECKPOINTS, list_checkpoints
-from tunelab.train import distributed
 from tunelab.train.checkpoint import TrainState
-from tunelab.train.distributed import World
+from tunelab.train.parallel import distributed
+from tunelab.train.parallel.distributed import World
 
 
 class CtrlCAgain(KeyboardInterrupt):

@@ -206,7 +206,8 @@ def _state(plan: Plan) -> None:
     add(Part("AdamW state", trainable * 2 * grad / shards, how, held))
     if cfg.parallel == "ddp" and cfg.processes > 1:
         # DDP all-reduces through flat buckets as large as the gradients, allocated when it wraps
-        # the model: a second copy, as gradient_as_bucket_view is off (train/distributed.py).
+        # the model: a second copy, as gradient_as_bucket_view is off
+        # (train/parallel/distributed.py).
         how = f"{_count(trainable)} x {grad} B, all-reduced, a copy of the gradients"
         add(Part("DDP gradient buckets", trainable * grad, how, "held"))
     if cfg.parallel == "fsdp" and plan.device == "cuda":

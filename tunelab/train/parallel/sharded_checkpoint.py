@@ -30,7 +30,7 @@ from tunelab.train.checkpoint import (
     set_rng_states,
     write_state,
 )
-from tunelab.train.distributed import World, barrier
+from tunelab.train.parallel.distributed import World, barrier
 
 SHARDS, RNG = "shards", "rng.pt"
 

@@ -248,7 +248,7 @@ def wrap(
     several processes."""
     module = LossModule(model)
     if parallel == "fsdp":
-        from tunelab.train.sharding import shard
+        from tunelab.train.parallel.sharding import shard
 
         return shard(module, device, offload)
     if world.size == 1:

@@ -13,7 +13,7 @@ from torch import nn
 
 from tunelab.errors import TunelabError
 from tunelab.models.architecture import decoder_layers
-from tunelab.train.distributed import LossModule, World, total
+from tunelab.train.parallel.distributed import LossModule, World, total
 
 
 def shard(module: LossModule, device: torch.device, offload: bool = False) -> nn.Module:
