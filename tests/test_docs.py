@@ -36,8 +36,8 @@ from tunelab.serve.server import (
     COMPLETION_DEFAULT_MAX_TOKENS,
     MAX_PROMPTS,
 )
-from tunelab.train.cli import runs_command
 from tunelab.train.parallel.distributed import COLLECTIVE_TIMEOUT
+from tunelab.train.runs.cli import runs_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [

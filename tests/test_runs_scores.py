@@ -130,7 +130,7 @@ def test_a_read_only_run_is_benched_its_scores_in_the_leaderboard_and_a_warning(
 
 def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
     # Printed as one soft-wrapped line each, a 50-column terminal split words at its edge.
-    from tunelab.train.cli import _bench_lines, _empty_held_out_notes
+    from tunelab.train.runs.cli import _bench_lines, _empty_held_out_notes
 
     run = tiny_run(tmp_path, tmp_path)
     (run / "metrics.jsonl").write_text(json.dumps({"step": 3, "loss": 2.0}) + "\n")

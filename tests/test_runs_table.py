@@ -14,7 +14,7 @@ import tunelab
 from tests.conftest import tiny_config
 from tunelab.cli import app
 from tunelab.run_files import STATUS_FILE
-from tunelab.train.runs_table import run_block, runs_listing
+from tunelab.train.runs.runs_table import run_block, runs_listing
 
 RUNS = {  # name: method, status, steps trained, eval loss's last step, best fact accuracy
     "tunelab-qa-full": ("full", "finished", 270, 270, 0.714),

@@ -203,8 +203,8 @@ def runs(
     from the first run over the questions both answered (`run_pairs.versus_first`); plot: also
     their loss curves in the image `out` (a folder gets runs.png inside it, a name without a
     suffix .png), as `--plot --out`."""
-    from tunelab.train.run_pairs import versus_first
-    from tunelab.train.runs import find_runs, names, plot_runs, summary
+    from tunelab.train.runs.run_pairs import versus_first
+    from tunelab.train.runs.runs import find_runs, names, plot_runs, summary
 
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
         raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")

@@ -30,12 +30,13 @@ from tunelab.serve import cli as serve
 from tunelab.setting_names import other_tools_way, setting_named
 from tunelab.train import cli as train
 from tunelab.train.plan import cli as plan
+from tunelab.train.runs import cli as runs
 from tunelab_entry import CTRL_C_EXIT, SIGTERM_EXIT, exit_interrupted
 
 COMMANDS = {
     "train": train.train_command,
     "plan": plan.plan_command,
-    "runs": train.runs_command,
+    "runs": runs.runs_command,
     "generate": serve.generate_command,
     "chat": serve.chat_command,
     "demo": demo.demo_command,

@@ -13,7 +13,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
-from tunelab.train.runs import HELD_OUT_METRICS, eval_stale
+from tunelab.train.runs.runs import HELD_OUT_METRICS, eval_stale
 
 if TYPE_CHECKING:
     from tunelab.evaluate.paired import Difference

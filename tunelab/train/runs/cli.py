@@ -1,0 +1,98 @@
+"""`tunelab runs`: the CLI face of the run folders' listing; imports stay light for `--help`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+WIDE = 200  # columns `runs` prints in when not on a terminal
+
+
+def runs_command(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Run folders, or folders holding them (default: runs)."),
+    ] = None,
+    plot: Annotated[
+        bool,
+        typer.Option(
+            help="Overlay their loss curves in one PNG and list the settings that differ."
+        ),
+    ] = False,
+    out: Annotated[str, typer.Option(help="Where --plot writes its PNG.")] = "runs.png",
+) -> None:
+    """List run folders: model, method, data, steps, losses, best held-out score, time, status;
+    under the table, each run's benchmark scores (`tunelab bench RUN`), and each run against the
+    first over the questions both answered (eval, benchmarks), with a 95% paired interval."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tunelab.terminal import say_wrapped
+    from tunelab.train.runs.run_pairs import pair_line, versus_first
+    from tunelab.train.runs.runs import differences, find_runs, names, plot_runs, summary
+    from tunelab.train.runs.runs_table import runs_listing
+
+    found = find_runs(paths or ["runs"])
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or in CI, rich assumes 80 columns and cut every cell to "supp…": a log line
+        # may be long.
+        console = Console(width=WIDE)
+    called = names(found)
+    rows = [summary(run, name) for run, name in zip(found, called)]
+    console.print(runs_listing(console, rows))
+    for note in _empty_held_out_notes(rows):
+        say_wrapped(console, note, "dim")
+    for line in _bench_lines(rows):  # under the table, which stays as wide without any
+        say_wrapped(console, line)
+    for pair in (pair for pairs in versus_first(found, rows) for pair in pairs):
+        say_wrapped(console, pair_line(pair))
+    if plot and found:
+        console.print(f"loss curves: {plot_runs(found, Path(out), called)}")
+        changed = differences(found)
+        if changed:
+            diff = Table("setting", *called, title="settings that differ")
+            for key, values in changed.items():
+                diff.add_row(key, *(str(v) for v in values))
+            console.print(diff)
+
+
+def _empty_held_out_notes(rows: list[dict]) -> list[str]:
+    """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, any
+    other run answered none of its test questions yet."""
+    empty = [row for row in rows if "best_heldout" not in row]
+    texts = [row["run"] for row in empty if row["raw_text"]]
+    notes = []
+    if texts:
+        notes.append(
+            f"best held-out, empty for {', '.join(texts)}: trained on raw text, which holds no "
+            "questions; its held-out texts give the eval loss. To score answers, give "
+            "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
+        )
+    if len(texts) < len(empty):
+        notes.append(
+            "best held-out, empty: training answered no held-out questions "
+            "(train.eval_generate_every) and no `tunelab eval RUN` of the run's test questions "
+            "is in RUN/eval"
+        )
+    return notes
+
+
+def _bench_lines(rows: list[dict]) -> list[str]:
+    """Each benchmarked run's scores, a line per run: "bench, demo: arc_easy acc_norm 52.0%
+    (100 q)", a score from before the run trained again marked so."""
+    from tunelab.evaluate.bench.run_scores import said
+
+    lines = []
+    for row in rows:
+        scores = [
+            said(task, score)
+            + (" (before the last training: bench it again)" if score.get("stale") else "")
+            for task, score in row.get("bench", {}).items()
+        ]
+        if scores:
+            lines.append(f"bench, {row['run']}: " + "; ".join(scores))
+    return lines
