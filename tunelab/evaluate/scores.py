@@ -57,6 +57,14 @@ METRIC_NAMES = {**{m.metric: m.label for m in FACT_MEASURES},
 LOWER_NOTE = "↓: lower is better (a rate of wrong or unwanted answers)"
 
 
+def score_said(metric: str, value: float) -> str:
+    """A held-out score named as eval and the runs' pair lines name it, as a percentage ("fact
+    accuracy 90.0%", not "fact_accuracy 0.9"); the eval loss as a loss ("eval loss 2.0160")."""
+    if metric == "eval_loss":
+        return f"eval loss {value:.4f}"
+    return f"{METRIC_NAMES.get(metric, metric)} {value:.1%}"
+
+
 def metric_label(key: str) -> str:
     """A summary metric as eval's tables name it, in the terminal and in Markdown alike: its name,
     marked ↓ where a rise is a loss (a rate of wrong or unwanted answers)."""

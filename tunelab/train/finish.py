@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.evaluate.scores import score_said
 from tunelab.run_base import keep_base
 from tunelab.terminal import n_things
 from tunelab.train.heldout import higher_better, restore_best
@@ -17,7 +18,6 @@ from tunelab.train.parallel import distributed
 from tunelab.train.parallel.sharding import gather_weights
 from tunelab.train.plot import plot_losses, read_metrics
 from tunelab.train.run_folder import name_embedded_base, save_final
-from tunelab.train.runs_table import score_said
 from tunelab.train.session import TrainSession
 from tunelab.train.stopping import ctrl_c_while_saving, ended_as
 

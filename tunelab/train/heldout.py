@@ -15,10 +15,10 @@ from safetensors.torch import load_file, save_file
 from tunelab.config import Config
 from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
+from tunelab.evaluate.scores import score_said
 from tunelab.run_files import BEST, with_umask
 from tunelab.train.parallel.distributed import World, said_by_main
 from tunelab.train.parallel.sharding import gather_weights
-from tunelab.train.runs_table import score_said
 
 
 class HeldOut:

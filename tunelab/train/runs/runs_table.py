@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from tunelab.evaluate.scores import METRIC_NAMES
+from tunelab.evaluate.scores import score_said
 from tunelab.terminal import fits, n_things
 
 COLUMNS = ("run", "model", "method", "data", "steps", "train loss", "eval loss", "best held-out",
@@ -118,14 +118,6 @@ def _steps(row: dict, worded: bool = False) -> str:
 
 def _stale(row: dict) -> bool:
     return bool(row.get("best_heldout", {}).get("stale"))
-
-
-def score_said(metric: str, value: float) -> str:
-    """A held-out score named as eval and the runs' pair lines name it, as a percentage ("fact
-    accuracy 90.0%", not "fact_accuracy 0.9"); the eval loss as a loss ("eval loss 2.0160")."""
-    if metric == "eval_loss":
-        return f"eval loss {value:.4f}"
-    return f"{METRIC_NAMES.get(metric, metric)} {value:.1%}"
 
 
 def _score(best: dict | None) -> str:
