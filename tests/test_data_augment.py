@@ -377,6 +377,31 @@ def test_the_questions_left_with_no_new_phrasing_are_named(tmp_path, wide_termin
     assert [r["meta"]["source"] for r in _rows(out)][-1] == f"{data}:2"
 
 
+def test_no_phrasing_asked_for_is_no_phrasing_missed(tmp_path, wide_terminal):
+    # `--paraphrases 0 --combine 1` (docs/generate.md: "writes only these") was told "no new
+    # phrasing for 2 of 2 questions ... write others by hand": none had been asked for.
+    data = _write(
+        tmp_path / "qa.jsonl",
+        [
+            {
+                "question": "How long does the relay keep logs?",
+                "answer": "The relay keeps logs 7 days.",
+            },
+            {
+                "question": "Where does the relay write logs?",
+                "answer": "The relay writes logs to /var/log.",
+            },
+        ],
+    )
+    out = tmp_path / "more.jsonl"
+    args = ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "0", "--combine", "1"]
+    result = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 new question (0 reversed, 1 combined)" in said
+    assert "no new phrasing" not in said
+
+
 def test_a_maximum_is_rewritten_as_allowed_and_a_minimum_as_needed():
     # "What is the maximum inlet pressure?" was rewritten "What is the maximum inlet pressure
     # needed?": a maximum is what is allowed.

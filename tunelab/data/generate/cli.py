@@ -323,7 +323,7 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str)
         console.print(
             f"  {n} rewrites not made ({config.paraphrases} asked per question): {reason}"
         )
-    if stats.unrephrased:
+    if stats.unrephrased and config.paraphrases:  # `--paraphrases 0` asked for none
         by_model = ", or have a model rewrite them (without --mode rules)"
         # Counts of dropped rewrites said which were missing, never whose: the rows left with
         # their one phrasing, which `data split --held-out rephrasings` cannot hold out either.
