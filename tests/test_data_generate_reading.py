@@ -158,3 +158,21 @@ def test_a_folder_s_files_of_a_kind_not_read_are_named_with_what_to_do(tmp_path,
     ) in said
     assert "index" not in said  # a hidden folder's files are no documents left out
     assert f"wrote 1 pair to {out} " in said  # it said "wrote 1 pairs"
+
+
+def test_a_folder_s_images_are_named_without_the_word_file_advice(tmp_path, wide_terminal):
+    # `data generate README.md docs` told docs/'s two plots "save a Word file or slides as .pdf".
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "install.md").write_text("# Install\n\nThe agent listens on port 7341.\n")
+    (tmp_path / "docs" / "curve.png").write_bytes(b"\x89PNG")
+    (tmp_path / "docs" / "notes.docx").write_bytes(b"PK\x03\x04")
+    result = CliRunner().invoke(
+        app, ["data", "generate", str(tmp_path / "docs"), "-o", str(tmp_path / "qa.jsonl")]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        f"{tmp_path / 'docs'}: files of a kind not read were left out (notes.docx); documents "
+        "are .htm, .html, .markdown, .md, .pdf, .rst or .txt: save a Word file or slides as "
+        ".pdf or .html; images were left out (curve.png): text in a picture is not read"
+    ) in said

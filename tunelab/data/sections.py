@@ -53,6 +53,8 @@ def find_documents(paths: list[str | Path]) -> list[Path]:
 
 
 UNREAD_NAMED = 5  # files named of those a folder holds that are not documents; the rest counted
+# A docs folder's pictures: no Word file to save as PDF; still named, as their text is not read.
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".ico", ".tif", ".tiff"}
 
 
 def unread_note(folder: Path, besides: Callable[[Path], bool] = lambda p: False) -> str | None:
@@ -62,14 +64,26 @@ def unread_note(folder: Path, besides: Callable[[Path], bool] = lambda p: False)
     unread = [
         p for p in _files_under(folder) if p.suffix.lower() not in DOC_SUFFIXES and not besides(p)
     ]
-    if not unread:
-        return None
-    named = ", ".join(str(p.relative_to(folder)) for p in unread[:UNREAD_NAMED])
-    more = f" and {len(unread) - UNREAD_NAMED} more" if len(unread) > UNREAD_NAMED else ""
-    return (
-        f"{folder}: files of a kind not read were left out ({named}{more}); documents are "
-        f"{documents_said()}: save a Word file or slides as .pdf or .html"
-    )
+    images = [p for p in unread if p.suffix.lower() in IMAGE_SUFFIXES]
+    others = [p for p in unread if p not in images]
+    said = []
+    if others:
+        said.append(
+            f"files of a kind not read were left out ({_named(folder, others)}); documents are "
+            f"{documents_said()}: save a Word file or slides as .pdf or .html"
+        )
+    if images:
+        # docs/'s two plots were told "save a Word file or slides as .pdf or .html".
+        said.append(
+            f"images were left out ({_named(folder, images)}): text in a picture is not read"
+        )
+    return f"{folder}: {'; '.join(said)}" if said else None
+
+
+def _named(folder: Path, files: list[Path]) -> str:
+    named = ", ".join(str(p.relative_to(folder)) for p in files[:UNREAD_NAMED])
+    more = f" and {len(files) - UNREAD_NAMED} more" if len(files) > UNREAD_NAMED else ""
+    return named + more
 
 
 def _files_under(folder: Path) -> list[Path]:
