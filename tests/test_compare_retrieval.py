@@ -211,6 +211,20 @@ def test_compare_reads_the_corpus_as_the_run_read_its_data_and_leaves_out_the_te
     assert json.loads((run / "compare" / "compare.json").read_text())["own_rows_excluded"] == 2
 
 
+def test_one_test_row_s_own_corpus_row_is_said_as_one(tmp_path):
+    # lamini_docs.md's compare of 20 questions said "were never retrieved (for 1 questions)".
+    from tunelab.compare.report import context_note
+    from tunelab.compare.run import CompareConfig, compare
+
+    run = _fields_run(tmp_path)
+    result = compare(run, CompareConfig(max_new_tokens=2, k=2, limit=1))
+    assert (result.own_rows, result.questions_with_own_rows) == (1, 1)
+    assert context_note(result).endswith(
+        "1 corpus row that repeats a test row or asks its question was never retrieved "
+        "(for 1 question)."
+    )
+
+
 def test_a_corpus_of_the_runs_own_columns_is_read_through_its_fields(tmp_path):
     # `--corpus` other than the run's file: "cannot tell the data shape" for every row.
     from tunelab.compare.run import CompareConfig, _corpus

@@ -153,9 +153,11 @@ def context_note(result: Comparison) -> str:
     )
     if not result.own_rows:
         return recall
+    one = result.own_rows == 1  # "(for 1 questions)" was said
     excluded = (
-        f"{result.own_rows} corpus rows that repeat a test row or ask its question were "
-        f"never retrieved (for {result.questions_with_own_rows} questions)."
+        f"{n_things(result.own_rows, 'corpus row')} that {'repeats' if one else 'repeat'} a "
+        f"test row or {'asks' if one else 'ask'} its question {'was' if one else 'were'} never "
+        f"retrieved (for {n_things(result.questions_with_own_rows, 'question')})."
     )
     return f"{recall} {excluded}" if recall else excluded
 
