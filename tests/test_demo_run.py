@@ -222,3 +222,15 @@ def test_a_demo_cut_short_under_other_settings_trains_afresh_when_run_again(tmp_
     assert len(steps) == 4  # from step 0
     status = json.loads((tmp_path / "demo" / "status.json").read_text())
     assert status["status"] == "finished" and status["step"] == 4
+
+
+def test_demo_help_says_the_recipe_s_epochs_and_where_it_writes():
+    # `tunelab demo --help` said "the demo recipe's 3 epochs" after the recipe went to 4.
+    from typer.testing import CliRunner
+
+    from tunelab.cli import app
+    from tunelab.demo.run import EPOCHS
+
+    said = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"}).output
+    assert f"the demo recipe's {EPOCHS:g} epochs of its data" in said
+    assert "OUTPUT_DIR/demo" in said

@@ -301,7 +301,7 @@ def export(
 def demo(steps: int | None = None, output_dir: str = "runs") -> dict:
     """Finetune the embedded model on tunelab's own docs and score base against finetuned on
     held-out questions, offline (`tunelab demo`); steps: optimizer steps (default: the recipe's
-    3 epochs); the run is output_dir/demo. Returns the scores (demo_scores.json)."""
+    4 epochs); the run is output_dir/demo. Returns the scores (demo_scores.json)."""
     from tunelab.demo.run import run_demo
 
     if steps is not None and steps < 1:
