@@ -171,6 +171,19 @@ def test_a_run_on_a_tokenizer_without_merges_is_told_how_to_export_it_instead(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny-run"]  # nothing written
 
 
+def test_a_run_without_merges_exported_with_merged_too_is_told_its_own_folder(tmp_path):
+    # `export RUN --merged runs/lamini-merged --gguf ...` (examples/lamini_docs.md step 10) was
+    # told to run `--merged lamini-lora_merged`, another folder than the one it named.
+    run = make_lora_run(tmp_path, "tiny-run")
+    merged, target = tmp_path / "merged", tmp_path / "model.gguf"
+    result = CliRunner().invoke(
+        app, ["export", str(run), "--merged", str(merged), "--gguf", str(target)]
+    )
+    said = " ".join(str(result.exception).split())
+    assert f"`tunelab export {run} --merged {merged}`" in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny-run"]  # nothing written
+
+
 def test_gguf_refuses_a_pre_tokenizer_llama_cpp_does_not_know(tmp_path):
     from tokenizers import pre_tokenizers
 

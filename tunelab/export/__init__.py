@@ -46,7 +46,7 @@ def export(
         check_gguf_target(Path(gguf), overwrite)
         check_gguf_target(modelfile_path(gguf), overwrite)
         tokenizer = load_tokenizer(model)  # for the check and the Modelfile's prompt
-        gguf_vocabulary(tokenizer, model)  # a tokenizer llama.cpp cannot take: say so now
+        gguf_vocabulary(tokenizer, model, merged)  # one llama.cpp cannot take: say so now
         modelfile = run_modelfile(model, Path(gguf), tokenizer)  # one it cannot be written in too
     if push:
         from tunelab.export.hub import open_repo, push_to_hub

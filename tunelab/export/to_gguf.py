@@ -158,10 +158,12 @@ def _write_config(writer, model: PreTrainedModel, file_type: str, title: str) ->
         writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
-def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase, name: str | Run) -> dict:
+def gguf_vocabulary(
+    tokenizer: PreTrainedTokenizerBase, name: str | Run, merged: str | Path | None = None
+) -> dict:
     """The spec (tokenizer.json) of `name`'s tokenizer, once it is known to be one a GGUF file
     can hold: checked before anything is written (an export with --merged too writes that
-    first)."""
+    first); `merged`, that --merged folder, which the advice then names."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     spec = json.loads(backend.to_str()) if backend is not None else {}
     bpe = spec.get("model", {})
@@ -179,7 +181,7 @@ def gguf_vocabulary(tokenizer: PreTrainedTokenizerBase, name: str | Run) -> dict
             "tokenizer, which llama.cpp rebuilds from its merges to split text into tokens, so "
             "it could not run this model. Export a Hugging Face folder instead, which "
             "transformers and tunelab generate, eval and serve read: "
-            f"`{command('export', str(name), '--merged', made_here(str(name), '_merged'))}`; "
+            f"`{command('export', str(name), '--merged', merged or made_here(str(name), '_merged'))}`; "
             "for a GGUF, finetune a model with a byte-level BPE tokenizer, such as the "
             f"embedded default ({EMBEDDED_NAME})"
         )
