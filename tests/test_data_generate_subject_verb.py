@@ -373,3 +373,28 @@ def test_a_plural_subject_s_last_word_is_never_read_as_a_verb_with_nothing_after
     assert sentence_question("The documentation for this project covers its security.") == (
         "What does the documentation for this project cover?"
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A relative clause in the subject: "How fast did the repetition whose probe read?",
+        # "What are a pair whose two answers?" were asked.
+        ("The repetition whose probe read 205 GFLOP/s reads 102%.", None),
+        ("A pair whose two answers are the same text is not asked.", None),
+        # A participle or an adjective after a determiner goes on to its noun, no verb: "What does
+        # a blend of two trained answer?", "When does the new limit take effect?" were asked.
+        ("A blend of two trained answers gets through.", None),
+        ("The new limits take effect after a restart.", None),
+        # An -ing word after a noun opens a clause whose object follows ("What does a `--data`
+        # file holding row?"); a listed verb after it is the sentence's own.
+        ("A `--data` file holding rows the run trained on is named in a note.", None),
+        ("Data loading takes 3 seconds.", "How long does data loading take?"),
+        # An aside between a plural noun and its auxiliary: "What does a run's benchmark score?"
+        ("A run's benchmark scores (`tunelab bench RUN`) are a line under the table.", None),
+        # "yes/no rows": "yes" is no plural count ("How many yes does the rule reach?").
+        ("The rule reaches 6 yes/no rows.", "What does the rule reach?"),
+    ],
+)  # fmt: skip
+def test_a_subject_s_clause_or_modifier_is_never_asked_as_its_verb(sentence, question):
+    assert sentence_question(sentence) == question

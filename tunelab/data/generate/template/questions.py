@@ -77,8 +77,10 @@ LEANING = frozenset(
     whether all some most many nothing none neither""".split()
 )
 # Words that say which or how many of a noun that follows them: "The earlier runs", "Three
-# more runs", "LoRA's 74 ms more" (no noun phrase ends with them).
-BEFORE_A_NOUN = frozenset("more earlier other same next last former latter previous few".split())
+# more runs", "LoRA's 74 ms more", "The new limits" (no noun phrase ends with them).
+BEFORE_A_NOUN = frozenset(
+    "more earlier other same next last former latter previous few new old latest".split()
+)
 # Verbs a changelog's entry opens with, seldom a noun opening a sentence: "Fix equality checks
 # for ..." was asked "What does fix equality check for?".
 CHANGES = frozenset("fix honor honour respect handle bump ensure backport avoid prevent".split())
@@ -88,10 +90,12 @@ REFERRING = [["the", w] for w in "other same former latter previous extra".split
 # Prepositions no list above holds that a sentence opens with before its subject.
 OPENING_PREPOSITIONS = frozenset("against between during among despite".split())
 # A subject holding these is a clause ("`serve --host` with any address", "Tried and not",
-# "`tqdm` always gets" before "updated", "Sets how loud the beeper" before its "is"), not a noun
-# phrase, or leans on what came before ("A couple of them").
+# "`tqdm` always gets" before "updated", "Sets how loud the beeper" before its "is", "The
+# repetition whose probe read" before "205 GFLOP/s"), not a noun phrase, or leans on what came
+# before ("A couple of them").
 CLAUSE_WORDS = frozenset(
-    "with without when if unless once while that which who whom how it them they not gets got".split()
+    "with without when if unless once while that which who whom whose how it them they not gets"
+    " got".split()
 )
 # Words after a verb that open no object: "runs before each merge", "runs nightly".
 NOT_AN_OBJECT = PREPOSITIONS | PLACES | ADVERBS | frozenset("during until while when if".split())
@@ -124,6 +128,12 @@ def _of_a_thing(words: list[str]) -> bool:
     # "The 5.3 ms a layer of the profile": a measure and a second phrase, no one thing's name.
     one = all(w.isalpha() and w not in DETERMINERS | POSSESSIVES for w in head[1:])
     return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
+
+
+def _verb_form(stem: str) -> bool:
+    """Whether an -ing word's stem is a verb's ("hold" of "holding", "us(e)" of "using", "stopp"
+    of "stopping")."""
+    return any(b in VERBS or has_past(b) for b in (stem, stem + "e", stem[:-1]) if b)
 
 
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
@@ -215,7 +225,9 @@ def sentence_question(
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if (noun := _release_noun(subject, word, after, context or text)) is not None:
             return noun or None  # "Version 2.12 changes: ...": a noun, not a verb
-        if set(words) <= DETERMINERS | POSSESSIVES or after.split(" ", 1)[0].lower() in AUXILIARIES:
+        # "A run's benchmark scores (`tunelab bench RUN`) are": the auxiliary past an aside.
+        following = re.sub(r"^\([^)]*\)\s*", "", after).split(" ", 1)[0].lower()
+        if set(words) <= DETERMINERS | POSSESSIVES or following in AUXILIARIES:
             continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
         if words[-1] in ARTICLES or (words[-1] in DETERMINERS and len(words) > 1):
             # "... after words the answers say", "Two trainings of one set flipped ...": a
@@ -226,8 +238,20 @@ def sentence_question(
         counted = len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES or words[-1] == "more"
         if words[-1] in BEFORE_A_NOUN and (counted or words[-2][:1].isdigit()):
             continue  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
-        if len(words) == 1 and participle(words[0]):
-            continue  # "Simulated judges vote ...": "judges" is the noun it describes
+        if participle(words[-1]) and (len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES):
+            # "Simulated judges vote ...", "A blend of two trained answers gets ...": "judges",
+            # "answers" the noun it describes
+            continue
+        if (
+            len(words) > 1
+            and words[-1].endswith("ing")
+            and words[-2] not in DETERMINERS | POSSESSIVES | PREPOSITIONS | PLACES | {"of"}
+            and _verb_form(words[-1][:-3])
+            and not (third_person(word) or past(word) or word in AUXILIARIES)
+        ):
+            # "A `--data` file holding rows the run trained on ...": "rows" is what it holds;
+            # "Data loading takes 3 s" and "The default of padding is 2 mm" have their verb.
+            continue
         if len(words) == 1 and compound_adjective(words[0]) and plural_form(word):
             continue  # "Held-out answers in the log ...": "answers" is its noun, not a verb
         if any(

@@ -128,11 +128,11 @@ def without_hedge(words: str) -> str:
 
 # A count of things as a verb's object: "600 requests per minute", "at most 12 terms", "64
 # connected devices" (not a measure, "1 GB", nor a span of time, which are asked how much and
-# how long; nor "5 of the rows").
+# how long; nor "5 of the rows", nor "6 yes/no rows", whose "yes" is no plural).
 COUNTED = re.compile(
     r"(?:(?:at most|at least|up to|no more than|a maximum of) )?\d[\d,]* "
     r"(?P<things>(?:(?!(?:of|the|an?|and|or|per|in|on|to|for|from|at|by|with|than)\b)[a-z]+ ){0,2}"
-    r"[a-z]{2,}s)\b(?P<per> per [a-z]+)?"
+    r"[a-z]{2,}s)\b(?![/-])(?P<per> per [a-z]+)?"
 )
 
 
