@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import tunelab.data.generate.augment as augment_module
 from tunelab.cli import app
 from tunelab.data.generate.augment import AugmentConfig, augment
-from tunelab.data.generate.reverse import Default, stated_default
+from tunelab.data.generate.reverse import Default, stated_default, topic_pairs
 
 FACTS = [
     {"question": "What is LoRA's default rank?", "answer": "The LoRA rank r defaults to 16."},
@@ -111,6 +111,17 @@ def test_neighbouring_facts_of_one_topic_are_asked_together(data, tmp_path):
     assert combined[0]["meta"]["sources"] == [f"{data}:1", f"{data}:3"]
     assert combined[0]["meta"]["original_questions"] == [FACTS[0]["question"], FACTS[2]["question"]]
     assert stats.combined == 2
+
+
+def test_a_name_in_capitals_ending_in_s_is_a_topic_of_its_own():
+    # "HTTPS" stemmed as lower-case "https" was "http": a fact about HTTP and one about HTTPS
+    # were one topic, and asked together.
+    facts = [
+        ("Port 80.", ["Which port does HTTP use?", "Where does HTTP listen?"]),
+        ("Port 443.", ["Which port does HTTPS use?", "Where does HTTPS listen?"]),
+        ("Yes, with a key.", ["Is HTTPS encrypted?", "Does HTTPS need a key?"]),
+    ]
+    assert topic_pairs(facts) == [(1, 2)]
 
 
 def test_a_reversed_question_that_is_a_test_question_is_dropped(data, tmp_path):

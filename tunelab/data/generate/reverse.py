@@ -21,7 +21,7 @@ from tunelab.data.generate.augment import (
 )
 from tunelab.data.generate.rewrite_checks import names_unseen
 from tunelab.data.markers import plain_question
-from tunelab.data.text import content_words, stem
+from tunelab.data.text import STOPWORDS, stems
 
 REVERSE_PROMPT = """Below is a question and its answer. Write {n} questions that give the value \
 the answer states and ask what has that value (which setting, command, file or option), so that \
@@ -129,7 +129,7 @@ def combined_answer(first: str, second: str) -> str:
 
 def topic_words(questions: list[str]) -> set[str]:
     """The stemmed content words more than half of a fact's questions use: what it is about."""
-    counts = Counter(w for q in questions for w in {stem(w) for w in content_words(q)})
+    counts = Counter(w for q in questions for w in set(stems(q, STOPWORDS)))
     return {w for w, n in counts.items() if 2 * n > len(questions)}
 
 

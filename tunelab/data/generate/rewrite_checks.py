@@ -9,7 +9,7 @@ import re
 from tunelab.data.quality.dedup import jaccard, shingles
 from tunelab.data.quality.grounding import ungrounded
 from tunelab.data.quality.junk import junk_reason
-from tunelab.data.text import content_words, stem
+from tunelab.data.text import STOPWORDS, stems
 
 # Words an answer's restatement must keep verbatim: numbers, flags, dotted keys, paths, code.
 _LITERAL = re.compile(r"--?[\w-]+|[\w~/.-]*[\d_./~][\w~/.-]*|`[^`]+`")
@@ -52,9 +52,7 @@ def strays_from(rewrite: str, ex) -> bool:
         return True
     # ... and one that shares no content word with the question asks about nothing in particular
     # ("What would be your answer to this question?").
-    return not {stem(w) for w in content_words(rewrite)} & {
-        stem(w) for w in content_words(ex.question)
-    }
+    return not set(stems(rewrite, STOPWORDS)) & set(stems(ex.question, STOPWORDS))
 
 
 def keeps_literals(original: str, restated: str) -> bool:
