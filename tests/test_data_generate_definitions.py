@@ -1,5 +1,5 @@
 """Template mode asks "What is term?" of a `Term: definition` line only where the part before the
-colon is a term (tunelab/data/generate/template/structured.py, `definition`): a report's label, a letter
+colon is a term (tunelab/data/generate/template/written_pairs.py, `definition`): a report's label, a letter
 or a clause before its reason is none; and "What is the range of X?" of a table's row only where
 the range is a setting's, not a benchmark's spread. More on tables: test_data_generate_tables.py;
 FAQs and lists: test_data_generate_structured.py."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.data.generate.template.structured import definition
+from tunelab.data.generate.template.written_pairs import definition
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def test_a_document_s_credits_ask_nothing_and_its_citation_asks_how_to_cite_it()
     assert heading_question(["Harborline", "Citation"], "text") == "How do I cite Harborline?"
     assert heading_question(["Harborline", "Paper"], "text") == "What paper describes Harborline?"
     # Nor is a dated entry of a revision list a term: "What is 08/25/2007?"
-    from tunelab.data.generate.template.structured import definition
+    from tunelab.data.generate.template.written_pairs import definition
 
     assert definition("08/25/2007 : Creation of this page", "") is None
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import pairs_of
 from tunelab.data.generate.template.questions import sentence_question
-from tunelab.data.generate.template.structured import definition
+from tunelab.data.generate.template.written_pairs import definition
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_imperative_headings_faq_entries_and_table_rows_read_as_a_person_wrote_t
 
 
 def test_a_plural_term_is_asked_what_they_are(tmp_path):
-    from tunelab.data.generate.template.structured import definition
+    from tunelab.data.generate.template.written_pairs import definition
 
     # MLflow's evaluation guide: "What is API details?", "What is requested behavior fixes?".
     doc = tmp_path / "guide.md"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.verb_questions import SPEED
+from tunelab.data.generate.rates import SPEED
 from tunelab.data.question_keys import normalize_text
 
 # "What did the probe read?": a question of a subject's verb whose object is asked by "What".

@@ -3,4 +3,4 @@
 heading_words, titles, headings), how a sentence's subject, verb and phrases ask (subject_and_verb,
 word_classes, copula, verb_questions, phrases, step_measures, denials, questions), and the blocks,
 entries, tables and definitions a section is read by (blocks, section_answer, entries,
-structured, capitals)."""
+written_pairs, capitals)."""

@@ -10,8 +10,8 @@ from tunelab.data.generate.template.blocks import Block, said_of_setting, said_w
 from tunelab.data.generate.template.heading_grammar import DETERMINERS
 from tunelab.data.generate.template.heading_words import GENERIC, STEP_VERBS
 from tunelab.data.generate.template.questions import LEANING, sentence_question
-from tunelab.data.generate.template.structured import definition, table_pairs
 from tunelab.data.generate.template.word_classes import AUXILIARIES, PARTICIPLES, POSSESSIVES
+from tunelab.data.generate.template.written_pairs import definition, table_pairs
 from tunelab.data.text import sentences as split_sentences
 
 ASKS_FOR_CODE = re.compile(r"\b(how do i|commands?|call|run|install|usage)\b", re.IGNORECASE)

@@ -2,7 +2,7 @@
 question its section's lead sentences answer ("How do I ...?" for a task, with its code when it
 asks for a command; section_answer.py); each plain statement becomes the question it answers
 (questions.py); `Term: definition` lines become "What is term?", CLI help text "What does --flag
-do?", and FAQ entries and table rows are pairs as they stand (structured.py)."""
+do?", and FAQ entries and table rows are pairs as they stand (written_pairs.py)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ from tunelab.data.generate.template.step_measures import (
     set_with,
     when_to_stop,
 )
-from tunelab.data.generate.template.structured import (
+from tunelab.data.generate.template.titles import document_topic
+from tunelab.data.generate.template.word_classes import has_past, plural_form
+from tunelab.data.generate.template.written_pairs import (
     BOLD_FAQ,
     DETAILS,
     FAQ,
@@ -54,8 +56,6 @@ from tunelab.data.generate.template.structured import (
     table_pairs,
     without_faq,
 )
-from tunelab.data.generate.template.titles import document_topic
-from tunelab.data.generate.template.word_classes import has_past, plural_form
 from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.rates import SPEED
 from tunelab.data.generate.template.phrases import (
     AT_A_TIME,
     EVERY,
@@ -186,13 +187,6 @@ PUTTING = frozenset(
 PRONOUNS = frozenset("it them this these those something everything".split())
 OBJECT_THEN_PLACE = re.compile(
     r"(?P<object>[^,;:()]+?) (?:in|on|at|under|inside|within|into|to) (?P<place>.+)$"
-)
-# How fast a verb went, where its object would be: "ran ~12% faster", "ran 1.3x slower than
-# ...", "ran slow for all three", "ran 83 tok/s", "runs at 220–235 GFLOP/s".
-SPEED = re.compile(
-    r"(?:[~≈]?\d[\d.,]*\s*(?:x|×|%)\s+)?(?:fast|faster|slow|slower|quicker|quickly|slowly)\b"
-    r"|(?:at\s+)?[~≈]?\d[\d.,]*(?:\s*[–-]\s*\d[\d.,]*)?\s*[a-z]+/s\b",
-    re.IGNORECASE,
 )
 WHEN_SAID = re.compile(r"\b(?:during|when|whenever|while|after|before|if|once|until)\b")
 # What a step reads or writes, which takes no time itself ("The data takes 1 ms" of a step).
