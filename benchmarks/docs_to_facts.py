@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tunelab
 from tunelab.config import Config
-from tunelab.data.generate.augment import AugmentConfig, augment
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.evaluate.paired import mean_interval, said_verdict

@@ -2,10 +2,10 @@
 carry over to facts it got no such rows for? The facts that the demo's combine questions
 (tunelab/demo/tunelab_qa_combine.jsonl: `two_facts` and `reverse`) use are split by seed into
 halves A and B, keeping each question's facts in one half. Half A's facts get reversed
-questions (`tunelab data augment`'s rules, tunelab/data/generate/reverse.py; hand-written ones
-in benchmarks/data/reverse_facts/ where the answer has no form the rules know) and each of its
-two-fact questions' pairs gets combined rows (the two facts' questions asked as one, their
-answers joined). No training question shares 60% of its words with a held-out question.
+questions (`tunelab data augment`'s rules, tunelab/data/generate/augment/reverse.py;
+hand-written ones in benchmarks/data/reverse_facts/ where the answer has no form the rules know)
+and each of its two-fact questions' pairs gets combined rows (the two facts' questions asked as
+one, their answers joined). No training question shares 60% of its words with a held-out question.
 
 The demo recipe (`demo_config`: full finetuning, 3 epochs, the embedded model) trains twice:
 on the demo data alone, and on it plus half A's rows. Both answer the combine questions and the
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import tunelab
 from tunelab.config import Config
-from tunelab.data.generate.reverse import (
+from tunelab.data.generate.augment.reverse import (
     ambiguous_values,
     combined_answer,
     combined_question,

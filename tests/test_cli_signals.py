@@ -174,7 +174,7 @@ def test_a_ctrl_c_a_library_wraps_in_its_own_error_still_says_the_rows_kept(tmp_
     # cut_short_by_ctrl_c reads it as a Ctrl-C at the top, which said "interrupted" alone.
     from typer.testing import CliRunner
 
-    import tunelab.data.generate.augment as augment
+    import tunelab.data.generate.augment.augment_rows as augment
     from tunelab.cli import app
 
     monkeypatch.chdir(tmp_path)

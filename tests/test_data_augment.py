@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.generate.augment import AugmentConfig, augment, parse_questions
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment, parse_questions
 from tunelab.errors import TunelabError
 
 
@@ -308,7 +308,7 @@ def test_a_rows_system_prompt_goes_with_its_rewrites(tmp_path):
 
 
 def test_rules_rewrite_a_question_by_its_form_without_a_model(data, tmp_path):
-    from tunelab.data.generate.rephrase import rule_rewrites
+    from tunelab.data.generate.augment.rephrase import rule_rewrites
 
     assert rule_rewrites("What is the default `retry_count`?", 2) == [
         "What does `retry_count` default to?",
@@ -405,7 +405,7 @@ def test_no_phrasing_asked_for_is_no_phrasing_missed(tmp_path, wide_terminal):
 def test_a_maximum_is_rewritten_as_allowed_and_a_minimum_as_needed():
     # "What is the maximum inlet pressure?" was rewritten "What is the maximum inlet pressure
     # needed?": a maximum is what is allowed.
-    from tunelab.data.generate.rephrase import rule_rewrites
+    from tunelab.data.generate.augment.rephrase import rule_rewrites
 
     rewrites = rule_rewrites("What is the maximum inlet pressure?", 3)
     assert "What is the highest inlet pressure allowed?" in rewrites

@@ -9,10 +9,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import tunelab.data.generate.augment as augment_module
+import tunelab.data.generate.augment.augment_rows as augment_module
 from tunelab.cli import app
-from tunelab.data.generate.augment import AugmentConfig, augment
-from tunelab.data.generate.reverse import Default, stated_default, topic_pairs
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
+from tunelab.data.generate.augment.reverse import Default, stated_default, topic_pairs
 
 FACTS = [
     {"question": "What is LoRA's default rank?", "answer": "The LoRA rank r defaults to 16."},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tunelab.data.generate.rephrase import rule_rewrites
+from tunelab.data.generate.augment.rephrase import rule_rewrites
 
 
 def test_an_error_code_is_asked_what_to_do_about_it_not_only_with_a_polite_prefix():

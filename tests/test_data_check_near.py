@@ -388,7 +388,7 @@ def test_the_phrasings_data_augment_wrote_of_one_row_are_no_near_duplicates(tmp_
     # `data augment --mode rules` asks "Which port ...?" again as "Quick question: which port
     # ...?"; `data check` called that a near-duplicate and `--fix` removed the phrasings augment
     # had just written. A near repeat that no augment run recorded as a rewrite is still one.
-    from tunelab.data.generate.augment import AugmentConfig, augment
+    from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
 
     asked = "Which TCP port does Quillstream Relay listen on for sensor traffic?"
     qa = write_rows(tmp_path / "qa.jsonl", qa_rows([(asked, "It listens on port 7431."), *OTHER]))

@@ -4,7 +4,7 @@ where its first word stands alone as a verdict ("No doubt" is none)."""
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.data.generate.rephrase import rule_rewrites
+from tunelab.data.generate.augment.rephrase import rule_rewrites
 from tunelab.evaluate.facts.score import score_facts
 
 

@@ -18,7 +18,7 @@ import typer
 
 from tunelab.cli import app
 from tunelab.config import Config, DataConfig, LoraConfig, TrainConfig
-from tunelab.data.generate.augment import AugmentConfig
+from tunelab.data.generate.augment.augment_rows import AugmentConfig
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from tests.conftest import tiny_run
 from tunelab.cli import app
 from tunelab.compare.run import CompareConfig, compare
-from tunelab.data.generate.augment import AugmentConfig, augment
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
 from tunelab.evaluate.suite import EvalConfig, evaluate
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"

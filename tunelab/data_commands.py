@@ -17,7 +17,7 @@ from tunelab.next_step import cleaned
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from tunelab.data.generate.augment import AugmentConfig, AugmentStats
+    from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
     from tunelab.data.generate.shared import GenerateConfig, GenerateStats
     from tunelab.data.quality.findings import QualityConfig, QualityReport
     from tunelab.evaluate.facts.propose_file import Proposed
@@ -190,8 +190,8 @@ def augment(
     once, appended to `output` with provenance (`tunelab data augment`); `on_progress(done,
     total)` after each batch. Settings: AugmentConfig's fields (output, mode, reverse, and
     fields={question: Query, answer: Response} the data is read and written through...)."""
-    from tunelab.data.generate.augment import AugmentConfig
-    from tunelab.data.generate.augment import augment as augment_rows
+    from tunelab.data.generate.augment.augment_rows import AugmentConfig
+    from tunelab.data.generate.augment.augment_rows import augment as augment_rows
 
     if data is not None:
         settings["data"] = str(data)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.config import DEFAULT_MODEL
-from tunelab.data.generate.augment import AugmentConfig, AugmentStats
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
 from tunelab.data.sections import documents_said

@@ -2,8 +2,8 @@
 answer), so a model learns a fact rather than one string. A small model extracts a trained fact
 for a new phrasing only when it saw diverse phrasings of it (Allen-Zhu & Li, "Physics of Language
 Models 3.1"). It can also ask each fact from its other end, and two facts of a topic at once
-(data/generate/reverse.py). Every new row records where it came from; no new question matches
-a test question; an interrupted run resumes where it stopped."""
+(data/generate/augment/reverse.py). Every new row records where it came from; no new question
+matches a test question; an interrupted run resumes where it stopped."""
 
 from __future__ import annotations
 
@@ -20,15 +20,15 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
-from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
-from tunelab.data.generate.rephrase import rule_rewrites
-from tunelab.data.generate.rewrite_checks import (
+from tunelab.data.generate.augment.rephrase import rule_rewrites
+from tunelab.data.generate.augment.rewrite_checks import (
     TestQuestions,
     keeps_literals,
     kept_question,
     normalized,
     strays_from,
 )
+from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.load import rewrite_key
 from tunelab.data.markers import plain_question
@@ -70,7 +70,7 @@ class AugmentConfig(AskConfig):
     """JSONL to append to (a rerun resumes it)."""
     mode: Literal["llm", "rules"] = "llm"
     """llm: a model rewrites each question; rules: rewrites by the question's form, no model
-    ("What is the default X?" -> "What does X default to?"; data/generate/rephrase.py)."""
+    ("What is the default X?" -> "What does X default to?"; data/generate/augment/rephrase.py)."""
     paraphrases: int = Field(3, ge=0)
     """New phrasings asked for per question (fewer are kept when some repeat or leak)."""
     reverse: int = Field(0, ge=0)
@@ -237,7 +237,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     related, log = ([], []), None
     if cfg.reverse or cfg.combine:
         from tunelab.data.generate.asked import AskedLog
-        from tunelab.data.generate.reverse import ASKED_KEY, related_todo
+        from tunelab.data.generate.augment.reverse import ASKED_KEY, related_todo
 
         # A group whose questions the checks all dropped writes no row to resume by: logged.
         log = AskedLog(out, ASKED_KEY)
@@ -264,7 +264,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if log is not None:
-        from tunelab.data.generate.reverse import related_rows
+        from tunelab.data.generate.augment.reverse import related_rows
 
         keep = partial(kept_question, tests=tests, taken=taken, stats=stats)
         for record, rows in related_rows(related, examples, cfg, llm, keep, stats):

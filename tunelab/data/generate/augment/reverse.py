@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tunelab.data.generate.asked import AskedLog
-from tunelab.data.generate.augment import (
+from tunelab.data.generate.augment.augment_rows import (
     asked_questions,
     in_frame,
     source_key,
     system_column,
 )
-from tunelab.data.generate.rewrite_checks import names_unseen
+from tunelab.data.generate.augment.rewrite_checks import names_unseen
 from tunelab.data.markers import plain_question
 from tunelab.data.text import STOPWORDS, stems
 
