@@ -383,9 +383,9 @@ def test_a_plural_subject_s_last_word_is_never_read_as_a_verb_with_nothing_after
         ("The repetition whose probe read 205 GFLOP/s reads 102%.", None),
         ("A pair whose two answers are the same text is not asked.", None),
         # A participle or an adjective after a determiner goes on to its noun, no verb: "What does
-        # a blend of two trained answer?", "When does the new limit take effect?" were asked.
+        # a blend of two trained answer?", "When does the new limit take effect?" were asked
+        # (the second is asked of "the new limits" below).
         ("A blend of two trained answers gets through.", None),
-        ("The new limits take effect after a restart.", None),
         # An -ing word after a noun opens a clause whose object follows ("What does a `--data`
         # file holding row?"); a listed verb after it is the sentence's own.
         ("A `--data` file holding rows the run trained on is named in a note.", None),
@@ -397,4 +397,24 @@ def test_a_plural_subject_s_last_word_is_never_read_as_a_verb_with_nothing_after
     ],
 )  # fmt: skip
 def test_a_subject_s_clause_or_modifier_is_never_asked_as_its_verb(sentence, question):
+    assert sentence_question(sentence) == question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        # A plural subject's "take effect" was asked nothing, a singular one's when; a plural noun
+        # and what it is of is plural by its head ("Changes to vault.conf").
+        ("The change takes effect after a restart.", "When does the change take effect?"),
+        ("The settings take effect after a restart.", "When do the settings take effect?"),
+        ("The new limits take effect after a restart.", "When do the new limits take effect?"),
+        ("Changes to vault.conf take effect after `systemctl restart snapvault`.",
+         "When do changes to vault.conf take effect?"),
+        ("Backups take place every night.", "How often do backups take place?"),
+        # Only when they act: "What do changes take effect?", "Where do backups take place?"
+        ("Changes take effect at once.", None),
+        ("Backups take place at night.", None),
+    ],
+)  # fmt: skip
+def test_take_effect_is_asked_when_of_one_thing_or_several(sentence, question):
     assert sentence_question(sentence) == question

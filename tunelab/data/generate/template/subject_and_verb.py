@@ -169,6 +169,9 @@ def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> 
     aliases")."""
     words = [w.lower() for w in subject.split()]
     plural = "and" in words or (re.fullmatch(r"[a-z]{3,}s", words[-1]) and not singular(subject))
+    # "Changes to vault.conf take effect ...": a plural noun and what it is of, its head first.
+    of_a_thing = re.fullmatch(r"[A-Z]?[a-z]{2,}s (?:to|of|for|in|on) \S+(?: \S+){0,2}", subject)
+    plural = plural or bool(of_a_thing and not singular(subject.split()[0]))
     # A verb naming a kind opens a noun phrase ("Test runs", "Log files"); before more words
     # than a kind and its noun, a step ("Run the tests ...").
     step = words[0] in VERBS and len(words) > 2
@@ -194,7 +197,13 @@ def bare_verb(word: str, subject: str, rest: str, noun_object: bool = False) -> 
     # provides file locks" and "An empty declaration selects no imports" have theirs earlier.
     one_word = len(words) == 1 and subject not in NAMES_THAT_ARE_WORDS
     nouns = noun_object and (one_word or words[0] in PLURAL_DETERMINERS) and word != "no"
-    return verb and bool(opens_an_object(rest, nouns) or MEASURE.match(rest))
+    idiom = rest.split(" ", 1)[0] in BARE_OBJECTS.get(word, ())  # "take effect after ..."
+    return verb and bool(opens_an_object(rest, nouns) or MEASURE.match(rest) or idiom)
+
+
+# Verbs whose bare noun after them is one verb with them, no object: "The settings take effect
+# after a restart" is asked when they take effect, as "The change takes effect ..." is.
+BARE_OBJECTS = {"take": frozenset({"effect", "place"})}
 
 
 # Determiners a plural noun phrase opens with: "The servers", "Your runs", "Two workers".

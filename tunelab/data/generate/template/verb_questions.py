@@ -18,7 +18,7 @@ from tunelab.data.generate.template.phrases import (
     threshold,
 )
 from tunelab.data.generate.template.reader import in_my_words
-from tunelab.data.generate.template.subject_and_verb import named
+from tunelab.data.generate.template.subject_and_verb import BARE_OBJECTS, named
 from tunelab.data.generate.template.word_classes import (
     ADVERBS,
     AT_A_RATE,
@@ -242,6 +242,12 @@ _ASKED = frozenset({"", "you", "me", "us", "them", "the user"})
 
 
 def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = False) -> str | None:
+    if rest.split(" ", 1)[0] in BARE_OBJECTS.get(base, ()):
+        # "take effect after a restart": when the verb and its noun act, nothing else ("What do
+        # changes take effect?", "Where do backups take place?" of "at night").
+        noun, _, rest = rest.partition(" ")
+        asked = verb_question(subject, aux, f"{base} {noun}", rest, never)
+        return asked if asked and asked.startswith(("When ", "How often ", "How soon ")) else None
     # "The agent never uploads files larger than 20 GB": what it never does, not what it does.
     said = f"never {base}" if never else base
     # "The agent stops if the disk is full": when it does, not "What does the agent stop?"
