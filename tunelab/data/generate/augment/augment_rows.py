@@ -87,6 +87,8 @@ class AugmentConfig(AskConfig):
     max_test_similarity: float = 0.8
     """Word-shingle Jaccard similarity to a test question above which a rewrite counts as it."""
     temperature: float = 0.7
+    """How freely the model words its rewrites: 0 is greedy (the same rewrite each time), higher
+    varies them more."""
     max_new_tokens: int = 256
     """The longest reply, in tokens (a question's rewrites are short)."""
     batch_size: int = 8
