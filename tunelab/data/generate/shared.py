@@ -63,6 +63,7 @@ class GenerateConfig(AskConfig):
     retries: int = 2
     """Asks again (at retry_temperature) when a reply has no readable pairs, then skips."""
     retry_temperature: float = 0.7
+    """Sampling temperature of those asks again (above 0, so a retry is not the same reply)."""
     seeds: OptionalLocalPath = None
     """Self-instruct: a data file of seed question/answer pairs."""
     fields: dict[str, str] = Field(default_factory=dict)
