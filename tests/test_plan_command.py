@@ -5,6 +5,7 @@ the plan says does not fit."""
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
@@ -230,16 +231,16 @@ def test_a_batch_larger_than_the_data_is_planned_as_the_loop_makes_it(tmp_path):
 
     config = sixty_rows(tmp_path, packing=False)
     said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
-    assert "batch 60 x 256 tokens" in said
+    assert "batch 60 x 96 tokens" in said  # the rows' padded width: see the test below
     assert "batch 64 → 60 rows: the training set has 60 rows" in said
-    sized = dict(model="tiny-random", max_length=256, packing=False, device="cpu")
+    sized = dict(model="tiny-random", max_length=96, packing=False, device="cpu")
     as_sized = estimate(PlanConfig(batch_size=60, **sized))
     assert f"{as_sized.peak / GIB:.1f} GiB needed" in said
     # A model alone has no data: its batch is the setting's.
     alone = printed(runner.invoke(app, ["plan", "tiny-random", "--batch-size", "64"]))
     assert "batch 64 x 512 tokens" in alone and "→" not in alone
     # A batch the data fills is as it was set.
-    assert "batch 8 x 256" in printed(runner.invoke(app, ["plan", config, "--batch-size", "8"]))
+    assert "batch 8 x 96" in printed(runner.invoke(app, ["plan", config, "--batch-size", "8"]))
     assert tunelab.plan(model=config, device="cpu").peak == as_sized.peak
 
 
@@ -252,7 +253,7 @@ def test_packed_the_plan_counts_the_rows_training_makes(tmp_path, capsys):
     config = sixty_rows(tmp_path, packing=True)
     said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
     rows = int(re.search(r"batch 64 → (\d+) rows: the training set packs into \1 rows", said)[1])
-    assert rows < 60 and f"batch {rows} x 256 tokens" in said
+    assert rows < 60 and re.search(rf"batch {rows} x \d+ tokens", said)
     # Training says what its batches hold: the plan's count.
     tunelab.train(Config.from_yaml(config))
     trained = " ".join(capsys.readouterr().out.split())
@@ -265,9 +266,40 @@ def test_train_warns_only_of_the_batch_its_data_can_fill(tmp_path, monkeypatch):
 
     config = Config.from_yaml(sixty_rows(tmp_path, packing=False))
     asked = estimate(PlanConfig.of(config, 1, "cpu"))  # 64 rows a batch
-    filled = estimate(PlanConfig.of(config, 1, "cpu").sized_to_data(config))  # 60
+    # As train sizes it, before its data is tokenized: 60 rows of max_length.
+    filled = estimate(PlanConfig.of(config, 1, "cpu").sized_to_data(config, tokenize=False))
     assert filled.config.batch_size == 60 and filled.peak < asked.peak
     monkeypatch.setattr(fit, "free_ram", lambda: (asked.peak + filled.peak) / 2)
     assert fit.fit_warning(config, 1, "cpu") is None
     monkeypatch.setattr(fit, "free_ram", lambda: filled.peak / 2)
     assert f"needs {filled.peak / GIB:.1f} GiB per device" in fit.fit_warning(config, 1, "cpu")
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_rows_are_planned_as_wide_as_training_pads_them(tmp_path, monkeypatch, packing):
+    """The loop pads a batch to its longest row, not to max_length: the plan's row width is
+    the width of the batch a tiny-random run really trains on (here its only batch)."""
+    import re
+
+    import tunelab
+    from tunelab.config import Config
+    from tunelab.train import loop
+
+    config = sixty_rows(tmp_path, packing)
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    rows, width = map(int, re.search(r"batch (\d+) x (\d+) tokens", said).groups())
+    kind = "packed rows" if packing else "rows"
+    assert f"rows padded to {width} tokens, the longest of {rows} {kind} (max_length 256)" in said
+    assert width < 256 and width % 8 == 0
+    shapes = []
+
+    def recorded(*args, **kwargs):
+        for batch in iterate_batches(*args, **kwargs):
+            shapes.append(tuple(batch[2]["input_ids"].shape))
+            yield batch
+
+    iterate_batches = loop.iterate_batches
+    monkeypatch.setattr(loop, "iterate_batches", recorded)
+    tunelab.train(Config.from_yaml(config))
+    assert shapes[0] == (rows, width)
+    assert tunelab.plan(model=config, device="cpu").config.max_length == width

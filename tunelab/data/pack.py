@@ -45,6 +45,11 @@ def pack_rows(items: list[Tokenized], row_length: int) -> list[list[int]]:
     return rows
 
 
+def padded_width(longest: int) -> int:
+    """The width a batch is padded to: its longest row's tokens, up to a multiple of 8."""
+    return -(-longest // PAD_MULTIPLE) * PAD_MULTIPLE
+
+
 def shifted_targets(item: Tokenized) -> list[int]:
     """targets[t] = the token position t must predict, -100 where untrained or past the end."""
     return item.labels[1:] + [IGNORE]
@@ -58,7 +63,7 @@ def collate(batch: list[list[Tokenized]], pad_id: int) -> dict[str, torch.Tensor
     position_ids when they restart inside a row (packing).
     """
     lengths = [sum(len(item.input_ids) for item in row) for row in batch]
-    width = -(-max(lengths) // PAD_MULTIPLE) * PAD_MULTIPLE
+    width = padded_width(max(lengths))
     input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     targets = torch.full((len(batch), width), IGNORE, dtype=torch.long)
     position_ids = torch.zeros((len(batch), width), dtype=torch.long)

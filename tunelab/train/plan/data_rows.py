@@ -1,7 +1,8 @@
 """The rows a run's training set makes, as the loop batches them: no batch is larger than the
-data, so a plan that knows the data sizes the batch the loop will really make. Read without
-downloading or converting anything: examples by the data alone, packed rows where the model's
-tokenizer is at hand."""
+data, and no row wider than its longest (the loop pads a batch only to its longest row), so a
+plan that knows the data sizes the batch the loop will really make. Read without downloading
+or converting anything: examples by the data alone, tokens where the model's tokenizer is at
+hand."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from tunelab.errors import TunelabError
 class DataRows:
     examples: int | None  # training examples: unpacked, a row each
     packed: int | None  # the rows they pack into; None without a tokenizer
+    longest_example: int | None = None  # tokens, after truncation; None without a tokenizer
+    longest_packed: int | None = None  # tokens of the fullest packed row
 
 
 def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRows:
-    """The training set of `config` in rows, where it may be smaller than `batch_size` rows
-    (elsewhere not read further: a large data set is not tokenized for nothing). Nothing is
+    """The training set of `config` in rows: how many, where it may be smaller than
+    `batch_size` rows, and how long the longest is. Packed, a data set of more than
+    `batch_size` x max_length examples fills its rows (not tokenized for nothing). Nothing is
     known (None) of no local data file, of raw texts without a tokenizer (it cuts them into
     windows) or of a file training refuses (training says why). `tokenize`: False counts
     examples alone (`tunelab train`, before its model and data load)."""
@@ -38,9 +42,8 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
         return DataRows(None, None)
     raw = any(example.text is not None for example in train)
     examples = None if raw else len(train)
-    # Unpacked, an example is a row; packed, a row holds at most max_length tokens, an example
-    # at least one.
-    if not raw and (not data.packing or len(train) >= batch_size * data.max_length):
+    # Packed, a row holds at most max_length tokens, an example at least one.
+    if not raw and data.packing and len(train) >= batch_size * data.max_length:
         return DataRows(examples, None)
     tokenizer = local_tokenizer(config.model.name) if tokenize else None
     if tokenizer is None:
@@ -49,8 +52,11 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
         tokenized = prepare(data, tokenizer, quiet=True).train
     except TunelabError:
         return DataRows(examples, None)
-    packed = len(make_rows(tokenized, data.max_length, packing=True))
-    return DataRows(len(tokenized), packed)
+    rows = make_rows(tokenized, data.max_length, packing=True)
+    longest = max(sum(len(item.input_ids) for item in row) for row in rows)
+    return DataRows(
+        len(tokenized), len(rows), max(len(item.input_ids) for item in tokenized), longest
+    )
 
 
 def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:

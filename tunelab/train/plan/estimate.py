@@ -120,6 +120,9 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
     rows, said = data_batch(cfg)
     if rows < asked:  # the loop makes no batch larger than the data
         cfg = cfg.model_copy(update={"batch_size": rows})
+    width, padded = row_width(cfg)
+    if width != cfg.max_length:  # nor wider than its longest row
+        cfg = cfg.model_copy(update={"max_length": width})
     device = pick_device(cfg.device, cfg.gpu_memory)
     sharded = device == "cuda" and cfg.parallel == "fsdp"
     precision = precision_of(device, cfg.weight_bytes(), cfg.method == "qlora", sharded)
@@ -144,6 +147,8 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
             "recurrence), so each row holds one document, padded: the same tokens a row at most, "
             "fewer of them trained"
         )
+    if padded:
+        plan.notes.insert(0, padded)
     if cfg.batch_size < asked:
         plan.notes.insert(0, f"batch {asked} → {said}")
     if cfg.cpu_offload:
@@ -175,6 +180,25 @@ def data_batch(cfg: PlanConfig) -> tuple[int, str]:
         n = cfg.training_examples
         return n, f"{n} rows: the training set has {n_things(n, 'row')}"
     return cfg.batch_size, ""
+
+
+def row_width(cfg: PlanConfig) -> tuple[int, str]:
+    """The tokens a row is padded to (`collate`'s width: the longest row's, up to a multiple of
+    8), and how the data says so; max_length when the longest row is not known."""
+    from tunelab.data.pack import padded_width
+
+    longest = cfg.longest_packed_row if cfg.packing else cfg.longest_example
+    rows = cfg.packed_rows if cfg.packing else cfg.training_examples
+    if not longest or not rows:
+        return cfg.max_length, ""
+    width = padded_width(longest)
+    if width == cfg.max_length:
+        return width, ""
+    of = n_things(rows, "packed row" if cfg.packing else "row")
+    return (
+        width,
+        f"rows padded to {width} tokens, the longest of {of} (max_length {cfg.max_length})",
+    )
 
 
 def _state(plan: Plan) -> None:

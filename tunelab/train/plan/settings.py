@@ -60,6 +60,11 @@ class PlanConfig(Section):
     holds more rows; unset, a batch is batch_size rows."""
     packed_rows: int | None = Field(None, ge=1)
     """The rows those examples pack into (with the model's tokenizer, where it is at hand)."""
+    longest_example: int | None = Field(None, ge=1)
+    """Tokens of the training set's longest example, truncated (with the model's tokenizer):
+    unpacked, the loop pads a batch only to its longest row, so no row is planned longer."""
+    longest_packed_row: int | None = Field(None, ge=1)
+    """Tokens of the fullest row those examples pack into: packed, likewise."""
     overrides: list[str] = []
     """A training YAML's or run's settings as `tunelab train` spells them (train.batch_size=1,
     data.max_length=512, train.lora.r=8), applied to its config before it is planned."""
@@ -144,11 +149,11 @@ class PlanConfig(Section):
 
     def sized_to_data(self, config: Config, tokenize: bool = True) -> PlanConfig:
         """This plan with the rows `config`'s training set makes (`data_rows`; `tokenize` False
-        counts examples alone), so that no batch is planned larger than the data."""
+        counts examples alone), so that no batch is planned larger or wider than the data."""
         rows = data_rows(config, self.batch_size, tokenize)
-        return self.model_copy(
-            update={"training_examples": rows.examples, "packed_rows": rows.packed}
-        )
+        update = {"training_examples": rows.examples, "packed_rows": rows.packed}
+        update |= {"longest_example": rows.longest_example}
+        return self.model_copy(update=update | {"longest_packed_row": rows.longest_packed})
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
