@@ -211,7 +211,7 @@ def test_set_takes_the_training_spelling_for_a_yaml_or_a_run(tmp_path, qa_file):
     )
 
 
-def sixty_rows(tmp_path, packing: bool) -> str:
+def sixty_rows(tmp_path, packing: bool, model: str = "tiny-random") -> str:
     """A training YAML whose batch_size, 64, is more rows than its data holds: 60."""
     from tests.conftest import write_jsonl
 
@@ -219,7 +219,7 @@ def sixty_rows(tmp_path, packing: bool) -> str:
     data = write_jsonl(tmp_path / "sixty.jsonl", rows)
     config = tmp_path / "sixty.yaml"
     config.write_text(
-        f"name: sixty\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny-random}}\n"
+        f"name: sixty\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: {model}}}\n"
         f"data: {{path: {data}, test_size: 0, max_length: 256, packing: {str(packing).lower()}}}\n"
         "train: {batch_size: 64, max_steps: 1}\n"
     )
@@ -303,3 +303,30 @@ def test_rows_are_planned_as_wide_as_training_pads_them(tmp_path, monkeypatch, p
     tunelab.train(Config.from_yaml(config))
     assert shapes[0] == (rows, width)
     assert tunelab.plan(model=config, device="cpu").config.max_length == width
+
+
+def test_a_hub_model_whose_tokenizer_is_cached_is_planned_by_its_packed_rows(tmp_path, monkeypatch):
+    """Offline, a hub id's tokenizer is read from the Hugging Face cache; not cached, the plan
+    counts examples and asks no one."""
+    import re
+
+    from huggingface_hub import constants
+
+    from tunelab.models.random_weights import tiny_config, tiny_tokenizer
+
+    model = "HuggingFaceTB/SmolLM2-135M"  # a known shape; here with the tiny tokenizer cached
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty"))
+    uncached = printed(runner.invoke(app, ["plan", sixty_rows(tmp_path, True, model)]))
+    assert "at most 60 rows: the training set has 60 examples" in uncached
+    cache = tmp_path / "hub" / "models--HuggingFaceTB--SmolLM2-135M"
+    snapshot = cache / "snapshots" / ("0" * 40)  # as a download leaves it: config, tokenizer
+    tiny_tokenizer().save_pretrained(snapshot)
+    tiny_config(len(tiny_tokenizer())).save_pretrained(snapshot)
+    (cache / "refs").mkdir()
+    (cache / "refs" / "main").write_text("0" * 40)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    cached = printed(runner.invoke(app, ["plan", sixty_rows(tmp_path, True, model)]))
+    as_tiny = printed(runner.invoke(app, ["plan", sixty_rows(tmp_path, True)]))
+    packs = re.search(r"batch 64 → \d+ rows: the training set packs into \d+ rows", as_tiny)[0]
+    assert packs in cached

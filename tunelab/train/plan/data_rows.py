@@ -2,7 +2,7 @@
 data, and no row wider than its longest (the loop pads a batch only to its longest row), so a
 plan that knows the data sizes the batch the loop will really make. Read without downloading
 or converting anything: examples by the data alone, tokens where the model's tokenizer is at
-hand."""
+hand (in the Hugging Face cache too)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,10 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
 
 def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:
     """The model's tokenizer where reading it downloads and converts nothing: tiny-random's, the
-    embedded default's once cached, a Hugging Face folder's, a trained run's; else None."""
+    embedded default's once cached, a Hugging Face folder's, a trained run's, a hub id's in the
+    Hugging Face cache; else None."""
+    from transformers import AutoTokenizer
+
     from tunelab.models.load import cache_root
     from tunelab.models.names import EMBEDDED_NAME
     from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
@@ -70,9 +73,12 @@ def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:
     embedded = model == EMBEDDED_NAME or model in RANDOM_SHAPES
     cached = (cache_root() / "models" / EMBEDDED_NAME / "tokenizer.json").is_file()
     local = model == TINY_NAME or Path(model).is_dir() or Run.find(model) is not None
-    if not (local or (embedded and cached)):
-        return None
     try:
-        return load_tokenizer(model)
+        if local or (embedded and cached):
+            return load_tokenizer(model)
+        if embedded:
+            return None
+        # A hub id: from the cache alone (not there, the plan counts examples, asking no one).
+        return AutoTokenizer.from_pretrained(model, local_files_only=True)
     except (TunelabError, OSError, ValueError):
         return None
