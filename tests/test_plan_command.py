@@ -330,3 +330,40 @@ def test_a_hub_model_whose_tokenizer_is_cached_is_planned_by_its_packed_rows(tmp
     as_tiny = printed(runner.invoke(app, ["plan", sixty_rows(tmp_path, True)]))
     packs = re.search(r"batch 64 → \d+ rows: the training set packs into \d+ rows", as_tiny)[0]
     assert packs in cached
+
+
+def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp_path, monkeypatch):
+    """Unpacked, a long example cut at max_length makes the widest batch max_length wide: found
+    among the examples longest in characters, the rest of a large file is not tokenized."""
+    import json
+
+    import tunelab
+    from tunelab.config import Config
+    from tunelab.data import pipeline
+    from tunelab.train import loop
+    from tunelab.train.plan import data_rows
+
+    config = sixty_rows(tmp_path, packing=False)
+    data = tmp_path / "sixty.jsonl"
+    long = {"question": "What is the whole manual?", "answer": "Steel, bolted. " * 40}
+    data.write_text(data.read_text() + json.dumps(long) + "\n")
+    monkeypatch.setattr(data_rows, "FIRST_TRIED", 5)
+
+    def not_read(*args, **kwargs):
+        raise AssertionError("the whole training set was tokenized")
+
+    monkeypatch.setattr(pipeline, "prepare", not_read)
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    assert "batch 61 x 256 tokens" in said and "rows padded" not in said
+    monkeypatch.undo()
+    shapes = []
+
+    def recorded(*args, **kwargs):
+        for batch in iterate_batches(*args, **kwargs):
+            shapes.append(tuple(batch[2]["input_ids"].shape))
+            yield batch
+
+    iterate_batches = loop.iterate_batches
+    monkeypatch.setattr(loop, "iterate_batches", recorded)
+    tunelab.train(Config.from_yaml(config))
+    assert shapes[0] == (61, 256)

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config
 from tunelab.data.hub import is_hub
 from tunelab.errors import TunelabError
+
+if TYPE_CHECKING:
+    from tunelab.data.templates import Example
+
+FIRST_TRIED = 1000  # examples, the longest in characters: one of them fills max_length, or none
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     tokenizer = local_tokenizer(config.model.name) if tokenize else None
     if tokenizer is None:
         return DataRows(examples, None)
+    if not raw and not data.packing and (filled := filled_row(train, tokenizer, config)):
+        return DataRows(examples, None, filled)
     try:
         tokenized = prepare(data, tokenizer, quiet=True).train
     except TunelabError:
@@ -57,6 +65,25 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     return DataRows(
         len(tokenized), len(rows), max(len(item.input_ids) for item in tokenized), longest
     )
+
+
+def filled_row(train: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config) -> int:
+    """max_length where one of the examples longest in characters fills a row (no row is longer,
+    so the rest need not be tokenized: a large data set's seconds), else 0. Not tried where the
+    kept rows depend on more than each row alone: passages added, or truncation: drop."""
+    from tunelab.data.tokenize import tokenize_all
+    from tunelab.data.tool_calls import said
+
+    data = config.data
+    if data.passages.share or data.truncation == "drop":
+        return 0
+    longest = sorted(train, key=lambda e: sum(len(said(m)) for m in e.messages), reverse=True)
+    settings = dict(template=data.template, system_prompt=data.system_prompt)
+    settings |= dict(truncation=data.truncation, special_tokens_in_text=data.special_tokens_in_text)
+    items, _ = tokenize_all(
+        longest[:FIRST_TRIED], tokenizer, max_length=data.max_length, on_error="skip", **settings
+    )
+    return data.max_length if any(len(i.input_ids) == data.max_length for i in items) else 0
 
 
 def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:
