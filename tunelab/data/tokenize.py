@@ -16,8 +16,8 @@ from tunelab.errors import TunelabError, first_few
 IGNORE = -100
 # A raw text is tokenized this many characters at a time: bounded memory for any length.
 PIECE_CHARS = 1 << 16
-PROGRESS_CHARS = 4_000_000
-ENCODE_CHUNK = 1000  # examples encoded in one tokenizer call  # texts this long (seconds of tokenizing) get a progress bar
+PROGRESS_CHARS = 4_000_000  # texts this long (seconds of tokenizing) get a progress bar
+ENCODE_CHUNK = 1000  # examples encoded in one tokenizer call
 
 
 @dataclass
