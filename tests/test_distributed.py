@@ -68,11 +68,19 @@ def _worker_of_rank(launcher: subprocess.Popen, rank: int) -> int:
 
 def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path, qa_file):
     # Ctrl-C in another machine's terminal reaches its processes, not rank 0: rank 0 must not
-    # call the run finished, nor report the model as done.
+    # call the run finished, nor report the model as done. Rank 0 is made the last to leave the
+    # final barrier: rank 1 exits 130 at once, and torchrun SIGTERMs rank 0 a moment later; its
+    # "interrupted at step" line, said after the barrier, was never said.
     config = tiny_config(tmp_path, qa_file, method="full", max_steps=10**5, save_every=10**5)
     config_path = tmp_path / "run.yaml"
     config.to_yaml(config_path)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()}
+    slow_after_barrier = """    import time
+    barrier = loop.distributed.barrier
+    def slow_after_barrier(world):
+        barrier(world)
+        time.sleep(5)
+    loop.distributed.barrier = slow_after_barrier"""
+    env = _fault_env(tmp_path, (0,), slow_after_barrier)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
                "2", "-m", "tunelab.cli", "train", str(config_path)]  # fmt: skip
     launcher = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -153,15 +161,20 @@ if os.environ.get("RANK") in {ranks}:
 """
 
 
+def _fault_env(tmp_path: Path, ranks: tuple[int, ...], body: str) -> dict[str, str]:
+    """torchrun's environment with FAULT_HOOK's `body` run in the processes of `ranks`."""
+    site = tmp_path / "site"
+    site.mkdir()
+    hook = FAULT_HOOK.format(body=body, ranks=tuple(map(str, ranks)))
+    (site / "sitecustomize.py").write_text(hook)
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": f"{site}:{os.getcwd()}"}
+
+
 def _torchrun_with_fault(
     tmp_path: Path, config, rank: int | tuple[int, ...], body: str, status: bool = True
 ):
-    site = tmp_path / "site"
-    site.mkdir()
-    ranks = tuple(map(str, rank if isinstance(rank, tuple) else (rank,)))
-    (site / "sitecustomize.py").write_text(FAULT_HOOK.format(body=body, ranks=ranks))
     config.to_yaml(tmp_path / "run.yaml")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": f"{site}:{os.getcwd()}"}
+    env = _fault_env(tmp_path, rank if isinstance(rank, tuple) else (rank,), body)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
                "2", "-m", "tunelab.cli", "train", str(tmp_path / "run.yaml")]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

@@ -39,14 +39,8 @@ def train_command(
     from rich.markup import escape
 
     from tunelab.errors import TunelabError
-    from tunelab.train.parallel import distributed
-
-    # isort: split
-    # The loop after distributed, the order of these imports before train/parallel/ existed:
-    # imported first, it left rank 0 of a torchrun run stopped by another process's Ctrl-C
-    # killed by torchrun before it said "interrupted at step" (tests/test_distributed.py, 3
-    # launches of 3; with distributed first, 0 of 5). Why the order matters is not found yet.
     from tunelab.train.loop import train
+    from tunelab.train.parallel import distributed
     from tunelab.train.run_config import config_from
     from tunelab.train.stopping import LauncherStop, Terminated
     from tunelab_entry import CTRL_C_EXIT, SIGTERM_EXIT

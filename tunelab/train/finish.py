@@ -49,7 +49,6 @@ def finish_session(
             ended = "interrupted" if isinstance(err, KeyboardInterrupt) else ended_as(err)
             log.close(ended, f"{type(err).__name__}: {err}")
             raise
-    distributed.barrier(world)
     if interrupted:
         # Ctrl-C means stop: the caller stops too (a shell sees 130), with the checkpoint saved.
         peak = describe_peak(peak_memory(session.device))
@@ -57,8 +56,13 @@ def finish_session(
             f"interrupted at step {state.step}; checkpoint saved; {peak}. "
             f"Continue with `{session.stop_hint}`"
         )
+        # Said before the barrier (rich flushes each print): past it the other processes exit
+        # 130 at once, torchrun SIGTERMs rank 0 within its 0.1 s poll of the first exit, and
+        # SIGTERM's default, under torchrun, killed rank 0 before it said this line.
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
+        distributed.barrier(world)
         raise KeyboardInterrupt(message)
+    distributed.barrier(world)
     # A resume of a finished run trains no step: it has no loss of its own to show (it said nan).
     trained = f"final train loss {last_loss:.4f}" if math.isfinite(last_loss) else "no step left"
     if world.is_main and (evals := _eval_losses(session.metrics_path)):
