@@ -229,6 +229,23 @@ def test_a_verdict_said_without_yes_or_no_names_the_other_as_wrong(
 @pytest.mark.parametrize(
     "question, reference",
     [
+        ("Does the proxy support HTTPS endpoints?", "The proxy supports HTTPS endpoints."),
+        ("Does HDFS support appends to a file?", "HDFS supports appends to a file since 2.1."),
+    ],
+)
+def test_a_verdict_restated_with_an_acronym_in_capitals_ending_in_s_names_no_as_wrong(
+    question, reference
+):
+    # The question's words were read lower-cased, "https" a plural of "http", and the reference's
+    # "HTTPS" in capitals was none: the two shared too few words and no verdict was named.
+    check = proposed_check(question, reference)
+    assert score_facts("No.", check)["hallucination"] == 1.0
+    assert score_facts("Yes.", check)["hallucination"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "question, reference",
+    [
         ("Can Lamini be used for audio synthesis?", "Lamini can help models understand text."),
         ("Can Lamini generate code?", "Lamini may be able to, with the right data."),  # a hedge
         ("Is the model limited to English?", "The model is not limited to English."),

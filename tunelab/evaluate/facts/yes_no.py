@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, content_words, stem, stems
+from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, stem, stems
 from tunelab.evaluate.facts.english_negation import NO_IDIOMS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
@@ -151,7 +151,10 @@ def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], b
     (yes), "Lamini is a language model and does not generate X" (no). None for any other verb,
     an affirmation that turns ("…, but not Y", "…if you…", "…may…"), a denial that does
     ("…without Y")."""
-    question = _words(asked)
+    # Its words as written, for `_stems` to compare with the reference's: lower-cased, "HTTPS"
+    # was "http" to the reference's "https" (an acronym in capitals ending in S is no plural).
+    written = _WORD.findall(asked)
+    question = [w.lower() for w in written]
     for pattern, auxiliaries in _RESTATINGS:
         said = pattern.match(opening)
         if not said or aux not in auxiliaries or said["verb"].lower() in STOPWORDS:
@@ -161,7 +164,7 @@ def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], b
         root = _verb_root(said["verb"])
         at = next((i for i, w in enumerate(question[:6]) if _verb_root(w) == root), 0)
         subject = said["subject"] or "it"
-        before = {stem(w) for w in content_words(" ".join(question[:at]))}
+        before = _stems(" ".join(written[:at]))
         if not at or not (set(subject.lower().split()) & _PRONOUNS or _stems(subject) & before):
             continue
         no = bool(said.groupdict().get("no"))
@@ -170,7 +173,7 @@ def _restated(asked: str, aux: str, opening: str) -> tuple[re.Match, set[str], b
             return None
         # ...and says two of the question's words after it: "Lamini provides support for any
         # task an LLM can do" names not the "recommendation systems" asked about.
-        if len((_stems(rest) - _stems(subject)) & _stems(" ".join(question[at + 1 :]))) < 2:
+        if len((_stems(rest) - _stems(subject)) & _stems(" ".join(written[at + 1 :]))) < 2:
             return None
         if not _object_stated(question, at, opening):  # "…generating text" to "…images?"
             return None
