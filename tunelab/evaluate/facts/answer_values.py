@@ -18,13 +18,11 @@ from collections.abc import Callable, Sequence
 
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.sentences import LIST_MARKER
 from tunelab.evaluate.facts.specific_terms import AMOUNTS, AND_OR, CAPITALISED, TERMS
 
-# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), and the
-# item's text after it.
-_ITEM = re.compile(
-    r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+(?P<text>\S.*)$"
-)
+# A list item's text, after its number or bullet.
+_ITEM = re.compile(rf"{LIST_MARKER}(?P<text>\S.*)$")
 # The terms an item of a list states: not a name by its capitals, as an item opens with its verb
 # ("Choose Settings > Pairing", "Click Restore" were proposed as names).
 _ITEM_TERMS = [p for p in TERMS if p not in CAPITALISED]

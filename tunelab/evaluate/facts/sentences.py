@@ -17,11 +17,10 @@ SENTENCE_BREAK = regex.compile(
     rf"(?<=[.;:!?])(?<!(?<!°\s?)\b[A-Za-z]\.)(?<!\b(?:{TITLE}|vs\.))\s+|(?<=[。！？；])"
 )
 
-# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), followed
-# by the item's text.
-_LIST_MARKER = re.compile(
-    r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+(?=\S)"
-)
+# A list item's number or bullet at a line's start ("1.", "2)", "(3)", "Step 4:", "-"), before the
+# item's text (answer_values reads each item after it).
+LIST_MARKER = r"(?m)^[ \t]*(?:(?:Step[ \t]+)?\d{1,2}[.):]|\(\d{1,2}\)|[-*•])[ \t]+"
+_LIST_MARKER = re.compile(rf"{LIST_MARKER}(?=\S)")
 
 
 # An exclamation or courtesy alone, no answer yet.
