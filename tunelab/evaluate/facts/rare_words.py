@@ -15,7 +15,7 @@ import regex
 
 from tunelab.data.text import FUNCTION_WORDS, stem
 from tunelab.evaluate.facts.answer_values import quantity_asked
-from tunelab.evaluate.facts.asked import ASKS_NAME, ASKS_OPINION
+from tunelab.evaluate.facts.asked import ASKS_OPINION
 from tunelab.evaluate.facts.normalize_numbers import normalize
 from tunelab.evaluate.facts.stated import Words, states
 
@@ -34,6 +34,11 @@ def rare_words(
     caller to rank by rarity: none the question `asked` says in any form, none of `common` (the
     test set's answers say them all along) but the name the sentence opens with, none of a name
     `titled` the question's subject; `read`: whether a negation says the fact."""
+    if ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
+        words = _picked(sentence, asked)  # picked is a fact ("lamini" of "Lamini is..." was)
+        return [w for w in words if states(answer, Words(w), read)]
+    if quantity_asked(sentence):  # "sets how long it waits": no word states it
+        return []
     # A word the question says in another form restates it ("generating", "generate"); a term
     # made of the question's words in another form may not ("cached": "~/.cache/tunelab").
     asked_roots = set(map(_root, asked))
@@ -41,7 +46,7 @@ def rare_words(
     # answered by a name, or by no one word: their other rare words are their style
     # ("realm", "revel"; "package", "manager" of "pip, the package manager"; lamini_docs: 2
     # of 27 such rows had their fact among them).
-    names, opening = _names(sentence, question)
+    names, opening = _names(sentence, name_asked)
     names_only = name_asked or len(answer.split()) > _AT_LENGTH
     words = [
         w for w in normalize(sentence).split()
@@ -51,11 +56,8 @@ def rare_words(
         and w not in FUNCTION_WORDS and (w not in common or w in opening)
         and w not in _GENERIC  # "provides", "depends": a correct answer need not say them
         and w not in titled
-        and not quantity_asked(sentence)  # "sets how long it waits": no word states it
         and (w in names or not names_only)
     ]  # fmt: skip
-    if ASKS_OPINION.search(question):  # "Who is better you or chatgpt?": only an option
-        words = _picked(sentence, asked)  # picked is a fact ("lamini" of "Lamini is..." was)
     return [w for w in words if states(answer, Words(w), read)]  # "not specifically designed"
 
 
@@ -81,15 +83,15 @@ def _picked(sentence: str, asked: set[str]) -> list[str]:
     return [normalize(m[1])] if m and normalize(m[1]) in asked else []
 
 
-def _names(sentence: str, question: str) -> tuple[set[str], set[str]]:
+def _names(sentence: str, name_asked: bool) -> tuple[set[str], set[str]]:
     """The words of `sentence` that name a thing (`normalize`d): one it names with an
-    apposition ("pip, the package manager"); and where `question` asks a name, the capitalised
+    apposition ("pip, the package manager"); and where the question asks a name, the capitalised
     word that opens the sentence ("Windows is not supported"), however often the test set's
     answers say it ("Lamini is designed…" answers "Which library…?"): (names, that opening
     name)."""
     names = {normalize(m[1]) for m in _NAMED.finditer(sentence)}
     opening = re.match(r"\W*([A-Z][\w-]*)\b", sentence)
-    asked = {normalize(opening[1])} if opening and ASKS_NAME.match(question) else set()
+    asked = {normalize(opening[1])} if opening and name_asked else set()
     return names | asked, asked
 
 
