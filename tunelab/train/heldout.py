@@ -173,7 +173,7 @@ def held_out_questions(config: Config, examples, test_rows) -> HeldOut | None:
 
 def score_heldout(heldout: HeldOut, model, tokenizer, step: int, progress) -> float:
     value = round(heldout.score(model, tokenizer), 4)
-    progress.note(f"step {step}: held-out {heldout.metric} {value:.1%}")
+    progress.note(f"step {step}: held-out {score_said(heldout.metric, value)}")
     return value
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from transformers import PreTrainedTokenizerBase
-
 from tunelab.config import Config
 from tunelab.data.hub import is_hub
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
     from tunelab.data.templates import Example
 
 FIRST_TRIED = 1000  # examples, the longest in characters: one of them fills max_length, or none
