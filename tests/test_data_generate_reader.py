@@ -30,6 +30,9 @@ Your warranty lasts 2 years.
         ("you hear a rattle", "I hear a rattle"),
         ("if you are away", "if I am away"),
         ("the kettle tells you when", "the kettle tells me when"),  # an object: "me"
+        # a clause a question word or a comma opens: its subject ("check what me need" was asked)
+        ("check what you need", "check what I need"),
+        ("if it blinks, you reset it", "if it blinks, I reset it"),
         ("a youth hostel", "a youth hostel"),  # only the word "you"
     ],
 )

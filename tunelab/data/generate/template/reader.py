@@ -10,9 +10,12 @@ _MINE = {"your": "my", "yours": "mine", "yourself": "myself"}
 _YOURS = re.compile(r"\byour(?:s|self)?\b", re.IGNORECASE)
 _YOU = re.compile(r"\byou(?P<verb> are|'re|'ll|'ve)?\b", re.IGNORECASE)
 _I = {" are": " am", "'re": "'m", "'ll": "'ll", "'ve": "'ve"}
-# "you" opening a clause is its subject ("if you hear"); elsewhere, a verb's object ("tells you").
+# "you" opening a clause is its subject ("if you hear", "what you need", "If it blinks, you
+# ..."); elsewhere, a verb's object ("tells you").
 _CLAUSE_OPENS = re.compile(
-    r"(?:^|\b(?:if|when|so|that|and|or|before|after|until|once|unless|while)\s+)$", re.IGNORECASE
+    r"(?:^|,\s*|\b(?:if|when|so|that|and|or|before|after|until|once|unless|while|because|since"
+    r"|though|although|whether|how|what|where|which|who|why)\s+)$",
+    re.IGNORECASE,
 )
 
 
