@@ -65,7 +65,7 @@ def unread_note(folder: Path, besides: Callable[[Path], bool] = lambda p: False)
         p for p in _files_under(folder) if p.suffix.lower() not in DOC_SUFFIXES and not besides(p)
     ]
     images = [p for p in unread if p.suffix.lower() in IMAGE_SUFFIXES]
-    others = [p for p in unread if p not in images]
+    others = [p for p in unread if p.suffix.lower() not in IMAGE_SUFFIXES]
     said = []
     if others:
         said.append(
