@@ -390,6 +390,8 @@ def test_a_plural_subject_s_last_word_is_never_read_as_a_verb_with_nothing_after
         # file holding row?"); a listed verb after it is the sentence's own.
         ("A `--data` file holding rows the run trained on is named in a note.", None),
         ("Data loading takes 3 seconds.", "How long does data loading take?"),
+        # A noun that only ends in -ing is no verb's ("th(e)" of "thing" was read as one).
+        ("The key thing controls the fan.", "What does the key thing control?"),
         # An aside between a plural noun and its auxiliary: "What does a run's benchmark score?"
         ("A run's benchmark scores (`tunelab bench RUN`) are a line under the table.", None),
         # "yes/no rows": "yes" is no plural count ("How many yes does the rule reach?").

@@ -18,6 +18,7 @@ from tunelab.data.generate.template.copula import (
     modal_question,
 )
 from tunelab.data.generate.template.denials import said_no, yes_or_no
+from tunelab.data.generate.template.heading_grammar import base_verb, is_gerund
 from tunelab.data.generate.template.phrases import FOR_A_WHILE, opening_phrase
 from tunelab.data.generate.template.reader import in_my_words
 from tunelab.data.generate.template.subject_and_verb import (
@@ -130,10 +131,10 @@ def _of_a_thing(words: list[str]) -> bool:
     return 0 < len(head) <= 5 and len(thing) <= 3 and named and one
 
 
-def _verb_form(stem: str) -> bool:
-    """Whether an -ing word's stem is a verb's ("hold" of "holding", "us(e)" of "using", "stopp"
-    of "stopping")."""
-    return any(b in VERBS or has_past(b) for b in (stem, stem + "e", stem[:-1]) if b)
+def _verb_form(word: str) -> bool:
+    """Whether an -ing word is a verb's ("hold" of "holding", "use" of "using", "stop" of
+    "stopping"), not a noun that only ends so ("thing", "string")."""
+    return is_gerund(word) and ((verb := base_verb(word)) in VERBS or has_past(verb))
 
 
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
@@ -244,9 +245,8 @@ def sentence_question(
             continue
         if (
             len(words) > 1
-            and words[-1].endswith("ing")
             and words[-2] not in DETERMINERS | POSSESSIVES | PREPOSITIONS | PLACES | {"of"}
-            and _verb_form(words[-1][:-3])
+            and _verb_form(words[-1])
             and not (third_person(word) or past(word) or word in AUXILIARIES)
         ):
             # "A `--data` file holding rows the run trained on ...": "rows" is what it holds;
