@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 
 _NOT_IN_TAIL = r"[,;]|\b(?:and|or|but|because|so|since|neither|nor|must|which|that)\b"
 

@@ -48,7 +48,7 @@ from tunelab.data.generate.template.heading_words import (
     names_trouble,
 )
 from tunelab.data.generate.template.questions import LEANING
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 from tunelab.data.generate.template.subject_and_verb import participle
 from tunelab.data.generate.template.titles import (
     MARKS,

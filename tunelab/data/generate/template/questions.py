@@ -20,7 +20,7 @@ from tunelab.data.generate.template.copula import (
 from tunelab.data.generate.template.denials import said_no, yes_or_no
 from tunelab.data.generate.template.heading_grammar import base_verb, is_gerund
 from tunelab.data.generate.template.phrases import FOR_A_WHILE, opening_phrase
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 from tunelab.data.generate.template.subject_and_verb import (
     ARTICLES,
     OBJECTLESS,

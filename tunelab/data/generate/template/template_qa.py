@@ -25,7 +25,7 @@ from tunelab.data.generate.template.heading_grammar import opens_with_numbered
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.headings import heading_question
 from tunelab.data.generate.template.questions import half_questions, sentence_question
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 from tunelab.data.generate.template.section_answer import (
     commands,
     cut_code,

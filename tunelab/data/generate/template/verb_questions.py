@@ -17,7 +17,7 @@ from tunelab.data.generate.template.phrases import (
     a_place,
     threshold,
 )
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 from tunelab.data.generate.template.subject_and_verb import BARE_OBJECTS, named
 from tunelab.data.generate.template.word_classes import (
     ADVERBS,

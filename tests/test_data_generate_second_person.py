@@ -1,13 +1,13 @@
 """A manual speaks to its reader ("your filter", "if you hear"); a template question asks in the
 reader's own words ("my filter", "if I hear"), one rule for every kind of question
-(tunelab/data/generate/template/reader.py)."""
+(tunelab/data/generate/template/second_person.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import pairs_of
-from tunelab.data.generate.template.reader import in_my_words
+from tunelab.data.generate.template.second_person import in_my_words
 
 MANUAL = """# Brewmaster Kettle
 
