@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import pairs_of
 from tunelab.data.generate.template.questions import half_questions, sentence_question
-from tunelab.data.generate.template.step_measures import how_far, set_with
+from tunelab.data.generate.template.step_measures import how_far, set_with, when_to_stop
 
 
 @pytest.mark.parametrize(
@@ -310,3 +310,10 @@ def test_when_to_stop_a_task_is_asked_of_the_heading_that_names_it(tmp_path):
     )
     # "Limits" names no task: stopping what, the reader could not tell.
     assert not [q for q in pairs if q.startswith("When should I stop")][1:]
+
+
+def test_when_to_stop_asks_of_the_heading_s_task_without_its_aside_or_emoji():
+    # "Frothing milk (optional)" was asked "When should I stop frothing milk (optional)?".
+    said = "Stop when the jug is too hot to touch."
+    for heading in ("Frothing milk (optional)", "Frothing milk 🥛"):
+        assert when_to_stop(said, heading, said) == ("When should I stop frothing milk?", said)

@@ -14,6 +14,7 @@ from tunelab.data.generate.template.heading_grammar import NOT_VERBS, is_gerund
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.phrases import EVERY
 from tunelab.data.generate.template.second_person import in_my_words
+from tunelab.data.generate.template.titles import undecorated
 from tunelab.data.generate.template.word_classes import (
     DISTANCE_UNITS,
     DURATION,
@@ -212,8 +213,12 @@ def when_to_stop(sentence: str, heading: str, *said_in: str) -> tuple[str, str] 
     """When to stop the task the section's heading names by its gerund ("Stop when the jug is too
     hot to touch, at about 65 °C." under "Frothing milk" -> "When should I stop frothing
     milk?"); None for a sentence of another form, or under a heading that names no task."""
+    if not STOP_WHEN.match(sentence):
+        return None
+    # "Frothing milk (optional) 🥛" asks of frothing milk, as heading_question reads it.
+    heading = re.sub(r"\s*\([^()]*\)$", "", undecorated(heading).strip())
     words = heading.split()
-    if not STOP_WHEN.match(sentence) or not words or not is_gerund(words[0].lower()):
+    if not words or not is_gerund(words[0].lower()):
         return None
     task = in_my_words(lower_first(heading, *said_in))
     return f"When should I stop {task}?", full_stop(sentence)
