@@ -153,7 +153,7 @@ def context_note(result: Comparison) -> str:
     )
     if not result.own_rows:
         return recall
-    one = result.own_rows == 1  # "(for 1 questions)" was said
+    one = result.own_rows == 1  # one corpus row: "repeats ... asks ... was"
     excluded = (
         f"{n_things(result.own_rows, 'corpus row')} that {'repeats' if one else 'repeat'} a "
         f"test row or {'asks' if one else 'ask'} its question {'was' if one else 'were'} never "
