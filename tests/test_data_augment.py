@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment, parse_questions
+from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
+from tunelab.data.generate.augment.new_rows import parse_questions
 from tunelab.errors import TunelabError
 
 

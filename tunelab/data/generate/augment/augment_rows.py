@@ -7,9 +7,7 @@ matches a test question; an interrupted run resumes where it stopped."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +18,15 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
+from tunelab.data.generate.asked import AskedLog
+from tunelab.data.generate.augment.new_rows import (
+    asked_questions,
+    in_frame,
+    source_key,
+    system_column,
+)
 from tunelab.data.generate.augment.rephrase import rule_rewrites
+from tunelab.data.generate.augment.reverse import ASKED_KEY, related_rows, related_todo
 from tunelab.data.generate.augment.rewrite_checks import (
     TestQuestions,
     keeps_literals,
@@ -28,12 +34,11 @@ from tunelab.data.generate.augment.rewrite_checks import (
     normalized,
     strays_from,
 )
-from tunelab.data.generate.llm import LLM, QUESTION_TEXT, AskConfig, Conversation, make_llm
+from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
-from tunelab.data.load import rewrite_key
+from tunelab.data.load import load_data, rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.shapes import SHAPES, read_columns
-from tunelab.data.templates import Example
 from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
 
@@ -142,10 +147,6 @@ class AugmentStats:
     seconds: float = 0.0
 
 
-def source_key(question: str, answer: str) -> str:
-    return hashlib.sha1(f"{question}\x00{answer}".encode()).hexdigest()[:16]
-
-
 def done_sources(path: Path) -> set[str]:
     """Source keys an earlier run finished. Each source's rows are appended in one write, so a
     torn last line can only be an unfinished source: it is cut off, with the rows of its source
@@ -161,55 +162,9 @@ def done_sources(path: Path) -> set[str]:
     return done
 
 
-def questions_schema(n: int) -> dict:
-    """A local model's reply under it: {"questions": [1 to n strings]}."""
-    questions = {"type": "array", "items": QUESTION_TEXT, "minItems": 1, "maxItems": n}
-    return {
-        "type": "object",
-        "properties": {"questions": questions},
-        "required": ["questions"],
-        "additionalProperties": False,
-    }
-
-
-def parse_questions(reply: str | None) -> list[str]:
-    """Rewrites from a reply: a JSON list of strings (or of {"question": ...}), else its lines."""
-    if not reply:
-        return []
-    start, end = reply.find("["), reply.rfind("]")
-    if 0 <= start < end:
-        try:
-            items = json.loads(reply[start : end + 1])
-            items = [i.get("question") if isinstance(i, dict) else i for i in items]
-            return [q for i in items if isinstance(i, str) and (q := _unlabelled(i))]
-        except json.JSONDecodeError:
-            pass
-    lines = (
-        _unlabelled(re.sub(r"^\s*(\d+[.)]|[-*•])\s*", "", line)) for line in reply.splitlines()
-    )
-    return [line for line in lines if line.endswith("?")]
-
-
-# The prompt ends "Question: {question}": a small model's rewrite often is that line again,
-# "Question: What is X?", which passed for a new phrasing of "What is X?".
-_LABEL = re.compile(
-    r"^(?:(?:rewritten\s+|new\s+)?question|q|rewrite|paraphrase)\s*\d*\s*[:.)-]\s*", re.I
-)
-
-
-def _unlabelled(question: str) -> str:
-    """A rewrite without a leading label or the quotes around it."""
-    question = _LABEL.sub("", question.strip()).strip()
-    if len(question) > 1 and question[0] in "\"'“" and question[-1] in "\"'”":
-        question = question[1:-1].strip()
-    return question
-
-
 def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> AugmentStats:
     """Write every row of cfg.data and its rewrites to cfg.output (appending; resumable).
     `on_progress(done, total)` after each batch of source rows (for a progress bar)."""
-    from tunelab.data.load import load_data
-
     started = time.perf_counter()
     out = Path(cfg.output)
     if is_read(out, [cfg.data]):
@@ -238,9 +193,6 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     taken = {normalized(ex.question) for ex in examples}
     related, log = ([], []), None
     if cfg.reverse or cfg.combine:
-        from tunelab.data.generate.asked import AskedLog
-        from tunelab.data.generate.augment.reverse import ASKED_KEY, related_todo
-
         # A group whose questions the checks all dropped writes no row to resume by: logged.
         log = AskedLog(out, ASKED_KEY)
         related = related_todo(examples, cfg, done, log, stats)
@@ -266,8 +218,6 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
         if on_progress:
             on_progress(start + len(batch), len(todo))
     if log is not None:
-        from tunelab.data.generate.augment.reverse import related_rows
-
         keep = partial(kept_question, tests=tests, taken=taken, stats=stats)
         for record, rows in related_rows(related, examples, cfg, llm, keep, stats):
             write(rows)
@@ -277,35 +227,12 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
     return stats
 
 
-def asked_questions(asks: list[Conversation], n: int, cfg, llm: LLM, stats) -> list[list[str]]:
-    """The questions the model wrote for each ask (`n` asked for), its replies counted."""
-    replies = llm.complete(asks, cfg.temperature, schema=questions_schema(n))
-    asked = [parse_questions(reply) for reply in replies]
-    stats.replies += len(replies)
-    stats.unparsed += sum(not questions for questions in asked)
-    return asked
-
-
 def _append_group(out: Path, rows: list[dict], columns: dict[str, str]) -> None:
     """A source's (or a reversed fact's, a combined pair's) rows in one write (see done_sources),
     question and answer in the `columns` the data was read from."""
     rows = [{columns.get(key, key): value for key, value in row.items()} for row in rows]
     with out.open("a", encoding="utf-8") as handle:
         handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-
-
-def system_column(*examples: Example) -> dict[str, str]:
-    """The `system` column of a row written from `examples`: the system prompt their rows are
-    asked under (a row's own goes with its rewrites), none where they have none or differ."""
-    systems = {ex.system for ex in examples}
-    return {"system": systems.pop()} if len(systems) == 1 and None not in systems else {}
-
-
-def in_frame(original: str, rewrite: str) -> str:
-    """A rewrite in the `### Question:` headers its original carries (lamini_docs' rows do):
-    the data set keeps one prompt format."""
-    core = plain_question(original)
-    return original.replace(core, rewrite, 1) if core and core != original.strip() else rewrite
 
 
 def kept_columns(row: dict, shape: str, fields: dict[str, str]) -> dict:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tunelab.data.generate.asked import AskedLog
-from tunelab.data.generate.augment.augment_rows import (
+from tunelab.data.generate.augment.new_rows import (
     asked_questions,
     in_frame,
     source_key,
