@@ -237,7 +237,7 @@ def fact_accurate(fact: str, answer: str) -> bool:
 
 def proposed_check(question: str, answer: str, **kwargs):
     """The fact check `data facts` proposes for a row from its reference answer."""
-    from tunelab.evaluate.facts.derive import propose
+    from tunelab.evaluate.facts.propose import propose
     from tunelab.evaluate.facts.score import parse_fact_check
 
     facts, wrong = propose(question, answer, {}, **kwargs)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.propose_file import propose_rows
 from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 from tunelab.evaluate.metrics import token_f1

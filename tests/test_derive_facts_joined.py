@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import score_facts
 
 

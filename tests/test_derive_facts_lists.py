@@ -3,7 +3,7 @@ the name it opens the sentence with, the unit written once after the last item, 
 colon that introduces it."""
 
 from tests.conftest import fact_accurate, proposed_check
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import score_facts
 
 

@@ -3,7 +3,7 @@ their answers are the manual's sentences, so the facts are its steps' keys, its 
 and the fix after a cause, as a reader asking would need them."""
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 
 

@@ -5,7 +5,7 @@ an answer set's style, an abbreviation, a contraction's part or a list's numberi
 import pytest
 
 from tests.conftest import proposed_check
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.propose_file import propose_rows
 from tunelab.evaluate.facts.score import parse_fact_check, score_facts
 

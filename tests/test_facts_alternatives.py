@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import proposed_check
 from tunelab.data.units import UNITS, forms
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import score_facts
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS
 

@@ -19,7 +19,7 @@ from tunelab.data.quality.findings import QualityConfig
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.score import BenchConfig
 from tunelab.evaluate.cli import facts_command
-from tunelab.evaluate.facts import derive, propose_file
+from tunelab.evaluate.facts import propose, propose_file
 from tunelab.evaluate.human import app as rate_app
 from tunelab.evaluate.human.cli import rate_command
 from tunelab.evaluate.judge.asking import JudgeConfig
@@ -136,10 +136,10 @@ def test_a_default_the_command_line_and_python_share_is_declared_once():
         "tunelab data facts --most": _default(facts_command, "most"),
         "propose_file": _default(propose_file.propose_file, "most"),
         "propose_rows": _default(propose_file.propose_rows, "most"),
-        "propose": _default(derive.propose, "most"),
-        "propose_marked": _default(derive.propose_marked, "most"),
+        "propose": _default(propose.propose, "most"),
+        "propose_marked": _default(propose.propose_marked, "most"),
     }
-    assert most == dict.fromkeys(most, derive.MOST_FACTS)
+    assert most == dict.fromkeys(most, propose.MOST_FACTS)
     # `tunelab data check` flags the rows training would truncate, read as training reads them.
     checked, trained = QualityConfig(), DataConfig()
     assert (checked.max_length, checked.shape) == (trained.max_length, trained.shape)

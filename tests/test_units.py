@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import fact_accurate
 from tunelab.data.generate.template.word_classes import measure_of
-from tunelab.evaluate.facts.derive import propose
+from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.specific_terms import specific_terms
 
 

@@ -1,4 +1,4 @@
-"""Commands and options in a reference answer, read as tunelab.evaluate.facts.derive reads code:
+"""Commands and options in a reference answer, read as tunelab.evaluate.facts.propose reads code:
 a fenced block's command lines, without its fence, language tag and comments ("```bash\\n#
 install it\\npip install tunelab\\n```" was proposed whole, which a right "Run pip install
 tunelab" failed); a known tool's command written without backticks ("Start the server with

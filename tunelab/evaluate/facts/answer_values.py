@@ -1,5 +1,5 @@
 """What a manual's answer states that is its facts before any of its words
-(tunelab.evaluate.facts.derive): the terms of every item of a list answer ("1. Connect the power
+(tunelab.evaluate.facts.propose): the terms of every item of a list answer ("1. Connect the power
 cable. 2. Hold FEED for 3 seconds. 3. Open port 8443.": "FEED", "3 seconds" and "8443", not
 "connect" and "power"; "What are the limits?": every limit, not the first item's alone; "What
 are the specifications…?": every sentence's amount, "60 °C", "24 V"), and a setting's default a
@@ -43,7 +43,7 @@ _HOW = re.compile(
 # A troubleshooting answer's fix by its label: "Cause: the gap sensor is dirty. Fix: clean it."
 _FIX = re.compile(r"(?:^|\s)(?:Fix|Solution|Remedy)\s*:\s*(?P<fix>\S[^\n]*)", re.IGNORECASE)
 
-# The terms of a text of the given patterns that are new facts (derive's `terms_of`: not
+# The terms of a text of the given patterns that are new facts (propose.py's `terms_of`: not
 # said by the question, stated by the answer).
 Terms = Callable[..., Sequence[str]]
 

@@ -3,7 +3,7 @@
 negations state its facts), what is switched off ("Which tokens are masked?", whose answer's
 "Prompt tokens are masked" states "prompt"), and what to do ("How do I fix error E4?", whose
 answer's fix, not the cause before it, states the facts: `fix_sentence`); and what kind of
-answer it asks for, which decides the facts `tunelab.evaluate.facts.derive` reads off its
+answer it asks for, which decides the facts `tunelab.evaluate.facts.propose` reads off its
 reference: an amount ("How long…?"), a name ("Which library…?"), a resource ("Is there a
 changelog?"), two things ("… and how do I fix it?"), an opinion between options ("Lamini vs
 LangChain?"), or what a named thing is ("What is Zephyrine?", which no one term answers)."""

@@ -86,7 +86,7 @@ _WORD = regex.compile(rf"[\p{{L}}\p{{N}}\p{{M}}{GLUED}]+")
 _ARTICLE = frozenset({"a", "an", "the"})
 # No negation: "not only X (but also Y)", "not X only", "no doubt", "no matter", nor the "No" that
 # answers before a new sentence ("No it runs on the CPU").
-# "No" that is no verdict either ("No worries, it runs."): derive reads answers' "No" by it.
+# "No" that is no verdict either ("No worries, it runs."): propose.py reads answers' "No" by it.
 NO_IDIOMS = frozenset("doubt problem worries wonder question matter".split())
 _NOT_NEGATING_FIRST = frozenset("just merely simply".split()) | NO_IDIOMS
 _NOT_NEGATING = frozenset({"only", "alone", "solely"})

@@ -1,5 +1,5 @@
 """`tunelab data facts` over a test file: each row that names no facts given those read off its
-reference answer (derive), written beside the rows as they were, for a person to review;
+reference answer (propose.py), written beside the rows as they were, for a person to review;
 and the facts of a test set that no training answer states (`untaught`)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.calls import calls_alone, reply_text
-from tunelab.evaluate.facts.derive import propose_marked
 from tunelab.evaluate.facts.normalize_numbers import normalize
+from tunelab.evaluate.facts.propose import propose_marked
 from tunelab.evaluate.facts.score import parse_fact_check, shown_phrase
 from tunelab.evaluate.refusals import OFF_TOPIC, canned_refusals
 

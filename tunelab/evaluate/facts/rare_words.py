@@ -1,5 +1,5 @@
 """Facts where a reference's answering sentence names no specific term: its rarest content words
-over the test set (a weaker guess, for a person to review first; tunelab.evaluate.facts.derive),
+over the test set (a weaker guess, for a person to review first; tunelab.evaluate.facts.propose),
 less the question's words in any form ("generate" of "generating") and the words any explaining
 answer uses ("runs", "provides", "depends" are no facts; "weekly" and "checkpoint" may be).
 Where the question asks a name ("Which tool…?", "Who…?") or the answer explains at length (over

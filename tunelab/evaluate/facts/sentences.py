@@ -1,4 +1,4 @@
-"""An answer's sentences as facts are read off them (tunelab.evaluate.facts.derive): where one
+"""An answer's sentences as facts are read off them (tunelab.evaluate.facts.propose): where one
 ends, a list's numbering left out, and the sentence that answers where the first says nothing
 yet ("Of course!") or gives a verdict alone ("Yes.")."""
 

@@ -2,7 +2,7 @@
 mention…", "There is no mention of X in the provided text.", "No information is provided
 about…"): it states no fact, and no verdict unless the question asks about the source itself
 ("Does the documentation provide tips…?", "Is there a section explaining…?", where "there is
-no information in the documentation" answers "No"). Read by tunelab.evaluate.facts.derive."""
+no information in the documentation" answers "No"). Read by tunelab.evaluate.facts.propose."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The specific terms of a text, found by their form (tunelab.evaluate.facts.derive proposes a
+"""The specific terms of a text, found by their form (tunelab.evaluate.facts.propose proposes a
 reference answer's as its facts): numbers with their units, dates, URLs, paths, code, options,
 file and dotted names, versions, acronyms and proper names, most specific first."""
 

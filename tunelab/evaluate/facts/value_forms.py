@@ -1,4 +1,4 @@
-"""A value's other spellings, each an alternative of its fact (tunelab.evaluate.facts.derive):
+"""A value's other spellings, each an alternative of its fact (tunelab.evaluate.facts.propose):
 "10 days" is said "10 day", "3-year" "3 years", "16 GB" "16 gigabytes", "3" "three", "$20 per
 month" "$20/month", "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and
 "5e-4 (0.0005)" is one value written two ways; and, for the scorer

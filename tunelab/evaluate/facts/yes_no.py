@@ -1,4 +1,4 @@
-"""Yes/no questions and their verdicts (tunelab.evaluate.facts.derive): a reference that answers
+"""Yes/no questions and their verdicts (tunelab.evaluate.facts.propose): a reference that answers
 one "Yes" or "No", in English and other languages, names the other verdict as a wrong answer;
 so does an English one that says its verdict without the word (`implied`)."""
 
