@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load_file
 
 from tests.conftest import tiny_config
+from tunelab.run_files import CLAIM_FILE
 from tunelab.train.loop import train
 
 
@@ -70,7 +71,8 @@ def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path
     # Ctrl-C in another machine's terminal reaches its processes, not rank 0: rank 0 must not
     # call the run finished, nor report the model as done. Rank 0 is made the last to leave the
     # final barrier: rank 1 exits 130 at once, and torchrun SIGTERMs rank 0 a moment later; its
-    # "interrupted at step" line, said after the barrier, was never said.
+    # "interrupted at step" line, said after the barrier, was never said, and its claim on the
+    # run folder, given back after it, stayed: a --resume from another host was refused.
     config = tiny_config(tmp_path, qa_file, method="full", max_steps=10**5, save_every=10**5)
     config_path = tmp_path / "run.yaml"
     config.to_yaml(config_path)
@@ -96,6 +98,7 @@ def test_ctrl_c_reaching_one_other_process_stops_the_run_as_interrupted(tmp_path
         launcher.kill()
     status = json.loads((config.run_dir / "status.json").read_text())
     assert status["status"] == "interrupted"
+    assert not (config.run_dir / CLAIM_FILE).exists()
     assert "done" not in stdout and stdout.count("interrupted at step") == 1
     # Resumed on one process, it took half the rows a step: the hint is the launch it had.
     assert f"`torchrun --nproc_per_node 2 -m tunelab.cli train {config.run_dir} --resume`" in stdout

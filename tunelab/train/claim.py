@@ -17,9 +17,9 @@ from tunelab.run_files import CLAIM_FILE, STATUS_FILE, claim_holder
 
 
 class RunClaim:
-    """`take` claims the run folder (made for it if new); leaving the `with` gives it back, and
-    the folder too where it was made for the claim and holds nothing else (a refused run leaves
-    no folder)."""
+    """`take` claims the run folder (made for it if new); leaving the `with` (or `give_back`)
+    gives it back, and the folder too where it was made for the claim and holds nothing else
+    (a refused run leaves no folder)."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
@@ -54,6 +54,10 @@ class RunClaim:
         self.taken = True
 
     def __exit__(self, kind, err, traceback) -> None:
+        self.give_back()
+
+    def give_back(self) -> None:
+        """Remove the claim (and the folder made for it, if empty); again, it does nothing."""
         if self.taken:
             (self.run_dir / CLAIM_FILE).unlink(missing_ok=True)
             self.taken = False

@@ -11,6 +11,7 @@ from rich.console import Console
 from tunelab.evaluate.scores import score_said
 from tunelab.run_base import keep_base
 from tunelab.terminal import n_things
+from tunelab.train.claim import RunClaim
 from tunelab.train.heldout import higher_better, restore_best
 from tunelab.train.memory import describe_peak, peak_memory
 from tunelab.train.metrics_log import MetricsLog
@@ -27,6 +28,7 @@ def finish_session(
     log: MetricsLog | None,
     last_loss: float,
     interrupted: bool,
+    claim: RunClaim,
     console: Console,
 ) -> Path:
     """Write the final model and plot, then say so; after a Ctrl-C, raise KeyboardInterrupt."""
@@ -60,6 +62,9 @@ def finish_session(
         # 130 at once, torchrun SIGTERMs rank 0 within its 0.1 s poll of the first exit, and
         # SIGTERM's default, under torchrun, killed rank 0 before it said this line.
         console.print(f"[yellow]{message}[/]", soft_wrap=True)
+        # The claim likewise: else left behind, it refused a --resume from another host (a
+        # process there is not known dead) until deleted by hand.
+        claim.give_back()
         distributed.barrier(world)
         raise KeyboardInterrupt(message)
     distributed.barrier(world)

@@ -79,7 +79,7 @@ def train(config: Config, resume: bool = False, overwrite: bool = False, rerun: 
                 config, resume, overwrite, world, device, before, claim, console
             )
             log, last_loss, interrupted = _run_steps(session, before)
-            return finish_session(session, log, last_loss, interrupted, console)
+            return finish_session(session, log, last_loss, interrupted, claim, console)
     finally:
         data_notes.quiet = data_notes_quiet
         distributed.stop(world, config.train.parallel)
