@@ -339,7 +339,6 @@ def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp
 
     import tunelab
     from tunelab.config import Config
-    from tunelab.data import pipeline
     from tunelab.train import loop
     from tunelab.train.plan import data_rows
 
@@ -352,7 +351,7 @@ def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp
     def not_read(*args, **kwargs):
         raise AssertionError("the whole training set was tokenized")
 
-    monkeypatch.setattr(pipeline, "prepare", not_read)
+    monkeypatch.setattr(data_rows, "training_tokens", not_read)
     said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
     assert "batch 61 x 256 tokens" in said and "rows padded" not in said
     monkeypatch.undo()

@@ -147,6 +147,19 @@ def split_data(config: DataConfig, near: NearQuestions | None = None, quiet: boo
     return Split(train_examples, test_examples, removed, leaked, joined, facts)
 
 
+def tokenize_settings(config: DataConfig) -> dict:
+    """`tokenize_all`'s settings from data: (one list, for a run's rows and `tunelab plan`'s)."""
+    return dict(
+        template=config.template,
+        system_prompt=config.system_prompt,
+        max_length=config.max_length,
+        truncation=config.truncation,
+        on_error=config.on_error,
+        special_tokens_in_text=config.special_tokens_in_text,
+        train_on_prompt=config.train_on_prompt,
+    )
+
+
 def prepare(
     config: DataConfig,
     tokenizer: PreTrainedTokenizerBase,
@@ -166,15 +179,7 @@ def prepare(
     split = split_data(config, near, quiet)
     train_examples, test_examples = split.train, split.test
     removed, leaked, joined, facts = split.removed, split.leaked, split.joined, split.by_fact
-    settings = dict(
-        template=config.template,
-        system_prompt=config.system_prompt,
-        max_length=config.max_length,
-        truncation=config.truncation,
-        on_error=config.on_error,
-        special_tokens_in_text=config.special_tokens_in_text,
-        train_on_prompt=config.train_on_prompt,
-    )
+    settings = tokenize_settings(config)
     if not train_examples:
         raise TunelabError(
             f"{config.path}: no training example left: {removed} exact duplicate(s) removed and "

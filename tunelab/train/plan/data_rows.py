@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from tunelab.data.templates import Example
+    from tunelab.data.tokenize import Tokenized
 
 FIRST_TRIED = 1000  # examples, the longest in characters: one of them fills max_length, or none
 
@@ -37,7 +38,7 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     known (None) of no local data file, of raw texts without a tokenizer (it cuts them into
     windows) or of a file training refuses (training says why). `tokenize`: False counts
     examples alone (`tunelab train`, before its model and data load)."""
-    from tunelab.data.pipeline import make_rows, prepare, split_data
+    from tunelab.data.pipeline import make_rows, split_data
 
     data = config.data
     if not data.path or is_hub(data.path) or not Path(data.path).exists():
@@ -57,7 +58,7 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     if not raw and not data.packing and (filled := filled_row(train, tokenizer, config)):
         return DataRows(examples, None, filled)
     try:
-        tokenized = prepare(data, tokenizer, quiet=True).train
+        tokenized = training_tokens(train, tokenizer, config)
     except TunelabError:
         return DataRows(examples, None)
     rows = make_rows(tokenized, data.max_length, packing=True)
@@ -67,10 +68,29 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     )
 
 
+def training_tokens(
+    train: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config
+) -> list[Tokenized]:
+    """The training rows' tokens as `prepare` makes them, from the split already read: its
+    test rows, which no training batch holds, not tokenized, and the file not read again.
+    With passages drawn among the rows, `prepare` itself, as it draws them."""
+    from tunelab.data.pipeline import prepare, tokenize_settings
+    from tunelab.data.tokenize import tokenize_all
+
+    data = config.data
+    if data.passages.share:
+        return prepare(data, tokenizer, quiet=True).train
+    tokenized, _ = tokenize_all(train, tokenizer, **tokenize_settings(data))
+    if not tokenized:  # every row dropped or refused: training says why
+        raise TunelabError(f"{data.path}: no training example left after tokenizing")
+    return tokenized
+
+
 def filled_row(train: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config) -> int:
     """max_length where one of the examples longest in characters fills a row (no row is longer,
     so the rest need not be tokenized: a large data set's seconds), else 0. Not tried where the
     kept rows depend on more than each row alone: passages added, or truncation: drop."""
+    from tunelab.data.pipeline import tokenize_settings
     from tunelab.data.tokenize import tokenize_all
     from tunelab.data.tool_calls import said
 
@@ -78,11 +98,8 @@ def filled_row(train: list[Example], tokenizer: PreTrainedTokenizerBase, config:
     if data.passages.share or data.truncation == "drop":
         return 0
     longest = sorted(train, key=lambda e: sum(len(said(m)) for m in e.messages), reverse=True)
-    settings = dict(template=data.template, system_prompt=data.system_prompt)
-    settings |= dict(truncation=data.truncation, special_tokens_in_text=data.special_tokens_in_text)
-    items, _ = tokenize_all(
-        longest[:FIRST_TRIED], tokenizer, max_length=data.max_length, on_error="skip", **settings
-    )
+    settings = tokenize_settings(data) | {"on_error": "skip"}
+    items, _ = tokenize_all(longest[:FIRST_TRIED], tokenizer, **settings)
     return data.max_length if any(len(i.input_ids) == data.max_length for i in items) else 0
 
 
