@@ -74,11 +74,16 @@ def public_base(url: str) -> str:
     return parts.geturl().rstrip("/") + "/"
 
 
-def public_host(url: str) -> str:
-    """The host a client reaching `url` names in its Host header (the Host check lets it in)."""
+def reached_at(
+    host: str, port: int, public_url: str | None, allow_host: Collection[str]
+) -> tuple[str, list[str]]:
+    """The base URL clients open (`public_url`, a `public_base`, else this server's own), and the
+    Host header names let in beyond this server's: `allow_host`, and the public URL's host."""
     from urllib.parse import urlsplit
 
-    return urlsplit(url).hostname or ""
+    if not public_url:
+        return f"http://{url_host(host)}:{port}/", list(allow_host)
+    return public_url, [*allow_host, urlsplit(public_url).hostname or ""]
 
 
 def check_guarded(host: str, guarded: bool, insecure: bool, guard: str, exposes: str) -> str | None:

@@ -16,8 +16,7 @@ from tunelab.web import (
     check_port_free,
     elsewhere,
     public_base,
-    public_host,
-    url_host,
+    reached_at,
     uvicorn_config,
 )
 
@@ -153,11 +152,10 @@ def serve(
         torch.set_num_threads(threads)
     check_port_free(host, port)
     engines = load_engines(names, max_batch)
-    allowed = [*allow_host, public_host(public)] if public else allow_host
+    base, allowed = reached_at(host, port, public, allow_host)
     app = create_app(engines, api_key, max_body_mb=max_body_mb, allowed_hosts=allowed)
     # The id a request's "model" names: a client that sends none gets a 400 listing them.
     ids = " or ".join(repr(name) for name in engines)
-    base = public or f"http://{url_host(host)}:{port}/"
     print(
         f"serving {', '.join(engines)} at {base}v1 (OpenAI API; set base_url to this and model "
         f"to {ids}){'' if public else elsewhere(host)}",

@@ -14,7 +14,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
 from tunelab.terminal import n_things, say_wrapped
-from tunelab.web import LOCALHOST, elsewhere, public_host, url_host
+from tunelab.web import LOCALHOST, elsewhere, reached_at
 
 RATERS = "--raters alice,bob"  # what guards a judging page open beyond this machine
 
@@ -66,10 +66,8 @@ def rate(
     results_key = new_key() if keys else None
     if warning:  # --insecure got it past check_guarded
         console.print(f"[bold yellow]warning:[/] {warning}")
-    # Where raters reach it: the URL given (its host let in by the Host check), else this one.
     public = config.public_url
-    base = public or f"http://{url_host(host)}:{port}/"
-    allowed = [*allow_host, public_host(public)] if public else list(allow_host)
+    base, allowed = reached_at(host, port, public, allow_host)
     try:
         console.print(
             f"{len(arena.pairs)} answer pairs, {len(arena.records)} judged so far. Open "
