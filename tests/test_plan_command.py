@@ -282,8 +282,6 @@ def test_rows_are_planned_as_wide_as_training_pads_them(tmp_path, monkeypatch, p
     import re
 
     import tunelab
-    from tunelab.config import Config
-    from tunelab.train import loop
 
     config = sixty_rows(tmp_path, packing)
     said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
@@ -291,17 +289,7 @@ def test_rows_are_planned_as_wide_as_training_pads_them(tmp_path, monkeypatch, p
     kind = "packed rows" if packing else "rows"
     assert f"rows padded to {width} tokens, the longest of {rows} {kind} (max_length 256)" in said
     assert width < 256 and width % 8 == 0
-    shapes = []
-
-    def recorded(*args, **kwargs):
-        for batch in iterate_batches(*args, **kwargs):
-            shapes.append(tuple(batch[2]["input_ids"].shape))
-            yield batch
-
-    iterate_batches = loop.iterate_batches
-    monkeypatch.setattr(loop, "iterate_batches", recorded)
-    tunelab.train(Config.from_yaml(config))
-    assert shapes[0] == (rows, width)
+    assert first_batch_shape(monkeypatch, config) == (rows, width)
     assert tunelab.plan(model=config, device="cpu").config.max_length == width
 
 
@@ -337,9 +325,6 @@ def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp
     among the examples longest in characters, the rest of a large file is not tokenized."""
     import json
 
-    import tunelab
-    from tunelab.config import Config
-    from tunelab.train import loop
     from tunelab.train.plan import data_rows
 
     config = sixty_rows(tmp_path, packing=False)
@@ -355,14 +340,23 @@ def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp
     said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
     assert "batch 61 x 256 tokens" in said and "rows padded" not in said
     monkeypatch.undo()
+    assert first_batch_shape(monkeypatch, config) == (61, 256)
+
+
+def first_batch_shape(monkeypatch, config) -> tuple[int, int]:
+    """The input_ids shape of the first batch `tunelab train` makes of the config's data."""
+    import tunelab
+    from tunelab.config import Config
+    from tunelab.train import loop
+
     shapes = []
+    iterate_batches = loop.iterate_batches
 
     def recorded(*args, **kwargs):
         for batch in iterate_batches(*args, **kwargs):
             shapes.append(tuple(batch[2]["input_ids"].shape))
             yield batch
 
-    iterate_batches = loop.iterate_batches
     monkeypatch.setattr(loop, "iterate_batches", recorded)
     tunelab.train(Config.from_yaml(config))
-    assert shapes[0] == (61, 256)
+    return shapes[0]
