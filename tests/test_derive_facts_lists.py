@@ -289,3 +289,27 @@ def test_a_number_that_counts_a_plural_after_a_version_is_no_model_size():
     # A model's size is still its name's before the word for its weights, or its verb.
     assert _facts("Which weights?", "It uses Llama 3 8B weights.") == ["Llama 3 8B"]
     assert "Llama 3 8B" in _facts("Which is better?", "Llama 3 8B outperforms Mistral 7B.")
+
+
+def test_a_model_size_mid_sentence_is_its_name_before_the_verb_a_clause_opens_with():
+    # "7B" and "Mistral" were proposed apart where a clause opened mid-sentence: the verb after
+    # the size read as a plural it counted.
+    question, reference = "Which is better?", "In our tests, Mistral 7B outperforms Llama 2 13B."
+    assert _facts(question, reference) == ["Llama 2 13B", "Mistral 7B"]
+    assert _accuracy(question, reference, "Mistral-7B beats Llama 2 13B.") == 1
+    assert _accuracy(question, reference, "Falcon 7B beats Llama 2 13B.") < 1
+    assert _facts("What does it support?", "By default Mistral 7B supports 8 languages.") == [
+        "Mistral 7B",
+        "8",
+    ]
+    assert _facts("Which is fastest?", "On a laptop, Qwen2 1.5B answers fastest.") == ["Qwen2 1.5B"]
+    assert _facts("Which wins?", "We found that Llama 3 8B beats Mistral 7B.") == [
+        "Mistral 7B",
+        "Llama 3 8B",
+    ]
+    # After a verb, or a phrase with its own verb, the plural is still what the number counts.
+    assert _facts("What did it serve?", "In tests it served Redis 2M keys.") == ["2M", "Redis"]
+    assert _facts("How was it tested?", "By default it runs Python 3 8M times.") == [
+        "Python 3",
+        "8M",
+    ]

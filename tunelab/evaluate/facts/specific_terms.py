@@ -94,6 +94,19 @@ _FIRST_LISTED = (
     rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
     rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){_SUBJECT_OF})"
 )
+# The word after a name that reads as the name's verb ("Pelican 2.1 reads", "Mistral 7B
+# outperforms"), not a unit or a word that only goes on ("as", "times").
+_VERB_AFTER = (
+    rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
+    r"(?:[a-z]+(?:s|ed)|can|will)\b)"
+)
+# Where a clause opens mid-sentence, so a name there is its subject and the word after it its
+# verb: after a comma ("In our tests, Mistral 7B outperforms"), "that" or "which", or an
+# opening phrase of a preposition and one or two words ("By default Mistral 7B supports", "On
+# a laptop Qwen2 1.5B answers"). Not after a verb ("It served Redis 2M keys", "We saw Node 18
+# 2M downloads"), where a plural after the number says what it counts.
+_OPENING_PHRASE = r"(?:In|On|By|For|With|At|From|After|Before|During|Under|Across)(?: [a-z]+){1,2}"
+_CLAUSE_START = rf"(?:[,;] |\b(?:that|which) |(?:^|[.!?] ){_OPENING_PHRASE} )"
 # A sentence's opening word that says how it goes on, not what: "Alternatively, Sure, Note,".
 _OPENER = (
     r"(?:[A-Z][a-z]+ly|Sure|Great|Okay|Ok|Well|Note|First|Second|Third|Next|Instead|Otherwise|"
@@ -161,9 +174,13 @@ TERMS = [
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
         rf"(?!{_NUMBERING}s?\b)(?:[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*[- ]{_SIZE}|\d+(?:\.\d+)+)|"
         rf"{_MODEL_WORD} {_SIZE})"
-        rf"(?:{_THROUGH}(?={_SUBJECT_OF})|"
-        rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
-        r"(?:[a-z]+(?:s|ed)|can|will)\b))"
+        rf"(?:{_THROUGH}(?={_SUBJECT_OF})|{_VERB_AFTER})"
+    ),
+    # ...and a model's size mid-sentence where a clause opens, its verb after it ("In our tests,
+    # Mistral 7B outperforms Llama 2 13B" proposed "7B" and "Mistral" apart).
+    regex.compile(
+        rf"(?<={_CLAUSE_START})(?!{_NOT_A_NAME}\b|{_DATED})(?:[A-Z][A-Za-z]+ )*"
+        rf"(?:[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{_SIZE}|{_MODEL_WORD} {_SIZE}){_VERB_AFTER}"
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(rf"(?<![\w.-])\d+\.\d+(?:\.\d+)*{_THROUGH}(?![\w-]|\.\w)"),  # "3.8 through 3.12"
