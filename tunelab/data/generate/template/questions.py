@@ -137,6 +137,40 @@ def _verb_form(word: str) -> bool:
     return is_gerund(word) and ((verb := base_verb(word)) in VERBS or has_past(verb))
 
 
+def _not_yet_the_verb(words: list[str], word: str, after: str) -> bool:
+    """Whether `word`, after the lower-case `words` before it, is still the subject's, not its
+    verb: a noun that a determiner, a preposition or a describing word opens, or a word before
+    the auxiliary that is the verb."""
+    # "A run's benchmark scores (`tunelab bench RUN`) are": the auxiliary past an aside.
+    following = re.sub(r"^\([^)]*\)\s*", "", after).split(" ", 1)[0].lower()
+    if set(words) <= DETERMINERS | POSSESSIVES or following in AUXILIARIES:
+        return True  # "A resumed run", "Your runs", "The overlap scores are"
+    if words[-1] in ARTICLES or (words[-1] in DETERMINERS and len(words) > 1):
+        # "... after words the answers say", "Two trainings of one set flipped ...": a noun
+        # follows "the" or "one", not a verb
+        return True
+    if words[-1] in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS | {"of"}:
+        return True  # "The answers vary between runs": a noun follows "between", not a verb
+    counted = len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES or words[-1] == "more"
+    if words[-1] in BEFORE_A_NOUN and (counted or words[-2][:1].isdigit()):
+        return True  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
+    if participle(words[-1]) and (len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES):
+        # "Simulated judges vote ...", "A blend of two trained answers gets ...": "judges",
+        # "answers" the noun it describes
+        return True
+    if (
+        len(words) > 1
+        and words[-2] not in DETERMINERS | POSSESSIVES | PREPOSITIONS | PLACES | {"of"}
+        and _verb_form(words[-1])
+        and not (third_person(word) or past(word) or word in AUXILIARIES)
+    ):
+        # "A `--data` file holding rows the run trained on ...": "rows" is what it holds;
+        # "Data loading takes 3 s" and "The default of padding is 2 mm" have their verb.
+        return True
+    # "Held-out answers in the log ...": "answers" is its noun, not a verb
+    return len(words) == 1 and bool(compound_adjective(words[0])) and plural_form(word)
+
+
 # A setting's name as code writes it, a sentence's subject in lower case: "tear_offset sets ...".
 SETTING = re.compile(r"[a-z]\w*_\w+ ")
 
@@ -226,34 +260,8 @@ def sentence_question(
         word, after = verb.group().lower(), text[verb.end() :].strip()
         if (noun := _release_noun(subject, word, after, context or text)) is not None:
             return noun or None  # "Version 2.12 changes: ...": a noun, not a verb
-        # "A run's benchmark scores (`tunelab bench RUN`) are": the auxiliary past an aside.
-        following = re.sub(r"^\([^)]*\)\s*", "", after).split(" ", 1)[0].lower()
-        if set(words) <= DETERMINERS | POSSESSIVES or following in AUXILIARIES:
-            continue  # "A resumed run", "Your runs", "The overlap scores are": not yet the verb
-        if words[-1] in ARTICLES or (words[-1] in DETERMINERS and len(words) > 1):
-            # "... after words the answers say", "Two trainings of one set flipped ...": a
-            # noun follows "the" or "one", not a verb
-            continue
-        if words[-1] in PREPOSITIONS | PLACES | OPENING_PREPOSITIONS | {"of"}:
-            continue  # "The answers vary between runs": a noun follows "between", not a verb
-        counted = len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES or words[-1] == "more"
-        if words[-1] in BEFORE_A_NOUN and (counted or words[-2][:1].isdigit()):
-            continue  # "The earlier runs, ...", "Three more runs on ...": the noun, no verb yet
-        if participle(words[-1]) and (len(words) == 1 or words[-2] in DETERMINERS | POSSESSIVES):
-            # "Simulated judges vote ...", "A blend of two trained answers gets ...": "judges",
-            # "answers" the noun it describes
-            continue
-        if (
-            len(words) > 1
-            and words[-2] not in DETERMINERS | POSSESSIVES | PREPOSITIONS | PLACES | {"of"}
-            and _verb_form(words[-1])
-            and not (third_person(word) or past(word) or word in AUXILIARIES)
-        ):
-            # "A `--data` file holding rows the run trained on ...": "rows" is what it holds;
-            # "Data loading takes 3 s" and "The default of padding is 2 mm" have their verb.
-            continue
-        if len(words) == 1 and compound_adjective(words[0]) and plural_form(word):
-            continue  # "Held-out answers in the log ...": "answers" is its noun, not a verb
+        if _not_yet_the_verb(words, word, after):
+            continue  # "The overlap scores are", "Simulated judges vote": the verb comes later
         if any(
             participle(w) and a in PREPOSITIONS | PLACES and b not in DETERMINERS | POSSESSIVES
             for b, w, a in zip(words, words[1:], words[2:])
