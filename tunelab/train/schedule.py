@@ -9,6 +9,7 @@ import torch
 
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import batches_per_epoch
+from tunelab.data.split import training_set_rows
 from tunelab.terminal import n_things
 
 
@@ -47,8 +48,7 @@ def batch_past_data(cfg: TrainConfig, rows: int, packed: bool) -> str | None:
     row, one batch an epoch), or None: the run trains on smaller batches than its setting says."""
     if cfg.batch_size <= rows:
         return None
-    made = f"packs into {n_things(rows, 'row')}" if packed else f"has {n_things(rows, 'row')}"
-    return f"train.batch_size {cfg.batch_size} → {rows}: the training set {made}"
+    return f"train.batch_size {cfg.batch_size} → {rows}: {training_set_rows(rows, packed)}"
 
 
 def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tunelab.data.split import training_set_rows
 from tunelab.terminal import n_things
 from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
 from tunelab.train.plan.settings import PlanConfig
@@ -169,7 +170,7 @@ def data_batch(cfg: PlanConfig) -> tuple[int, str]:
     a batch smaller than batch_size); batch_size when the data is not known."""
     if cfg.packing and cfg.packed_rows:
         n = cfg.packed_rows
-        return n, f"{n} rows: the training set packs into {n_things(n, 'row')}"
+        return n, f"{n} rows: {training_set_rows(n, packed=True)}"
     if cfg.training_examples and cfg.packing:
         n = cfg.training_examples
         return n, (
@@ -178,7 +179,7 @@ def data_batch(cfg: PlanConfig) -> tuple[int, str]:
         )
     if cfg.training_examples:
         n = cfg.training_examples
-        return n, f"{n} rows: the training set has {n_things(n, 'row')}"
+        return n, f"{n} rows: {training_set_rows(n, packed=False)}"
     return cfg.batch_size, ""
 
 
