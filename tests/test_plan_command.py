@@ -244,6 +244,25 @@ def test_a_batch_larger_than_the_data_is_planned_as_the_loop_makes_it(tmp_path):
     assert tunelab.plan(model=config, device="cpu").peak == as_sized.peak
 
 
+def test_a_data_file_training_refuses_is_named_under_the_plan_of_the_settings(tmp_path):
+    """A bad row (data.on_error: raise) stops training, not the plan: it plans the batch as set,
+    and says which row kept the data unread."""
+    config = sixty_rows(tmp_path, packing=False)
+    data = tmp_path / "sixty.jsonl"
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join([*lines[:4], '{"question": "What is part 4', *lines[5:]]) + "\n")
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    assert "batch 64 x 256 tokens" in said and "→" not in said
+    # The path, wider than the test's terminal, may fold anywhere: compared without spaces.
+    assert f"thedatawasnotread({data}:5:notvalidJSON" in said.replace(" ", "")
+    assert "batch and rows planned as set" in said
+    assert "on_error" not in said  # the fixes are training's and `data check`'s to say
+    # Skipped, the bad row leaves the rest to size the batch, and no note.
+    skipping = printed(runner.invoke(app, ["plan", config, "--set", "data.on_error=skip"]))
+    assert "batch 64 → 59 rows: the training set has 59 rows" in skipping
+    assert "not read" not in skipping
+
+
 def test_packed_the_plan_counts_the_rows_training_makes(tmp_path, capsys):
     import re
 

@@ -29,6 +29,7 @@ class DataRows:
     packed: int | None  # the rows they pack into; None without a tokenizer
     longest_example: int | None = None  # tokens, after truncation; None without a tokenizer
     longest_packed: int | None = None  # tokens of the fullest packed row
+    unread: str | None = None  # why a data file training refuses was not read: where, and what
 
 
 def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRows:
@@ -36,8 +37,8 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     `batch_size` rows, and how long the longest is. Packed, a data set of more than
     `batch_size` x max_length examples fills its rows (not tokenized for nothing). Nothing is
     known (None) of no local data file, of raw texts without a tokenizer (it cuts them into
-    windows) or of a file training refuses (training says why). `tokenize`: False counts
-    examples alone (`tunelab train`, before its model and data load)."""
+    windows) or of a file training refuses (`unread` says where and what, training says all).
+    `tokenize`: False counts examples alone (`tunelab train`, before its model and data load)."""
     from tunelab.data.pipeline import make_rows, split_data
 
     data = config.data
@@ -45,8 +46,10 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
         return DataRows(None, None)
     try:
         train = split_data(data, quiet=True).train
-    except TunelabError:
-        return DataRows(None, None)
+    except TunelabError as error:
+        # Its first clause ("bad.jsonl:5: not valid JSON (...)"), not the fixes that follow it:
+        # a note under the plan, where `tunelab train` or `tunelab data check` says the rest.
+        return DataRows(None, None, unread=str(error).splitlines()[0].split("; ")[0])
     raw = any(example.text is not None for example in train)
     examples = None if raw else len(train)
     # Packed, a row holds at most max_length tokens, an example at least one.

@@ -152,6 +152,10 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
         plan.notes.insert(0, padded)
     if cfg.batch_size < asked:
         plan.notes.insert(0, f"batch {asked} → {said}")
+    if cfg.data_unread:  # else a plan of the settings alone passes for one of the data
+        plan.notes.insert(
+            0, f"the data was not read ({cfg.data_unread}): batch and rows planned as set"
+        )
     if cfg.cpu_offload:
         plan.notes.append("cpu_offload: weights, gradients and AdamW state are in CPU memory")
     if device == "cpu":

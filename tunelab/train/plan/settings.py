@@ -65,6 +65,9 @@ class PlanConfig(Section):
     unpacked, the loop pads a batch only to its longest row, so no row is planned longer."""
     longest_packed_row: int | None = Field(None, ge=1)
     """Tokens of the fullest row those examples pack into: packed, likewise."""
+    data_unread: str | None = None
+    """Why a training YAML's or run's data file was not read (a bad row, under data.on_error:
+    raise): the batch and rows are then planned as set."""
     overrides: list[str] = []
     """A training YAML's or run's settings as `tunelab train` spells them (train.batch_size=1,
     data.max_length=512, train.lora.r=8), applied to its config before it is planned."""
@@ -153,7 +156,8 @@ class PlanConfig(Section):
         rows = data_rows(config, self.batch_size, tokenize)
         update = {"training_examples": rows.examples, "packed_rows": rows.packed}
         update |= {"longest_example": rows.longest_example}
-        return self.model_copy(update=update | {"longest_packed_row": rows.longest_packed})
+        update |= {"longest_packed_row": rows.longest_packed, "data_unread": rows.unread}
+        return self.model_copy(update=update)
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
