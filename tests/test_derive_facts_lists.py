@@ -2,6 +2,8 @@
 the name it opens the sentence with, the unit written once after the last item, and after a
 colon that introduces it."""
 
+import pytest
+
 from tests.conftest import fact_accurate, proposed_check
 from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import score_facts
@@ -239,25 +241,17 @@ def test_a_product_name_with_its_capitals_first_is_a_name_and_a_who_is_answered_
     ) == ["Sharon Zhou", "Greg Diamos"]
 
 
-def test_a_model_name_with_its_size_is_one_fact_however_a_right_answer_joins_it():
-    # "3" and "Llama" were proposed: any "3" stated the first.
-    question, reference = "Which model does it use?", "It uses Llama 3-8B by default."
-    assert _facts(question, reference) == ["Llama 3-8B"]
-    assert _facts("Which model?", "Llama 3.1-70B is used.") == ["Llama 3.1-70B"]
-    assert _accuracy(question, reference, "It uses Llama 3 8B.") == 1
+@pytest.mark.parametrize("joined, other", [("-", " "), (" ", "-")])
+def test_a_model_name_with_its_size_is_one_fact_however_a_right_answer_joins_it(joined, other):
+    # "3" and "Llama" were proposed for "Llama 3-8B", "Llama 3" and "8B" for "Llama 3 8B": any
+    # "3" or "Llama 3" stated the first.
+    question, reference = "Which model does it use?", f"It uses Llama 3{joined}8B by default."
+    assert _facts(question, reference) == [f"Llama 3{joined}8B"]
+    assert _facts("Which model?", f"Llama 3.1{joined}70B is used.") == [f"Llama 3.1{joined}70B"]
+    assert _accuracy(question, reference, f"It uses Llama 3{other}8B.") == 1
     assert _accuracy(question, reference, "Llama-3-8B.") == 1
-    assert _accuracy(question, reference, "It uses Llama 3-70B.") == 0
-    assert _accuracy(question, reference, "It uses Llama 2-8B.") == 0
-
-
-def test_a_model_name_with_its_size_written_with_spaces_is_one_fact_too():
-    # "Llama 3" and "8B" were proposed apart: "It uses Llama 3 70B." stated the first.
-    question, reference = "Which model does it use?", "It uses Llama 3 8B by default."
-    assert _facts(question, reference) == ["Llama 3 8B"]
-    assert _facts("Which model?", "Llama 3.1 70B is used.") == ["Llama 3.1 70B"]
-    assert _accuracy(question, reference, "It uses Llama 3-8B.") == 1
-    assert _accuracy(question, reference, "It uses Llama 3 70B.") == 0
-    assert _accuracy(question, reference, "It uses Llama 2 8B.") == 0
+    assert _accuracy(question, reference, f"It uses Llama 3{joined}70B.") == 0
+    assert _accuracy(question, reference, f"It uses Llama 2{joined}8B.") == 0
 
 
 def test_a_model_name_with_its_parameter_count_and_no_version_is_one_fact():

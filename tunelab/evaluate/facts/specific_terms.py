@@ -72,6 +72,9 @@ _COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{_MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
 _PARAMETERS = rf"{_SIZE}(?!{_COUNTED})"
 _SIZED = rf"[- ]{_PARAMETERS}"  # after a version
 _MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
+# A name and its size, with a version or none, where the word after is read as its verb (a
+# sentence's first words, a clause's): no plural after it is tried.
+_NAME_SIZED = rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{_SIZE}|{_MODEL_WORD} {_SIZE}"
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
 _LISTED_NAME = (
@@ -172,15 +175,14 @@ TERMS = [
     # A model's size too, the word after it read as the name's verb ("Mistral 7B outperforms").
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b)(?:[A-Z][A-Za-z]+ (?:\d+(?:\.\d+)*[- ]{_SIZE}|\d+(?:\.\d+)+)|"
-        rf"{_MODEL_WORD} {_SIZE})"
+        rf"(?!{_NUMBERING}s?\b)(?:{_NAME_SIZED}|[A-Z][A-Za-z]+ \d+(?:\.\d+)+)"
         rf"(?:{_THROUGH}(?={_SUBJECT_OF})|{_VERB_AFTER})"
     ),
     # ...and a model's size mid-sentence where a clause opens, its verb after it ("In our tests,
     # Mistral 7B outperforms Llama 2 13B" proposed "7B" and "Mistral" apart).
     regex.compile(
         rf"(?<={_CLAUSE_START})(?!{_NOT_A_NAME}\b|{_DATED})(?:[A-Z][A-Za-z]+ )*"
-        rf"(?:[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{_SIZE}|{_MODEL_WORD} {_SIZE}){_VERB_AFTER}"
+        rf"(?:{_NAME_SIZED}){_VERB_AFTER}"
     ),
     re.compile(r"(?<![\w.-])\d+(?:[-/]\d+)+(?![\w-])"),  # a date (2023-05-01, 5/1/2023)
     re.compile(rf"(?<![\w.-])\d+\.\d+(?:\.\d+)*{_THROUGH}(?![\w-]|\.\w)"),  # "3.8 through 3.12"
