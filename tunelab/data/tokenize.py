@@ -180,13 +180,19 @@ def tokenize_all(
     # texts, with memory bounded by the chunk.
     for start in range(0, len(examples), ENCODE_CHUNK):
         chunk = examples[start : start + ENCODE_CHUNK]
-        rendered: dict[int, list[tuple[str, bool]] | TunelabError] = {}
+        # Each chat example's special-token text (the row is left out), else its segments or
+        # the error its template raised.
+        rendered: dict[int, str | list[tuple[str, bool]] | TunelabError] = {}
         for i, example in enumerate(chunk):
-            if example.text is None and not special_token_text(example, special):
-                try:
-                    rendered[i] = example_segments(example, tokenizer, template, system_prompt)
-                except TunelabError as err:
-                    rendered[i] = err
+            if example.text is not None:
+                continue
+            if token := special_token_text(example, special):
+                rendered[i] = token
+                continue
+            try:
+                rendered[i] = example_segments(example, tokenizer, template, system_prompt)
+            except TunelabError as err:
+                rendered[i] = err
         texts = [t for segs in rendered.values() if isinstance(segs, list) for t, _ in segs]
         ids = iter(encoded(tokenizer, texts))
         for i, example in enumerate(chunk):
@@ -198,10 +204,10 @@ def tokenize_all(
                 report.chunked_texts += len(windows) > 1
                 out += windows
                 continue
-            if token := special_token_text(example, special):
-                report.special_text[example.source] = token
-                continue
             segments = rendered[i]
+            if isinstance(segments, str):
+                report.special_text[example.source] = segments
+                continue
             if isinstance(segments, TunelabError):  # data.on_error: skip skips (and counts) it
                 if on_error != "skip":
                     raise segments
