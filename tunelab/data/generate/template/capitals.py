@@ -1,6 +1,5 @@
 """Whether a capital letter stays when a phrase moves mid-sentence: a name ("Tunelab", "Windows",
-"Ferrytrack Agent") keeps it, an ordinary word that opened a sentence or a heading loses it; and
-the one full stop a sentence given as an answer ends with."""
+"Ferrytrack Agent") keeps it, an ordinary word that opened a sentence or a heading loses it."""
 
 from __future__ import annotations
 
@@ -28,12 +27,6 @@ EMPHASIS = r"[\[*_]*"
 WORD_END = r"(?![^\W_])"
 # Code in prose: a fenced block or a span in backticks.
 CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
-
-
-def full_stop(sentence: str, dropped: str = ".") -> str:
-    """`sentence` ending with one full stop, whatever of `dropped` it ended with: a manual's line
-    becomes an answer ("Press it for 3 seconds" -> "Press it for 3 seconds.")."""
-    return sentence.rstrip(dropped) + "."
 
 
 def lower_first(phrase: str, context: str, topic: str | None = None, document: str = "") -> str:

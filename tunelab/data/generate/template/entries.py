@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.capitals import full_stop, lower_first
+from tunelab.data.generate.template.capitals import lower_first
 from tunelab.data.generate.template.heading_grammar import base_form, names_by_number, plural
 from tunelab.data.generate.template.heading_words import GROUPS
 from tunelab.data.generate.template.second_person import in_my_words
+from tunelab.data.generate.template.sentence_end import full_stop
 from tunelab.data.generate.template.verb_questions import verb_question
 from tunelab.data.generate.template.word_classes import has_past
 

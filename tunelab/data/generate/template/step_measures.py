@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.capitals import full_stop, lower_first
+from tunelab.data.generate.template.capitals import lower_first
 from tunelab.data.generate.template.heading_grammar import NOT_VERBS, is_gerund
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.phrases import EVERY
 from tunelab.data.generate.template.second_person import in_my_words
+from tunelab.data.generate.template.sentence_end import full_stop
 from tunelab.data.generate.template.titles import undecorated
 from tunelab.data.generate.template.word_classes import (
     DISTANCE_UNITS,

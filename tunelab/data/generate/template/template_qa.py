@@ -19,7 +19,7 @@ from tunelab.data.generate.template.blocks import (
     said_with_name,
     section_setting,
 )
-from tunelab.data.generate.template.capitals import full_stop, lower_first, topic_mid_sentence
+from tunelab.data.generate.template.capitals import lower_first, topic_mid_sentence
 from tunelab.data.generate.template.entries import entry_pairs
 from tunelab.data.generate.template.heading_grammar import opens_with_numbered
 from tunelab.data.generate.template.heading_words import STEP_VERBS
@@ -33,6 +33,7 @@ from tunelab.data.generate.template.section_answer import (
     listed,
     title_line,
 )
+from tunelab.data.generate.template.sentence_end import full_stop
 from tunelab.data.generate.template.step_measures import (
     BEFORE,
     done_for,

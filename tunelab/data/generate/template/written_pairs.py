@@ -8,11 +8,12 @@ import re
 
 from tunelab.data.fields import NAMED
 from tunelab.data.generate.template.blocks import DEFINITION, Block, clean
-from tunelab.data.generate.template.capitals import full_stop, lower_first, sentence_cased
+from tunelab.data.generate.template.capitals import lower_first, sentence_cased
 from tunelab.data.generate.template.heading_grammar import DETERMINERS, NOT_VERBS, plural
 from tunelab.data.generate.template.heading_words import STEP_VERBS
 from tunelab.data.generate.template.headings import heading_question
 from tunelab.data.generate.template.questions import LEANING, sentence_question
+from tunelab.data.generate.template.sentence_end import full_stop
 from tunelab.data.generate.template.titles import undecorated
 from tunelab.data.generate.template.word_classes import (
     ADVERBS,

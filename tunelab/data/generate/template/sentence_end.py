@@ -1,0 +1,10 @@
+"""How a sentence given as an answer ends: with one full stop, whatever a manual's line ended
+with."""
+
+from __future__ import annotations
+
+
+def full_stop(sentence: str, dropped: str = ".") -> str:
+    """`sentence` ending with one full stop, whatever of `dropped` it ended with: a manual's line
+    becomes an answer ("Press it for 3 seconds" -> "Press it for 3 seconds.")."""
+    return sentence.rstrip(dropped) + "."
