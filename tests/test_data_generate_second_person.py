@@ -34,6 +34,19 @@ Your warranty lasts 2 years.
         ("check what you need", "check what I need"),
         ("if it blinks, you reset it", "if it blinks, I reset it"),
         ("a youth hostel", "a youth hostel"),  # only the word "you"
+        # a noun a determiner opens, then "you" and a verb: a clause without its "that"
+        ("the files you download", "the files I download"),
+        ("each file you add", "each file I add"),
+        ("the settings you changed", "the settings I changed"),
+        ("anything you need", "anything I need"),
+        ("a way you can", "a way I can"),
+        # after a verb, "you" is still its object
+        ("the app helps you choose", "the app helps me choose"),
+        ("the tool lets you pick a port", "the tool lets me pick a port"),
+        ("this gives you a choice", "this gives me a choice"),
+        ("some require you to log in", "some require me to log in"),
+        # "your" before "you" leaves the clause "you" opens read where it is written
+        ("clean your filter when you hear a rattle", "clean my filter when I hear a rattle"),
     ],
 )
 def test_the_second_person_becomes_the_readers_first(said, asked):
@@ -47,3 +60,18 @@ def test_each_kind_of_question_asks_in_the_readers_words(tmp_path):
     assert pairs["How often should I descale my kettle?"] == "Descale your kettle every 4 weeks."
     assert "What should I do if I hear a rattle?" in pairs
     assert "How long does my warranty last?" in pairs
+
+
+def test_you_after_a_noun_asks_as_i(tmp_path):
+    manual = tmp_path / "kettle.md"
+    manual.write_text(
+        "# Brewmaster Kettle\n\n## Filters\n\n"
+        "If the filter you bought is too small, return it within 30 days.\n\n"
+        "Clean each filter you use every 2 weeks.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert "What should I do if the filter I bought is too small?" in pairs
+    assert pairs["How often should I clean each filter I use?"] == (
+        "Clean each filter you use every 2 weeks."
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from tunelab.data.generate.template.word_classes import POSSESSIVES, PREPOSITIONS
+
 _MINE = {"your": "my", "yours": "mine", "yourself": "myself"}
 _YOURS = re.compile(r"\byour(?:s|self)?\b", re.IGNORECASE)
 _YOU = re.compile(r"\byou(?P<verb> are|'re|'ll|'ve)?\b", re.IGNORECASE)
@@ -17,15 +19,37 @@ _CLAUSE_OPENS = re.compile(
     r"|though|although|whether|how|what|where|which|who|why)\s+)$",
     re.IGNORECASE,
 )
+# "you" right after a noun a determiner opens, or after "anything" or "all", with a verb after
+# it, is the subject of a clause whose "that" is left out ("the files you download", "each file
+# you add", "anything you need"); after a verb it is still its object ("the tool lets you
+# choose", "this gives you").
+_NOUN_BEFORE = re.compile(
+    r"(?:\b(?:the|a|an|any|each|every|all|some|these|those)\s+[a-z][\w-]*"
+    r"|\b(?:anything|everything|something|nothing|all))\s+$",
+    re.IGNORECASE,
+)
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_NO_VERB = PREPOSITIONS | POSSESSIVES | {"a", "an", "the", "and", "or", "all", "each"}
 
 
 def in_my_words(text: str) -> str:
     """`text` as its reader says it of themself: "your" -> "my", "yourself" -> "myself", "you"
-    -> "I" opening a clause ("you hear", "you are"), "me" after a verb ("it tells you")."""
+    -> "I" opening a clause ("you hear", "you are", "the files you download"), "me" after a verb
+    ("it tells you")."""
 
     def you(m: re.Match) -> str:
         if m["verb"]:
             return "I" + _I[m["verb"].lower()]
-        return "I" if _CLAUSE_OPENS.search(text[: m.start()]) else "me"
+        return "I" if _a_subject(text, m.start(), m.end()) else "me"
 
-    return _YOU.sub(you, _YOURS.sub(lambda m: _MINE[m[0].lower()], text))
+    # "you" first: its clause is read in `text` as written, before "your" -> "my" moves it.
+    return _YOURS.sub(lambda m: _MINE[m[0].lower()], _YOU.sub(you, text))
+
+
+def _a_subject(text: str, start: int, end: int) -> bool:
+    """Whether the "you" at `text[start:end]` is its clause's subject, not a verb's object."""
+    before = text[:start]
+    if _CLAUSE_OPENS.search(before):
+        return True
+    verb = _NEXT_WORD.match(text, end)
+    return bool(_NOUN_BEFORE.search(before) and verb and verb[1] not in _NO_VERB)
