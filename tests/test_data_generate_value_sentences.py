@@ -228,3 +228,12 @@ def test_a_step_with_an_amount_is_asked_how_much_and_what_with(tmp_path):
         "Use 500 ml of water with one sachet of Brava descaler."
     )
     assert not [q for q in pairs if "much it" in q]  # "of it": what, only the text before says
+
+
+def test_a_thing_split_into_pieces_of_a_size_is_asked_how_not_where():
+    # "into 10 MB files" read "files" as a place: "Where are logs split?"
+    assert sentence_question("Logs are split into 10 MB files.") == "How are logs split?"
+    assert sentence_question("The archive is divided into 4 parts.") == (
+        "How is the archive divided?"
+    )
+    assert sentence_question("Backups are copied into the vault.") == "Where are backups copied?"

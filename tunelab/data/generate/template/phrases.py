@@ -54,6 +54,8 @@ def done_how(tail: str) -> tuple[str, str] | None:
         return "How often", ""  # "... are rotated every week"
     if prep in ("in", "within") and DURATION.match(rest):
         return "How soon", ""  # "... is answered within 4 business hours"
+    if prep == "into" and re.match(r"[~-]?\d", rest):
+        return "How", ""  # "Logs are split into 10 MB files": pieces, no place ("Where ...?")
     purpose = prep == "to" and rest.split(" ", 1)[0] in VERBS  # "to include more files"
     if TO_A_PATH.match(tail) or (prep in PLACES | {"to", "from"} and a_place(rest) and not purpose):
         return "Where", " from" if prep == "from" else ""  # "The cache is kept in memory"
