@@ -237,3 +237,25 @@ def test_a_thing_split_into_pieces_of_a_size_is_asked_how_not_where():
         "How is the archive divided?"
     )
     assert sentence_question("Backups are copied into the vault.") == "Where are backups copied?"
+
+
+def test_a_subject_saying_which_by_a_measure_is_asked_whole(tmp_path):
+    # "larger than 50 GB" made the subject seven words, read as a clause: the sentence was in no
+    # pair.
+    doc = tmp_path / "snapvault.md"
+    doc.write_text(
+        "# SnapVault\n\n## Limits\n\nA single vault can hold up to 10 TB of data.\n"
+        "Backups of files larger than 50 GB are split into 1 GB chunks.\n",
+        encoding="utf-8",
+    )
+    assert pairs_of(doc)["How are backups of files larger than 50 GB split?"] == (
+        "Backups of files larger than 50 GB are split into 1 GB chunks."
+    )
+    assert sentence_question("Uploads of files older than 30 days are deleted after 7 days.") == (
+        "When are uploads of files older than 30 days deleted?"
+    )
+    # A clause of seven words is still no subject.
+    assert (
+        sentence_question("Backups that the agent made last night are split into 1 GB chunks.")
+        is None
+    )

@@ -117,6 +117,12 @@ SIZED = re.compile(
 # Words a subject may run to: six, or nine when it is a thing of another ("The default IP
 # address of the K7"), which says one thing however long.
 LONGEST_SUBJECT = 9
+# "Backups of files larger than 50 GB": a comparison with a measure says which files, counted
+# as one word of the subject, not as the five of a clause.
+THAN_A_MEASURE = re.compile(
+    r"\b(?:larger|smaller|bigger|longer|shorter|older|newer|more|less|fewer) than"
+    rf" (?:about )?{_NUMBER}(?: ?[A-Za-z]+)?\b"
+)
 
 
 def _of_a_thing(words: list[str]) -> bool:
@@ -243,7 +249,8 @@ def sentence_question(
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
         words = [w.lower() for w in WORD.findall(subject)]
-        if len(words) > 6 and not _of_a_thing(words):
+        counted = len(WORD.findall(THAN_A_MEASURE.sub("x", subject)))
+        if counted > 6 and not _of_a_thing(words):
             break  # a subject this long is a clause, or leans on one
         # Code's own brackets ("`[[source]]` block") are no clause's.
         bare = re.sub(r"`[^`]+`", "code", subject)
