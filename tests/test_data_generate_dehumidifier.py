@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import pairs_of
 from tunelab.data.generate.template.questions import sentence_question
+from tunelab.data.generate.template.step_measures import how_long
 
 MANUAL = """# Halcyon D8 Dehumidifier
 
@@ -162,3 +163,12 @@ def test_a_reach_a_working_range_and_a_current_are_asked_for_what_they_measure(t
     )
     assert pairs["At what current does the pump run?"] == "The pump runs at 2 A."
     assert sentence_question("The remote works at home.") is None  # no measure: works how?
+
+
+def test_how_long_to_press_a_button_is_asked_as_how_long_to_hold_it():
+    # "press" ends in -s: it was taken for a verb's third person, no step ("holds")
+    assert how_long("Press the RESET button for 10 seconds.") == (
+        "How long should I press the RESET button?",
+        "Press the RESET button for 10 seconds.",
+    )
+    assert how_long("Holds the RESET button for 10 seconds.") is None

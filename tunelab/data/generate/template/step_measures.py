@@ -97,8 +97,8 @@ AMOUNT_OF = re.compile(
 
 def _step_verb(verb: str) -> bool:
     """Whether a word can be a step's verb ("Clean", "Hold"), not a noun or a verb's other form."""
-    if verb.endswith(("s", "ing", "ed")):
-        return False
+    if verb.endswith(("ing", "ed")) or (verb.endswith("s") and not verb.endswith("ss")):
+        return False  # "holds", "held"; "press" and "pass" are a step's own
     return verb in STEP_VERBS or (english(verb) and has_past(verb))
 
 
