@@ -126,7 +126,11 @@ def test_how_long_to_hold_or_wait_and_how_often_to_clean_are_asked(tmp_path: Pat
     assert pairs["How long should I hold the WIFI button?"] == (
         "Hold the WIFI button for 5 seconds until the blue light blinks."
     )
-    assert not [q for q in pairs if "press it" in q.lower()]  # "it": the text before says what
+    # "it": the sentence before names the one control it is
+    assert pairs["How long should I press the WIFI button?"] == (
+        "Press the WIFI button for 3 seconds."
+    )
+    assert not [q for q in pairs if "press it" in q.lower()]
 
 
 def test_a_tasks_section_of_facts_then_its_step_answers_how_with_the_step(tmp_path: Path):

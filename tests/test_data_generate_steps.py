@@ -1,5 +1,6 @@
 """Template mode answers a task by all of its steps, with the commands each step introduces, and a
-problem by its cause, the command between and its fix."""
+problem by its cause, the command between and its fix; a step pressing "it" is asked of the one
+control the sentence before names."""
 
 from __future__ import annotations
 
@@ -135,3 +136,17 @@ def test_a_fact_before_a_task_s_steps_is_asked_on_its_own_and_the_steps_answer_t
     assert pairs["What Windows and macOS versions does the driver support?"] == (
         "The driver supports Windows 10, Windows 11 and macOS 13 or later."
     )
+
+
+def test_a_control_pressed_as_it_is_named_only_where_the_sentence_before_names_one(tmp_path):
+    manual = tmp_path / "d8.md"
+    manual.write_text(
+        "# Halcyon D8 Dehumidifier\n\n## Buttons\n\nThe reset key is under the lid. "
+        "Hold it for 8 seconds.\n\nOpen the lid. Press it for 3 seconds.\n\n"
+        "Find the POWER button and the MODE button. Press it for 2 seconds.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How long should I hold the reset key?"] == "Hold the reset key for 8 seconds."
+    # no control before, or two: "it" is left unsaid, and the step unasked
+    assert [q for q in pairs if q.startswith("How long should I press")] == []

@@ -1,6 +1,7 @@
 """How template mode reads a chunk's text: paragraphs and list items (their wrapped lines
-joined), code blocks and tables, a sentence's "It" said with the name it stands for, and prose
-without its Markdown (a paragraph's sentences are `tunelab.data.text.sentences`')."""
+joined), code blocks and tables, a sentence's "It" said with the name it stands for (and "Press
+it" with the control), and prose without its Markdown (a paragraph's sentences are
+`tunelab.data.text.sentences`')."""
 
 from __future__ import annotations
 
@@ -127,6 +128,24 @@ def setting_name(sentence: str) -> str | None:
     return None if plain and (word in FUNCTION_WORDS or third_person(word)) else m[1]
 
 
+# "Hold the WIFI button for 5 seconds ... Press it for 3 seconds.": a control pressed as "it" is
+# the one control the sentence before names; a sentence naming none, or two, leaves "it" unsaid.
+PRESSED_IT = re.compile(r"^(?P<verb>Press|Hold|Tap|Push|Turn|Release) it\b")
+CONTROL = re.compile(
+    r"\b(?:[Tt]he|[Yy]our) (?:[\w-]+ ){0,2}?(?:button|key|knob|switch|dial|lever)s?\b"
+)
+
+
+def control_named(sentence: str, before: str) -> str:
+    """`sentence` pressing "it" said with the control the sentence `before` it names ("Press it
+    for 3 seconds." -> "Press the WIFI button for 3 seconds."), else as it is."""
+    controls = CONTROL.findall(before)
+    if not (m := PRESSED_IT.match(sentence)) or len(controls) != 1 or controls[0].endswith("s"):
+        return sentence
+    control = controls[0][0].lower() + controls[0][1:]
+    return f"{m['verb']} {control}{sentence[m.end() :]}"
+
+
 def said_with_name(sentence: str, paragraph: list[str]) -> str:
     """A sentence whose "It" stands for the name its paragraph opened with, said with that name
     ("It runs on Windows 10 or later." -> "Harborline Sync Agent runs on ..."): "It" alone is
@@ -136,6 +155,8 @@ def said_with_name(sentence: str, paragraph: list[str]) -> str:
     is what every "It" and "Its" of its paragraph stand for ("Its default is 12 mm."), and one
     after "The" what its "Its" and "It ranges" stand for."""
     first = paragraph[0]
+    if sentence != first and sentence in paragraph and PRESSED_IT.match(sentence):
+        return control_named(sentence, paragraph[paragraph.index(sentence) - 1])
     if sentence == first or not sentence.startswith(("It ", "Its ")):
         return sentence
     pronoun, rest = sentence.split(" ", 1)
