@@ -1,8 +1,8 @@
 """`tunelab data facts`: facts read off reference answers catch a right-sounding answer with the
 wrong value, which token F1 calls right; they come from what the reference states, in the
 sentence that answers, never a value it negates or says was so before (which words:
-test_derive_facts_terms.py; yes/no verdicts: test_derive_facts_verdicts.py; the file:
-test_derive_facts_file.py)."""
+test_facts_propose_terms.py; yes/no verdicts: test_facts_propose_verdicts.py; the file:
+test_facts_propose_file.py)."""
 
 import re
 
@@ -78,7 +78,7 @@ def test_an_opening_that_says_nothing_leaves_the_facts_to_the_next_sentence(open
     answer = f"{opening} The port is 8080. Change it in config.yaml."
     assert propose("Which port does it listen on?", answer, {}) == ([["8080"]], [])
     # "Yes!" answers: the opposite verdict is its wrong answer, and the terms of the sentence
-    # after a verdict alone are its facts (test_derive_facts_verdicts).
+    # after a verdict alone are its facts (test_facts_propose_verdicts).
     facts, [wrong] = propose("Can I change the port?", "Yes! Set port: 9090 in config.yaml.", {})
     assert facts == [["config.yaml"]]
     assert re.match(wrong["regex"], "No, it is fixed.", re.I)

@@ -241,5 +241,5 @@ def test_a_name_answers_no_amount_where_the_answer_gives_none():
     # says nothing of a price; a right "It's free to start" failed on it.
     answer = "Lamini offers a free trial of their paid API, which allows you to build an LLM model."
     assert ["API"] not in propose("How much do I have to pay?", answer, {})[0]
-    # A code or a path may say how long: "until logrotate removes them" (test_derive_facts).
+    # A code or a path may say how long: "until logrotate removes them" (test_facts_propose).
     assert propose("How long?", "Until `logrotate` removes them.", {})[0] == [["logrotate"]]
