@@ -66,8 +66,20 @@ _SUBJECT_OF = rf" {_SUBJECT_VERB}\b"
 # counts ("Python 3 8M times" was one term, "Redis 2M keys"); a name's verb ("Gemma 2B runs")
 # and the words for a model ("7B parameters", "8B weights") are no such plural.
 _MODEL_WORD = rf"{NAME_WORD}(?:\d+(?:\.\d+)*)?(?:-[A-Za-z0-9]+)*"
-_SIZE = r"\d+(?:\.\d+)?[BM](?![\w-])"
 _MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions)"
+# A mixture of experts counts its experts too: "Mixtral 8x7B" is not "Mixtral 8x22B" ("Mixtral"
+# alone was proposed).
+_SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
+# A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
+# fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed). Not the
+# "large" of "GPT-4 large language model".
+_VARIANT = r" (?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)(?![\w-]| language\b)"
+# After an acronym ("BERT base"), only where the sentence or clause ends, or a model's noun, a
+# verb or a joining word follows: not "API base URL".
+_ACRONYM_VARIANT = (
+    rf"{_VARIANT}(?=[.,;:!?)]|$| (?:model|{_MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|by|on|in|for|"
+    r"with|as|at|to|from)\b)"
+)
 _COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{_MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
 _PARAMETERS = rf"{_SIZE}(?!{_COUNTED})"
 _SIZED = rf"[- ]{_PARAMETERS}"  # after a version
@@ -154,8 +166,10 @@ TERMS = [
     re.compile(
         r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
     ),
-    re.compile(r"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+"),  # a hyphenated name with a digit (gpt-4o)
-    re.compile(r"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])"),  # a name with a digit (A100; not "\\n1")
+    # A hyphenated name with a digit (gpt-4o), its variant too ("Phi-3 mini").
+    re.compile(rf"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+(?:{_VARIANT})?"),
+    # A name with a digit (A100; not "\\n1"), its variant too ("T5 small").
+    re.compile(rf"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])(?:{_VARIANT})?"),
     # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11", and a name
     # that opens in lower case, "macOS 14", "iOS 17" ("14" alone was proposed, which any
     # other system's 14 states).
@@ -197,7 +211,9 @@ TERMS = [
     _AMOUNT,  # a number, not a name's part
     # CamelCase, and a name whose capitals open it ("SQLite", "VMware", "MLCommons": missed).
     re.compile(r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z]{2,}(?:[A-Z][a-z0-9]*)*)\b"),
-    re.compile(r"\b[A-Z]{2,}[a-z]?\b"),  # an acronym (GPU, VPCs)
+    re.compile(
+        rf"\b[A-Z]{{2,}}[a-z]?\b(?:{_ACRONYM_VARIANT})?"
+    ),  # an acronym (GPU, VPCs, BERT base)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
     # ...": its "Gateway" alone was a fact), but not one that opens with a function word; an
     # acronym opening it is its part ("LLM Engine Lamini": "Engine Lamini" was a fact).

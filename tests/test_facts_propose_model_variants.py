@@ -1,0 +1,66 @@
+"""`tunelab data facts` on a model's name with its variant: a size word after the name ("Phi-3
+mini", "GPT-2 XL", "BERT base") or a mixture's experts and size ("Mixtral 8x7B") is one fact, so
+another variant of the same model is not credited."""
+
+import pytest
+
+from tests.conftest import proposed_check
+from tunelab.evaluate.facts.propose import propose
+from tunelab.evaluate.facts.score import score_facts
+
+
+def _facts(question: str, answer: str) -> list[str]:
+    return [alternatives[0] for alternatives in propose(question, answer, {})[0]]
+
+
+def _accuracy(question: str, reference: str, answer: str) -> float:
+    return score_facts(answer, proposed_check(question, reference))["fact_accuracy"]
+
+
+@pytest.mark.parametrize(
+    "model, right, wrong",
+    [
+        # "Phi-3", "GPT-2", "Mixtral" and "BERT" were proposed alone: any variant stated them.
+        ("Phi-3 mini", "phi-3 Mini", "Phi-3 medium"),
+        ("GPT-2 XL", "GPT-2 XL", "GPT-2 medium"),
+        ("GPT-2 medium", "gpt-2 medium", "GPT-2 large"),
+        ("Mixtral 8x7B", "Mixtral-8x7B", "Mixtral 8x22B"),
+        ("Mixtral 8x22B", "mixtral 8x22b", "Mixtral 8x7B"),
+        ("BERT base", "BERT base", "BERT large"),
+        ("T5 small", "T5 small", "T5 base"),
+    ],
+)
+def test_a_model_with_its_variant_is_one_fact(model, right, wrong):
+    question, reference = "Which model does it use?", f"It uses {model} by default."
+    assert _facts(question, reference) == [model]
+    assert _accuracy(question, reference, f"It uses {right}.") == 1
+    assert _accuracy(question, reference, f"It uses {wrong}.") == 0
+
+
+def test_a_variant_is_its_name_s_where_the_sentence_opens_with_it_too():
+    assert _facts("Which model runs on a phone?", "Phi-3 mini runs on a phone.") == ["Phi-3 mini"]
+    assert _facts("Which is better?", "Mixtral 8x7B outperforms Llama 2 70B.") == [
+        "Llama 2 70B",
+        "Mixtral 8x7B",
+    ]
+    assert sorted(_facts("Which sizes?", "We tried GPT-2 small and GPT-2 large.")) == [
+        "GPT-2 large",
+        "GPT-2 small",
+    ]
+
+
+def test_names_that_hold_their_variant_or_size_stay_whole():
+    assert _facts("Which model?", "It uses Phi-3-mini-4k-instruct.") == ["Phi-3-mini-4k-instruct"]
+    assert _facts("Which model?", "Try T5-large here.") == ["T5-large"]
+    assert _facts("Which model?", "We fine-tuned Llama 3.1 70B.") == ["Llama 3.1 70B"]
+    assert _facts("Which model?", "It uses Gemma 2 9B.") == ["Gemma 2 9B"]
+
+
+def test_a_size_word_with_no_model_before_it_is_no_variant():
+    for reference in ("Start from the base model.", "A small model is enough."):
+        assert not any(" " in fact for fact in _facts("Which model?", reference))
+    assert _facts("Which URL?", "Set the API base URL first.") == ["API"]
+    assert _facts("Which model?", "GPT-4 large language models answer it.") == ["GPT-4"]
+    # A plural after a number still says what it counts.
+    assert _facts("How was it tested?", "It ran Python 3 8M times.") == ["Python 3", "8M"]
+    assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]
