@@ -69,6 +69,13 @@ QUEUE = {
     "answer": "Up to 10,000 changes.",
     "facts": [["10,000"]],
 }
+# A setting's name in capitals ending in S is no plural: "HTTPS port" is not "HTTP port" (it was
+# read as one, so the HTTPS port's true 8443 was the HTTP port's other value).
+HTTP_PORT = {
+    "question": "Which port does the HTTP server listen on?",
+    "answer": "The HTTP port defaults to 8080.",
+    "facts": [["8080"]],
+}
 
 
 @pytest.mark.parametrize(
@@ -90,6 +97,7 @@ QUEUE = {
         (PYTHON_3, "It needs Python 2.7.", ["2.7"]),  # another line of releases
         (PYTHON, "It needs Python 3.8.", ["3.8"]),
         (QUEUE, "The queue holds 5,000 changes.", ["5,000"]),  # was read "000", as 10,000 was
+        (HTTP_PORT, "The HTTP port defaults to 8443.", ["8443"]),
     ],
 )
 def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):
@@ -125,6 +133,7 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (PYTHON, "It runs on Python 3.x."),  # a range that holds 3.11: vague, not another value
         (PYTHON_3, "It needs Python 3.11."),  # a release of Python 3, as the fact reads it
         (QUEUE, "It holds 10000 changes."),
+        (HTTP_PORT, "The HTTPS port defaults to 8443."),  # true, of another setting
     ],
 )
 def test_the_right_value_or_a_true_one_of_another_setting_is_no_other_value(row, answer):

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tunelab.data.text import FUNCTION_WORDS, stem
+from tunelab.data.text import FUNCTION_WORDS, stem, stems
 from tunelab.evaluate.facts.stated import Phrase, Words, states
 
 # "10,000" whole: its "000" was read as 0, so "5,000 changes" gave no other value than it.
@@ -67,6 +67,7 @@ _CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
 _MARKUP = re.compile(r"[`*\"“”]")
 # Words that name no setting of their own: "The default is 3 epochs" names none.
 _NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
+_NOT_NAMING = FUNCTION_WORDS | _NO_NAME
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ class AskedValues:
 
 
 def _stems(text: str) -> frozenset[str]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return frozenset(stem(w) for w in words if w not in FUNCTION_WORDS and w not in _NO_NAME)
+    """The stems of the words that may name a setting, read as tunelab.data.text's `stems` reads
+    every text's ("HTTPS" is no plural of "HTTP", "résumé" one word, not "r" and "sum")."""
+    return frozenset(stems(text, _NOT_NAMING))
 
 
 def _value(written: str) -> Decimal | str:
