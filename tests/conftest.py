@@ -246,7 +246,7 @@ def proposed_check(question: str, answer: str, **kwargs):
 
 def pairs_of(path: Path) -> dict[str, str]:
     """Each question with its first answer in the document."""
-    from tunelab.data.chunking import chunk_document
+    from tunelab.data.documents.chunking import chunk_document
     from tunelab.data.generate.template.template_qa import template_pairs
 
     pairs: dict[str, str] = {}

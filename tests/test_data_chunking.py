@@ -1,14 +1,14 @@
-"""A document's sections cut to a token budget (tunelab/data/chunking.py) keep what their lines
-say: here, a list longer than the budget, and a wrapped list item or paragraph, which are cut at
-sentence ends, not line ends. Tables and long words: test_data_generate_reading.py."""
+"""A document's sections cut to a token budget (tunelab/data/documents/chunking.py) keep what their
+lines say: here, a list longer than the budget, and a wrapped list item or paragraph, which are cut
+at sentence ends, not line ends. Tables and long words: test_data_generate_reading.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from tunelab.data.chunking import chunk_document, split_text
+from tunelab.data.documents.chunking import chunk_document, split_text
+from tunelab.data.documents.sections import fenced_parts
 from tunelab.data.generate.template.template_qa import template_pairs
-from tunelab.data.sections import fenced_parts
 
 
 def test_a_list_over_the_budget_is_cut_between_its_items_each_on_its_own_line():

@@ -1,7 +1,7 @@
-"""What a described function or class takes is asked as its own (tunelab/data/fields.py): a
-NumPy-style "Parameters" section's entries, in Markdown or reStructuredText, are read as an RST
-`:param:` field is ("What is the `path` parameter of `ship`?"), never "What is path?" of a name
-any function may have, nor a plural guessed from its spelling ("What are retries?")."""
+"""What a described function or class takes is asked as its own (tunelab/data/documents/fields.py):
+a NumPy-style "Parameters" section's entries, in Markdown or reStructuredText, are read as an RST
+`:param:` field is ("What is the `path` parameter of `ship`?"), never "What is path?" of a name any
+function may have, nor a plural guessed from its spelling ("What are retries?")."""
 
 from __future__ import annotations
 

@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.chunking import chunk_document
+from tunelab.data.documents.chunking import chunk_document
+from tunelab.data.documents.sections import find_documents, read_sections
 from tunelab.data.generate.cli import _what_was_written
 from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.llm import parse_pairs
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.generate.template.template_qa import template_pairs
-from tunelab.data.sections import find_documents, read_sections
 from tunelab.errors import TunelabError
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"

@@ -36,8 +36,8 @@ def test_a_plain_text_document_s_headings_and_how_long_and_how_often(tmp_path):
 def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_statement(
     tmp_path,
 ):
+    from tunelab.data.documents.sections import plain_headings
     from tunelab.data.generate.template.section_answer import commands
-    from tunelab.data.sections import plain_headings
 
     wrapped = (
         "The agent synchronizes configuration folders between\nmachines every sixty seconds.\n"
@@ -57,13 +57,13 @@ def test_a_hard_wrapped_paragraph_keeps_its_first_line_and_a_noun_verb_opens_a_s
     ],
 )
 def test_a_sentence_wrapped_after_a_few_words_is_no_heading(text):
-    from tunelab.data.sections import plain_headings
+    from tunelab.data.documents.sections import plain_headings
 
     assert plain_headings(text) == text.rstrip("\n")
 
 
 def test_a_short_line_over_a_sentence_or_a_label_is_still_a_heading():
-    from tunelab.data.sections import plain_headings
+    from tunelab.data.documents.sections import plain_headings
 
     assert plain_headings("Collecting logs\nThe agent writes its logs to a folder per day.\n") == (
         "## Collecting logs\nThe agent writes its logs to a folder per day."

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.conftest import pairs_of
-from tunelab.data.sections import document_text
+from tunelab.data.documents.sections import document_text
 
 
 def test_an_html_pages_inline_code_and_links_read_as_its_markdown_would(tmp_path):

@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from tests.test_data_generate import DOCS
 from tunelab.cli import app
-from tunelab.data.chunking import chunk_document, count_tokens
-from tunelab.data.sections import find_documents, read_sections
+from tunelab.data.documents.chunking import chunk_document, count_tokens
+from tunelab.data.documents.sections import find_documents, read_sections
 
 
 def test_documents_are_found_recursively_and_read_under_their_headings():
@@ -50,8 +50,8 @@ def test_chunks_stay_within_the_token_budget_and_code_keeps_its_lines():
 
 
 def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
-    from tunelab.data.chunking import split_text
-    from tunelab.data.sections import markdown_sections
+    from tunelab.data.documents.chunking import split_text
+    from tunelab.data.documents.sections import markdown_sections
 
     [section] = markdown_sections("Intro\n=====\n\nBody text.\n")
     assert (section.headings, section.line) == (["Intro"], 1)
@@ -62,7 +62,7 @@ def test_setext_headings_record_their_own_line_and_long_words_keep_the_budget():
 
 
 def test_an_rst_title_between_two_rules_is_the_document_s_heading():
-    from tunelab.data.sections import markdown_sections
+    from tunelab.data.documents.sections import markdown_sections
 
     # numpy.ma's README.rst: its title and both "=====" lines were the first section's text, and
     # "What is ma?" was answered "================ A guide to masked arrays in NumPy ====...".
@@ -76,7 +76,7 @@ def test_an_rst_title_between_two_rules_is_the_document_s_heading():
 
 
 def test_a_table_over_the_budget_is_cut_at_its_rows_each_piece_under_its_header():
-    from tunelab.data.chunking import split_text
+    from tunelab.data.documents.chunking import split_text
 
     # MLflow's failure index: a 10-row table over the budget was cut as prose, its lines run
     # into one, and its rows gave no pair; a second piece had no header to read its rows by.
@@ -94,7 +94,7 @@ def test_a_table_over_the_budget_is_cut_at_its_rows_each_piece_under_its_header(
 
 
 def test_a_code_fence_closes_only_at_a_fence_like_its_own():
-    from tunelab.data.sections import fenced_parts, markdown_sections
+    from tunelab.data.documents.sections import fenced_parts, markdown_sections
 
     # As in CommonMark: a longer fence can show a shorter one, ~~~ does not close ```, and an
     # unclosed fence runs to the end. Code's `#` lines are never headings.

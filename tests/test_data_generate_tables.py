@@ -5,7 +5,7 @@ section whole."""
 from __future__ import annotations
 
 from tests.conftest import pairs_of
-from tunelab.data.chunking import chunk_document
+from tunelab.data.documents.chunking import chunk_document
 
 
 def test_an_options_table_and_a_two_column_table_give_a_pair_a_row(tmp_path):

@@ -1,6 +1,6 @@
-"""reStructuredText documents are read as a reader sees them (tunelab/data/rst.py): a note's text
-as prose, code blocks as code, a function's parameters as definitions, version markers and
-tables of contents as nothing, and every line where it was, so answers cite the right line."""
+"""reStructuredText documents are read as a reader sees them (tunelab/data/documents/rst.py): a
+note's text as prose, code blocks as code, a function's parameters as definitions, version markers
+and tables of contents as nothing, and every line where it was, so answers cite the right line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 from tests.conftest import pairs_of
 from tests.test_data_generate import rows
 from tunelab.cli import app
-from tunelab.data.rst import rst_as_markdown
-from tunelab.data.sections import read_sections
+from tunelab.data.documents.rst import rst_as_markdown
+from tunelab.data.documents.sections import read_sections
 
 GUIDE = """\
 Ferrylog

@@ -13,11 +13,11 @@ from typing import Any
 from rich.markup import escape
 
 from tunelab.data.csv_files import read_csv
+from tunelab.data.documents.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.file_text import DataError, console, utf8_text
 from tunelab.data.hub import PREFIX
 from tunelab.data.json_rows import json_rows, jsonl_rows
 from tunelab.data.row_numbers import without_row_numbers
-from tunelab.data.sections import DOC_SUFFIXES, document_text, documents_said
 from tunelab.data.shapes import detect_shape
 from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
 from tunelab.errors import TunelabError, exists

@@ -20,7 +20,7 @@ from tunelab.errors import TunelabError
 from tunelab.terminal import say_wrapped
 
 if TYPE_CHECKING:
-    from tunelab.data.chunking import Chunk
+    from tunelab.data.documents.chunking import Chunk
 
 
 @dataclass
@@ -92,7 +92,7 @@ def _qa_passages(ex, chunk_tokens: int) -> list[Passage]:
     """A Q&A row as passages: one, or its long answer in pieces of about `chunk_tokens`, each
     after the question (a 41,000-character answer retrieved whole made 7,800-token prompts, as
     documents are cut to begin with)."""
-    from tunelab.data.chunking import split_text
+    from tunelab.data.documents.chunking import split_text
 
     question = plain_question(ex.question)
     pieces = split_text(ex.answer, chunk_tokens)
@@ -115,10 +115,10 @@ def load_corpus(
     """Passages from a Q&A/instruction/chat file (each pair one passage, a long answer cut in
     pieces; rows read as `shape` and `fields` say; a split's folder, its train.jsonl), or from
     documents (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
-    from tunelab.data.chunking import chunk_document
+    from tunelab.data.documents.chunking import chunk_document
+    from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
     from tunelab.data.load import load_examples
     from tunelab.data.read import DATA_SUFFIXES, split_folder
-    from tunelab.data.sections import DOC_SUFFIXES, find_documents, unread_note
 
     path = Path(path)
     # Said as the corpus's, not as data's: a data file's list named a datasets folder and a hub
@@ -160,8 +160,8 @@ def _chunk_lines(chunks: list[Chunk]) -> list[str]:
     cites one (its section's line, or page, where its words are not found as written), each
     after the one before and inside its section: "README.md#95", its 96th chunk, sent the leak
     note's reader to line 95, and a section's 27th chunk sat far below its heading's line."""
-    from tunelab.data.chunking import answer_location
-    from tunelab.data.sections import FENCE
+    from tunelab.data.documents.chunking import answer_location
+    from tunelab.data.documents.sections import FENCE
 
     starts = sorted({c.line for c in chunks})
     lines: dict[str, list[str] | None] = {}

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tunelab.data.chunking import Chunk
+from tunelab.data.documents.chunking import Chunk
 from tunelab.data.generate.earlier import where_made
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.jsonl_files import drop_cut_end, read_jsonl

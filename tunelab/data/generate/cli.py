@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from tunelab.config import DEFAULT_MODEL
+from tunelab.data.documents.sections import documents_said
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.read import formats
-from tunelab.data.sections import documents_said
 from tunelab.errors import cut_short_by_ctrl_c, first_few
 from tunelab.next_step import (
     command,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
-from tunelab.data.chunking import Chunk, chunk_document
+from tunelab.data.documents.chunking import Chunk, chunk_document
 
 
 def where_made(chunk: Chunk, max_chunk_tokens: int, output: Path) -> dict:

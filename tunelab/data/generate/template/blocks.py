@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tunelab.data.fields import NAMED
+from tunelab.data.documents.fields import NAMED
+from tunelab.data.documents.sections import LIST_ITEM, fenced_parts
 from tunelab.data.generate.template.heading_grammar import is_gerund, names_a_command
 from tunelab.data.generate.template.word_classes import third_person
-from tunelab.data.sections import LIST_ITEM, fenced_parts
 from tunelab.data.text import FUNCTION_WORDS, english, sentences
 
 # `term`: ..., **Term**: ..., Term: ... (a plain term never starts inside a code span).

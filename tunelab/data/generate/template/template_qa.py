@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.chunking import Chunk
+from tunelab.data.documents.chunking import Chunk
+from tunelab.data.documents.sections import fenced_parts
 from tunelab.data.generate.same_ask import asked_keys
 from tunelab.data.generate.template.blocks import (
     SPEC_LINE,
@@ -57,7 +58,6 @@ from tunelab.data.generate.template.written_pairs import (
     table_pairs,
     without_faq,
 )
-from tunelab.data.sections import fenced_parts
 from tunelab.data.text import sentences as split_sentences
 
 # "To add an exclusion rule:" before its steps: "How do I add an exclusion rule?".

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.fields import NAMED
+from tunelab.data.documents.fields import NAMED
 from tunelab.data.generate.template.blocks import DEFINITION, Block, clean
 from tunelab.data.generate.template.capitals import lower_first, sentence_cased
 from tunelab.data.generate.template.heading_grammar import DETERMINERS, NOT_VERBS, plural

@@ -1,6 +1,6 @@
 """Read documents (Markdown, text, HTML, PDF; folders recursively) into sections under their
-headings, each with the line it starts on (answers cite `file:line`); tunelab.data.chunking cuts
-them to a token budget."""
+headings, each with the line it starts on (answers cite `file:line`);
+tunelab.data.documents.chunking cuts them to a token budget."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.document_names import FRONT_TITLE, document_name, names_something
-from tunelab.data.fields import numpy_fields
-from tunelab.data.rst import rst_as_markdown
+from tunelab.data.documents.document_names import FRONT_TITLE, document_name, names_something
+from tunelab.data.documents.fields import numpy_fields
+from tunelab.data.documents.rst import rst_as_markdown
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 

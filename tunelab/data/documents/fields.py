@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tunelab.data.sections import Section
+    from tunelab.data.documents.sections import Section
 
 KINDS = ("parameter", "attribute", "option")
 # A field named with what it is one of, as `named_field` writes it.
@@ -82,7 +82,7 @@ def _owner(sections: list[Section], i: int) -> str:
     """The function or class the entries of sections[i] belong to: named by the code or the
     description nearest above it under the same parent heading, or by that heading itself
     ("`ship(path)`"); "" when nothing names one."""
-    from tunelab.data.sections import fenced_parts  # sections reads its fields from here
+    from tunelab.data.documents.sections import fenced_parts  # sections reads its fields from here
 
     parent = sections[i].headings[:-1]
     for section in reversed(sections[:i]):

@@ -42,7 +42,8 @@ def document_name(stem: str, text: str) -> str:
     is ordinary words ("install-guide", "operations"), which name nothing a reader knows ("How
     do I upgrade operations?" was asked): then the name the prose gives ("Zephyrine"), or none.
     """
-    from tunelab.data.sections import fenced_parts  # sections names its documents from here
+    # sections names its documents from here
+    from tunelab.data.documents.sections import fenced_parts
 
     prose = NOT_PROSE.sub(" ", "".join(part for code, part in fenced_parts(text) if not code))
     words = r"[-_ ]".join(map(re.escape, re.split(r"[-_ ]", stem)))  # "more_itertools"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.fields import named_field
+from tunelab.data.documents.fields import named_field
 
 # `.. note::`, `.. code-block:: python`, `.. py:function:: ship(path)`: a directive and its
 # argument.

@@ -1,5 +1,5 @@
-"""Cut a document's sections (tunelab.data.sections) into chunks that fit a token budget along
-paragraph boundaries."""
+"""Cut a document's sections (tunelab.data.documents.sections) into chunks that fit a token budget
+along paragraph boundaries."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tunelab.data.fields import NAMED
-from tunelab.data.sections import FENCE, LIST_ITEM, fenced_parts, lines_in_code, read_sections
+from tunelab.data.documents.fields import NAMED
+from tunelab.data.documents.sections import (
+    FENCE,
+    LIST_ITEM,
+    fenced_parts,
+    lines_in_code,
+    read_sections,
+)
 
 
 @dataclass
