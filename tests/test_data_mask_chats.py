@@ -201,7 +201,7 @@ def test_a_template_that_raises_on_a_row_is_named_and_a_phi3_style_end_trains_ev
 
 def test_a_reply_of_weight_0_is_context_not_trained_as_openai_reads_it(tiny):
     # OpenAI's finetuning format marks a reply not to learn with "weight": 0; it was trained.
-    from tunelab.data.file_text import DataError
+    from tunelab.data.files.file_text import DataError
     from tunelab.errors import TunelabError
 
     _, tokenizer = tiny

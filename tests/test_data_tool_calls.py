@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import write_jsonl
 from tests.test_data_mask import trained_text
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.data.load import load_examples, to_example
 from tunelab.data.quality.check import QualityConfig, check_file
 from tunelab.data.question_keys import drop_duplicates

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.evaluate.facts.score import (
     missed_facts,
     parse_fact_check,

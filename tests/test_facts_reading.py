@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.evaluate.facts.score import parse_fact_check, read_fact_checks, score_facts
 
 

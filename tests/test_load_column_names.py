@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.data.load import load_examples
 
 

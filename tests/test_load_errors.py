@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tunelab.data.jsonl_files import drop_cut_end, ends_a_line, read_jsonl
+from tunelab.data.files.jsonl_files import drop_cut_end, ends_a_line, read_jsonl
 from tunelab.data.load import load_examples
 from tunelab.errors import TunelabError
 

@@ -349,7 +349,7 @@ def test_a_data_commands_help_names_every_format_the_loader_reads(command):
 
     from tunelab.cli import app
     from tunelab.data.documents.sections import DOC_SUFFIXES
-    from tunelab.data.read import DATA_SUFFIXES
+    from tunelab.data.files.read import DATA_SUFFIXES
 
     help_text = CliRunner().invoke(app, ["data", command, "--help"], terminal_width=250).output
     said = " ".join(help_text.replace("│", " ").split())

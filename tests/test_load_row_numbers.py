@@ -88,7 +88,7 @@ def test_an_index_column_of_the_users_own_is_read(tmp_path):
 
 def test_the_row_numbers_note_wraps_at_words_on_a_narrow_terminal(tmp_path, capsys, monkeypatch):
     # One soft-wrapped line had a 40-column terminal split "pandas'" or "index" at its edge.
-    from tunelab.data.file_text import console
+    from tunelab.data.files.file_text import console
 
     monkeypatch.setattr(console, "width", 40)
     path = tmp_path / "data.csv"

@@ -5,8 +5,8 @@ DatasetDict's splits are; a folder of other data files is still read whole."""
 import pytest
 
 from tests.conftest import write_jsonl
+from tunelab.data.files.read import data_shape, is_raw_text
 from tunelab.data.load import load_examples
-from tunelab.data.read import data_shape, is_raw_text
 from tunelab.data.split import held_out_path
 from tunelab.data.write import split_file
 from tunelab.errors import TunelabError

@@ -117,7 +117,7 @@ class Run:
         questions: its held-out texts give its eval loss, and it is asked to continue a prompt
         (`tunelab generate`). As training recorded it, else (a run from before it was recorded)
         as its data file reads now."""
-        from tunelab.data.read import is_raw_text
+        from tunelab.data.files.read import is_raw_text
 
         try:
             recorded = json.loads((self.path / DATA_SHAPE).read_text(encoding="utf-8"))["shape"]

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.jsonl_files import ends_a_line, read_jsonl
+from tunelab.data.files.jsonl_files import ends_a_line, read_jsonl
 from tunelab.generation.generate import Generation, generate
 from tunelab.generation.next_token import repetition_penalty
 

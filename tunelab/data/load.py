@@ -1,7 +1,7 @@
-"""Turn a user's data file (or hub dataset: tunelab.data.hub) into `Example`s, whatever its format
-(read by tunelab.data.read) and shape (a chat's turns: tunelab.data.turns), with the renaming of
-data.fields: the one loader for training, inspect, check and split, with errors that name the
-file, line and field."""
+"""Turn a user's data file (or hub dataset: tunelab.data.files.hub) into `Example`s, whatever its
+format (read by tunelab.data.files.read) and shape (a chat's turns: tunelab.data.turns), with the
+renaming of data.fields: the one loader for training, inspect, check and split, with errors that
+name the file, line and field."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.file_text import DataError
-from tunelab.data.hub import hub_rows, is_hub, meant_hub
-from tunelab.data.read import console, no_rows, read_rows
-from tunelab.data.row_numbers import without_row_numbers
+from tunelab.data.files.file_text import DataError
+from tunelab.data.files.hub import hub_rows, is_hub, meant_hub
+from tunelab.data.files.read import console, no_rows, read_rows
+from tunelab.data.files.row_numbers import without_row_numbers
 from tunelab.data.shapes import (
     SHAPES,
     detect_shape,

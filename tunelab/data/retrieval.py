@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.file_text import console
+from tunelab.data.files.file_text import console
 from tunelab.data.markers import plain_question
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.templates import Example
@@ -117,8 +117,8 @@ def load_corpus(
     documents (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
     from tunelab.data.documents.chunking import chunk_document
     from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
+    from tunelab.data.files.read import DATA_SUFFIXES, split_folder
     from tunelab.data.load import load_examples
-    from tunelab.data.read import DATA_SUFFIXES, split_folder
 
     path = Path(path)
     # Said as the corpus's, not as data's: a data file's list named a datasets folder and a hub

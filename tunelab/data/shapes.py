@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 
 # The columns that identify each shape, in the order auto-detection tries them.
 SHAPES: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.data.per_template import per_template
 from tunelab.errors import TunelabError
 

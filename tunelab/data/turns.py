@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.data.shapes import chat_column, holds
 from tunelab.data.tool_calls import read_tool_calls
 

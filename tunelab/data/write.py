@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.jsonl_files import ends_a_line
+from tunelab.data.files.jsonl_files import ends_a_line
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:

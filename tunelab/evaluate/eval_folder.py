@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.templates import Example, Prompt
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from tunelab.data.file_text import console as data_notes
-from tunelab.data.hub import is_hub
+from tunelab.data.files.file_text import console as data_notes
+from tunelab.data.files.hub import is_hub
+from tunelab.data.files.read import split_folder
 from tunelab.data.load import OPTION_SKIP_HINT, Loaded, load_data, not_found
-from tunelab.data.read import split_folder
 from tunelab.data.split import own_test_split, saved_splits
 from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError, first_few

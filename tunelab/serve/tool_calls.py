@@ -9,7 +9,7 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.file_text import DataError
+from tunelab.data.files.file_text import DataError
 from tunelab.data.tool_calls import read_tool_calls, read_tool_list, renders_tools
 from tunelab.serve.api_errors import ApiError
 from tunelab.serve.call_format import CallFormat, as_decoded, call_format

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tunelab.config import DEFAULT_MODEL, Config, DataConfig
-from tunelab.data.read import formats
+from tunelab.data.files.read import formats
 from tunelab.options import options
 
 
@@ -112,8 +112,8 @@ def split_command(
     data.fields.question=Query, as on train)."""
     from rich.console import Console
 
+    from tunelab.data.files.read import is_raw_text
     from tunelab.data.markers import file_template
-    from tunelab.data.read import is_raw_text
     from tunelab.data_commands import split
     from tunelab.models.names import check_model_named
     from tunelab.next_step import command, model_option, read_through, say_next, train_command

@@ -26,7 +26,7 @@ class HeldOut:
     `tunelab eval` asks it), and how to score the answers."""
 
     def __init__(self, config: Config, examples: list[Example]) -> None:
-        from tunelab.data.hub import is_hub
+        from tunelab.data.files.hub import is_hub
         from tunelab.evaluate.calls import calls_alone
         from tunelab.evaluate.facts.score import read_fact_checks
 

@@ -13,7 +13,7 @@ import torch
 from rich.console import Console
 
 from tunelab.config import Config
-from tunelab.data.file_text import console as data_notes
+from tunelab.data.files.file_text import console as data_notes
 from tunelab.data.pipeline import iterate_batches
 from tunelab.data.tokenize import IGNORE
 from tunelab.section import set_values

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import read_jsonl
 
 
 def read_metrics(path: Path) -> list[dict]:

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from rich.console import Console
 
 from tunelab.config import Config, DataConfig
+from tunelab.data.files.read import is_raw_text
 from tunelab.data.load import load_examples
 from tunelab.data.pipeline import PreparedData, fingerprint
 from tunelab.data.question_keys import drop_duplicates
-from tunelab.data.read import is_raw_text
 from tunelab.data.split import tails_held_out
 from tunelab.errors import TunelabError
 from tunelab.run import Run

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from tunelab.config import Config, TrainConfig
-from tunelab.data.read import is_data
+from tunelab.data.files.read import is_data
 from tunelab.errors import TunelabError, exists
 from tunelab.models.names import folders_beside
 from tunelab.run import Run, resume_command

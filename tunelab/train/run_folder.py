@@ -35,7 +35,7 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     """held_out.jsonl: the question/answer rows data.test_size split off data.path, each as it
     was in the file (its facts and wrong answers too), so `tunelab eval RUN` and `compare RUN`
     ask them ("no test data" sent users to split the file again themselves)."""
-    from tunelab.data.hub import is_hub
+    from tunelab.data.files.hub import is_hub
     from tunelab.data.load import source_rows
     from tunelab.data.write import write_jsonl
 
@@ -59,7 +59,7 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
 def write_data_shape(run_dir: Path, data: DataConfig, train_examples: list) -> None:
     """data_shape.json: the shape training read data.path as, 'text' where every training
     example is raw text: a raw-text run whose data file later moved read back as a chat run."""
-    from tunelab.data.read import data_shape
+    from tunelab.data.files.read import data_shape
 
     if train_examples and all(ex.text is not None for ex in train_examples):
         shape = "text"

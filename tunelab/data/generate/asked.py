@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.data.documents.chunking import Chunk
+from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.generate.earlier import where_made
 from tunelab.data.generate.shared import GenerateConfig
-from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 
 # What decides a chunk's answer and what is kept of it: asked under other settings (a prompt or a
 # filter changed to keep more), it is asked again.

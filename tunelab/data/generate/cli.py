@@ -14,9 +14,9 @@ from rich.markup import escape
 
 from tunelab.config import DEFAULT_MODEL
 from tunelab.data.documents.sections import documents_said
+from tunelab.data.files.read import formats
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
-from tunelab.data.read import formats
 from tunelab.errors import cut_short_by_ctrl_c, first_few
 from tunelab.next_step import (
     command,
@@ -211,8 +211,8 @@ def _kept_on_ctrl_c(path: Path, rest: str) -> str:
     """What a Ctrl-C (or SIGTERM) left: the rows written so far stay (each chunk's, self-instruct
     round's or question's rewrites in one write), and the same command goes on from them, `rest`.
     It said "interrupted" alone."""
+    from tunelab.data.files.jsonl_files import read_jsonl
     from tunelab.data.generate.asked import asked_path
-    from tunelab.data.jsonl_files import read_jsonl
 
     rows = len(read_jsonl(path, skip_broken=True))
     # What was asked and kept nothing counts as done too: "keeps its 0 rows" read as all lost.

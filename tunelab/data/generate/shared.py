@@ -14,10 +14,10 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
+from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
 from tunelab.data.generate.same_ask import asked_keys
-from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.quality.dedup import shingles
 from tunelab.section import Limit
 

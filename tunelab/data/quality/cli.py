@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from tunelab.config import DEFAULT_MODEL, DataConfig
+from tunelab.data.files.read import formats
 from tunelab.data.quality.findings import QualityConfig, QualityReport
-from tunelab.data.read import formats
 from tunelab.next_step import (
     asked_once,
     cleaned,

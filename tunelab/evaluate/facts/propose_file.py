@@ -127,7 +127,7 @@ def propose_file(
     """Write `path`'s test rows to `output` (JSONL), each as it was (any shape tunelab reads),
     with proposed facts where it names none. With on_error='skip' a bad row is left out, and
     counted."""
-    from tunelab.data.hub import is_hub
+    from tunelab.data.files.hub import is_hub
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found, source_rows
     from tunelab.data.write import write_jsonl
 
@@ -213,7 +213,7 @@ def untaught_note(source: Path, train: list[Example], test: list[Example]) -> st
     `tunelab data split`): a fact held out with the one pair that taught it can only be guessed
     (generated data holds one pair a fact; a walk's 45 generated pairs left 6 of 9 test rows
     untaught). `source`: the file the test rows were read from, for their facts columns."""
-    from tunelab.data.read import read_rows
+    from tunelab.data.files.read import read_rows
     from tunelab.errors import first_few
 
     test = [ex for ex in test if ex.question and reply_text(ex)]

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
 from tunelab.run import Run

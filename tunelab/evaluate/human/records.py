@@ -8,7 +8,7 @@ import hashlib
 from itertools import combinations
 from pathlib import Path
 
-from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.paired import mean_interval
 

@@ -10,7 +10,7 @@ from itertools import islice
 from pathlib import Path
 
 from tunelab.config import LocalPath, OptionalLocalPath
-from tunelab.data.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.templates import ONE_QUESTION_TEMPLATES
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.config import Config
-from tunelab.data.hub import is_hub
+from tunelab.data.files.hub import is_hub
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:

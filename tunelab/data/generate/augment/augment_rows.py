@@ -18,6 +18,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
+from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.generate.asked import AskedLog
 from tunelab.data.generate.augment.new_rows import (
     asked_questions,
@@ -35,7 +36,6 @@ from tunelab.data.generate.augment.rewrite_checks import (
     strays_from,
 )
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
-from tunelab.data.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.load import load_data, rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.shapes import SHAPES, read_columns
@@ -67,7 +67,8 @@ class AugmentConfig(AskConfig):
     run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
 
     data: LocalPath
-    """The question/answer rows to augment: what the loader reads (tunelab.data.read.formats)."""
+    """The question/answer rows to augment: what the loader reads
+    (tunelab.data.files.read.formats)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """As data.fields: the data's (and test file's) columns renamed to a shape's question and
     answer, e.g. {question: Query, answer: Response}; every row is written in those columns."""

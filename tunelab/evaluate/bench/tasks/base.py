@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tunelab.data.jsonl_files import jsonl_rows
+from tunelab.data.files.jsonl_files import jsonl_rows
 from tunelab.errors import TunelabError
 
 # What to do about a task's file with a broken line, after its `file:line` and what is wrong.

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tunelab.data.file_text import DataError, not_json
+from tunelab.data.files.file_text import DataError, not_json
 from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.tasks.base import (
     ACC,

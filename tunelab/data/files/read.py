@@ -1,8 +1,9 @@
 """Read a user's data file (JSONL, JSON, CSV/TSV, Parquet, a `datasets` folder, documents, or a
 folder of them) into raw rows, each with its `file:line`; errors name the file and line. A row's
-shape is told by tunelab.data.shapes; a JSON or JSON Lines file is read by tunelab.data.json_rows,
-a CSV/TSV file by tunelab.data.csv_files; the text and JSON lines under every reader by
-tunelab.data.file_text; pandas' row numbers are left out of a table by tunelab.data.row_numbers."""
+shape is told by tunelab.data.shapes; a JSON or JSON Lines file is read by
+tunelab.data.files.json_rows, a CSV/TSV file by tunelab.data.files.csv_files; the text and JSON
+lines under every reader by tunelab.data.files.file_text; pandas' row numbers are left out of a
+table by tunelab.data.files.row_numbers."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from typing import Any
 
 from rich.markup import escape
 
-from tunelab.data.csv_files import read_csv
 from tunelab.data.documents.sections import DOC_SUFFIXES, document_text, documents_said
-from tunelab.data.file_text import DataError, console, utf8_text
-from tunelab.data.hub import PREFIX
-from tunelab.data.json_rows import json_rows, jsonl_rows
-from tunelab.data.row_numbers import without_row_numbers
+from tunelab.data.files.csv_files import read_csv
+from tunelab.data.files.file_text import DataError, console, utf8_text
+from tunelab.data.files.hub import PREFIX
+from tunelab.data.files.json_rows import json_rows, jsonl_rows
+from tunelab.data.files.row_numbers import without_row_numbers
 from tunelab.data.shapes import detect_shape
 from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
 from tunelab.errors import TunelabError, exists

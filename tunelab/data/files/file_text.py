@@ -1,7 +1,7 @@
 """A data file's text, decoded as UTF-8 whole (utf8_text) or a JSON object per line
 (json_lines), a problem named by `file:line` as a DataError: what every reader of a data file
-stands on, a user's (tunelab.data.read, tunelab.data.csv_files) or tunelab's own
-(tunelab.data.jsonl_files)."""
+stands on, a user's (tunelab.data.files.read, tunelab.data.files.csv_files) or tunelab's own
+(tunelab.data.files.jsonl_files)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 N`: an array saved as .jsonl read as the .json it is, indented objects refused once (not a bad row
 per line), several lists of rows in one file refused, an object a line under a .json name read
 as JSON Lines. tunelab's own JSON Lines files (logs, answers) are read by
-tunelab.data.jsonl_files."""
+tunelab.data.files.jsonl_files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.file_text import DataError, json_lines, not_json, utf8_text
+from tunelab.data.files.file_text import DataError, json_lines, not_json, utf8_text
 
 
 def jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | DataError]]:

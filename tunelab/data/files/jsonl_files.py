@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.file_text import DataError, json_lines, parse_json_line
+from tunelab.data.files.file_text import DataError, json_lines, parse_json_line
 
 
 def read_jsonl(

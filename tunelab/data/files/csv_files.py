@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tunelab.data.file_text import DataError, console, utf8_text
+from tunelab.data.files.file_text import DataError, console, utf8_text
 from tunelab.terminal import say_wrapped
 
 # Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
-from tunelab.data.file_text import console
+from tunelab.data.files.file_text import console
 from tunelab.terminal import say_wrapped
 
 ROW_NUMBER_ROWS = 1000  # the rows that tell a column of pandas' row numbers, at most
