@@ -139,8 +139,14 @@ def stems(text: str, left_out: frozenset[str] = frozenset()) -> list[str]:
     in S, which is no plural: "HTTPS" is not "HTTP", nor "AWS" "AW" (`stem` sees words
     lower-cased). A status in capitals is stemmed still ("RUNNING", "CANCELED" are "running",
     "canceled")."""
+    return [s for w, s in worded_stems(text) if w not in left_out]
+
+
+def worded_stems(text: str) -> list[tuple[str, str]]:
+    """Each word of `text` (`words`) with its stem (`stems`): for a check that reads both, which
+    split the text twice as `zip(words(text), stems(text))`."""
     kept = {w.lower() for w in _CAPITALS_ENDING_IN_S.findall(text)}
-    return [w if w in kept else stem(w) for w in words(text) if w not in left_out]
+    return [(w, w if w in kept else stem(w)) for w in words(text)]
 
 
 _CAPITALS_ENDING_IN_S = re.compile(r"\b[A-Z]+S\b")  # "HTTPS", "AWS", "DNS"; "GPUs" is a plural

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, sentences, stems, words
+from tunelab.data.text import STOPWORDS, sentences, stems, worded_stems, words
 
 # A number as a reader reads one: not the digits of a name ("SmolLM2", "x86", "Llama-3") nor part
 # of another number ("5e-4" is one): "3 epochs" was grounded by "Llama-3" or "5e-4"'s digits alike.
@@ -44,14 +44,15 @@ def ungrounded(
     numbers = set(NUMBER.findall(source))
     if any(n not in numbers for n in NUMBER.findall(answer)):
         return NUMBER_MISSING
-    source_words = set(words(source))
     if any(not states(source, literal) for literal in literals(answer)):
         return NAME_MISSING
+    source_said = worded_stems(source)
+    source_words = {w for w, _ in source_said}
     if any(name.lower() not in source_words for name in CAPITALISED.findall(answer.strip())):
         return NAME_MISSING
-    said = zip(words(answer), stems(answer))
+    said = worded_stems(answer)
     content = [s for w, s in said if w not in STOPWORDS and not w.isdigit()]
-    source_stems = set(stems(source))
+    source_stems = {s for _, s in source_said}
     if content and sum(w in source_stems for w in content) / len(content) < min_share:
         return WORDS_MISSING
     if settings_placed and misplaced_name(answer, source):
@@ -69,8 +70,7 @@ def misplaced_name(answer: str, source: str) -> str | None:
         for name in dict.fromkeys(SNAKE_CASE.findall(said)):
             own = set(words(name))
             left_out = STOPWORDS | own
-            pairs = zip(words(said), stems(said))
-            other = {s for w, s in pairs if w not in left_out and not w.isdigit()}
+            other = {s for w, s in worded_stems(said) if w not in left_out and not w.isdigit()}
             beside = [set(stems(s)) for s in _about(spans, name)]
             if other and beside and not any(other & near for near in beside):
                 return name
