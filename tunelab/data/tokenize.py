@@ -176,35 +176,24 @@ def tokenize_all(
     out: list[Tokenized] = []
     special = special_texts(tokenizer)
     as_text = special_tokens_in_text == "text"
-    # Rendered, then encoded, a chunk of examples at a time: one tokenizer call for a chunk's
-    # texts, with memory bounded by the chunk.
+    # Two passes over a chunk of examples: all rendered, then their texts encoded in one
+    # tokenizer call (a call per text spent as long again in transformers), memory bounded by it.
     for start in range(0, len(examples), ENCODE_CHUNK):
         chunk = examples[start : start + ENCODE_CHUNK]
-        # Each chat example's special-token text (the row is left out), else its segments or
-        # the error its template raised.
-        rendered: dict[int, str | list[tuple[str, bool]] | TunelabError] = {}
-        for i, example in enumerate(chunk):
-            if example.text is not None:
-                continue
-            if token := special_token_text(example, special):
-                rendered[i] = token
-                continue
-            try:
-                rendered[i] = example_segments(example, tokenizer, template, system_prompt)
-            except TunelabError as err:
-                rendered[i] = err
-        texts = [t for segs in rendered.values() if isinstance(segs, list) for t, _ in segs]
+        rendered = [
+            _rendered(example, tokenizer, template, system_prompt, special) for example in chunk
+        ]
+        texts = [t for segs in rendered if isinstance(segs, list) for t, _ in segs]
         ids = iter(encoded(tokenizer, texts))
-        for i, example in enumerate(chunk):
+        for example, segments in zip(chunk, rendered, strict=True):
             report.last_turn_only += trained_last_exchange_only(example, template)
-            if example.text is not None:
+            if segments is None:  # a raw text
                 if not as_text and (token := special_token_text(example, special)):
                     report.special_in_texts[example.source] = token
                 windows = _windows_with_progress(example, tokenizer, max_length, as_text)
                 report.chunked_texts += len(windows) > 1
                 out += windows
                 continue
-            segments = rendered[i]
             if isinstance(segments, str):
                 report.special_text[example.source] = segments
                 continue
@@ -228,6 +217,25 @@ def tokenize_all(
             out.append(prompt_trained(fitted) if train_on_prompt else fitted)
     report.examples = len(out)
     return out, report
+
+
+def _rendered(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    template: str,
+    system_prompt: str | None,
+    special: list[str],
+) -> str | list[tuple[str, bool]] | TunelabError | None:
+    """A chat example's special-token text (the row is left out), else its segments or the
+    error its template raised (data.on_error decides); None for a raw text, read in windows."""
+    if example.text is not None:
+        return None
+    if token := special_token_text(example, special):
+        return token
+    try:
+        return example_segments(example, tokenizer, template, system_prompt)
+    except TunelabError as err:
+        return err
 
 
 def prompt_trained(item: Tokenized) -> Tokenized:
