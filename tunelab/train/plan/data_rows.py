@@ -60,6 +60,9 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
         return DataRows(examples, None)
     if not raw and not data.packing and (filled := filled_row(train, tokenizer, config)):
         return DataRows(examples, None, filled)
+    # filled_row's rows are tokenized again below (1.6 of 53 s on 80,240 rows, under a second
+    # on fewer): sharing them would match each kept row to its example through drops, refusals
+    # and two on_error settings.
     try:
         tokenized = training_tokens(train, tokenizer, config)
     except TunelabError:
