@@ -8,6 +8,7 @@ from tests.conftest import proposed_check
 from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.propose_file import propose_rows
 from tunelab.evaluate.facts.score import parse_fact_check, score_facts
+from tunelab.evaluate.facts.specific_terms import specific_terms
 
 
 def test_terms_the_question_already_says_are_not_facts():
@@ -155,7 +156,9 @@ def test_a_contraction_s_first_part_is_no_fact():
             "Step 1: hold the button for 10 seconds.",
             [["10 seconds", "10 second"]],
         ),
-        ("- Open Settings\n- Tap Reset", [["Open Settings"], ["Tap Reset"]]),
+        # A step's verb is no part of the name it opens on ("Open Settings" was a fact, which
+        # "Go to Settings" did not state); "Reset" is the question's own word.
+        ("- Open Settings\n- Tap Reset", [["Settings"]]),
         # A count that is the answer stays one.
         ("1 admin per workspace.", [["1", "one"]]),
     ],
@@ -243,3 +246,47 @@ def test_a_name_answers_no_amount_where_the_answer_gives_none():
     assert ["API"] not in propose("How much do I have to pay?", answer, {})[0]
     # A code or a path may say how long: "until logrotate removes them" (test_facts_propose).
     assert propose("How long?", "Until `logrotate` removes them.", {})[0] == [["logrotate"]]
+
+
+def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
+    # The demo's "Pressing Ctrl-C saves a checkpoint" proposed "Pressing Ctrl", which a right
+    # "Press Ctrl-C" did not state; "Download Phi-3-mini-4k-instruct first." proposed "Download
+    # Phi"; "Does Ctrl-C save...?" "Does Ctrl".
+    question, reference = (
+        "Is my progress lost if I interrupt training?",
+        "Pressing Ctrl-C saves it.",
+    )
+    assert propose(question, reference, {})[0] == [["Ctrl-C"]]
+    check = proposed_check(question, reference)
+    assert score_facts("Press Ctrl-C and a checkpoint is saved.", check)["fact_accuracy"] == 1.0
+    assert score_facts("Press Ctrl-D.", check)["fact_accuracy"] == 0.0
+    question, reference = "Which model should I download?", "Download Phi-3-mini-4k-instruct first."
+    assert propose(question, reference, {})[0] == [["Phi-3-mini-4k-instruct"]]
+    check = proposed_check(question, reference)
+    assert score_facts("Get Phi-3-mini-4k-instruct.", check)["fact_accuracy"] == 1.0
+    assert score_facts("Download Phi-3-medium-4k-instruct.", check)["fact_accuracy"] == 0.0
+    assert specific_terms("Does Ctrl-C save a checkpoint?") == ["Ctrl-C"]
+    assert specific_terms("Can Lamini write SQL?") == ["SQL", "Lamini"]
+    assert propose("Which editor do I need?", "Open Visual Studio Code.", {})[0] == [
+        ["Visual Studio Code"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference, name",
+    [
+        ("Partially Extractive Fine-Tuning is the method.", "Partially Extractive Fine-Tuning"),
+        ("It uses Partially Extractive Fine-Tuning.", "Partially Extractive Fine-Tuning"),
+        ("Hugging Face hosts the weights.", "Hugging Face"),
+        ("Visual Studio Code works best.", "Visual Studio Code"),
+        # An order's word that opens a name its verb follows is the name's.
+        ("Open Source Initiative reviews them.", "Open Source Initiative"),
+        ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
+    ],
+)
+def test_a_name_that_opens_a_sentence_stays_whole_with_its_hyphened_words(reference, name):
+    facts, _ = propose("Which one is it?", reference, {})
+    assert facts[0][0] == name
+    check = parse_fact_check({"facts": facts[:1]}, "test")
+    assert score_facts(f"It is {name}.", check)["fact_accuracy"] == 1.0
+    assert score_facts("It is Extractive Summaries.", check)["fact_accuracy"] == 0.0

@@ -128,6 +128,36 @@ _OPENER = (
     r"Still|Again|Please|Indeed|Hi|Hello|Thanks|Oh|Hmm|Alas|Besides|Meanwhile|Therefore|Thus|"
     r"Hence|Overall|Importantly|Plus|Or|And|But|Yet|Nor)"
 )
+# A capitalised word of a name, with its capitalised hyphened parts ("Fine-Tuning", "Ctrl-C"; not
+# the "-based" of "Red Hat-based").
+_TITLED = r"[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)*"
+# Where a sentence opens: the text's, a line's or a table cell's start (after a bullet, a number
+# or a heading's marks), after a sentence's end, a colon or a tag, bold before its word; or after
+# a quote or a bracket ('("Can Lamini ...?")', 'Question:""Does Lamini ...').
+_SENTENCE_START = (
+    r"(?<=(?:(?:^|\n|\|)[ \t]*(?:(?:[-*+#>]+|\d+[.)])[ \t]+)?|[.!?:]\s+|>)[*_]*"
+    r"|[\s.!?:][*_\"'(\[\u201c\u2018]+)"
+)
+# A sentence's first word that is its verb, not a name's first word, judged by what follows it: a
+# question word; an auxiliary opening a question ("Does Ctrl-C save ...?", "Can Lamini ...?");
+# a gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ...") or a
+# phrase a comma closes ("Leveraging Lamini's ..., you"); an order whose name no verb follows
+# ("Download Phi-3-mini-4k-instruct first.", "Open Visual Studio Code."; not "Open Source
+# Initiative reviews ..."). "Hugging Face hosts it" stays a name, and none mid-sentence
+# ("documentation on Getting Started, ...").
+_ORDER = (
+    r"(?:Download|Install|Uninstall|Open|Close|Press|Click|Tap|Select|Choose|Type|Enter|Go|Visit|"
+    r"Contact|Call|Ask|Restart|Reboot|Reset|Deploy|Launch|Start|Stop|Update|Upgrade|Enable|"
+    r"Disable|Add|Remove|Delete|Check|Try|Hold|Turn|Switch|Connect|Follow|Navigate|Copy|"
+    r"Configure|Create|Edit|Upload)"
+)
+_OPENING_VERB = (
+    rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
+    r"|(?:Do|Does|Did|Is|Are|Was|Were|Can|Could|Should|Would|Will|Shall|Has|Have|Had)\b"
+    r"(?=[^.!?\n]*\?)"
+    rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*)?,)"
+    rf"|{_ORDER}\b(?!(?: {_TITLED})+{_VERB_AFTER}))"
+)
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
 # A time of day or a ratio ("10:30 PM", "16:9").
@@ -215,17 +245,20 @@ TERMS = [
         rf"\b[A-Z]{{2,}}[a-z]?\b(?:{_ACRONYM_VARIANT})?"
     ),  # an acronym (GPU, VPCs, BERT base)
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
-    # ...": its "Gateway" alone was a fact), but not one that opens with a function word; an
-    # acronym opening it is its part ("LLM Engine Lamini": "Engine Lamini" was a fact).
+    # ...": its "Gateway" alone was a fact), each with its hyphened parts ("Partially Extractive
+    # Fine-Tuning": "Partially Extractive Fine" was one), but not one that opens with a function
+    # word or a sentence's verb; an acronym opening it is its part ("LLM Engine Lamini": "Engine
+    # Lamini" was a fact).
     regex.compile(
-        rf"(?<![\w.])(?!{_NOT_A_NAME}\b|{_DATED})(?:[A-Z]{{2,}} )?[A-Z][a-z]+(?: [A-Z][a-z]+)+"
-        r"\b(?![A-Za-z])"
+        rf"(?<![\w.])(?!{_NOT_A_NAME}\b|{_DATED}|{_OPENING_VERB})(?:[A-Z]{{2,}} )?{_TITLED}"
+        rf"(?: {_TITLED})+(?!\w|-[A-Z0-9])"
     ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
-    # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact).
+    # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact; "Ctrl-C": "Ctrl"); not a model's
+    # name's first part ("Phi" of "Phi-3-mini", a name with a digit).
     regex.compile(
-        rf"(?<=[a-z0-9,;:&] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]+)*"
-        r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]+)*)*\b(?![A-Za-z])"
+        rf"(?<=[a-z0-9,;:&] |{TITLE} )(?!{TITLE}|{_DATED})[A-Z][a-z]+(?:-[A-Z][a-z]*)*"
+        r"(?: [A-Z][a-z]+(?:-[A-Z][a-z]*)*)*\b(?![A-Za-z]|-\d)"
     ),
     # ...and the first item of a list of names that opens a sentence, with its version ("Windows
     # 10, macOS 13 and Ubuntu 22.04 are supported.", "Chrome, Firefox and Safari work.": "10"
