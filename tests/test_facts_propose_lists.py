@@ -303,6 +303,9 @@ def test_a_model_size_mid_sentence_is_its_name_before_the_verb_a_clause_opens_wi
     ]
     # After a verb, or a phrase with its own verb, the plural is still what the number counts.
     assert _facts("What did it serve?", "In tests it served Redis 2M keys.") == ["2M", "Redis"]
+    # Nor where the plural opens the sentence's subject, its verb after it ("Redis 2M" was one).
+    assert _facts("What did it serve?", "Redis 2M keys were served.") == ["2M"]
+    assert _facts("What did it serve?", "In tests, Redis 2M keys were served.") == ["2M", "Redis"]
     assert _facts("How was it tested?", "By default it runs Python 3 8M times.") == [
         "Python 3",
         "8M",

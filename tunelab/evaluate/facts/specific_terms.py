@@ -110,10 +110,12 @@ _FIRST_LISTED = (
     rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){_SUBJECT_OF})"
 )
 # The word after a name that reads as the name's verb ("Pelican 2.1 reads", "Mistral 7B
-# outperforms"), not a unit or a word that only goes on ("as", "times").
+# outperforms"), not a unit or a word that only goes on ("as", "times"), nor a plural that a
+# verb follows ("Redis 2M keys were served": "keys" is what 2M counts, and "Redis 2M" was one).
 _VERB_AFTER = (
     rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
     r"(?:[a-z]+(?:s|ed)|can|will)\b)"
+    rf"(?!{_COUNTED}{_SUBJECT_OF})"
 )
 # Where a clause opens mid-sentence, so a name there is its subject and the word after it its
 # verb: after a comma ("In our tests, Mistral 7B outperforms"), "that" or "which", or an
