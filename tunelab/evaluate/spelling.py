@@ -31,7 +31,7 @@ FIELD_WORDS = frozenset(
     "hostname ip ipv6 dns vpn ssl tls oauth jwt webhook webhooks cron crontab stdout stderr "
     "stdin enum enums struct structs iterable regex regexes utf ascii emoji emojis app apps "
     "smartphone smartphones blockchain cryptocurrency cybersecurity malware wifi ecommerce "
-    "fintech analytics hashtag hashtags podcasts livestream superset supersets esports env envs "
+    "fintech edtech tech dev devs signup toolkits analytics hashtag hashtags podcasts livestream superset supersets esports env envs "
     "obj args kwargs params init str int bool dict dicts tuple tuples src dst tmp namespace "
     "namespaces dataclass dataclasses filename filenames filepath filepaths subfolder subfolders "
     "changelog readme checkbox dropdown multimodal leaderboard leaderboards anonymize anonymized "
