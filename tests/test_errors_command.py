@@ -144,6 +144,16 @@ def test_errors_on_a_run_that_is_not_there_says_so_and_names_the_one_meant(tmp_p
         )
 
 
+def test_errors_on_a_run_mistyped_past_guessing_lists_the_runs_beside_it(tmp_path, monkeypatch):
+    # A walk's `tunelab errors runs/wlak` said only "no such run or eval folder", where
+    # `tunelab eval runs/wlak` listed the runs in runs/.
+    monkeypatch.chdir(tmp_path)
+    tiny_run(tmp_path, QA)
+    said = CliRunner().invoke(app, ["errors", "runs/dmoe"])
+    assert isinstance(said.exception, TunelabError)
+    assert str(said.exception) == "runs/dmoe: no such run or eval folder (in runs/: demo)"
+
+
 def test_a_mistyped_run_beside_a_run_this_user_may_not_enter_still_names_the_one_meant(
     tmp_path, monkeypatch
 ):
