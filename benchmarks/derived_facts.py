@@ -71,6 +71,9 @@ def main() -> None:
     print(f"{len(rows)} demo test rows with hand-written facts; facts derived from the reference")
     print(f"answers alone, at most {args.most} a row. Share of answers each scoring calls as the")
     print("hand-written facts do (right = every fact stated):\n")
+    if answers is None:  # the table lacked the demo's rows, and said nothing of why
+        print(f"(no {answers_file}: the base and finetuned rows need a demo run, `tunelab demo`,")
+        print("or --run RUN)\n")
     print(
         f"{'answers':28} {'n':>4} {'derived facts':>14} {'token F1>=0.5':>14} {'hand: right':>12}"
     )
