@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.demo.run import demo_data
 from tunelab.generation.generate import answer, generate
 from tunelab.models.load import EMBEDDED_NAME

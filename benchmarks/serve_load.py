@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import httpx
 import torch
 
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.generation.generate import generate
 from tunelab.run import load_model
 from tunelab.serve.engine import Engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from tunelab.data.pack import collate
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.train.loop import accumulate_gradients
 

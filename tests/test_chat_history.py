@@ -4,7 +4,7 @@ model's context, its oldest exchanges are forgotten, and the person is told so o
 from __future__ import annotations
 
 from tests.conftest import repl_typing
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session
 

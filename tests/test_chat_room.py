@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import repl_typing
 from tunelab.cli import app
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.models.load import context_length
 from tunelab.models.random_weights import tiny_random

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.conftest import repl_typing
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.text import repeat_start
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import generate

@@ -90,8 +90,8 @@ def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, mo
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.quality.dedup import own_rows
-    from tunelab.data.templates import Example
 
     corpus = load_corpus(QA / "train.jsonl")
     test = Example.qa("where does a run keep its  settings", "In runs/<name>/config.yaml.")
@@ -130,8 +130,8 @@ def _write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(tmp_path):
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.quality.dedup import own_rows
-    from tunelab.data.templates import Example
 
     alpaca = tmp_path / "alpaca.jsonl"
     alpaca.write_text(
@@ -160,7 +160,7 @@ def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(
 
 
 def test_the_rag_prompt_of_a_marked_question_carries_the_template_markers_once(tmp_path):
-    from tunelab.data.templates import Prompt
+    from tunelab.data.prompts.templates import Prompt
     from tunelab.models.random_weights import tiny_random
 
     corpus = load_corpus(

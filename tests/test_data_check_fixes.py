@@ -159,9 +159,9 @@ def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):
     from tunelab.data.load import load_examples
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.quality.check import check_file
     from tunelab.data.question_keys import drop_duplicates, duplicate_key
-    from tunelab.data.templates import Example
 
     # `input` mapped to the instruction was read as Alpaca's input too: "Q1?\n\nQ1?".
     rows = tmp_path / "io.jsonl"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tunelab.data.load import to_example
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.prompts.templates import Example, render_prompt
 from tunelab.data.tokenize import IGNORE, tokenize_example
 
 ROWS = {
@@ -76,7 +76,7 @@ def test_a_plain_templates_prompt_has_the_tokenizers_bos_in_training_and_in_gene
     # model was asked without the token it was trained after. Now the prompt's text carries it.
     from tokenizers import processors
 
-    from tunelab.data.templates import Prompt
+    from tunelab.data.prompts.templates import Prompt
     from tunelab.models.random_weights import tiny_tokenizer
 
     tokenizer = tiny_tokenizer()
@@ -99,8 +99,8 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     # A text's labels cover its first token (windows overlap by it), which no position predicts:
     # inspect said "161 tokens, 161 trained".
     from tunelab.config import DataConfig
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.quality.inspect import inspect_file
-    from tunelab.data.templates import Example
     from tunelab.data.tokenize import tokenize_example
     from tunelab.models.random_weights import tiny_tokenizer
 

@@ -10,9 +10,9 @@ from tunelab.config import DataConfig
 from tunelab.data.load import load_examples
 from tunelab.data.passages import chosen_rows
 from tunelab.data.pipeline import prepare
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, with_context
-from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import IGNORE
 
 REFUSAL = "I can only answer questions about tunelab."

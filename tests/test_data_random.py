@@ -14,7 +14,7 @@ from tokenizers import processors
 from tunelab.data.load import to_example
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.pipeline import make_rows
-from tunelab.data.templates import Example, render_prompt
+from tunelab.data.prompts.templates import Example, render_prompt
 from tunelab.data.tokenize import (
     IGNORE,
     Tokenized,

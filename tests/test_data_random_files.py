@@ -11,9 +11,9 @@ import pytest
 
 from tests.test_data_random import SEED, conversation, reply, text
 from tunelab.data.load import load_examples, to_example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import example_key
 from tunelab.data.split import split_examples
-from tunelab.data.templates import Example
 
 
 def test_split_is_seeded_disjoint_and_complete():

@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_data_mask import ROWS
 from tunelab.data.load import to_example
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import tokenize_all
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.load import load_examples
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import (
     Tokenized,
     chunk_text,

@@ -13,9 +13,9 @@ from tests.conftest import write_jsonl
 from tests.test_data_mask import trained_text
 from tunelab.data.files.file_text import DataError
 from tunelab.data.load import load_examples, to_example
+from tunelab.data.prompts.templates import render_prompt
 from tunelab.data.quality.check import QualityConfig, check_file
 from tunelab.data.question_keys import drop_duplicates
-from tunelab.data.templates import render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_tokenizer

@@ -2,8 +2,8 @@
 answers), and the training rows shown closest to each weak answer, or that none is."""
 
 from tests.test_errors_analysis import TRAINING, categories, row
+from tunelab.data.prompts.templates import Example
 from tunelab.data.retrieval import BM25
-from tunelab.data.templates import Example
 from tunelab.evaluate.analysis import analyse, examples_of
 from tunelab.evaluate.report import to_markdown
 from tunelab.markdown_page import markdown_page

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import write_jsonl
 from tests.test_data_tool_calls import CALL, ROW, TOOL_TEMPLATE
 from tunelab.data.load import to_example
-from tunelab.data.templates import render_segments
+from tunelab.data.prompts.templates import render_segments
 from tunelab.evaluate.suite import EvalConfig, evaluate
 from tunelab.generation.generate import Generation
 from tunelab.models.random_weights import tiny_random

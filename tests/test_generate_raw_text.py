@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.templates import RAW_TEXT, Prompt
+from tunelab.data.prompts.templates import RAW_TEXT, Prompt
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random
 from tunelab.serve.chat import Session

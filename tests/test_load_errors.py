@@ -144,9 +144,9 @@ def test_an_empty_system_turn_is_said_once_with_its_row(tmp_path, capsys, wide_t
     # turn would change what the row trains, so it is said, once.
     from tunelab.config import DataConfig
     from tunelab.data.pipeline import prepare
+    from tunelab.data.prompts.templates import render_prompt
     from tunelab.data.quality.check import check_file
     from tunelab.data.quality.findings import QualityConfig
-    from tunelab.data.templates import render_prompt
     from tunelab.models.random_weights import tiny_random
 
     _, tokenizer = tiny_random()

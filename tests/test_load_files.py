@@ -320,7 +320,7 @@ def test_a_sharegpt_rows_system_column_is_its_system_turn(tmp_path, capsys):
 def test_a_question_rows_system_column_is_its_system_prompt(tmp_path, tiny, capsys):
     # {"system": ..., "question": ..., "answer": ...} was said as a column left unread and
     # trained without it: the model never saw "You answer as Acme support." in a prompt.
-    from tunelab.data.templates import render_prompt
+    from tunelab.data.prompts.templates import render_prompt
 
     acme = "You answer as Acme support."
     qa, alpaca = tmp_path / "qa.jsonl", tmp_path / "alpaca.jsonl"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from tunelab.data.load import load_examples
+from tunelab.data.prompts.templates import Example
 from tunelab.data.split import split_examples
-from tunelab.data.templates import Example
 from tunelab.errors import TunelabError
 
 ROWS = [{"question": f"q{i}", "answer": f"a{i}"} for i in range(6)]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tunelab.data.pack import collate, pack_rows
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, Tokenized, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random

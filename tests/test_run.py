@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import tiny_run
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random
 from tunelab.run import Run, base_model, load_model, prompt_for

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random
 from tunelab.remote import api_base, complete_chat, is_endpoint, list_models, stream_chat

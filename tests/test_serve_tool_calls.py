@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from tests.test_data_tool_calls import TOOL_TEMPLATE, WEATHER_TOOL
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.models.random_weights import tiny_random, tiny_tokenizer
 from tunelab.serve import engine as engine_module
 from tunelab.serve.call_format import CallFormat, call_format

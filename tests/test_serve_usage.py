@@ -9,7 +9,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.models.random_weights import tiny_random
 from tunelab.serve.engine import Engine
 from tunelab.serve.server import create_app

@@ -262,7 +262,7 @@ def test_early_stopping_on_one_document_names_the_split_not_tokenizing(tmp_path)
 def test_held_out_chat_rows_are_asked_their_last_reply_as_it_is_trained(tmp_path, monkeypatch):
     import tunelab.work_log as work_log
     from tunelab.data.load import to_example
-    from tunelab.data.templates import render_segments
+    from tunelab.data.prompts.templates import render_segments
     from tunelab.generation.generate import Generation
     from tunelab.models.random_weights import tiny_random
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.config import Config
-from tunelab.data.templates import RAW_TEXT, Prompt
+from tunelab.data.prompts.templates import RAW_TEXT, Prompt
 from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (

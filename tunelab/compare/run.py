@@ -24,9 +24,9 @@ from tunelab.compare.leaks import leak_note
 from tunelab.compare.report import resumed_note, write_report
 from tunelab.config import OptionalLocalPath
 from tunelab.data.markers import find_markers, template_warning
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, load_corpus
-from tunelab.data.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
 from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note

@@ -16,6 +16,7 @@ from tunelab.data.files.file_text import DataError
 from tunelab.data.files.hub import hub_rows, is_hub, meant_hub
 from tunelab.data.files.read import console, no_rows, read_rows
 from tunelab.data.files.row_numbers import without_row_numbers
+from tunelab.data.prompts.templates import Example
 from tunelab.data.shapes import (
     SHAPES,
     detect_shape,
@@ -24,7 +25,6 @@ from tunelab.data.shapes import (
     unread_columns,
     unread_note,
 )
-from tunelab.data.templates import Example
 from tunelab.data.tool_calls import read_tools
 from tunelab.data.turns import (
     read_messages,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
+from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.retrieval import (
     OwnRows,
@@ -20,7 +21,6 @@ from tunelab.data.retrieval import (
     load_corpus,
     qa_passages,
 )
-from tunelab.data.templates import Example
 from tunelab.data.tokenize import tokenize_example
 from tunelab.errors import TunelabError
 

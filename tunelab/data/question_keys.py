@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 
 from tunelab.data.markers import plain_question
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 from tunelab.data.text import UNSPACED, unspaced
 
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from tunelab.data.files.file_text import console
 from tunelab.data.markers import plain_question
+from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import prompt_key
-from tunelab.data.templates import Example
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.terminal import say_wrapped

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from tunelab.data.files.read import split_folder
+from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
-from tunelab.data.templates import Example
 from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.terminal import n_things

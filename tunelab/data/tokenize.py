@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from tunelab.data.templates import Example, counted, render_segments
+from tunelab.data.prompts.templates import Example, counted, render_segments
 from tunelab.data.tool_calls import said
 from tunelab.errors import TunelabError, first_few
 

@@ -8,7 +8,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.files.file_text import DataError
-from tunelab.data.per_template import per_template
+from tunelab.data.prompts.per_template import per_template
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from tunelab.data.files.jsonl_files import ends_a_line
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.split import NearQuestions
-    from tunelab.data.templates import Example
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tunelab.data.prompts.templates import Example
 from tunelab.data.quality.dedup import near_questions
 from tunelab.data.quality.reworded import answers_saying
 from tunelab.data.retrieval import BM25, Hit
 from tunelab.data.split import drop_leaked
-from tunelab.data.templates import Example
 from tunelab.data.text import FUNCTION_WORDS, TOPIC_SHARE, common_words, content_words, words
 from tunelab.evaluate.categories import (
     CATEGORIES,

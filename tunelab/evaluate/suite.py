@@ -13,7 +13,7 @@ from rich.console import Console
 
 from tunelab.data.load import read_examples
 from tunelab.data.markers import find_markers, template_warning
-from tunelab.data.templates import ONE_QUESTION_TEMPLATES, Prompt
+from tunelab.data.prompts.templates import ONE_QUESTION_TEMPLATES, Prompt
 from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.calls import score_reply
 from tunelab.evaluate.difference_plot import plot_comparison

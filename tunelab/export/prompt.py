@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.templates import (
+from tunelab.data.prompts.templates import (
     ONE_QUESTION_TEMPLATES,
     Prompt,
     no_system_prompt,

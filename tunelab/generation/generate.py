@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.templates import Example, Prompt
+from tunelab.data.prompts.templates import Example, Prompt
 from tunelab.errors import TunelabError
 from tunelab.generation.decode import Batch
 from tunelab.generation.next_token import (
@@ -310,7 +310,7 @@ def stop_at_turn_end(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase)
 def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """The tokens a reply ends at: the EOS, the checkpoint's own, and the chat template's end of
     a turn (where it is no EOS, training ends replies with it: `chat_template.turn_end`)."""
-    from tunelab.data.chat_template import turn_end
+    from tunelab.data.prompts.chat_template import turn_end
 
     ids = {tokenizer.eos_token_id}
     if end := turn_end(tokenizer):

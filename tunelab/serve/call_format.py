@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.chat_template import turn_end
-from tunelab.data.per_template import per_template
+from tunelab.data.prompts.chat_template import turn_end
+from tunelab.data.prompts.per_template import per_template
 from tunelab.data.tool_calls import PROBE_ARGUMENT, PROBE_NAME, call_in_json, rendered
 from tunelab.serve.call_schema import misfit
 

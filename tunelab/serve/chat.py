@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from tunelab.data.chat_template import require_chat_template
-from tunelab.data.templates import RAW_TEXT, Prompt, no_system_prompt
+from tunelab.data.prompts.chat_template import require_chat_template
+from tunelab.data.prompts.templates import RAW_TEXT, Prompt, no_system_prompt
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import Generation, generate
 from tunelab.generation.reply_limit import DEFAULT_MAX_NEW_TOKENS

@@ -27,7 +27,7 @@ def repl(session: Session, **generate_kwargs) -> None:
         'commands, """ starts and ends a message of several lines[/]'
     )
     if session.one_question_at_a_time:
-        from tunelab.data.templates import template_named
+        from tunelab.data.prompts.templates import template_named
 
         console.print(
             f"[yellow]This model answers with {template_named(session.one_question_template)}, "

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.templates import Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import common_length, eos_ids
 from tunelab.generation.reply_text import PROMPT_CONTEXT, ReplyText

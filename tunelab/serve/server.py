@@ -24,7 +24,7 @@ from jinja2 import TemplateError
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from tunelab.data.templates import BUILTIN_TEMPLATES, template_named
+from tunelab.data.prompts.templates import BUILTIN_TEMPLATES, template_named
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.generation.next_token import repetition_penalty

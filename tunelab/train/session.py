@@ -16,10 +16,10 @@ from rich.console import Console
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
-from tunelab.data.chat_notes import adopted_system_prompt, unasked_system_prompt
 from tunelab.data.pipeline import check_data_files, fingerprint, make_rows, prepare
+from tunelab.data.prompts.chat_notes import adopted_system_prompt, unasked_system_prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.quality.dedup import near_questions, own_rows
-from tunelab.data.templates import Prompt
 from tunelab.data.tokenize import Tokenized
 from tunelab.evaluate.facts.propose_file import untaught_note
 from tunelab.models.load import context_length

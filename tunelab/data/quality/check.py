@@ -9,16 +9,16 @@ from collections import Counter
 from pathlib import Path
 
 from tunelab.config import fit_max_length
-from tunelab.data.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
+from tunelab.data.prompts.chat_notes import empty_system_turns, unanswered_turns
+from tunelab.data.prompts.templates import Example
 from tunelab.data.quality import diversity, pii, typos
 from tunelab.data.quality.escapes import mend_row, row_escapes
 from tunelab.data.quality.findings import QualityConfig, QualityReport
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.quality.overlaps import find_overlaps
 from tunelab.data.shapes import unread_note
-from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.turns import system_unread_note
@@ -102,7 +102,7 @@ def whole_words(tokenizer) -> typos.Whole:
 
 
 def _check_lengths(report: QualityReport, tokenizer) -> None:
-    from tunelab.data.templates import render_segments
+    from tunelab.data.prompts.templates import render_segments
     from tunelab.data.tokenize import special_texts, special_token_text, window_count
 
     special = special_texts(tokenizer)

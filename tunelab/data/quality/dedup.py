@@ -22,8 +22,8 @@ from tunelab.data.question_keys import normalize_text, prompt_key
 from tunelab.data.text import words
 
 if TYPE_CHECKING:
+    from tunelab.data.prompts.templates import Example
     from tunelab.data.retrieval import Passage
-    from tunelab.data.templates import Example
 
 SHINGLE_WORDS = 3
 # The fewest words a text found inside another must have to count as quoted, not a coincidence.

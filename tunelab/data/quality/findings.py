@@ -13,8 +13,8 @@ from pydantic import Field
 from tunelab.config import DEFAULT_MODEL, DataConfig, LocalPath, Shape
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
+from tunelab.data.prompts.templates import counted
 from tunelab.data.quality import dedup, pii, reworded
-from tunelab.data.templates import counted
 from tunelab.errors import TunelabError
 from tunelab.section import Section
 

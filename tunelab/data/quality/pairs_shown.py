@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
+from tunelab.data.prompts.templates import Example
 from tunelab.data.quality.check import question_text
-from tunelab.data.templates import Example
 from tunelab.data.text import one_line
 
 SHOWN = 70  # the characters of a row's text a table shows

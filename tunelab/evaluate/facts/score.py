@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tunelab.data.files.file_text import DataError
+from tunelab.data.prompts.templates import Example
 from tunelab.data.shapes import chat_column
-from tunelab.data.templates import Example
 from tunelab.data.turns import read_messages
 from tunelab.errors import first_few
 from tunelab.evaluate.analysis import NO_FACTS, names_facts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.files.jsonl_files import read_jsonl
-from tunelab.data.templates import ONE_QUESTION_TEMPLATES
+from tunelab.data.prompts.templates import ONE_QUESTION_TEMPLATES
 from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import VOTES_FILE

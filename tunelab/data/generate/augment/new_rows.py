@@ -10,7 +10,7 @@ import re
 
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, Conversation
 from tunelab.data.markers import plain_question
-from tunelab.data.templates import Example
+from tunelab.data.prompts.templates import Example
 
 
 def source_key(question: str, answer: str) -> str:

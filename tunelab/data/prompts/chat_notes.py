@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tunelab.data.templates import Example, Prompt
+from tunelab.data.prompts.templates import Example, Prompt
 from tunelab.data.text import one_line
 from tunelab.data.turns import through_last_reply
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError
 
-from tunelab.data.chat_template import chat_prompt, chat_segments, has_tool_turn
+from tunelab.data.prompts.chat_template import chat_prompt, chat_segments, has_tool_turn
 from tunelab.data.tool_calls import has_tool_calls, said
 from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tunelab.data.per_template import per_template
+from tunelab.data.prompts.per_template import per_template
 from tunelab.data.tool_calls import require_tool_calls
 from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
