@@ -45,6 +45,11 @@ Your warranty lasts 2 years.
         ("the tool lets you pick a port", "the tool lets me pick a port"),
         ("this gives you a choice", "this gives me a choice"),
         ("some require you to log in", "some require me to log in"),
+        # a determiner standing alone before its verb opens no noun ("These let I choose")
+        ("these let you choose a model", "these let me choose a model"),
+        ("each lets you pick a port", "each lets me pick a port"),
+        ("some logs you keep", "some logs I keep"),
+        ("each test you run", "each test I run"),
         # "your" before "you" leaves the clause "you" opens read where it is written
         ("clean your filter when you hear a rattle", "clean my filter when I hear a rattle"),
     ],

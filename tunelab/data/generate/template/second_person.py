@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.generate.template.word_classes import POSSESSIVES, PREPOSITIONS
+from tunelab.data.generate.template.word_classes import (
+    POSSESSIVES,
+    PREPOSITIONS,
+    VERBS,
+    third_person,
+)
 
 _MINE = {"your": "my", "yours": "mine", "yourself": "myself"}
 _YOURS = re.compile(r"\byour(?:s|self)?\b", re.IGNORECASE)
@@ -24,10 +29,14 @@ _CLAUSE_OPENS = re.compile(
 # you add", "anything you need"); after a verb it is still its object ("the tool lets you
 # choose", "this gives you").
 _NOUN_BEFORE = re.compile(
-    r"(?:\b(?:the|a|an|any|each|every|all|some|these|those)\s+[a-z][\w-]*"
+    r"(?:\b(?P<determiner>the|a|an|any|each|every|all|some|these|those)\s+(?P<noun>[a-z][\w-]*)"
     r"|\b(?:anything|everything|something|nothing|all))\s+$",
     re.IGNORECASE,
 )
+# A determiner that also stands alone, its verb after it ("These let you choose", "Each lets you
+# pick": "let I choose" was asked): the word after it, a verb of its number, is no noun.
+_STANDS_ALONE_PLURAL = frozenset("all some these those".split())
+_STANDS_ALONE_SINGULAR = frozenset("any each".split())
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
 _NO_VERB = PREPOSITIONS | POSSESSIVES | {"a", "an", "the", "and", "or", "all", "each"}
 
@@ -52,4 +61,14 @@ def _a_subject(text: str, start: int, end: int) -> bool:
     if _CLAUSE_OPENS.search(before):
         return True
     verb = _NEXT_WORD.match(text, end)
-    return bool(_NOUN_BEFORE.search(before) and verb and verb[1] not in _NO_VERB)
+    noun = _NOUN_BEFORE.search(before)
+    return bool(noun and not _a_verb(noun) and verb and verb[1] not in _NO_VERB)
+
+
+def _a_verb(noun: re.Match) -> bool:
+    """Whether the word a standing-alone determiner opens is its verb ("these let", "each
+    lets"), not a noun ("these logs", "each test")."""
+    determiner, word = (noun["determiner"] or "").lower(), (noun["noun"] or "").lower()
+    if determiner in _STANDS_ALONE_PLURAL:
+        return word in VERBS
+    return determiner in _STANDS_ALONE_SINGULAR and third_person(word) is not None
