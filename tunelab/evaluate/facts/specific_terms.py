@@ -143,7 +143,8 @@ _SENTENCE_START = (
 # A sentence's first word that is its verb, not a name's first word, judged by what follows it: a
 # question word; an auxiliary opening a question ("Does Ctrl-C save ...?", "Can Lamini ...?");
 # a gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ...") or a
-# phrase a comma closes ("Leveraging Lamini's ..., you"); an order whose name no verb follows
+# phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"; a name the
+# comma closes is one still: "Spring Boot, Django and Rails"); an order whose name no verb follows
 # ("Download Phi-3-mini-4k-instruct first.", "Open Visual Studio Code."; not "Open Source
 # Initiative reviews ..."). "Hugging Face hosts it" stays a name, and none mid-sentence
 # ("documentation on Getting Started, ...").
@@ -157,7 +158,8 @@ _OPENING_VERB = (
     rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
     r"|(?:Do|Does|Did|Is|Are|Was|Were|Can|Could|Should|Would|Will|Shall|Has|Have|Had)\b"
     r"(?=[^.!?\n]*\?)"
-    rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*)?,)"
+    rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
+    rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),)"
     rf"|{_ORDER}\b(?!(?: {_TITLED})+{_VERB_AFTER}))"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
