@@ -281,6 +281,7 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
         ("Visual Studio Code works best.", "Visual Studio Code"),
         # An order's word that opens a name its verb follows is the name's.
         ("Open Source Initiative reviews them.", "Open Source Initiative"),
+        ("Go Modules are used.", "Go Modules"),  # "is", "are", "have" are verbs too
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),

@@ -154,13 +154,17 @@ _ORDER = (
     r"Disable|Add|Remove|Delete|Check|Try|Hold|Turn|Switch|Connect|Follow|Navigate|Copy|"
     r"Configure|Create|Edit|Upload)"
 )
+# The verbs that open a question ("Does Ctrl-C ...?") and, after a name, say it is a subject
+# ("Go Modules are used": "Go" is no order there; "Go Modules" was "Modules").
+_AUXILIARIES = "do does did is are was were can could should would will shall has have had".split()
+_AUXILIARY_AFTER = rf" (?:{'|'.join(_AUXILIARIES)})\b"
 _OPENING_VERB = (
     rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
-    r"|(?:Do|Does|Did|Is|Are|Was|Were|Can|Could|Should|Would|Will|Shall|Has|Have|Had)\b"
+    rf"|(?:{'|'.join(w.capitalize() for w in _AUXILIARIES)})\b"
     r"(?=[^.!?\n]*\?)"
     rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
     rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),)"
-    rf"|{_ORDER}\b(?!(?: {_TITLED})+{_VERB_AFTER}))"
+    rf"|{_ORDER}\b(?!(?: {_TITLED})+(?:{_VERB_AFTER}|{_AUXILIARY_AFTER})))"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
