@@ -39,6 +39,7 @@ def test_a_model_with_its_variant_is_one_fact(model, right, wrong):
 
 def test_a_variant_is_its_name_s_where_the_sentence_opens_with_it_too():
     assert _facts("Which model runs on a phone?", "Phi-3 mini runs on a phone.") == ["Phi-3 mini"]
+    assert _facts("Which model?", "Phi-3 mini answers questions.") == ["Phi-3 mini"]
     assert _facts("Which is better?", "Mixtral 8x7B outperforms Llama 2 70B.") == [
         "Llama 2 70B",
         "Mixtral 8x7B",
@@ -61,6 +62,9 @@ def test_a_size_word_with_no_model_before_it_is_no_variant():
         assert not any(" " in fact for fact in _facts("Which model?", reference))
     assert _facts("Which URL?", "Set the API base URL first.") == ["API"]
     assert _facts("Which model?", "GPT-4 large language models answer it.") == ["GPT-4"]
+    # A size word a noun follows is the noun's ("A100 base", "GPT-4 large" were proposed).
+    assert _facts("Which GPU?", "The A100 base clock is 1 GHz.") == ["A100", "1 GHz"]
+    assert _facts("Which model?", "GPT-4 large context windows help.") == ["GPT-4"]
     # A plural after a number still says what it counts.
     assert _facts("How was it tested?", "It ran Python 3 8M times.") == ["Python 3", "8M"]
     assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]

@@ -71,15 +71,15 @@ _MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|version
 # alone was proposed).
 _SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
 # A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
-# fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed). Not the
-# "large" of "GPT-4 large language model".
-_VARIANT = r" (?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)(?![\w-]| language\b)"
-# After an acronym ("BERT base"), only where the sentence or clause ends, or a model's noun, a
-# verb or a joining word follows: not "API base URL".
-_ACRONYM_VARIANT = (
-    rf"{_VARIANT}(?=[.,;:!?)]|$| (?:model|{_MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|by|on|in|for|"
+# fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed); only where
+# the sentence or clause ends, or a model's noun, a verb or a joining word follows: not the size
+# word of a noun after it ("API base URL", "GPT-4 large language model", "A100 base clock").
+_VARIANT = r" (?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)(?![\w-])"
+_VARIANT_END = (
+    rf"(?=[.,;:!?)]|$| (?:model|{_MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|by|on|in|for|"
     r"with|as|at|to|from)\b)"
 )
+_ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
 _COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{_MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
 _PARAMETERS = rf"{_SIZE}(?!{_COUNTED})"
 _SIZED = rf"[- ]{_PARAMETERS}"  # after a version
@@ -117,6 +117,9 @@ _VERB_AFTER = (
     r"(?:[a-z]+(?:s|ed)|can|will)\b)"
     rf"(?!{_COUNTED}{_SUBJECT_OF})"
 )
+# After a name with a digit, its verb may follow too ("Phi-3 mini answers"); not after an
+# acronym, where "API base uses" would be one.
+_NAMED_VARIANT = rf"{_VARIANT}(?:{_VARIANT_END}|{_VERB_AFTER})"
 # Where a clause opens mid-sentence, so a name there is its subject and the word after it its
 # verb: after a comma ("In our tests, Mistral 7B outperforms"), "that" or "which", or an
 # opening phrase of a preposition and one or two words ("By default Mistral 7B supports", "On
@@ -205,9 +208,9 @@ TERMS = [
         r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
     ),
     # A hyphenated name with a digit (gpt-4o), its variant too ("Phi-3 mini").
-    re.compile(rf"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+(?:{_VARIANT})?"),
+    re.compile(rf"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+(?:{_NAMED_VARIANT})?"),
     # A name with a digit (A100; not "\\n1"), its variant too ("T5 small").
-    re.compile(rf"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])(?:{_VARIANT})?"),
+    re.compile(rf"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])(?:{_NAMED_VARIANT})?"),
     # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11", and a name
     # that opens in lower case, "macOS 14", "iOS 17" ("14" alone was proposed, which any
     # other system's 14 states).
