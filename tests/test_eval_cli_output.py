@@ -74,23 +74,28 @@ def test_a_test_set_naming_facts_on_some_rows_says_which_are_judged_by_wording(t
     assert said.exit_code == 0, said.output
     text = " ".join(said.output.split())
     assert (
-        f"2 of 3 test rows name no facts ({data}:2, {data}:3): fact accuracy is over the 1 that "
-        "does, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
+        f"2 of 3 test rows name neither facts nor a wrong answer ({data}:2, {data}:3): fact "
+        "accuracy is over the 1 that names facts, and those 2 are judged by wording alone (token F1 and ROUGE-L reward wording, not "
         f"correctness). `tunelab data facts {data} -o test_facts.jsonl` proposes them" in text
     )
-    assert text.count("2 of 3 test rows name no facts") == 1  # under the table, not above too
+    assert text.count("2 of 3 test rows name neither facts") == 1  # under the table, not above too
     # The folder, read after the terminal scrolled, says it too.
     notes = json.loads((tmp_path / "ev" / "summary.json").read_text())["notes"]
     assert [
-        n for n in notes if n.startswith(f"2 of 3 test rows name no facts ({data}:2, {data}:3)")
+        n
+        for n in notes
+        if n.startswith(f"2 of 3 test rows name neither facts nor a wrong answer ({data}:2")
     ]
     errors = " ".join((tmp_path / "ev" / "errors.md").read_text().split())
-    assert f"Note: 2 of 3 test rows name no facts ({data}:2, {data}:3)" in errors
+    assert (
+        f"Note: 2 of 3 test rows name neither facts nor a wrong answer ({data}:2, {data}:3)"
+        in errors
+    )
     # Two models compared: comparison.md, kept after the terminal scrolls, says it too.
     two = CliRunner().invoke(app, ["eval", "tiny-random", "tiny-random", *args])
     assert two.exit_code == 0, two.output
     kept = " ".join((tmp_path / "ev" / "comparison.md").read_text().split())
-    assert f"2 of 3 test rows name no facts ({data}:2, {data}:3)" in kept
+    assert f"2 of 3 test rows name neither facts nor a wrong answer ({data}:2, {data}:3)" in kept
 
 
 def test_the_table_names_each_metric_as_compare_does_and_marks_the_rates_better_low(
@@ -272,7 +277,7 @@ def test_eval_of_proposed_facts_names_the_guessed_ones_and_sends_nobody_back_to_
     said = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"], env={"COLUMNS": "400"})
     assert said.exit_code == 0, said.output
     text = " ".join(said.output.split())
-    assert f"1 of 3 test rows name no facts ({facts}:3)" in text
+    assert f"1 of 3 test rows name neither facts nor a wrong answer ({facts}:3)" in text
     assert "`tunelab data facts` found none to propose for them: write theirs by hand" in text
     assert f"tunelab data facts {facts}" not in text  # proposing again proposes nothing
     assert (

@@ -335,6 +335,26 @@ def test_a_fact_offered_as_a_choice_or_a_range_end_is_reported_missed_as_it_is_s
     assert missed_facts("It is 32.", check) == []
 
 
+def test_the_note_on_rows_without_facts_counts_every_row_of_the_test_set():
+    from tunelab.evaluate.facts.score import facts_named_note
+
+    # lamini_docs' first 30 test rows after `data facts`: "5 of 30 test rows name no facts ...
+    # fact accuracy is over the 9 that do" left 16 unsaid, 13 naming a wrong answer alone and
+    # 3 off-topic refusals. Rows here as eval scores them: 2 with facts, 3 with a wrong answer
+    # alone, 1 off-topic, 2 with nothing.
+    facts = {"fact_recall": 1.0, "fact_accuracy": 1.0, "hallucination": 0.0}
+    rows = [{"source": f"test.jsonl:{i}", "facts": facts} for i in (1, 2)]
+    rows += [{"source": f"test.jsonl:{i}", "facts": {"hallucination": 0.0}} for i in (3, 4, 5)]
+    rows += [{"source": "test.jsonl:6", "refusal": {"off_topic": True, "refused": 1.0}}]
+    rows += [{"source": f"test.jsonl:{i}"} for i in (7, 8)]
+    assert facts_named_note(rows).startswith(
+        "2 of 8 test rows name neither facts nor a wrong answer (test.jsonl:7, test.jsonl:8): "
+        "fact accuracy is over the 2 that name facts, 3 only a wrong answer (scored by "
+        "hallucination alone), 1 is marked off-topic (scored by whether it refuses), and those 2 "
+        "are judged by wording alone"
+    )
+
+
 def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls():
     from tunelab.evaluate.facts.score import facts_named_note
 
@@ -348,8 +368,8 @@ def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls
     ]
     note = facts_named_note(rows)
     assert note.startswith(
-        "1 of 2 test rows name no facts (t.jsonl:2): fact accuracy is over the 1 that does, "
-        "and that one is judged by wording alone"
+        "1 of 2 test rows name neither facts nor a wrong answer (t.jsonl:2): fact accuracy is "
+        "over the 1 that names facts, and that one is judged by wording alone"
     )
     assert note.endswith(
         "1 test row replying with text and tool calls and naming no facts (t.jsonl:3): scored "

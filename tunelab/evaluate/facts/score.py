@@ -284,12 +284,33 @@ def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
         )
     facts = sum("fact_accuracy" in r.get("facts", {}) for r in rows)
     return (
-        f"{len(unnamed)} of {len(rows)} test rows name no facts ({first_few(unnamed)}): fact "
-        f"accuracy is over the {facts} that {'does' if facts == 1 else 'do'}, and "
-        f"{'that one is' if len(unnamed) == 1 else f'those {len(unnamed)} are'} judged by wording "
-        f"alone (token F1 and ROUGE-L reward wording, not correctness). {propose}"
+        f"{len(unnamed)} of {len(rows)} test rows name neither facts nor a wrong answer "
+        f"({first_few(unnamed)}): fact accuracy is over the {facts} that "
+        f"{'names' if facts == 1 else 'name'} facts"
+        + _others_said(rows)
+        + f", and {'that one is' if len(unnamed) == 1 else f'those {len(unnamed)} are'} judged "
+        "by wording alone (token F1 and ROUGE-L reward wording, not correctness). "
+        + propose
         + ("" if any(r.get("facts_from") for r in rows) else ", keeping the rows that name some")
     )
+
+
+def _others_said(rows: list[dict[str, Any]]) -> str:
+    """The rest of the rows `_unnamed_note` counts, so that its counts add up: those that name a
+    wrong answer and no fact, and those marked off-topic. "5 of 30 name no facts: fact accuracy
+    is over the 9 that do" left 16 of lamini_docs' rows unsaid (13 naming a wrong answer alone,
+    3 off-topic)."""
+    wrong = sum(names_facts(r) and "fact_accuracy" not in r.get("facts", {}) for r in rows)
+    off = sum(not names_facts(r) and _off_topic(r) for r in rows)
+    said = ""
+    if wrong:
+        said += f", {wrong} only a wrong answer (scored by hallucination alone)"
+    if off:
+        refuse = "is marked off-topic (scored by whether it refuses)"
+        if off > 1:
+            refuse = "are marked off-topic (scored by whether they refuse)"
+        said += f", {off} {refuse}"
+    return said
 
 
 def score_facts(answer: str, check: FactCheck) -> dict[str, float]:
