@@ -195,6 +195,25 @@ def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, ki
         assert "--template chat" not in message and "data.template: chat" in message
 
 
+def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp_path):
+    # "questions asked with template 'chat'" read as a chat layout, though the export's chat
+    # template asks in the run's qa one.
+    run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="qa")
+    merged = export(str(run), merged=tmp_path / "merged")["merged"]
+    test = write_jsonl(tmp_path / "test.jsonl", [{"question": "Hi?", "answer": "Hello."}])
+    out = tmp_path / "ev"
+    args = ["eval", str(merged), "--data", str(test), "--max-new-tokens", "2", "--output", str(out)]
+    said = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    layout = "the model's own chat template (tunelab's qa layout, written by export)"
+    assert f"questions asked with {layout}" in " ".join(said.output.split())
+    assert json.loads((out / "summary.json").read_text())["asked_with"] == layout
+    assert f"(questions asked with {layout})" in (out / "errors.md").read_text()
+    # A model asked in another template is said as before.
+    ran = CliRunner().invoke(app, [*args, "--template", "alpaca"], env={"COLUMNS": "300"})
+    assert "questions asked with template 'alpaca'" in " ".join(ran.output.split()), ran.output
+
+
 def test_an_export_made_before_its_chat_template_named_its_template_is_told_all_the_same(
     tmp_path,
 ):

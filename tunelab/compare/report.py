@@ -195,7 +195,7 @@ def questions_scored(arms: list[Arm]) -> str:
 
 def to_markdown(result: Comparison, cfg: CompareConfig) -> str:
     metric = main_metric(result.arms)
-    asked = f", asked with {result.prompt.said()}" if result.prompt else ""
+    asked = f", asked with {result.asked()}" if result.asked() else ""
     # A leak qualifies the headline's RAG differences: at the foot, below every table, the
     # headline read "finetuning is ahead" or not of an arm handed the answer key, unsaid.
     leaks = [f"Note: {note}." for note in result.notes if note.startswith(LEAK)]
@@ -265,7 +265,7 @@ def write_report(result: Comparison, cfg: CompareConfig) -> None:
     (out / "compare.md").write_text(to_markdown(result, cfg), encoding="utf-8")
     payload = {
         "run": result.run,
-        "asked_with": result.prompt.said() if result.prompt else "",  # as eval's summary says it
+        "asked_with": result.asked(),  # as eval's summary says it
         "questions": len(result.arms[0].rows) if result.arms else 0,
         # What the numbers stand on, as compare.md says it: the JSON alone named no test file,
         # no --limit and no corpus.

@@ -33,8 +33,9 @@ from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_no
 from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
+from tunelab.export.prompt import asked_with
 from tunelab.progress import answer_bars
-from tunelab.run import Run, asked_template, prompt_for
+from tunelab.run import Run, asked_template, load_tokenizer, prompt_for
 from tunelab.section import Limit, Section
 
 
@@ -82,10 +83,16 @@ class Comparison:
     questions_with_own_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what a person should know of the test set
     prompt: Prompt | None = None  # how every arm was asked
+    # The same, as the reports say it where `prompt` alone misleads (`export.prompt.asked_with`).
+    asked_with: str = ""
     # What RAG retrieved from, as said: "docs", "qa.jsonl (the run's training data)".
     corpus: str = "the run's training data"
     test_file: str = ""  # the file the questions were read from (--data, or the run's)
     limited: bool = False  # --limit left rows of test_file unasked
+
+    def asked(self) -> str:
+        """How the questions were asked, for the reports ("" when not known), as eval's."""
+        return self.asked_with or (self.prompt.said() if self.prompt else "")
 
 
 def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
@@ -133,6 +140,8 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     excluded = len(set().union(*skipped))
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
     result.test_file = str(path)
+    if not found:  # a model's own chat template: an export's may hold a qa run's layout
+        result.asked_with = asked_with(prompt, load_tokenizer(str(model)))
     result.limited = asked_rows.cut
     # Without --corpus, _corpus read the run's own file (or refused).
     result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")

@@ -68,6 +68,8 @@ class EvalResult:
     summary: dict[str, float] = field(default_factory=dict)
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
     prompt: Prompt | None = None  # how the questions were asked
+    # The same, as the reports say it where `prompt` alone misleads (`export.prompt.asked_with`).
+    asked_with: str = ""
     notes: list[str] = field(default_factory=list)  # what a person should know of the analysis
     # Of the notes, the one on test rows naming no facts (`facts_named_note`): said again under
     # the scores it qualifies, the comparison's among them.
@@ -87,7 +89,7 @@ class EvalResult:
 
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
-        return self.prompt.said() if self.prompt else ""
+        return self.asked_with or (self.prompt.said() if self.prompt else "")
 
 
 def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = None):
@@ -185,7 +187,7 @@ def evaluate_one(
     questions in their order (tunelab.generation.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
     from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note
-    from tunelab.export.prompt import refuse_system_prompt_of
+    from tunelab.export.prompt import asked_with, refuse_system_prompt_of
     from tunelab.run import load_model, load_tokenizer
 
     run, label = Run.find(model), label or str(model)
@@ -228,6 +230,7 @@ def evaluate_one(
         for row, sim in zip(rows, sims):
             row["scores"]["embedding_sim"] = sim
     result = EvalResult(str(model), out_dir, rows, summarize(rows), prompt=prompt, label=label)
+    result.asked_with = asked_with(prompt, tokenizer)
     asked = {ex.source: ex.question for ex in examples}
     result.notes += [*notes, *([why] if why else []), *([replaced] if replaced else [])]
     if note := echo_note(echoed_facts(asked, checks.facts)):
@@ -365,6 +368,7 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
         rows,
         summarize(rows),
         prompt=asked_before(earlier),
+        asked_with=earlier.get("asked_with", ""),
         label=earlier.get("label", ""),
     )
     # What eval said of its answers and test set stays in the files rewritten here; what it said

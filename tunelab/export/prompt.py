@@ -83,6 +83,15 @@ def one_question_template(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) ->
     return carried.group(1) if carried else _written_before_the_comment(chat_template, tokenizer)
 
 
+def asked_with(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) -> str:
+    """How the questions were asked, as eval's and compare's reports say it (`Prompt.said`),
+    naming the layout a model's own chat template holds where the export of a qa or alpaca run
+    wrote it: "template 'chat'" read as a chat layout, of prompts asked in the run's qa one."""
+    if prompt.template == "chat" and (carried := one_question_template(prompt, tokenizer)):
+        return f"the model's own chat template (tunelab's {carried} layout, written by export)"
+    return prompt.said()
+
+
 def _written_before_the_comment(
     chat_template: str, tokenizer: PreTrainedTokenizerBase
 ) -> str | None:
