@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 
 import pytest
 import torch
+from gguf import GGUFReader
+from rich.console import Console
 from test_export import make_run_with_tokenizer, small_bpe_tokenizer
 from transformers import AutoModelForCausalLM
 
@@ -53,6 +56,23 @@ def test_a_gguf_loads_as_transformers_reads_it_then_from_the_cache_alone(
     second, _ = load_pretrained(str(exported))
     assert torch.equal(_logits(second), _logits(read))
     assert len(list(cache.iterdir())) == 1
+
+
+def test_a_gguf_s_first_load_shows_tunelab_s_bar_not_transformers_own(
+    exported, cache, capfd, monkeypatch
+):
+    # transformers' "Converting and de-quantizing GGUF tensors..." bar (tqdm.auto, which the hook
+    # hiding its weight bars never sees) drew beside tunelab's, a line per redraw when piped.
+    load_pretrained(str(exported))
+    assert "de-quantizing" not in capfd.readouterr().err  # piped, as here: no bar at all
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=120)
+    monkeypatch.setattr("tunelab.progress.Console", lambda **_: terminal)
+    shutil.rmtree(cache)
+    load_pretrained(str(exported))
+    drawn = terminal.file.getvalue()
+    tensors = len(GGUFReader(str(exported)).tensors)
+    assert "dequantizing model.gguf (once)" in drawn and f"{tensors}/{tensors}" in drawn
+    assert "de-quantizing" not in capfd.readouterr().err
 
 
 def test_a_changed_file_is_dequantized_again(exported, cache, tmp_path, monkeypatch):

@@ -1,11 +1,14 @@
 """The one look of tunelab's progress bars (training, scoring, generating): a label, the bar,
 done/total, time spent and time left, with any extra columns before the times; transformers' own
-"Loading weights" and "Writing model shards" bars are kept off beside them."""
+"Loading weights" and "Writing model shards" bars are kept off beside them, and its bar over a
+GGUF file's tensors is tunelab's own."""
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 
 from rich.console import Console
@@ -162,3 +165,32 @@ def _without_weight_bars(factory: Callable, args: tuple, kwargs: dict):
     if kwargs.get("desc") in WEIGHT_BARS:
         kwargs = {**kwargs, "disable": True}
     return factory(*args, **kwargs)
+
+
+@contextmanager
+def gguf_tensors_bar(label: str, console: Console | None = None) -> Iterator[None]:
+    """Within one GGUF load, transformers' bar over the file's tensors ("Converting and
+    de-quantizing GGUF tensors...": tqdm.auto called directly, which `set_tqdm_hook` never sees)
+    drawn as tunelab's own, labelled `label`, on a terminal's stderr; piped (where tqdm wrote a
+    line at each redraw) or under another live display (compare's bars: a second would garble
+    both), none."""
+    from rich.file_proxy import FileProxy
+    from transformers import modeling_gguf_pytorch_utils as gguf_reader
+
+    console = console or Console(stderr=True)
+    shown = console.is_terminal and not isinstance(sys.stderr, FileProxy)
+
+    def counted(tensors: Sequence, **_tqdm_options) -> Iterable:
+        return _tracked(tensors, label, console) if shown else tensors
+
+    original = gguf_reader.tqdm
+    gguf_reader.tqdm = counted
+    try:
+        yield
+    finally:
+        gguf_reader.tqdm = original
+
+
+def _tracked(items: Sequence, label: str, console: Console) -> Iterator:
+    with progress_bars(console=console) as bars:
+        yield from bars.track(items, total=len(items), description=label)

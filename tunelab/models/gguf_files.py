@@ -20,6 +20,7 @@ import torch
 
 from tunelab.errors import TunelabError, one_line
 from tunelab.models.tokenizer_file import mend_context, save_tokenizer
+from tunelab.progress import gguf_tensors_bar
 
 KEPT = 3  # users' GGUF files kept dequantized, the most recently used first
 STAMP = "tunelab_gguf_source.json"  # in each folder: which file, as it was, it was made from
@@ -58,12 +59,13 @@ def dequantize(gguf: Path, target: Path, name: str, stamp: dict | None = None) -
     try:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         # dequantize=True: otherwise peft and Trainer refuse the model as "quantized".
-        model = AutoModelForCausalLM.from_pretrained(
-            gguf.parent,
-            gguf_file=gguf.name,
-            quantization_config=GgufConfig(dequantize=True),
-            dtype=torch.float32,
-        )
+        with gguf_tensors_bar(f"dequantizing {gguf.name} (once)"):
+            model = AutoModelForCausalLM.from_pretrained(
+                gguf.parent,
+                gguf_file=gguf.name,
+                quantization_config=GgufConfig(dequantize=True),
+                dtype=torch.float32,
+            )
     except (ValueError, struct.error) as err:  # the gguf package's reader, raw
         raise TunelabError(
             f"{gguf} cannot be read as a GGUF model ({one_line(err)}); a file cut short (a copy "
