@@ -212,6 +212,14 @@ def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp
     # A model asked in another template is said as before.
     ran = CliRunner().invoke(app, [*args, "--template", "alpaca"], env={"COLUMNS": "300"})
     assert "questions asked with template 'alpaca'" in " ".join(ran.output.split()), ran.output
+    # compare asks it as eval does, and says so alike.
+    docs = write_jsonl(tmp_path / "docs.jsonl", [{"text": "tunelab exports a run."}])
+    asked = ["compare", str(merged), "--data", str(test), "--corpus", str(docs), "--k", "1"]
+    compared = tmp_path / "cmp"
+    said = CliRunner().invoke(app, [*asked, "--max-new-tokens", "2", "--output", str(compared)])
+    assert said.exit_code == 0, said.output
+    assert json.loads((compared / "compare.json").read_text())["asked_with"] == layout
+    assert f"asked with {layout}" in (compared / "compare.md").read_text()
 
 
 def test_an_export_made_before_its_chat_template_named_its_template_is_told_all_the_same(
