@@ -209,6 +209,8 @@ def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp
     assert f"questions asked with {layout}" in " ".join(said.output.split())
     assert json.loads((out / "summary.json").read_text())["asked_with"] == layout
     assert f"(questions asked with {layout})" in (out / "errors.md").read_text()
+    assert CliRunner().invoke(app, ["errors", str(out)]).exit_code == 0  # rewrites errors.md
+    assert f"(questions asked with {layout})" in (out / "errors.md").read_text()
     # A model asked in another template is said as before.
     ran = CliRunner().invoke(app, [*args, "--template", "alpaca"], env={"COLUMNS": "300"})
     assert "questions asked with template 'alpaca'" in " ".join(ran.output.split()), ran.output
