@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import tiny_run
 from tunelab.cli import app
+from tunelab.config import Config
 
 QA = Path(__file__).parent / "fixtures" / "eval" / "qa"
 
@@ -30,3 +31,28 @@ def test_eval_of_the_runs_own_training_rows_says_their_scores_are_memory(tmp_pat
     held_out = CliRunner().invoke(app, [*args, str(QA / "test.jsonl")])
     assert held_out.exit_code == 0, held_out.output
     assert "memorised" not in held_out.output
+
+
+def test_eval_of_a_run_whose_config_names_no_training_data_scores_without_the_note(tmp_path):
+    # A run folder written by a script (a config without data.path) failed inside eval with
+    # "expected str ... not NoneType" while looking for rows it trained on.
+    run = tiny_run(tmp_path, QA)
+    config = Config.from_yaml(run / "config.yaml")
+    config.data.path = None
+    config.to_yaml(run / "config.yaml")
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(run),
+            "--max-new-tokens",
+            "2",
+            "--limit",
+            "2",
+            "--data",
+            str(QA / "train.jsonl"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "memorised" not in result.output

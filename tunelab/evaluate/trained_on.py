@@ -17,6 +17,8 @@ def trained_questions(run: Run) -> set[str]:
     less the questions it held out (its held_out.jsonl or data.test_path); empty where that data
     is gone or unreadable (the eval goes on; its reports say the data is not found)."""
     data = run.config.data
+    if not data.path:  # a run folder made by hand or by a script names no training data
+        return set()
     try:
         rows = read_examples(data.path, data.shape, data.fields, quiet=True).examples
         test = run.test_path
