@@ -107,6 +107,19 @@ def test_runs_names_a_path_that_holds_no_run(tmp_path):
     assert "notes.txt: neither a run folder" in str(result.exception)
 
 
+def test_runs_of_a_folder_without_runs_says_so_rather_than_an_empty_table(runs_dir, tmp_path):
+    # `tunelab runs examples` printed an empty table and exited 0, as if all were well.
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "lora.yaml").write_text("name: mine\n")
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "examples")])
+    assert result.exit_code != 0
+    assert "examples: holds no run folder" in str(result.exception)
+    # A run's folder name mistyped is answered with the run meant.
+    shutil.copytree(runs_dir / "slow", tmp_path / "runs" / "lr-slow")
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "runs" / "lr-slwo")])
+    assert f"(did you mean {tmp_path / 'runs' / 'lr-slow'}?)" in str(result.exception)
+
+
 def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp_path):
     folder = tmp_path / "runs" / "tied"
     folder.mkdir(parents=True)

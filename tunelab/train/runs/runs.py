@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.errors import TunelabError
+from tunelab.meant import meant_file
 from tunelab.run import Run
 from tunelab.run_files import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS
 from tunelab.section import flatten
@@ -33,14 +34,22 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
         elif path.is_dir():
             inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
             inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
+            before = len(found)
             for folder in inside:
                 try:
                     found.append(open_run(folder))
                 except TunelabError as err:  # one unreadable folder does not hide the others
                     say_wrapped(Console(stderr=True), f"skipped {err}", "yellow")
+            if len(found) == before:  # an empty table and exit 0 read as "no runs, all is well"
+                raise TunelabError(
+                    f"{path}: holds no run folder (one with the {CONFIG_FILE} and "
+                    f"{METRICS_FILE} `tunelab train` writes); name the folder training wrote "
+                    "to: tunelab runs DIR"
+                )
         elif not path.exists():
             raise TunelabError(
-                f"{path}: no such folder here; name the folder training wrote to: tunelab runs DIR"
+                f"{path}: no such folder here{meant_file(path, folders=True)}; name the folder "
+                "training wrote to: tunelab runs DIR"
             )
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
