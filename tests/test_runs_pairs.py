@@ -129,6 +129,16 @@ def test_benchmark_scores_pair_over_the_shared_questions_and_old_files_still_lis
     assert again in listed(first, second)
 
 
+def test_runs_that_share_one_question_say_it_in_the_singular(tmp_path):
+    # Two evals with --limit that overlapped in one question printed "over 1 shared questions".
+    first, second = run_folder(tmp_path, "first"), run_folder(tmp_path, "second")
+    benched(first, {"q1": 1.0, "q2": 0.0})
+    benched(second, {"q1": 1.0, "q3": 1.0})
+    assert "+0.0 points [-79.3, +79.3] over 1 shared question: no clear winner" in listed(
+        first, second
+    )
+
+
 def test_two_benched_runs_pair_by_question_not_by_position(tmp_path):
     # `tunelab bench RUN` keeps each question's score under its key: 2 questions and 3 of the
     # same task pair over the 2 both were asked.

@@ -13,6 +13,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_folder import ANSWERS_FILE, read_rows
 from tunelab.evaluate.paired import NO_CLEAR_WINNER, no_winner, over_facts, paired_difference
 from tunelab.evaluate.scores import METRIC_NAMES, paired_metric
+from tunelab.terminal import n_things
 from tunelab.train.runs.runs import HELD_OUT_METRICS, eval_stale
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ def _eval_pair(base: _Named, run: _Named, base_rows: list[dict], rows: list[dict
         if diff.n:
             break
     else:
-        return {**pair, "note": f"{len(shared)} questions in both evals, none scored alike"}
+        both = n_things(len(shared), "question")
+        return {**pair, "note": f"{both} in both evals, none scored alike"}
     stale = [r.name for r in (base, run) if eval_stale(r.run)]
     return {**pair, **_said(diff, metric, base, run), "stale": stale}
 
@@ -128,7 +130,7 @@ def pair_line(pair: dict) -> str:
     metric = METRIC_NAMES.get(pair["metric"], pair["metric"])
     line = (
         f"{head} {metric}: {pair['delta']:+.1f} points [{pair['low']:+.1f}, {pair['high']:+.1f}] "
-        f"over {pair['n']} shared questions{over_facts(pair['facts'])}: {pair['said']}"
+        f"over {n_things(pair['n'], 'shared question')}{over_facts(pair['facts'])}: {pair['said']}"
     )
     if pair["stale"]:
         line += f" ({' and '.join(pair['stale'])} trained again since: measure again)"
