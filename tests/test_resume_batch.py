@@ -98,3 +98,26 @@ def test_a_finished_run_resumed_with_another_step_size_is_told_the_setting_not_t
     message = str(refusal.value)
     assert "grad_accum 1 × batch_size 2 = 2 rows a step" in message
     assert f"`tunelab train {run} --resume --set train.grad_accum=1`" in message
+
+
+def test_a_run_resumed_on_another_base_model_is_refused_before_the_model_loads(
+    tmp_path, qa_file, monkeypatch
+):
+    # `tunelab train runs/a --resume --set model.name=runs/b` went on: the built-in name saved was
+    # taken for a base model's folder since moved, and the run continued on other weights.
+    from tunelab.train import session
+
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    other_base = train(tiny_config(tmp_path, qa_file, max_steps=1).model_copy(update={"name": "b"}))
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(session, "load_model", no_load)
+    resumed = tiny_config(tmp_path, qa_file, max_steps=3)
+    resumed = resumed.model_copy(
+        update={"model": resumed.model.model_copy(update={"name": str(other_base)})}
+    )
+    with pytest.raises(TunelabError) as refusal:
+        train(resumed, resume=True)
+    assert f"{run}: cannot change model.name 'tiny-random' → '{other_base}'" in str(refusal.value)

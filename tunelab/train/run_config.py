@@ -10,7 +10,7 @@ from pathlib import Path
 from tunelab.config import Config, TrainConfig
 from tunelab.data.files.read import is_data
 from tunelab.errors import TunelabError, exists
-from tunelab.models.names import folders_beside
+from tunelab.models.names import folders_beside, looks_like_path
 from tunelab.run import Run, resume_command
 from tunelab.run_files import CONFIG_FILE
 from tunelab.section import flatten
@@ -123,9 +123,12 @@ def _absolute(path: str) -> str:
 
 def _moved(key: str, saved, new) -> bool:
     """A data file or base model named where it is now, the run's path gone (a project moved or
-    copied to another machine): the same one, by the user's word."""
+    copied to another machine): the same one, by the user's word. A base saved by a name that is
+    no path (the embedded model's, a hub id) never moved: a run resumed with `--set model.name=`
+    another model went on, its checkpoint put on weights it never saw."""
     return (
         key in LOCAL_FILES and bool(saved) and bool(new)
+        and (key != "model.name" or looks_like_path(saved))
         and not Path(saved).exists() and Path(new).exists()
     )  # fmt: skip
 
