@@ -281,3 +281,13 @@ def test_judging_answer_sets_that_say_the_same_is_refused_as_rating_them_is(tmp_
     config = JudgeConfig(judge="scripted", votes=str(tmp_path / "votes.jsonl"))
     with pytest.raises(TunelabError, match="every answer set gives the same answers"):
         judge(load_answers(files), config, lambda conversations: [])
+
+
+def test_a_mistyped_answer_set_is_answered_with_the_one_meant(tmp_path):
+    rows = [{"question": q, "answer": v[1], "reference": v[0]} for q, v in QUESTIONS.items()]
+    (tmp_path / "runs" / "lr-high" / "eval").mkdir(parents=True)
+    write_jsonl(tmp_path / "runs" / "lr-high" / "eval" / "predictions.jsonl", rows)
+    result = CliRunner().invoke(
+        app, ["judge", str(tmp_path / "runs" / "lr-hihg"), "--judge", "tiny-random"]
+    )
+    assert f"(did you mean {tmp_path / 'runs' / 'lr-high'}?)" in str(result.exception)

@@ -11,6 +11,7 @@ from pathlib import Path
 from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
+from tunelab.meant import meant_file
 from tunelab.run import Run
 
 
@@ -21,7 +22,8 @@ def answers_file(path: Path) -> Path:
             return candidate
     kinds = "a JSONL file, an eval folder, a compare folder, or a run folder"
     if not path.exists():
-        raise TunelabError(f"{path}: no such file or folder; give answers: {kinds}")
+        meant = meant_file(path, folders=True)  # runs/mien typed for runs/mine
+        raise TunelabError(f"{path}: no such file or folder{meant}; give answers: {kinds}")
     if Run.is_run(path):  # a run trained, never asked its test questions
         raise TunelabError(
             f"{path}: this run has no answers yet: `tunelab eval {path}` (its test questions) or "
