@@ -177,8 +177,13 @@ def test_a_question_asked_twice_stays_two_and_unshared_questions_are_named(tmp_p
     assert sets["m1"]["q2 [#2]"]["reference"] == "second"
     assert shared_questions(sets) == ["q1", "q2"]
     assert unshared(sets) == (
-        "1 question(s) are not in every answer set (m2 lacks 1): only the 2 all of them answer "
+        "1 question is not in every answer set (m2 lacks 1): only the 2 all of them answer "
         "are judged"
+    )
+    # Two runs evaluated with --limit 4 on their own test files shared one question.
+    assert unshared(load_answers([answers("m5", rows[:2]), answers("m6", other[1:])])) == (
+        "2 questions are not in every answer set (m5 lacks 1, m6 lacks 1): only the 1 all of "
+        "them answer is judged"
     )
     twice = load_answers([answers("m3", rows), answers("m4", other)])
     assert unshared(twice) is None

@@ -13,6 +13,7 @@ from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 from tunelab.run import Run
+from tunelab.terminal import n_things
 
 
 def answers_file(path: Path) -> Path:
@@ -235,7 +236,9 @@ def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
         return None
     lacking = [f"{name} lacks {len(every - set(rows))}" for name, rows in answers.items()
                if len(every - set(rows))]  # fmt: skip
+    judged = len(every) - left_out
     return (
-        f"{left_out} question(s) are not in every answer set ({', '.join(lacking)}): only the "
-        f"{len(every) - left_out} all of them answer are judged"
+        f"{n_things(left_out, 'question')} {'is' if left_out == 1 else 'are'} not in every "
+        f"answer set ({', '.join(lacking)}): only the {judged} all of them answer "
+        f"{'is' if judged == 1 else 'are'} judged"
     )
