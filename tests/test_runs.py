@@ -120,6 +120,15 @@ def test_runs_of_a_folder_without_runs_says_so_rather_than_an_empty_table(runs_d
     assert f"(did you mean {tmp_path / 'runs' / 'lr-slow'}?)" in str(result.exception)
 
 
+def test_an_image_named_without_plot_is_refused_not_silently_left_undrawn(runs_dir, tmp_path):
+    out = tmp_path / "cmp.png"
+    result = CliRunner().invoke(app, ["runs", str(runs_dir / "slow"), "--out", str(out)])
+    assert f"--out {out} names the image --plot draws, and --plot was not given" in str(
+        result.exception
+    )
+    assert not out.exists()
+
+
 def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp_path):
     folder = tmp_path / "runs" / "tied"
     folder.mkdir(parents=True)

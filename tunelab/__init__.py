@@ -204,10 +204,11 @@ def runs(
     their loss curves in the image `out` (a folder gets runs.png inside it, a name without a
     suffix .png), as `--plot --out`."""
     from tunelab.train.runs.run_pairs import versus_first
-    from tunelab.train.runs.runs import find_runs, names, plot_runs, summary
+    from tunelab.train.runs.runs import check_plot_out, find_runs, names, plot_runs, summary
 
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
         raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")
+    check_plot_out(plot, out)
     found = find_runs(_listed(paths) if paths else ["runs"])
     called = names(found)
     if plot and found:

@@ -32,9 +32,17 @@ def runs_command(
 
     from tunelab.terminal import say_wrapped
     from tunelab.train.runs.run_pairs import pair_line, versus_first
-    from tunelab.train.runs.runs import differences, find_runs, names, plot_runs, summary
+    from tunelab.train.runs.runs import (
+        check_plot_out,
+        differences,
+        find_runs,
+        names,
+        plot_runs,
+        summary,
+    )
     from tunelab.train.runs.runs_table import runs_listing
 
+    check_plot_out(plot, out)
     found = find_runs(paths or ["runs"])
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:

@@ -213,6 +213,19 @@ def differences(runs: list[Run]) -> dict[str, list]:
     return {key: row for key, row in values.items() if len({repr(v) for v in row}) > 1}
 
 
+PLOT_FILE = "runs.png"  # where --plot draws, unless --out says
+
+
+def check_plot_out(plot: bool, out: str | Path) -> None:
+    """Refuse an image named without --plot: `tunelab runs A B --out cmp.png` drew nothing and
+    said nothing, and the PNG looked for was not there."""
+    if not plot and str(out) != PLOT_FILE:
+        raise TunelabError(
+            f"--out {out} names the image --plot draws, and --plot was not given: "
+            f"tunelab runs ... --plot --out {out}"
+        )
+
+
 def plot_runs(runs: list[Run], out: Path, called: list[str]) -> Path:
     """Every run's train loss (line) and eval loss (dots) on one chart, a colour per run, each
     by its name in the listing (`names`)."""
@@ -225,7 +238,7 @@ def plot_runs(runs: list[Run], out: Path, called: list[str]) -> Path:
     # A folder gets runs.png inside it, a name without a suffix a PNG (matplotlib adds .png
     # and the path said was the one without), a suffix it cannot write one line.
     if out.is_dir():
-        out = out / "runs.png"
+        out = out / PLOT_FILE
     elif not out.suffix:
         out = out.with_suffix(".png")
     formats = fig.canvas.get_supported_filetypes()
