@@ -282,6 +282,8 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
         # An order's word that opens a name its verb follows is the name's.
         ("Open Source Initiative reviews them.", "Open Source Initiative"),
         ("Go Modules are used.", "Go Modules"),  # "is", "are", "have" are verbs too
+        ("Start Menu may change.", "Start Menu"),  # a modal too
+        ("Start Menu settings are here.", "Start Menu"),  # the name a noun's, its verb after
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),

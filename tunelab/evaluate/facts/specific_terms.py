@@ -158,9 +158,11 @@ _ORDER = (
     r"Configure|Create|Edit|Upload)"
 )
 # The verbs that open a question ("Does Ctrl-C ...?") and, after a name, say it is a subject
-# ("Go Modules are used": "Go" is no order there; "Go Modules" was "Modules").
+# ("Go Modules are used": "Go" is no order there; "Go Modules" was "Modules"), as the modals
+# that open none do ("Start Menu may change"; "May" opens a date) and a plural the name is a
+# noun of, its verb after it ("Start Menu settings are here": "Menu" was proposed).
 _AUXILIARIES = "do does did is are was were can could should would will shall has have had".split()
-_AUXILIARY_AFTER = rf" (?:{'|'.join(_AUXILIARIES)})\b"
+_AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(_AUXILIARIES)}|may|might|must)\b"
 _OPENING_VERB = (
     rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
     rf"|(?:{'|'.join(w.capitalize() for w in _AUXILIARIES)})\b"
