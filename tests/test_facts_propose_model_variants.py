@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import proposed_check
 from tunelab.evaluate.facts.propose import propose
 from tunelab.evaluate.facts.score import score_facts
+from tunelab.evaluate.facts.specific_terms import specific_terms
 
 
 def _facts(question: str, answer: str) -> list[str]:
@@ -68,3 +69,18 @@ def test_a_size_word_with_no_model_before_it_is_no_variant():
     # A plural after a number still says what it counts.
     assert _facts("How was it tested?", "It ran Python 3 8M times.") == ["Python 3", "8M"]
     assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]
+
+
+def test_a_sentence_s_opening_verb_before_a_size_is_no_model_s_name():
+    # "Uses 2x4B" was proposed: "chips" read as the name's verb.
+    assert "Uses 2x4B" not in specific_terms("Uses 2x4B chips.")
+    assert _facts("Which model?", "Gemma 2B runs on a laptop.") == ["Gemma 2B"]
+
+
+def test_an_acronym_a_hyphen_and_digit_follow_is_its_name_s_part_not_a_fact_alone():
+    # "GPT" was proposed beside "GPT-2 small" and "GPT-4": any GPT model stated it.
+    assert specific_terms("GPT-2 small and GPT-4 are models.") == ["GPT-2 small", "GPT-4"]
+    assert _facts("Which model?", "It uses GPT-4.") == ["GPT-4"]
+    # Its capitalised hyphened parts are its own: "GPT-J", "JSON-RPC", "CC-BY" are one each.
+    assert _facts("Which model?", "It uses GPT-J.") == ["GPT-J"]
+    assert _facts("Which license?", "It is under a CC-BY license.") == ["CC-BY"]

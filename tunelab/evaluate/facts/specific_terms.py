@@ -86,7 +86,11 @@ _SIZED = rf"[- ]{_PARAMETERS}"  # after a version
 _MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
 # A name and its size, with a version or none, where the word after is read as its verb (a
 # sentence's first words, a clause's): no plural after it is tried.
-_NAME_SIZED = rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{_SIZE}|{_MODEL_WORD} {_SIZE}"
+# A first word that ends in -s is the sentence's verb, not a model's name ("Uses 2x4B chips."
+# proposed "Uses 2x4B").
+_NAME_SIZED = (
+    rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{_SIZE}|(?![A-Z][a-z]*[^\W\dsiu_]s ){_MODEL_WORD} {_SIZE}"
+)
 # A list of names: its items after the first, a name with its version or not ("macOS 13",
 # "Windows Server 2022") or a version alone ("3.11" of "Python 3.10, 3.11 and 3.12").
 _LISTED_NAME = (
@@ -254,9 +258,9 @@ TERMS = [
     _AMOUNT,  # a number, not a name's part
     # CamelCase, and a name whose capitals open it ("SQLite", "VMware", "MLCommons": missed).
     re.compile(r"\b(?:[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]{2,}[a-z]{2,}(?:[A-Z][a-z0-9]*)*)\b"),
-    re.compile(
-        rf"\b[A-Z]{{2,}}[a-z]?\b(?:{_ACRONYM_VARIANT})?"
-    ),  # an acronym (GPU, VPCs, BERT base)
+    # An acronym (GPU, VPCs, BERT base), with its capitalised hyphened parts ("GPT-J", "JSON-RPC");
+    # not one a hyphen and a digit follow, a name's part ("GPT" of "GPT-4" was proposed).
+    re.compile(rf"\b[A-Z]{{2,}}[a-z]?(?:-[A-Z][A-Za-z]*)*\b(?!-[A-Z0-9])(?:{_ACRONYM_VARIANT})?"),
     # A name of several capitalised words, a sentence's first too ("Harborline Gateway requires
     # ...": its "Gateway" alone was a fact), each with its hyphened parts ("Partially Extractive
     # Fine-Tuning": "Partially Extractive Fine" was one), but not one that opens with a function
