@@ -270,6 +270,7 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
     assert propose("Which editor do I need?", "Open Visual Studio Code.", {})[0] == [
         ["Visual Studio Code"]
     ]
+    assert propose("Which tool?", "Use Docker Compose for it.", {})[0] == [["Docker Compose"]]
 
 
 @pytest.mark.parametrize(
@@ -284,6 +285,7 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
         ("Go Modules are used.", "Go Modules"),  # "is", "are", "have" are verbs too
         ("Start Menu may change.", "Start Menu"),  # a modal too
         ("Start Menu settings are here.", "Start Menu"),  # the name a noun's, its verb after
+        ("Run Length Encoding compresses it.", "Run Length Encoding"),  # "Use", "Run" too
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),

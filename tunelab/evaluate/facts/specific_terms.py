@@ -43,10 +43,13 @@ _NUMBERING = (
     r"(?:Version|Release|Build|Patch|Revision|Port|Step|Section|Page|Chapter|Figure|Table|Line|"
     r"Item|Option|Level|Phase|Stage|Tier|Plan|Number|No)"
 )
-# A sentence's first word that opens no name ("The Zephyr Router ...", "Use Java 21").
+# A sentence's first word that opens no name ("The Zephyr Router ...", "Using Java 21"): a
+# function word, or a gerund whose phrase is the subject, so a verb after the name is the
+# phrase's ("Using Visual Studio Code helps"). An order's word may open a name, so it is in
+# _ORDER, judged by what follows the name ("Use Java 21", "Open Source Initiative reviews").
 _NOT_A_NAME = (
-    r"(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|When|Yes|No|Use|"
-    r"Set|Run|See|Both|Currently|Also|However|Additionally|Furthermore|Moreover|Some|Many|Most|"
+    r"(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|When|Yes|No|"
+    r"Both|Currently|Also|However|Additionally|Furthermore|Moreover|Some|Many|Most|"
     r"All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|As|At|Since|Although|Today|"
     r"Now|Then|So|Integrating|Using|Either|Neither)"
 )
@@ -159,7 +162,7 @@ _ORDER = (
     r"(?:Download|Install|Uninstall|Open|Close|Press|Click|Tap|Select|Choose|Type|Enter|Go|Visit|"
     r"Contact|Call|Ask|Restart|Reboot|Reset|Deploy|Launch|Start|Stop|Update|Upgrade|Enable|"
     r"Disable|Add|Remove|Delete|Check|Try|Hold|Turn|Switch|Connect|Follow|Navigate|Copy|"
-    r"Configure|Create|Edit|Upload)"
+    r"Configure|Create|Edit|Upload|Use|Set|Run|See)"
 )
 # The verbs that open a question ("Does Ctrl-C ...?") and, after a name, say it is a subject
 # ("Go Modules are used": "Go" is no order there; "Go Modules" was "Modules"), as the modals
