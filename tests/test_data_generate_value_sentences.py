@@ -254,6 +254,13 @@ def test_a_subject_saying_which_by_a_measure_is_asked_whole(tmp_path):
     assert sentence_question("Uploads of files older than 30 days are deleted after 7 days.") == (
         "When are uploads of files older than 30 days deleted?"
     )
+    # Its words count as one however far they push the verb: "are" was never reached.
+    assert (
+        sentence_question(
+            "Backups of raw video files larger than about 50 GB are split into 1 GB chunks."
+        )
+        == "How are backups of raw video files larger than about 50 GB split?"
+    )
     # A clause of seven words is still no subject.
     assert (
         sentence_question("Backups that the agent made last night are split into 1 GB chunks.")

@@ -245,7 +245,12 @@ def sentence_question(
     if participle(tokens[0].group()) and second in PREPOSITIONS | PLACES:
         return None  # "Pooled over the two splits ...": a phrase, its subject further on
     step = a_step(tokens[0].group(), tokens[1].group() if len(tokens) > 1 else "")
-    for verb in tokens[1 : LONGEST_SUBJECT + 1]:
+    # A comparison with a measure holds no verb and counts as one word ("Backups of raw video
+    # files larger than about 50 GB are split": its words were counted one by one, and the
+    # subject a clause before "are" was reached).
+    measures = [m.span() for m in THAN_A_MEASURE.finditer(text)]
+    words_on = [t for t in tokens[1:] if not any(a < t.start() < b for a, b in measures)]
+    for verb in words_on[:LONGEST_SUBJECT]:
         subject = text[: verb.start()].strip()
         subject = re.sub(r"\s*\([^)]*\)", "", subject)  # "Packing (default)" -> "Packing"
         words = [w.lower() for w in WORD.findall(subject)]
