@@ -50,6 +50,10 @@ Your warranty lasts 2 years.
         ("each lets you pick a port", "each lets me pick a port"),
         ("some logs you keep", "some logs I keep"),
         ("each test you run", "each test I run"),
+        # "you were" as a subject is "I was"; after "if" a supposition's "I were"
+        ("see the page you were on", "see the page I was on"),
+        ("what you weren't told", "what I wasn't told"),
+        ("if you were the admin", "if I were the admin"),
         # "your" before "you" leaves the clause "you" opens read where it is written
         ("clean your filter when you hear a rattle", "clean my filter when I hear a rattle"),
     ],

@@ -15,8 +15,13 @@ from tunelab.data.generate.template.word_classes import (
 
 _MINE = {"your": "my", "yours": "mine", "yourself": "myself"}
 _YOURS = re.compile(r"\byour(?:s|self)?\b", re.IGNORECASE)
-_YOU = re.compile(r"\byou(?P<verb> are|'re|'ll|'ve)?\b", re.IGNORECASE)
+_YOU = re.compile(
+    r"\byou(?:(?P<verb> are|'re|'ll|'ve)|(?P<were> were(?:n't|n\u2019t)?))?\b", re.IGNORECASE
+)
 _I = {" are": " am", "'re": "'m", "'ll": "'ll", "'ve": "'ve"}
+# "you were" as a subject is "I was" ("the page you were on": "the page I were on" was asked),
+# but after "if" or "though" a wish or a supposition, "I were" ("if you were", "as though").
+_SUPPOSING = re.compile(r"\b(?:if|though)\s+$", re.IGNORECASE)
 # "you" opening a clause is its subject ("if you hear", "what you need", "If it blinks, you
 # ..."); elsewhere, a verb's object ("tells you").
 _CLAUSE_OPENS = re.compile(
@@ -49,7 +54,12 @@ def in_my_words(text: str) -> str:
     def you(m: re.Match) -> str:
         if m["verb"]:
             return "I" + _I[m["verb"].lower()]
-        return "I" if _a_subject(text, m.start(), m.end()) else "me"
+        were = m["were"] or ""
+        if not _a_subject(text, m.start(), m.start() + len("you")):
+            return "me" + were
+        if _SUPPOSING.search(text[: m.start()]):
+            return "I" + were
+        return "I" + re.sub("were", "was", were, flags=re.IGNORECASE)
 
     # "you" first: its clause is read in `text` as written, before "your" -> "my" moves it.
     return _YOURS.sub(lambda m: _MINE[m[0].lower()], _YOU.sub(you, text))
