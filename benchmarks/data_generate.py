@@ -19,7 +19,7 @@ from importlib.metadata import distribution
 from pathlib import Path
 
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.llm import LocalLLM
 from tunelab.data.generate.shared import GenerateConfig
 

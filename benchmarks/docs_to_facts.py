@@ -24,7 +24,7 @@ from pathlib import Path
 import tunelab
 from tunelab.config import Config
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.evaluate.paired import mean_interval, said_verdict
 from tunelab.evaluate.scores import metric_verdict, paired_metric, row_metric

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, augment
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_data
 from tunelab.demo.scores import changes, means, per_question

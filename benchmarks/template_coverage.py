@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from tunelab.data.documents.chunking import chunk_document
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template.template_qa import prose_sentences
 from tunelab.data.text import STOPWORDS, stems

@@ -95,11 +95,11 @@ def test_a_mapped_column_augment_does_not_write_is_refused_before_reading(tmp_pa
 
 
 def test_self_instruct_reads_its_seeds_through_the_fields(tmp_path, monkeypatch):
-    import tunelab.data.generate.documents as documents
+    import tunelab.data.generate.from_documents as from_documents
 
     seeds, out = _own_columns(tmp_path / "seeds.jsonl"), tmp_path / "new.jsonl"
     llm = Replying([("Which port does the agent listen on?", "It listens on port 8080.")])
-    monkeypatch.setattr(documents, "make_llm", lambda config: llm)
+    monkeypatch.setattr(from_documents, "make_llm", lambda config: llm)
     command = ["data", "generate", "-o", str(out), "--mode", "self-instruct", "--seeds", str(seeds)]
     command += ["--count", "1", "--batch-size", "1", "--concurrency", "1"]
     result = CliRunner().invoke(app, [*command, *SET_FIELDS])

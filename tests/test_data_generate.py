@@ -14,7 +14,7 @@ from tunelab.cli import app
 from tunelab.data.documents.chunking import chunk_document
 from tunelab.data.documents.sections import find_documents, read_sections
 from tunelab.data.generate.cli import _what_was_written
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.llm import parse_pairs
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.generate.template.template_qa import template_pairs

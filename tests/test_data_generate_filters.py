@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tunelab.data.generate.documents import generate_dataset
 from tunelab.data.generate.filters import drop_reason
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.llm import pairs_schema
 from tunelab.data.generate.shared import GenerateConfig, Output
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tunelab.cli import app
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_data_generate_llm import DOCS, rows
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 
 

@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 
 
@@ -65,10 +65,10 @@ def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_
     # It said "interrupted" alone: nothing of what was kept, nor that a rerun resumes.
     from typer.testing import CliRunner
 
-    import tunelab.data.generate.documents as documents
+    import tunelab.data.generate.from_documents as from_documents
     from tunelab.cli import app
 
-    monkeypatch.setattr(documents, "make_llm", lambda config: StoppedLLM())
+    monkeypatch.setattr(from_documents, "make_llm", lambda config: StoppedLLM())
     docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears", "plums")]
     out = tmp_path / "qa.jsonl"
     command = ["data", "generate", *docs, "-o", str(out), "--mode", "llm", "--batch-size", "1"]
@@ -100,10 +100,10 @@ def test_ctrl_c_counts_a_chunk_that_kept_no_pair_as_done(tmp_path, monkeypatch, 
     # It said "keeps its 0 rows" alone, as though the chunk asked were lost; the rerun skips it.
     from typer.testing import CliRunner
 
-    import tunelab.data.generate.documents as documents
+    import tunelab.data.generate.from_documents as from_documents
     from tunelab.cli import app
 
-    monkeypatch.setattr(documents, "make_llm", lambda config: OffTopicThenStoppedLLM())
+    monkeypatch.setattr(from_documents, "make_llm", lambda config: OffTopicThenStoppedLLM())
     docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears")]
     out = tmp_path / "qa.jsonl"
     command = ["data", "generate", *docs, "-o", str(out), "--mode", "llm", "--batch-size", "1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 
 
@@ -91,7 +91,7 @@ def test_self_instruct_that_stops_short_of_its_count_says_so(tmp_path, monkeypat
     # Its rounds are capped; the embedded model kept 1 of --count 3 and only "wrote 1 pairs" said it.
     from typer.testing import CliRunner
 
-    import tunelab.data.generate.documents as documents
+    import tunelab.data.generate.from_documents as from_documents
     from tunelab.cli import app
 
     seeds = seeds_file(tmp_path, marked=False)
@@ -99,7 +99,7 @@ def test_self_instruct_that_stops_short_of_its_count_says_so(tmp_path, monkeypat
     llm = Replying([("Is Lamini free?", "Yes")])  # a bare verdict: dropped every time
     command = ["data", "generate", "-o", out, "--mode", "self-instruct", "--seeds", seeds]
     command += ["--count", "2", "--batch-size", "1", "--concurrency", "1"]
-    monkeypatch.setattr(documents, "make_llm", lambda config: llm)
+    monkeypatch.setattr(from_documents, "make_llm", lambda config: llm)
     result = CliRunner().invoke(app, command)
     said = " ".join(result.output.split())
     assert result.exit_code == 0

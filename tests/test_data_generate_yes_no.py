@@ -14,7 +14,7 @@ def test_a_yes_or_no_question_of_a_statement_is_answered_yes_and_kept(tmp_path):
     # the quality filters as an answer that restates its question: its fact was in no row.
     import json
 
-    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data.generate.from_documents import generate_dataset
     from tunelab.data.generate.shared import GenerateConfig
 
     doc = tmp_path / "config.md"
@@ -65,7 +65,7 @@ def test_a_yes_or_no_question_of_a_negative_statement_is_answered_no(tmp_path):
     # Every yes-or-no answer said "Yes" or nothing: a model trained on them learns to say yes.
     import json
 
-    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data.generate.from_documents import generate_dataset
     from tunelab.data.generate.shared import GenerateConfig
 
     doc = tmp_path / "limits.md"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tunelab.data.generate.documents import generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.quality.grounding import (
     MISPLACED,

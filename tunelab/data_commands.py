@@ -172,7 +172,7 @@ def generate(
     `output` and resumed by a rerun (`tunelab data generate`); returns what was done and
     skipped. Settings: GenerateConfig's fields (output, mode, model, pairs_per_chunk,
     seeds and the fields={question: Query, ...} they are read through...)."""
-    from tunelab.data.generate.documents import generate_dataset
+    from tunelab.data.generate.from_documents import generate_dataset
     from tunelab.data.generate.shared import GenerateConfig
 
     if docs is not None:
