@@ -14,8 +14,8 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
+from tunelab.data.files.file_text import console
 from tunelab.data.files.hub import is_hub
-from tunelab.data.files.read import console
 from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import template_warning
 from tunelab.data.pack import collate, pack_rows
