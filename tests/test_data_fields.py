@@ -85,7 +85,8 @@ def test_a_field_s_pair_cites_the_line_of_its_description(tmp_path):
     # the section's heading, not the field's.
     import json
 
-    from tunelab.data.generate.from_documents import GenerateConfig, generate_dataset
+    from tunelab.data.generate.from_documents import generate_dataset
+    from tunelab.data.generate.shared import GenerateConfig
 
     doc = tmp_path / "guide.md"
     doc.write_text(MARKDOWN)

@@ -89,7 +89,8 @@ def test_each_template_pair_cites_the_line_its_answer_is_on(tmp_path):
     # section's heading.
     import json
 
-    from tunelab.data.generate.from_documents import GenerateConfig, generate_dataset
+    from tunelab.data.generate.from_documents import generate_dataset
+    from tunelab.data.generate.shared import GenerateConfig
 
     doc = tmp_path / "faq.md"
     doc.write_text(

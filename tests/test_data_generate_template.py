@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tests.conftest import pairs_of
 from tunelab.data.documents.chunking import chunk_document
-from tunelab.data.generate.from_documents import GenerateConfig, generate_dataset
+from tunelab.data.generate.from_documents import generate_dataset
+from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template.questions import sentence_question
 from tunelab.data.generate.template.template_qa import template_pairs
 
