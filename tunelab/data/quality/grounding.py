@@ -67,10 +67,10 @@ def misplaced_name(answer: str, source: str) -> str | None:
     media_type to black_mark" in another: every word there, the fact wrong."""
     spans = _source_sentences(source)
     for said in sentences(answer):
+        said_words = worded_stems(said)
         for name in dict.fromkeys(SNAKE_CASE.findall(said)):
-            own = set(words(name))
-            left_out = STOPWORDS | own
-            other = {s for w, s in worded_stems(said) if w not in left_out and not w.isdigit()}
+            left_out = STOPWORDS | set(words(name))
+            other = {s for w, s in said_words if w not in left_out and not w.isdigit()}
             beside = [set(stems(s)) for s in _about(spans, name)]
             if other and beside and not any(other & near for near in beside):
                 return name

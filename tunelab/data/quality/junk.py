@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tunelab.data.text import STOPWORDS, UNSPACED, stems, words
+from tunelab.data.text import STOPWORDS, UNSPACED, stems, worded_stems
 
 
 def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
@@ -18,7 +18,8 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     # and a negation the question lacks says it does not ("No, X does not need Y.").
     # Words in capitals stay whole (`stems`): a pair answering where plain HTTP redirects, "to
     # HTTPS", was dropped as a restating.
-    answer_words, question_words = words(answer), stems(question)
+    answer_said = worded_stems(answer)
+    answer_words, question_words = [w for w, _ in answer_said], stems(question)
     qw = set(question_words)
     if any(w in VERDICTS and w not in qw for w in answer_words):
         return False
@@ -27,7 +28,7 @@ def repeats_question(question: str, answer: str, overlap: float = 0.8) -> bool:
     # air?" "Air is denser than water vapor."): TruthfulQA's 6 such rows were dropped by --fix.
     if "or" in qw and "or" not in answer_words:
         return False
-    aw = stems(answer)
+    aw = [s for _, s in answer_said]
     if not aw or any(w not in qw and w not in STOPWORDS for w in aw):
         return False
     shared = sum(w in qw for w in aw) / len(aw)
