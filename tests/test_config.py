@@ -347,3 +347,18 @@ def test_a_run_name_names_one_folder_inside_output_dir(name):
     # with every run in it.
     with pytest.raises(TunelabError, match="must name one folder"):
         Config.from_dict({"name": name})
+
+
+def test_a_test_size_given_as_a_count_reads_back_as_the_count_typed(tmp_path):
+    (tmp_path / "qa.jsonl").write_text("{}\n")
+    (tmp_path / "cfg.yaml").write_text("name: x\ndata:\n  path: qa.jsonl\n")
+    counted = Config.from_yaml(tmp_path / "cfg.yaml", ["data.test_size=8"])
+    counted.to_yaml(tmp_path / "counted.yaml")
+    assert "test_size: 8\n" in (tmp_path / "counted.yaml").read_text()
+    assert Config.from_yaml(tmp_path / "counted.yaml") == counted
+    # A fraction stays one, and a config.yaml an older tunelab wrote as 8.0 reads as 8.
+    share = Config.from_yaml(tmp_path / "cfg.yaml", ["data.test_size=0.1"])
+    share.to_yaml(tmp_path / "share.yaml")
+    assert "test_size: 0.1\n" in (tmp_path / "share.yaml").read_text()
+    older = Config.from_yaml(tmp_path / "cfg.yaml", ["data.test_size=8.0"])
+    assert repr(older.data.test_size) == "8" and older == counted

@@ -108,7 +108,9 @@ def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_he
     run = train(config.model_copy(update={"data": config.data.model_copy(update={"test_size": 1})}))
     old = config.model_copy(update={"data": config.data.model_copy(update={"test_size": 0.1})})
     saved = run / "config.yaml"  # as it was written: test_size 1 is what 0.1 held out then
-    saved.write_text(saved.read_text("utf-8").replace("test_size: 1.0", "test_size: 0.1"), "utf-8")
+    saved.write_text(
+        saved.read_text("utf-8").replace("test_size: 1\n", "test_size: 0.1\n"), "utf-8"
+    )
     capsys.readouterr()
 
     train(old.model_copy(update={"train": old.train.model_copy(update={"max_steps": 3})}), True)
@@ -116,19 +118,19 @@ def test_a_run_from_before_ends_were_held_out_resumes_with_the_whole_texts_it_he
     said = " ".join(out.split())
     assert "held out 1 of its 6 texts whole, as tunelab did before" in said
     assert " ".join(err.split()).count("reading 6 file(s)") == 1  # read again in silence
-    assert "resumed from" in said and "test_size: 1.0" in saved.read_text("utf-8")
+    assert "resumed from" in said and "test_size: 1\n" in saved.read_text("utf-8")
     assert _last_step(run) == 3
 
     # Resumed again from the config file that still says 0.1, as `train RUN --resume` resumes
-    # it: the checkpoint's split decides (refused as "cannot change data.test_size 1.0 → 0.1").
+    # it: the checkpoint's split decides (refused as "cannot change data.test_size 1 → 0.1").
     train(old.model_copy(update={"train": old.train.model_copy(update={"max_steps": 4})}), True)
     said = " ".join(capsys.readouterr()[0].split())
     assert "held out 1 of its 6 texts whole" in said and "a config file saying 0.1 resumes" in said
-    assert _last_step(run) == 4 and "test_size: 1.0" in saved.read_text("utf-8")
+    assert _last_step(run) == 4 and "test_size: 1\n" in saved.read_text("utf-8")
     # A fraction that holds out whole texts, as 0.2 of 6 does, draws another split: refused.
     other = {"data": old.data.model_copy(update={"test_size": 0.2})}
     other["train"] = old.train.model_copy(update={"max_steps": 5})
-    with pytest.raises(TunelabError, match="cannot change data.test_size 1.0 → 0.2 on resume"):
+    with pytest.raises(TunelabError, match="cannot change data.test_size 1 → 0.2 on resume"):
         train(old.model_copy(update=other), True)
 
 
@@ -152,7 +154,7 @@ def test_a_fraction_that_holds_out_whole_texts_is_refused_before_the_model_loads
     monkeypatch.setattr(session, "load_model", no_load)
     other = {"data": config.data.model_copy(update={"test_size": 0.2})}
     other["train"] = config.train.model_copy(update={"max_steps": 3})
-    with pytest.raises(TunelabError, match="cannot change data.test_size 1.0 → 0.2 on resume"):
+    with pytest.raises(TunelabError, match="cannot change data.test_size 1 → 0.2 on resume"):
         train(config.model_copy(update=other), True)
 
 

@@ -18,13 +18,15 @@ from tunelab.section import Limit, Section, UniqueKeyLoader, key_lines, yaml_err
 DEFAULT_MODEL = "smollm2-135m-instruct"
 
 
-def _fraction_or_count(value: float) -> float:
+def _fraction_or_count(value: float) -> float | int:
     # int() would hold out 2 of "2.5": a count has no fraction, a fraction is below 1.
     if value >= 1 and not value.is_integer():
         raise ValueError(
             f"test_size is a fraction below 1 (0.1: a tenth) or a whole count (25), got {value}"
         )
-    return value
+    # A count kept as the float the field parses it to read back as "8.0" (config.yaml, the
+    # settings `tunelab runs --plot` shows differ) where the user typed 8.
+    return int(value) if value.is_integer() else value
 
 
 def _home_expanded(value: str | Path | None) -> str | Path | None:

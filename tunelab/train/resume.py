@@ -148,7 +148,7 @@ def split_as_checkpointed(
         return config, data
     if trained_on in (None, fingerprint(data.train)):
         return config, data
-    whole = config.data.model_copy(update={"test_size": 1.0})
+    whole = config.data.model_copy(update={"test_size": 1})
     again = prepare_again(whole)
     if fingerprint(again.train) != trained_on:
         return config, data
