@@ -287,3 +287,17 @@ def test_a_raw_text_run_is_told_it_has_no_questions_and_how_eval_takes_some(tmp_
     ) in listed.output
     # The Q&A run beside it still hears why its own cell is empty.
     assert "best held-out, empty: training answered no held-out questions" in listed.output
+
+
+def test_a_run_on_another_run_names_its_base_as_typed_from_here(runs_dir, tmp_path, monkeypatch):
+    base, on_base = tmp_path / "runs" / "b", tmp_path / "runs" / "on_b"
+    shutil.copytree(runs_dir / "fast", base)
+    shutil.copytree(runs_dir / "fast", on_base)
+    config = on_base / "config.yaml"
+    config.write_text(config.read_text().replace("name: tiny-random", f"name: {base}"))
+    monkeypatch.chdir(tmp_path)
+    rows = {row["run"]: row for row in tunelab.runs(["runs"])}
+    assert rows["on_b"]["model"] == "runs/b"
+    assert str(base) in config.read_text()  # what the run keeps stays the absolute path
+    monkeypatch.chdir(runs_dir)  # from elsewhere, the path as stored
+    assert {row["run"]: row for row in tunelab.runs([on_base])}["on_b"]["model"] == str(base)

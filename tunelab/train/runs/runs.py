@@ -90,7 +90,7 @@ def summary(run: Run, name: str | None = None) -> dict:
     config, status = run.config, run.status
     row = {
         "run": name or run.name,
-        "model": config.model.name,
+        "model": _as_read_here(config.model.name),
         "method": config.train.method,
         "data": Path(config.data.path).name if config.data.path else "",
         "steps": max((r.get("step", 0) for r in rows), default=0),
@@ -203,6 +203,19 @@ def trained_at(run: Run) -> float:
     again, last of all, as it ends; its metrics or model/ for a run from before status.json."""
     written = [run.path / STATUS_FILE, run.path / METRICS_FILE, *run.weights.glob("*")]
     return max((p.stat().st_mtime for p in written if p.exists()), default=0.0)
+
+
+def _as_read_here(model: str) -> str:
+    """A base model named by its folder (a run trained on another run), from the current folder
+    where it lies under it: config.yaml keeps the absolute path, and the column showed
+    /home/me/project/runs/b where the user typed runs/b."""
+    path = Path(model)
+    if not path.is_absolute():
+        return model
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:  # elsewhere: the path as stored
+        return model
 
 
 def differences(runs: list[Run]) -> dict[str, list]:
