@@ -123,6 +123,18 @@ def test_the_judge_command_prints_the_leaderboard_and_the_agreement(answer_sets)
     assert re.search(r"good .*\bno clear winner vs bad", result.output), result.output
 
 
+def test_a_rerun_of_the_judge_says_how_many_pairs_it_took_from_judge_jsonl(answer_sets):
+    files, votes = answer_sets
+    args = ["judge", *map(str, files), "--votes", str(votes)]
+    calls: list = []
+    with running(scripted_judge(calls)) as url:
+        first = CliRunner().invoke(app, [*args, "--judge", url, "--limit", "3"])
+        again = CliRunner().invoke(app, [*args, "--judge", url], env={"COLUMNS": "300"})
+    assert first.exit_code == 0 and "already judged" not in first.output, first.output
+    assert "3 pairs already judged in judge.jsonl: not asked again" in again.output, again.output
+    assert len(calls) == 8  # 3 pairs in both orders, then the fourth alone
+
+
 def test_a_judge_cut_short_before_its_verdict_is_not_a_tie_and_is_asked_again(answer_sets):
     files, votes = answer_sets
     calls: list = []

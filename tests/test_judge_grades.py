@@ -75,6 +75,18 @@ def test_grading_gives_each_answer_set_its_judged_right_and_false_rates(answer_s
     assert right["ahead"] == "no clear winner (4 questions, under 10)"
 
 
+def test_a_rerun_of_grading_says_how_many_answers_it_took_from_grades_jsonl(answer_sets):
+    files, votes = answer_sets
+    args = ["judge", *map(str, files), "--votes", str(votes), "--grade"]
+    calls: list = []
+    with running(scripted_grader(calls)) as url:
+        first = CliRunner().invoke(app, [*args, "--judge", url, "--limit", "3"])
+        again = CliRunner().invoke(app, [*args, "--judge", url], env={"COLUMNS": "300"})
+    assert first.exit_code == 0 and "already graded" not in first.output, first.output
+    assert "6 answers already graded in grades.jsonl: not asked again" in again.output, again.output
+    assert len(calls) == 8  # 3 questions of 2 sets, then each set's fourth answer
+
+
 def test_on_enough_questions_the_paired_difference_names_the_better_set(tmp_path):
     # A lower judged-false rate is the better one: "good" is ahead on both rates.
     for model, answer in (("good", "It is {}0."), ("bad", "It is 7.")):

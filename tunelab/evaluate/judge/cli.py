@@ -14,6 +14,7 @@ from rich.table import Table
 
 from tunelab.evaluate.judge.asking import JudgeConfig
 from tunelab.options import options
+from tunelab.terminal import n_things
 
 if TYPE_CHECKING:
     from tunelab.evaluate.judge.grades import Grading
@@ -63,6 +64,11 @@ def judge_command(
         won = f"{100 * r['win_rate']:.0f}%"
         table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
     console.print(table)
+    if result.already:  # a rerun: what it took from the file rather than asked again
+        console.print(
+            f"{n_things(result.already, 'pair')} already judged in {result.path.name}: "
+            "not asked again"
+        )
     console.print(
         f"{result.inconsistent} pairs judged differently in the two orders: each counted as a tie"
     )
@@ -97,6 +103,11 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
         agreed = f"kappa {a['kappa']:.2f} ({a['agree']} of {a['answers']} the same)" if a else ""
         table.add_row(s["model"], str(s["graded"]), _rate(s["right"]), _rate(s["false"]), agreed)
     console.print(table)
+    if result.already:
+        console.print(
+            f"{n_things(result.already, 'answer')} already graded in {result.path.name}: "
+            "not asked again"
+        )
     if result.differences:
         pairs = Table(title="paired differences over the questions both had graded")
         for column in ("rate", "first − second", "Δ [95%]", "n", "ahead"):

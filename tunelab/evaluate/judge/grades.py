@@ -60,6 +60,7 @@ class Grading:
     differences: list[dict]  # {"measure", "first", "second", "difference", "ahead"}
     no_verdict: list[dict]  # the last records of answers whose reply held no grade
     no_reference: int  # answers whose question has no reference answer: not graded
+    already: int = 0  # answers with a grade in grades.jsonl from an earlier run: not asked again
 
 
 def conversation(question: str, reference: str, answer: str) -> list[dict]:
@@ -123,6 +124,7 @@ def grade(answers: dict[str, dict[str, dict]], config: JudgeConfig, ask: Ask) ->
         differences(answers, grades),
         [r for r in latest.values() if r["right"] is None],
         asked - len(todo),
+        len(todo) - len(left),
     )
 
 

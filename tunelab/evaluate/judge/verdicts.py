@@ -62,6 +62,7 @@ class Judgement:
     no_verdict: list[dict]  # the last records of pairs whose replies held no verdict (not rated)
     agreement: dict = field(default_factory=dict)  # {"kappa", "agree", "pairs"} when humans voted
     alike: int = 0  # pairs left out: their two answers are one text (`same_text`), as rate's are
+    already: int = 0  # pairs with a verdict in judge.jsonl from an earlier run: not asked again
 
 
 def conversation(question: str, first: str, second: str, reference: str = "") -> list[dict]:
@@ -120,6 +121,7 @@ def judge(
         [r for r in latest.values() if not _has_verdict(r)],
         agreement(human, verdicts),
         len(every_pair) - len(distinct),
+        len(distinct) - len(pairs),
     )
 
 
