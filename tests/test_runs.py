@@ -15,6 +15,7 @@ import tunelab
 from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.cli import app
 from tunelab.run_files import STATUS_FILE
+from tunelab.train.runs.runs import differences, find_runs
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +299,7 @@ def test_a_run_on_another_run_names_its_base_as_typed_from_here(runs_dir, tmp_pa
     monkeypatch.chdir(tmp_path)
     rows = {row["run"]: row for row in tunelab.runs(["runs"])}
     assert rows["on_b"]["model"] == "runs/b"
+    assert differences(find_runs([on_base, base]))["model.name"] == ["runs/b", "tiny-random"]
     assert str(base) in config.read_text()  # what the run keeps stays the absolute path
     monkeypatch.chdir(runs_dir)  # from elsewhere, the path as stored
     assert {row["run"]: row for row in tunelab.runs([on_base])}["on_b"]["model"] == str(base)

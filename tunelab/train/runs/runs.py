@@ -223,6 +223,8 @@ def differences(runs: list[Run]) -> dict[str, list]:
     flat = [flatten(run.config.model_dump()) for run in runs]
     keys = sorted(set().union(*flat) - NOT_COMPARED) if flat else []
     values = {key: [f.get(key) for f in flat] for key in keys}
+    if "model.name" in values:  # a base run as the listing's model column names it
+        values["model.name"] = [_as_read_here(name) for name in values["model.name"]]
     return {key: row for key, row in values.items() if len({repr(v) for v in row}) > 1}
 
 
