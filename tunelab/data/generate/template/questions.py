@@ -67,6 +67,7 @@ from tunelab.data.generate.template.word_classes import (
     third_person,
     unlisted_verb,
 )
+from tunelab.data.units import units_of
 
 # Sentences opening with these lean on what came before ("It", "This", "But"), or say of
 # nothing ("Nothing is kept on the server": "Where is nothing kept?"): no question.
@@ -118,10 +119,11 @@ SIZED = re.compile(
 # address of the K7"), which says one thing however long.
 LONGEST_SUBJECT = 9
 # "Backups of files larger than 50 GB": a comparison with a measure says which files, counted
-# as one word of the subject, not as the five of a clause.
+# as one word of the subject, not as the five of a clause; its unit one units.py knows (any word
+# there took the verb: "Upgrades from versions older than 2.4 are not supported").
 THAN_A_MEASURE = re.compile(
     r"\b(?:larger|smaller|bigger|longer|shorter|older|newer|more|less|fewer) than"
-    rf" (?:about )?{_NUMBER}(?: ?[A-Za-z]+)?\b"
+    rf" (?:about )?{_NUMBER}(?: ?(?:{units_of()}))?\b"
 )
 
 
