@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from tunelab.data.example import Example
 from tunelab.data.pack import collate
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.train.loop import accumulate_gradients
 

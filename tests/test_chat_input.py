@@ -49,7 +49,8 @@ def test_a_message_with_a_stray_byte_is_refused_before_a_server_is_asked():
 
 
 def test_a_model_without_a_chat_template_is_refused_naming_the_option_of_the_command(tmp_path):
-    from tunelab.data.prompts.templates import Example, render_segments
+    from tunelab.data.example import Example
+    from tunelab.data.prompts.templates import render_segments
 
     model, tokenizer = tiny_random()
     tokenizer.chat_template = None

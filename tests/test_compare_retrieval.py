@@ -90,7 +90,7 @@ def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, mo
 
 
 def test_retrieval_never_hands_a_question_its_own_row(tmp_path):
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.quality.dedup import own_rows
 
     corpus = load_corpus(QA / "train.jsonl")
@@ -130,7 +130,7 @@ def _write_rows(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def test_a_test_row_never_gets_its_own_row_back_however_its_question_is_written(tmp_path):
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.quality.dedup import own_rows
 
     alpaca = tmp_path / "alpaca.jsonl"

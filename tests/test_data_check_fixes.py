@@ -158,8 +158,8 @@ def test_an_empty_reply_mid_chat_is_a_row_error_naming_its_turn(tmp_path):
 
 
 def test_a_column_mapped_to_another_field_moves_and_exact_repeats_are_exact(tmp_path):
+    from tunelab.data.example import Example
     from tunelab.data.load import load_examples
-    from tunelab.data.prompts.templates import Example
     from tunelab.data.quality.check import check_file
     from tunelab.data.question_keys import drop_duplicates, duplicate_key
 

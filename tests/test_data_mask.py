@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tunelab.data.example import Example
 from tunelab.data.load import to_example
-from tunelab.data.prompts.templates import Example, render_prompt
+from tunelab.data.prompts.templates import render_prompt
 from tunelab.data.tokenize import IGNORE, tokenize_example
 
 ROWS = {
@@ -99,7 +100,7 @@ def test_inspect_counts_a_texts_first_token_as_untrained(tmp_path, capsys):
     # A text's labels cover its first token (windows overlap by it), which no position predicts:
     # inspect said "161 tokens, 161 trained".
     from tunelab.config import DataConfig
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.quality.inspect import inspect_file
     from tunelab.data.tokenize import tokenize_example
     from tunelab.models.random_weights import tiny_tokenizer

@@ -11,10 +11,11 @@ import pytest
 import torch
 from tokenizers import processors
 
+from tunelab.data.example import Example
 from tunelab.data.load import to_example
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.pipeline import make_rows
-from tunelab.data.prompts.templates import Example, render_prompt
+from tunelab.data.prompts.templates import render_prompt
 from tunelab.data.tokenize import (
     IGNORE,
     Tokenized,

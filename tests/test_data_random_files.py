@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from tests.test_data_random import SEED, conversation, reply, text
+from tunelab.data.example import Example
 from tunelab.data.load import load_examples, to_example
-from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import example_key
 from tunelab.data.split import split_examples
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.test_data_mask import ROWS
+from tunelab.data.example import Example
 from tunelab.data.load import to_example
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import tokenize_all
 
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.data.example import Example
 from tunelab.data.load import load_examples
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import (
     Tokenized,
     chunk_text,

@@ -102,7 +102,7 @@ def test_training_holds_out_the_rows_data_split_writes(tmp_path, tiny):
 
 
 def test_held_out_rephrasings_never_leave_a_fact_untaught_by_moving_a_typo_to_the_test_side():
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.split import split_examples
 
     def near(train: list[str], test: list[str], answers: list[str] | None = None) -> set[int]:

@@ -65,7 +65,7 @@ def test_a_split_leaves_training_nothing_its_leak_check_would_drop():
     # ("About how long..." of "Roughly how long..."): left in training, that one was dropped
     # by training's own leak check of the split's test.jsonl, and 5 of a generated set's 13
     # test questions asked a fact no training row stated any more.
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.split import asking_again
 
     update = "An update takes about 90 seconds."

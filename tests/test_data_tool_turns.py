@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.test_data_mask import trained_text
+from tunelab.data.example import Example
 from tunelab.data.load import to_example
-from tunelab.data.prompts.templates import Example, Prompt, render_prompt
+from tunelab.data.prompts.templates import Prompt, render_prompt
 from tunelab.data.tokenize import tokenize_all, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_tokenizer

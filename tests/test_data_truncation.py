@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests.test_data_mask import trained_text
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.tokenize import fit_length, tokenize_all, tokenize_example
 
 

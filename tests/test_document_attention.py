@@ -10,8 +10,8 @@ import torch
 from transformers import MistralConfig
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+from tunelab.data.example import Example
 from tunelab.data.pack import collate
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import generate

@@ -2,7 +2,7 @@
 fact). Misspellings: test_errors_spelling.py; the training data: test_errors_closest_training.py;
 the reports: test_errors_report.py."""
 
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.evaluate.analysis import analyse, examples_of
 from tunelab.evaluate.metrics import score_texts
 

@@ -2,7 +2,7 @@
 answers), and the training rows shown closest to each weak answer, or that none is."""
 
 from tests.test_errors_analysis import TRAINING, categories, row
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.retrieval import BM25
 from tunelab.evaluate.analysis import analyse, examples_of
 from tunelab.evaluate.report import to_markdown

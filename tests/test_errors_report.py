@@ -97,7 +97,7 @@ def test_an_answer_that_holds_html_is_shown_as_text_on_the_page(tmp_path):
 def test_an_answer_giving_another_value_is_listed_with_the_training_rows_to_fix(tmp_path):
     # The other-value rate counted "warmup by default is 1.00" (the reference says 0.05), and
     # errors.md said only that the fact was missed: not which value the model gave instead.
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.evaluate.facts.score import parse_fact_check
     from tunelab.evaluate.scores import fact_fields
 

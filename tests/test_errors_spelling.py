@@ -1,7 +1,7 @@
 """Error analysis's misspellings: words a reader would call misspelt, and no others."""
 
 from tests.test_errors_analysis import TRAINING, categories, row
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.evaluate.analysis import analyse
 
 

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from tests.conftest import repl_typing, write_jsonl
 from tunelab.cli import app
 from tunelab.config import Config
-from tunelab.data.prompts.templates import Example, Prompt, render_prompt
+from tunelab.data.example import Example
+from tunelab.data.prompts.templates import Prompt, render_prompt
 from tunelab.errors import TunelabError
 from tunelab.export import export, export_gguf, export_merged
 from tunelab.models.random_weights import (

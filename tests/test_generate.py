@@ -220,7 +220,7 @@ def test_a_reply_ends_where_the_context_does_and_a_prompt_that_fills_it_is_named
 
 def test_a_test_row_too_long_to_ask_is_named_by_its_file_and_line():
     # Eval asks a row's whole conversation, so its last question alone could not find it.
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.generation.generate import answer
     from tunelab.generation.reply_room import PromptTooLong
 

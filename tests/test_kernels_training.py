@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from tunelab import kernels
+from tunelab.data.example import Example
 from tunelab.data.pack import collate
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import tokenize_example
 from tunelab.kernels import OneDnnLinear, uses_onednn
 from tunelab.train import loss as loss_module

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tunelab.data.example import Example
 from tunelab.data.load import load_examples
-from tunelab.data.prompts.templates import Example
 from tunelab.data.split import split_examples
 from tunelab.errors import TunelabError
 

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from tests.conftest import SHARED_DATA, tiny_run, write_jsonl
 from tunelab.cli import app
+from tunelab.data.example import Example
 from tunelab.data.load import load_examples
 from tunelab.data.markers import find_markers, plain_question
-from tunelab.data.prompts.templates import Example
 from tunelab.data.quality.check import check_file
 from tunelab.data.quality.findings import QualityConfig
 from tunelab.data.quality.report import to_markdown

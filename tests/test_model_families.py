@@ -10,8 +10,8 @@ import pytest
 import torch
 import transformers
 
+from tunelab.data.example import Example
 from tunelab.data.pack import collate
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.models.architecture import carries_state, decoder_and_head
 from tunelab.models.random_shapes import TINY_SHAPE

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tunelab.data.example import Example
 from tunelab.data.pack import collate, pack_rows
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, Tokenized, tokenize_example
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random

@@ -117,7 +117,7 @@ def test_held_out_rows_of_a_hub_dataset_are_written_as_training_read_them(tmp_pa
     # Written as question/answer pairs, they could not be read back with the run's data.fields.
     from tunelab.config import DataConfig
     from tunelab.data import load
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.train.run_folder import write_held_out
 
     row = {"prompt": "What is r?", "completion": "The LoRA rank."}

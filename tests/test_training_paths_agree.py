@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from tunelab import kernels
+from tunelab.data.example import Example
 from tunelab.data.pack import collate
-from tunelab.data.prompts.templates import Example
 from tunelab.data.tokenize import IGNORE, tokenize_example
 from tunelab.kernels import rms_norm as norm_kernel
 from tunelab.models.random_shapes import TINY_SHAPE

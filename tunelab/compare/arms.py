@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from rich.progress import Progress
 
 from tunelab.compare.leaks import find_given
-from tunelab.data.prompts.templates import RAW_TEXT, Example, Prompt
+from tunelab.data.example import Example
+from tunelab.data.prompts.templates import RAW_TEXT, Prompt
 from tunelab.data.retrieval import Passage, fit_context
 from tunelab.data.text import content_words
 from tunelab.evaluate.calls import score_reply

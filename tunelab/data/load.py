@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunelab.data.example import Example
 from tunelab.data.files.file_text import DataError, console
 from tunelab.data.files.hub import hub_rows, is_hub, meant_hub
 from tunelab.data.files.read import no_rows, read_rows
 from tunelab.data.files.row_numbers import without_row_numbers
-from tunelab.data.prompts.templates import Example
 from tunelab.data.shapes import (
     SHAPES,
     detect_shape,

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.prompts.templates import BUILTIN_TEMPLATES, Example, in_qa_form
+from tunelab.data.example import Example
+from tunelab.data.prompts.templates import BUILTIN_TEMPLATES, in_qa_form
 
 # Section headers of the Alpaca / "### Question:" styles, anywhere in the text.
 HEADERS = re.compile(r"###\s*(Question|Answer|Instruction|Input|Response)\s*:?", re.IGNORECASE)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.retrieval import (
     OwnRows,

@@ -14,6 +14,7 @@ from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import DataConfig
+from tunelab.data.example import Example, counted
 from tunelab.data.files.file_text import console
 from tunelab.data.files.hub import is_hub
 from tunelab.data.load import holds_no_rows, load_examples, not_found
@@ -21,7 +22,7 @@ from tunelab.data.markers import template_warning
 from tunelab.data.pack import collate, pack_rows
 from tunelab.data.passages import with_passages
 from tunelab.data.prompts.chat_notes import empty_system_turns, rows_system_prompt, unanswered_turns
-from tunelab.data.prompts.templates import Example, Prompt, counted
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.retrieval import OwnRows
 from tunelab.data.split import NearQuestions, drop_leaked, near_repeats_note, split_examples

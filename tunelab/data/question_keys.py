@@ -8,8 +8,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from tunelab.data.example import Example
 from tunelab.data.markers import plain_question
-from tunelab.data.prompts.templates import Example
 from tunelab.data.text import UNSPACED, unspaced
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tunelab.data.example import Example
 from tunelab.data.files.file_text import console
 from tunelab.data.markers import plain_question
-from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError

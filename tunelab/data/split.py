@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
+from tunelab.data.example import Example
 from tunelab.data.files.read import split_folder
-from tunelab.data.prompts.templates import Example
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
 from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError

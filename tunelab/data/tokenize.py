@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from tunelab.data.prompts.templates import Example, counted, render_segments
+from tunelab.data.example import Example, counted
+from tunelab.data.prompts.templates import render_segments
 from tunelab.data.tool_calls import said
 from tunelab.errors import TunelabError, first_few
 
@@ -49,7 +50,7 @@ class TokenizeReport:
     dropped_sources: list[str] = field(default_factory=list)
     special_text: dict[str, str] = field(default_factory=dict)  # source → the token's text
     special_in_texts: dict[str, str] = field(default_factory=dict)  # raw texts: trained as tokens
-    counts: str = "examples"  # what `examples` counts when no text was split: templates.counted
+    counts: str = "examples"  # what `examples` counts when no text was split: example.counted
 
     def summary(self, held_out: bool = False) -> str:
         """What tokenizing did, said of training rows, or of `held_out` test rows (which eval

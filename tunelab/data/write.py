@@ -13,7 +13,7 @@ from tunelab.data.files.jsonl_files import ends_a_line
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.split import NearQuestions
 
 

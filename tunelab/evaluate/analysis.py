@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.quality.dedup import near_questions
 from tunelab.data.quality.reworded import answers_saying
 from tunelab.data.retrieval import BM25, Hit

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.tool_calls import call_in_json
 from tunelab.evaluate.metrics import score_texts
 

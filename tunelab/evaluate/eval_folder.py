@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tunelab.data.example import Example
 from tunelab.data.files.jsonl_files import read_jsonl
-from tunelab.data.prompts.templates import Example, Prompt
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.write import write_json, write_jsonl

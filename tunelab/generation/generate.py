@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.prompts.templates import Example, Prompt
+from tunelab.data.example import Example
+from tunelab.data.prompts.templates import Prompt
 from tunelab.errors import TunelabError
 from tunelab.generation.decode import Batch
 from tunelab.generation.next_token import (

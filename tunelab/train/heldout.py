@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from tunelab.config import Config
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.errors import TunelabError
 from tunelab.evaluate.scores import score_said
 from tunelab.run_files import BEST, with_umask

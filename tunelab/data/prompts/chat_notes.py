@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tunelab.data.prompts.templates import Example, Prompt
+from tunelab.data.example import Example
+from tunelab.data.prompts.templates import Prompt
 from tunelab.data.text import one_line
 from tunelab.data.turns import through_last_reply
 

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 from tunelab.config import fit_max_length
+from tunelab.data.example import Example
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.prompts.chat_notes import empty_system_turns, unanswered_turns
-from tunelab.data.prompts.templates import Example
 from tunelab.data.quality import diversity, pii, typos
 from tunelab.data.quality.escapes import mend_row, row_escapes
 from tunelab.data.quality.findings import QualityConfig, QualityReport

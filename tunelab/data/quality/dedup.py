@@ -22,7 +22,7 @@ from tunelab.data.question_keys import normalize_text, prompt_key
 from tunelab.data.text import words
 
 if TYPE_CHECKING:
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.retrieval import Passage
 
 SHINGLE_WORDS = 3

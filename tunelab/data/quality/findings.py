@@ -11,9 +11,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from tunelab.config import DEFAULT_MODEL, DataConfig, LocalPath, Shape
+from tunelab.data.example import counted
 from tunelab.data.load import Loaded
 from tunelab.data.markers import Markers
-from tunelab.data.prompts.templates import counted
 from tunelab.data.quality import dedup, pii, reworded
 from tunelab.errors import TunelabError
 from tunelab.section import Section
@@ -127,7 +127,7 @@ class QualityReport:
     @property
     def text_name(self) -> str:
         """What the report calls a row's text: "question", or "text" where the rows are raw text
-        (continued pretraining: documents), which ask nothing (templates.counted tells)."""
+        (continued pretraining: documents), which ask nothing (example.counted tells)."""
         return "text" if counted(self.data.examples) == "texts" else "question"
 
     def source(self, row: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.quality.check import question_text
 from tunelab.data.text import one_line
 

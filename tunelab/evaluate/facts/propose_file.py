@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tunelab.data.prompts.templates import Example
+from tunelab.data.example import Example
 from tunelab.data.text import common_words
 from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError

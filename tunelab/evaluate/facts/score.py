@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tunelab.data.example import Example
 from tunelab.data.files.file_text import DataError
-from tunelab.data.prompts.templates import Example
 from tunelab.data.shapes import chat_column
 from tunelab.data.turns import read_messages
 from tunelab.errors import first_few

@@ -17,7 +17,7 @@ from tunelab.errors import TunelabError
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
-    from tunelab.data.prompts.templates import Example
+    from tunelab.data.example import Example
     from tunelab.data.tokenize import Tokenized
 
 FIRST_TRIED = 1000  # examples, the longest in characters: one of them fills max_length, or none

@@ -8,9 +8,9 @@ import hashlib
 import json
 import re
 
+from tunelab.data.example import Example
 from tunelab.data.generate.llm import LLM, QUESTION_TEXT, Conversation
 from tunelab.data.markers import plain_question
-from tunelab.data.prompts.templates import Example
 
 
 def source_key(question: str, answer: str) -> str:
