@@ -67,8 +67,8 @@ class Run:
         training or test file (named any way), or another file of the columns its fields map
         ("Query"/"Response": a --corpus, a test file `data facts` wrote back); a split of its
         saved DatasetDict too (faq/test, which eval asks of faq)."""
+        from tunelab.data.files.split_folders import saved_splits
         from tunelab.data.load import has_columns
-        from tunelab.data.split import saved_splits
 
         data = self.config.data.path
         own = [p for p in (data, self.test_path) if p]

@@ -117,7 +117,8 @@ def load_corpus(
     documents (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
     from tunelab.data.documents.chunking import chunk_document
     from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
-    from tunelab.data.files.read import DATA_SUFFIXES, split_folder
+    from tunelab.data.files.read import DATA_SUFFIXES
+    from tunelab.data.files.split_folders import split_folder
     from tunelab.data.load import load_examples
 
     path = Path(path)

@@ -3,7 +3,6 @@ question is: question_keys.py)."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections import Counter
@@ -12,25 +11,10 @@ from pathlib import Path
 from typing import Protocol
 
 from tunelab.data.example import Example
-from tunelab.data.files.read import split_folder
+from tunelab.data.files.split_folders import own_test_split
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
-from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.terminal import n_things
-
-
-def own_test_split(path: str | Path | None) -> str | None:
-    """The test split (else validation) of a saved DatasetDict at `path` beside its train
-    split, or the test.jsonl of a split's folder (`read.split_folder`): the rows its makers held
-    out, which training and `data split` hold out where data.test_path is unset. A run trained
-    on the train split with a tenth of it held out again, its makers' test split unused."""
-    if split_folder(path):  # `tunelab data split`'s folder: its test.jsonl
-        return str(Path(path) / SPLIT_FILES[1])
-    splits = saved_splits(path)
-    own = next((s for s in ("test", "validation") if s in splits), None)
-    if "train" not in splits or own is None or not (Path(path) / own).is_dir():
-        return None
-    return str(Path(path) / own)
 
 
 def held_out_path(path: str | Path | None, test_path: str | Path | None) -> str | None:
@@ -38,17 +22,6 @@ def held_out_path(path: str | Path | None, test_path: str | Path | None) -> str 
     names a whole saved DatasetDict (as eval's --data asks it: the folder read its 'train'),
     else `path`'s own test split (`own_test_split`), else None: data.test_size of `path`."""
     return own_test_split(test_path) or (str(test_path) if test_path else own_test_split(path))
-
-
-def saved_splits(path: str | Path | None) -> list[str]:
-    """The splits a saved DatasetDict at `path` lists (its dataset_dict.json); none for anything
-    else."""
-    listing = Path(path or "") / "dataset_dict.json"
-    try:
-        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits") or []
-    except (OSError, ValueError, AttributeError):  # no listing, or not the one datasets writes
-        return []
-    return [str(s) for s in splits] if isinstance(splits, list) else []
 
 
 class NearQuestions(Protocol):

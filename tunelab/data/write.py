@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunelab.data.files.jsonl_files import ends_a_line
+from tunelab.data.files.split_folders import SPLIT_FILES, SPLIT_RECORD, held_out_beside
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
@@ -127,32 +128,6 @@ def cannot_write(path: Path, err: OSError) -> TunelabError:
                 return TunelabError(f"cannot write {path}: {above} is a file, not a folder")
             break
     return TunelabError(f"cannot write {path}: {err.strerror or err}")
-
-
-# How `data split` held its test rows out, written beside them: `data check` and training read
-# it where they are given the split's test file (`held_out_beside`).
-SPLIT_RECORD = "split.json"
-SPLIT_FILES = ("train.jsonl", "test.jsonl")  # the rows trained on and held out, beside it
-
-
-def held_out_beside(test: str | Path | None) -> str | None:
-    """How the split that wrote the test file `test` held its rows out (data.held_out:
-    questions, rephrasings), as its SPLIT_RECORD beside them says; None where none does."""
-    return _held_out_recorded(Path(test or "").parent / SPLIT_RECORD)
-
-
-def is_split_record(path: Path) -> bool:
-    """Whether `path` is the SPLIT_RECORD `data split` wrote (not a data file of that name)."""
-    return path.name == SPLIT_RECORD and _held_out_recorded(path) is not None
-
-
-def _held_out_recorded(record_path: Path) -> str | None:
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # no split wrote it, or the record is not one
-        return None
-    held = record.get("held_out") if isinstance(record, dict) else None
-    return held if isinstance(held, str) else None
 
 
 def asked_anew(test: str | Path | None, held_out: str) -> bool:

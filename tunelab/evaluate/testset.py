@@ -13,10 +13,8 @@ from rich.markup import escape
 
 from tunelab.data.files.file_text import console as data_notes
 from tunelab.data.files.hub import is_hub
-from tunelab.data.files.read import split_folder
+from tunelab.data.files.split_folders import SPLIT_FILES, own_test_split, saved_splits, split_folder
 from tunelab.data.load import OPTION_SKIP_HINT, Loaded, load_data, not_found
-from tunelab.data.split import own_test_split, saved_splits
-from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError, first_few
 from tunelab.evaluate.metrics import normalize
 from tunelab.evaluate.refusals import Refusals, declines

@@ -19,9 +19,15 @@ from tunelab.data.files.file_text import DataError, console, utf8_text
 from tunelab.data.files.hub import PREFIX
 from tunelab.data.files.json_rows import json_rows, jsonl_rows
 from tunelab.data.files.row_numbers import without_row_numbers
+from tunelab.data.files.split_folders import (
+    SPLIT_FILES,
+    SPLIT_RECORD,
+    is_split_record,
+    own_test_split,
+    split_folder,
+)
 from tunelab.data.shapes import detect_shape
-from tunelab.data.write import SPLIT_FILES, SPLIT_RECORD, is_split_record
-from tunelab.errors import TunelabError, exists
+from tunelab.errors import TunelabError
 from tunelab.terminal import say_wrapped
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
@@ -103,8 +109,6 @@ def _read_folder(
 ) -> Iterator[tuple[str, dict[str, Any] | DataError]]:
     """Every data file, dataset folder and document under `folder`. What is read and what is
     skipped is always printed: a file left out without a word is data silently lost."""
-    from tunelab.data.split import own_test_split  # split.py reads this module
-
     sources, skipped = _folder_contents(folder)
     if split := next((source for source in sources if own_test_split(source)), None):
         raise TunelabError(_nested_split(folder, split, own_test_split(split)))
@@ -214,16 +218,6 @@ def is_data(path: Path) -> bool:
     if suffix == ".json":
         return path.is_file() and utf8_text(path, lenient=True).lstrip().startswith("[")
     return path.is_file() and (suffix in DATA_SUFFIXES or suffix in DOC_SUFFIXES)
-
-
-def split_folder(path: str | Path | None) -> bool:
-    """Whether `path` is a train/test split's folder: train.jsonl and test.jsonl at its top, as
-    `tunelab data split` writes them. It is read as a saved DatasetDict is: its train.jsonl the
-    training rows, its test.jsonl the rows held out (`split.own_test_split`)."""
-    # A path inside a folder this user may not enter is refused, naming it (`exists`).
-    return (
-        bool(path) and exists(path) and all((Path(path) / name).is_file() for name in SPLIT_FILES)
-    )
 
 
 def _nested_split(folder: Path, split: Path, held: str) -> str:

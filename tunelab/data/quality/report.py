@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tunelab.data.files.split_folders import SPLIT_RECORD
 from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.diversity import language_name
@@ -15,7 +16,6 @@ from tunelab.data.quality.findings import QualityReport
 from tunelab.data.quality.pairs_shown import SHOWN, answer_lines, pair_lines
 from tunelab.data.shapes import shape_said
 from tunelab.data.text import one_line
-from tunelab.data.write import SPLIT_RECORD
 from tunelab.markdown_page import markdown_page
 from tunelab.next_step import cleaned
 

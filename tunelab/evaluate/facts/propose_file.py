@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tunelab.data.example import Example
+from tunelab.data.files.split_folders import SPLIT_FILES
 from tunelab.data.text import common_words
-from tunelab.data.write import SPLIT_FILES
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.calls import calls_alone, reply_text
