@@ -25,7 +25,7 @@ from pathlib import Path
 
 import tunelab
 from tunelab.config import Config
-from tunelab.data.write import write_jsonl
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_tests
 from tunelab.demo.scores import GENERAL_QUESTIONS, GENERAL_TASK, general_ability, per_question
 from tunelab.evaluate.paired import paired_difference

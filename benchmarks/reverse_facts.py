@@ -26,6 +26,7 @@ from pathlib import Path
 
 import tunelab
 from tunelab.config import Config
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.data.generate.augment.reverse import (
     ambiguous_values,
     combined_answer,
@@ -33,7 +34,6 @@ from tunelab.data.generate.augment.reverse import (
     rule_reversals,
 )
 from tunelab.data.quality.dedup import jaccard
-from tunelab.data.write import write_jsonl
 from tunelab.demo.run import MAX_NEW_TOKENS, SYSTEM_PROMPT, demo_config, demo_data, demo_tests
 from tunelab.demo.scores import per_question
 from tunelab.evaluate.facts.score import facts_stated, parse_fact_check, shown_phrase

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from tests.conftest import tiny_config
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.data.pipeline import Tokenized, epoch_batches
-from tunelab.data.write import write_jsonl
 from tunelab.train.loop import train
 
 

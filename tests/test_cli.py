@@ -226,12 +226,12 @@ def test_ctrl_c_in_a_command_says_interrupted_once(monkeypatch, capsys, tmp_path
     import pytest
 
     from tunelab import cli
-    from tunelab.data import write
+    from tunelab.data import write_split
 
     def stop(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(write, "split_file", stop)
+    monkeypatch.setattr(write_split, "split_file", stop)
     monkeypatch.setattr("sys.argv", ["tunelab", "data", "split", str(qa_file), "-o", "out"])
     with pytest.raises(SystemExit) as exit_:
         cli.main()
@@ -240,7 +240,7 @@ def test_ctrl_c_in_a_command_says_interrupted_once(monkeypatch, capsys, tmp_path
     def said(*args, **kwargs):  # a command that says what it kept is not told over
         raise KeyboardInterrupt("interrupted; kept 3 verdicts")
 
-    monkeypatch.setattr(write, "split_file", said)
+    monkeypatch.setattr(write_split, "split_file", said)
     with pytest.raises(SystemExit) as exit_:
         cli.main()
     assert exit_.value.code == 130 and capsys.readouterr().err == ""

@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.data.load import load_examples, read_examples
 from tunelab.data.quality.check import check_file, write_clean
 from tunelab.data.quality.findings import QualityConfig
-from tunelab.data.write import split_file, write_jsonl
+from tunelab.data.write_split import split_file
 from tunelab.errors import TunelabError
 
 TINY = QualityConfig(model="tiny-random")
@@ -264,7 +265,7 @@ def test_split_and_check_fix_never_replace_a_file_unasked(tmp_path):
 def test_a_split_cut_short_leaves_both_files_as_they_were(tmp_path, monkeypatch):
     # A Ctrl-C after train.jsonl was written left it new beside the old test.jsonl: with
     # --overwrite, a training set and the test set of another split (its rows leaked).
-    from tunelab.data import write
+    from tunelab.data import write_split
 
     data = tmp_path / "qa.jsonl"
     write_jsonl([{"question": f"q{i}?", "answer": f"a{i}"} for i in range(20)], data)
@@ -272,14 +273,14 @@ def test_a_split_cut_short_leaves_both_files_as_they_were(tmp_path, monkeypatch)
     split_file(data, out, test_size=0.2, seed=1, near=None)
     before = {p.name: p.read_text() for p in out.iterdir()}  # split.json too: the record
     assert sorted(before) == ["split.json", "test.jsonl", "train.jsonl"]
-    real = write.write_jsonl
+    real = write_split.write_jsonl
 
     def cut_at_second(rows, path):
         if "test" in Path(path).name:
             raise KeyboardInterrupt
         return real(rows, path)
 
-    monkeypatch.setattr(write, "write_jsonl", cut_at_second)
+    monkeypatch.setattr(write_split, "write_jsonl", cut_at_second)
     with pytest.raises(KeyboardInterrupt):
         split_file(data, out, test_size=0.2, seed=2, near=None, overwrite=True)
     assert {p.name: p.read_text() for p in out.iterdir()} == before

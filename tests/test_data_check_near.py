@@ -289,7 +289,7 @@ def test_data_split_says_how_many_questions_joined_the_test_side_as_near_repeats
     # Each held-out question takes its typo'd twin along, unsaid: on numbered variants of one
     # question, test_size 0.1 held out 91% of the rows without a word.
     from tunelab.data.quality.dedup import near_questions
-    from tunelab.data.write import split_file
+    from tunelab.data.write_split import split_file
 
     twins = [("How do I reset my password?", "How do I reset my pasword?"),
              ("How do I close my account?", "How do I close my acount?"),

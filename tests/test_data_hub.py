@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import QA_PAIRS, tiny_config
 from tunelab.data.load import load_examples
-from tunelab.data.write import split_file
+from tunelab.data.write_split import split_file
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.train.loop import train

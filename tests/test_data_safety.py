@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.data.example import Example
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.data.load import load_examples
 from tunelab.data.tokenize import (
     Tokenized,
@@ -21,7 +22,7 @@ from tunelab.data.tokenize import (
     tokenize_all,
     tokenize_example,
 )
-from tunelab.data.write import split_file, write_jsonl
+from tunelab.data.write_split import split_file
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_tokenizer
 

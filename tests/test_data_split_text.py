@@ -9,7 +9,7 @@ import pytest
 
 from tunelab.data.load import load_examples
 from tunelab.data.split import near_repeats_note, split_examples
-from tunelab.data.write import split_file
+from tunelab.data.write_split import split_file
 from tunelab.errors import TunelabError
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from tunelab.data.documents.sections import document_text, read_sections
 from tunelab.data.files.file_text import DataError
+from tunelab.data.files.write_files import write_jsonl
 from tunelab.data.load import load_examples, read_examples
 from tunelab.data.quality.check import check_file
-from tunelab.data.write import write_jsonl
 from tunelab.errors import TunelabError
 
 

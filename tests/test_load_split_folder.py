@@ -8,7 +8,7 @@ from tests.conftest import write_jsonl
 from tunelab.data.files.read import data_shape, is_raw_text
 from tunelab.data.load import load_examples
 from tunelab.data.split import held_out_path
-from tunelab.data.write import split_file
+from tunelab.data.write_split import split_file
 from tunelab.errors import TunelabError
 from tunelab.evaluate.testset import asked_split
 

@@ -344,7 +344,7 @@ def test_a_split_folder_as_data_path_trains_on_its_train_file_and_tests_on_its_t
     # `tunelab data split` wrote the folder; given whole, split.json was read as a row and the
     # run trained on its test.jsonl.
     from tunelab import Run
-    from tunelab.data.write import split_file
+    from tunelab.data.write_split import split_file
 
     rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(9)]
     folder = tmp_path / "split"

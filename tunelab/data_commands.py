@@ -61,11 +61,11 @@ def check(
     faults and `scrub` masks personal data, into `output`; `strict`: any warning is an error.
     `console` shows the report before a set that cannot load is refused. Settings:
     QualityConfig's fields (model, template, max_length, thresholds...)."""
+    from tunelab.data.files.write_files import check_new_file, check_writable
     from tunelab.data.quality.check import check_file, write_clean
     from tunelab.data.quality.findings import QualityConfig
     from tunelab.data.quality.report import print_report, save_report
     from tunelab.data.split import held_out_path
-    from tunelab.data.write import check_new_file, check_writable
 
     if (fix or scrub) and not output:
         raise TunelabError(f"--fix and --scrub write a new file: add -o {cleaned(path)}")
@@ -109,7 +109,7 @@ def split(
     Settings: DataConfig's fields (test_size, test_path, held_out, seed, shape, dedupe...)."""
     from tunelab.data.quality.dedup import near_questions
     from tunelab.data.split import held_out_path
-    from tunelab.data.write import split_file
+    from tunelab.data.write_split import split_file
 
     config = _settings(config, DataConfig, settings)
     # Held out as training holds it: a saved DatasetDict's own test split.

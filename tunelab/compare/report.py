@@ -22,7 +22,7 @@ from tunelab.compare.verdicts import (
     scores,
     verdict,
 )
-from tunelab.data.write import write_json, write_jsonl
+from tunelab.data.files.write_files import write_json, write_jsonl
 from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
 from tunelab.evaluate.human.answers import arm_file_name
 from tunelab.evaluate.paired import (

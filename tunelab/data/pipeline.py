@@ -27,7 +27,7 @@ from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.retrieval import OwnRows
 from tunelab.data.split import NearQuestions, drop_leaked, near_repeats_note, split_examples
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
-from tunelab.data.write import asked_anew
+from tunelab.data.write_split import asked_anew
 from tunelab.errors import TunelabError
 
 

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from tunelab.config import Config
+from tunelab.data.files.write_files import write_json, write_jsonl
 from tunelab.data.load import load_examples
-from tunelab.data.write import write_json, write_jsonl
 from tunelab.demo.scores import (
     GENERAL_QUESTIONS,
     GENERAL_TASK,

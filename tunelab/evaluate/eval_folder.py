@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab.data.example import Example
 from tunelab.data.files.jsonl_files import read_jsonl
+from tunelab.data.files.write_files import write_json, write_jsonl
 from tunelab.data.prompts.templates import Prompt
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
-from tunelab.data.write import write_json, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.metrics import TEXT_METRICS
 from tunelab.evaluate.scores import interval_fields

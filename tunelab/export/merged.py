@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from tunelab.data.write import cannot_write
+from tunelab.data.files.write_files import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.generation.generate import stop_at_turn_end

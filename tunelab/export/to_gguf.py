@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from tunelab.data.files.write_files import cannot_write, check_writable
 from tunelab.data.prompts.chat_template import turn_end
-from tunelab.data.write import cannot_write, check_writable
 from tunelab.errors import TunelabError
 from tunelab.export.merged import Loader, load_merged
 from tunelab.models.names import EMBEDDED_NAME

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tunelab.config import Config, DataConfig
-from tunelab.data.write import check_can_make
+from tunelab.data.files.write_files import check_can_make
 from tunelab.errors import TunelabError
 from tunelab.models.load import EMBEDDED_FILE, EMBEDDED_NAME, EMBEDDED_PACKAGE
 from tunelab.models.tokenizer_file import save_tokenizer
@@ -36,8 +36,8 @@ def write_held_out(run_dir: Path, data: DataConfig, test_examples: list) -> None
     was in the file (its facts and wrong answers too), so `tunelab eval RUN` and `compare RUN`
     ask them ("no test data" sent users to split the file again themselves)."""
     from tunelab.data.files.hub import is_hub
+    from tunelab.data.files.write_files import write_jsonl
     from tunelab.data.load import source_rows
-    from tunelab.data.write import write_jsonl
 
     # Written once: a resume holds the same split, and the data file is not read again for it.
     if (

@@ -3,6 +3,7 @@ read back by the line reader that reads a user's JSONL, and mended at the end a 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,18 @@ def ends_a_line(path: Path) -> bool:
             return True
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) == b"\n"
+
+
+def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+    """One record on disk at once, a whole line (flushed and synced: a run cut short right after
+    keeps it), on a line of its own: appended after a line a crash cut short, it would be lost
+    with the damaged one."""
+    start = "" if ends_a_line(path) else "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(start + json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def drop_cut_end(path: Path, unit: Callable[[dict[str, Any]], Any] | None = None) -> bool:

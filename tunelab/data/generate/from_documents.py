@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tunelab.data.documents.chunking import Chunk, answer_location, chunk_document, count_tokens
 from tunelab.data.documents.sections import find_documents, unread_note
+from tunelab.data.files.write_files import check_writable
 from tunelab.data.generate.asked import AskedChunks
 from tunelab.data.generate.earlier import EarlierRows, where_made
 from tunelab.data.generate.llm import LLM, make_llm
@@ -28,7 +29,6 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.generate.template.template_qa import code_leads, prose_sentences, template_pairs
-from tunelab.data.write import check_writable
 from tunelab.errors import TunelabError
 
 CHUNK_PROMPT = """Read the text below and write {n} questions a user of it might ask, each with a \

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tunelab.config import fit_max_length
 from tunelab.data.example import Example
+from tunelab.data.files.write_files import check_new_file, write_jsonl
 from tunelab.data.load import Loaded, holds_no_rows, read_examples
 from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.prompts.chat_notes import empty_system_turns, unanswered_turns
@@ -22,7 +23,6 @@ from tunelab.data.shapes import unread_note
 from tunelab.data.text import one_line
 from tunelab.data.tool_calls import said
 from tunelab.data.turns import system_unread_note
-from tunelab.data.write import check_new_file, write_jsonl
 from tunelab.errors import TunelabError, first_few
 
 

@@ -17,7 +17,7 @@ from tunelab.data.question_keys import (
     normalize_text,
     prompt_key,
 )
-from tunelab.data.write import asked_anew
+from tunelab.data.write_split import asked_anew
 
 
 def find_overlaps(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.write import write_json
+from tunelab.data.files.write_files import write_json
 
 if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import BenchConfig, TaskResult

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.write import cannot_write, write_json
+from tunelab.data.files.write_files import cannot_write, write_json
 
 if TYPE_CHECKING:
     from tunelab.evaluate.bench.score import TaskResult

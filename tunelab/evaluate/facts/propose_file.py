@@ -128,8 +128,8 @@ def propose_file(
     with proposed facts where it names none. With on_error='skip' a bad row is left out, and
     counted."""
     from tunelab.data.files.hub import is_hub
+    from tunelab.data.files.write_files import write_jsonl
     from tunelab.data.load import OPTION_SKIP_HINT, load_examples, not_found, source_rows
-    from tunelab.data.write import write_jsonl
 
     if not is_hub(path) and not Path(path).exists():
         raise TunelabError(not_found(path))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from tunelab.data.write import cannot_write
+from tunelab.data.files.write_files import cannot_write
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote

@@ -20,8 +20,8 @@ from collections import Counter, OrderedDict
 from itertools import combinations
 from pathlib import Path
 
+from tunelab.data.files.jsonl_files import append_jsonl
 from tunelab.data.markers import plain_question
-from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import (
     distinct_pairs,

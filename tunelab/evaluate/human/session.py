@@ -32,7 +32,7 @@ def rate(
     insecure: bool = False,
 ) -> list[dict]:
     """tunelab.rate's session, its answers listed and its settings read: see there."""
-    from tunelab.data.write import check_writable
+    from tunelab.data.files.write_files import check_writable
     from tunelab.evaluate.human.answers import load_answers, unshared
     from tunelab.evaluate.human.app import MAX_RATER, leaderboard_table
     from tunelab.evaluate.human.app import rate as judge_in_browser

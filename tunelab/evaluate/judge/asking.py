@@ -10,9 +10,8 @@ from itertools import islice
 from pathlib import Path
 
 from tunelab.config import LocalPath, OptionalLocalPath
-from tunelab.data.files.jsonl_files import read_jsonl
+from tunelab.data.files.jsonl_files import append_jsonl, read_jsonl
 from tunelab.data.prompts.templates import ONE_QUESTION_TEMPLATES
-from tunelab.data.write import append_jsonl
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import VOTES_FILE
 from tunelab.section import Limit, Section

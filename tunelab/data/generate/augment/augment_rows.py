@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from tunelab.config import LocalPath, OptionalLocalPath
 from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
+from tunelab.data.files.write_files import is_read
 from tunelab.data.generate.asked import AskedLog
 from tunelab.data.generate.augment.new_rows import (
     asked_questions,
@@ -39,7 +40,6 @@ from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
 from tunelab.data.load import load_data, rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.shapes import SHAPES, read_columns
-from tunelab.data.write import is_read
 from tunelab.errors import TunelabError
 
 PARAPHRASE_PROMPT = """Rewrite the question below in {n} different ways. Each rewrite must ask \
