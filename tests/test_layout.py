@@ -5,6 +5,7 @@ each other in a circle, and every command is defined in its stage's cli.py."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import typer
@@ -24,6 +25,12 @@ STAGES = (
 )
 # Lowest first: a module imports from its own layer or the ones before it.
 LAYERS = ["base", "data", "models", "generation", "run", "stage", "cli"]
+# The data folders the pipeline reads with (rows from files, documents' sections, a prompt), and
+# the pipeline and stages above them, which they never reach up into.
+BELOW_PIPELINE = ("tunelab.data.files", "tunelab.data.documents", "tunelab.data.prompts")
+PIPELINE = re.compile(
+    r"tunelab\.data\.(load|tokenize|pack|pipeline|split|write\w*|generate|quality)(\.|$)"
+)
 
 
 def _modules() -> dict[str, set[str]]:
@@ -36,10 +43,17 @@ def _modules() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tunelab."):
                 imports.add(node.module)
+                # `from tunelab.data import pipeline` imports the module it names
+                imports |= {f"{node.module}.{a.name}" for a in node.names if _is_module(node, a)}
             elif isinstance(node, ast.Import):
                 imports |= {a.name for a in node.names if a.name.startswith("tunelab.")}
         found[name] = imports
     return found
+
+
+def _is_module(node: ast.ImportFrom, alias: ast.alias) -> bool:
+    folder = ROOT.parent.joinpath(*node.module.split("."), alias.name)
+    return folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file()
 
 
 def _stage(module: str) -> str | None:
@@ -94,6 +108,20 @@ def test_data_reaches_no_stage_but_its_own_tools_and_stages_make_no_circle():
         return found
 
     assert all(stage not in reaches(stage) for stage in STAGES)
+
+
+def test_the_folders_below_the_data_pipeline_import_nothing_of_it():
+    # files/, documents/ and prompts/ are read by the pipeline (load, tokenize, pack, split and
+    # its writer) and the stages on it, never the other way: files/read.py importing write.py
+    # (how a split lies on disk), and lazily split.py, made a circle of read and split.
+    reaching_up = [
+        f"{module} imports {imported}"
+        for module, imports in _modules().items()
+        if module.startswith(BELOW_PIPELINE)
+        for imported in imports
+        if PIPELINE.match(imported)
+    ]
+    assert reaching_up == []
 
 
 def test_every_command_is_defined_in_its_stages_cli():
