@@ -168,7 +168,7 @@ def _without_weight_bars(factory: Callable, args: tuple, kwargs: dict):
 
 
 @contextmanager
-def gguf_tensors_bar(label: str, console: Console | None = None) -> Iterator[None]:
+def gguf_tensors_bar(label: str) -> Iterator[None]:
     """Within one GGUF load, transformers' bar over the file's tensors ("Converting and
     de-quantizing GGUF tensors...": tqdm.auto called directly, which `set_tqdm_hook` never sees)
     drawn as tunelab's own, labelled `label`, on a terminal's stderr; piped (where tqdm wrote a
@@ -177,7 +177,7 @@ def gguf_tensors_bar(label: str, console: Console | None = None) -> Iterator[Non
     from rich.file_proxy import FileProxy
     from transformers import modeling_gguf_pytorch_utils as gguf_reader
 
-    console = console or Console(stderr=True)
+    console = Console(stderr=True)
     shown = console.is_terminal and not isinstance(sys.stderr, FileProxy)
 
     def counted(tensors: Sequence, **_tqdm_options) -> Iterable:
