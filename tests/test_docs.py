@@ -37,7 +37,7 @@ from tunelab.serve.server import (
     MAX_PROMPTS,
 )
 from tunelab.train.parallel.distributed import COLLECTIVE_TIMEOUT
-from tunelab.train.runs.cli import runs_command
+from tunelab.train.runs.runs import PLOT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [
@@ -257,7 +257,7 @@ STATED = [
     ("LoRA's default dropout {}", LoraConfig().dropout),
     ("`train.parallel: {}` (the default)", TrainConfig().parallel),
     ("wait for it up to {:g} hours", COLLECTIVE_TIMEOUT.total_seconds() / 3600),
-    ("(`--out`, default `{}`)", _default(runs_command, "out")),
+    ("(`--out`, default `{}`)", PLOT_FILE),
     ("(Jaccard ≥ {} of both)", QualityConfig().near_dup_threshold),
     ("A test question of {} words or more quoted", QualityConfig().min_quoted_words),
     ("(`--set reworded_answer={}`)", QualityConfig().reworded_answer),

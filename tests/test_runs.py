@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import tunelab
 from tests.conftest import QA_PAIRS, tiny_config, write_jsonl
 from tunelab.cli import app
+from tunelab.errors import TunelabError
 from tunelab.run_files import STATUS_FILE
 from tunelab.train.runs.runs import differences, find_runs
 
@@ -128,6 +129,11 @@ def test_an_image_named_without_plot_is_refused_not_silently_left_undrawn(runs_d
         result.exception
     )
     assert not out.exists()
+    # The default's own name too: `--out runs.png` without --plot drew nothing, said nothing.
+    result = CliRunner().invoke(app, ["runs", str(runs_dir / "slow"), "--out", "runs.png"])
+    assert "--out runs.png names the image --plot draws" in str(result.exception)
+    with pytest.raises(TunelabError, match="--plot was not given"):
+        tunelab.runs([runs_dir / "slow"], out="runs.png")
 
 
 def test_a_tied_best_held_out_score_names_the_earlier_step_as_training_keeps(tmp_path):

@@ -195,16 +195,23 @@ def rate(
 
 
 def runs(
-    paths: list[str | Path] | None = None, plot: bool = False, out: str | Path = "runs.png"
+    paths: list[str | Path] | None = None, plot: bool = False, out: str | Path | None = None
 ) -> list[dict]:
     """The run folders at a glance (`tunelab runs`): a row per run (model, method, data, steps,
     losses, best held-out score, time, status, and "bench": its benchmark scores); every run
     after the first also gets "vs_first": its eval's and each benchmark task's paired difference
     from the first run over the questions both answered (`run_pairs.versus_first`); plot: also
-    their loss curves in the image `out` (a folder gets runs.png inside it, a name without a
+    their loss curves in the image `out` (runs.png unless named; a folder gets runs.png inside it, a name without a
     suffix .png), as `--plot --out`."""
     from tunelab.train.runs.run_pairs import versus_first
-    from tunelab.train.runs.runs import check_plot_out, find_runs, names, plot_runs, summary
+    from tunelab.train.runs.runs import (
+        PLOT_FILE,
+        check_plot_out,
+        find_runs,
+        names,
+        plot_runs,
+        summary,
+    )
 
     if not isinstance(plot, bool):  # plot="x.png" named the image before `out` did
         raise TunelabError(f"runs(): plot is True or False; the image is out= (not {plot!r})")
@@ -212,7 +219,7 @@ def runs(
     found = find_runs(_listed(paths) if paths else ["runs"])
     called = names(found)
     if plot and found:
-        plot_runs(found, Path(out), called)
+        plot_runs(found, Path(out or PLOT_FILE), called)
     rows = [summary(run, name) for run, name in zip(found, called)]
     for row, pairs in zip(rows[1:], versus_first(found, rows)[1:]):
         row["vs_first"] = pairs

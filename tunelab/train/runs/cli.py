@@ -22,7 +22,9 @@ def runs_command(
             help="Overlay their loss curves in one PNG and list the settings that differ."
         ),
     ] = False,
-    out: Annotated[str, typer.Option(help="Where --plot writes its PNG.")] = "runs.png",
+    out: Annotated[
+        str | None, typer.Option(help="Where --plot writes its PNG (default runs.png).")
+    ] = None,
 ) -> None:
     """List run folders: model, method, data, steps, losses, best held-out score, time, status;
     under the table, each run's benchmark scores (`tunelab bench RUN`), and each run against the
@@ -33,6 +35,7 @@ def runs_command(
     from tunelab.terminal import say_wrapped
     from tunelab.train.runs.run_pairs import pair_line, versus_first
     from tunelab.train.runs.runs import (
+        PLOT_FILE,
         check_plot_out,
         differences,
         find_runs,
@@ -59,7 +62,7 @@ def runs_command(
     for pair in (pair for pairs in versus_first(found, rows) for pair in pairs):
         say_wrapped(console, pair_line(pair))
     if plot and found:
-        console.print(f"loss curves: {plot_runs(found, Path(out), called)}")
+        console.print(f"loss curves: {plot_runs(found, Path(out or PLOT_FILE), called)}")
         changed = differences(found)
         if changed:
             diff = Table("setting", *called, title="settings that differ")

@@ -231,10 +231,11 @@ def differences(runs: list[Run]) -> dict[str, list]:
 PLOT_FILE = "runs.png"  # where --plot draws, unless --out says
 
 
-def check_plot_out(plot: bool, out: str | Path) -> None:
+def check_plot_out(plot: bool, out: str | Path | None) -> None:
     """Refuse an image named without --plot: `tunelab runs A B --out cmp.png` drew nothing and
-    said nothing, and the PNG looked for was not there."""
-    if not plot and str(out) != PLOT_FILE:
+    said nothing, and the PNG looked for was not there (`--out runs.png`, the default's own
+    name, too)."""
+    if not plot and out is not None:
         raise TunelabError(
             f"--out {out} names the image --plot draws, and --plot was not given: "
             f"tunelab runs ... --plot --out {out}"
