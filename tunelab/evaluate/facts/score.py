@@ -274,7 +274,8 @@ def _off_topic(row: dict[str, Any]) -> bool:
 def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     test = unnamed[0].rpartition(":")[0] or "TEST.jsonl"
     propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
-    if any(r.get("facts_from") for r in rows):
+    proposed = any(r.get("facts_from") for r in rows)
+    if proposed:
         # The file is `data facts`' own output: run again, it proposed none for them again.
         propose = "`tunelab data facts` found none to propose for them: write theirs by hand"
     if not any(names_facts(r) for r in rows):
@@ -291,7 +292,7 @@ def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
         + f", and {'that one is' if len(unnamed) == 1 else f'those {len(unnamed)} are'} judged "
         "by wording alone (token F1 and ROUGE-L reward wording, not correctness). "
         + propose
-        + ("" if any(r.get("facts_from") for r in rows) else ", keeping the rows that name some")
+        + ("" if proposed else ", keeping the rows that name some")
     )
 
 
