@@ -29,6 +29,10 @@ Your warranty lasts 2 years.
         ("protect yourself", "protect myself"),
         ("you hear a rattle", "I hear a rattle"),
         ("if you are away", "if I am away"),
+        # a curly apostrophe as a PDF or web page writes it ("if I\u2019re away" was asked)
+        ("if you\u2019re away", "if I\u2019m away"),
+        ("what you\u2019ll need", "what I\u2019ll need"),
+        ("each time you SSH in", "each time I SSH in"),  # a verb in capitals still a verb
         ("the kettle tells you when", "the kettle tells me when"),  # an object: "me"
         # a clause a question word or a comma opens: its subject ("check what me need" was asked)
         ("check what you need", "check what I need"),

@@ -15,10 +15,13 @@ from tunelab.data.generate.template.word_classes import (
 
 _MINE = {"your": "my", "yours": "mine", "yourself": "myself"}
 _YOURS = re.compile(r"\byour(?:s|self)?\b", re.IGNORECASE)
+# Its apostrophe either straight or curly, as a manual's PDF or web page writes it ("if you’re
+# away" was asked "if I’re away").
 _YOU = re.compile(
-    r"\byou(?:(?P<verb> are|'re|'ll|'ve)|(?P<were> were(?:n't|n\u2019t)?))?\b", re.IGNORECASE
+    r"\byou(?:(?P<verb> are|['\u2019](?:re|ll|ve))|(?P<were> were(?:n['\u2019]t)?))?\b",
+    re.IGNORECASE,
 )
-_I = {" are": " am", "'re": "'m", "'ll": "'ll", "'ve": "'ve"}
+_I = {"re": "m", "ll": "ll", "ve": "ve"}
 # "you were" as a subject is "I was" ("the page you were on": "the page I were on" was asked),
 # but after "if" or "though" a wish or a supposition, "I were" ("if you were", "as though").
 _SUPPOSING = re.compile(r"\b(?:if|though)\s+$", re.IGNORECASE)
@@ -42,7 +45,7 @@ _NOUN_BEFORE = re.compile(
 # pick": "let I choose" was asked): the word after it, a verb of its number, is no noun.
 _STANDS_ALONE_PLURAL = frozenset("all some these those".split())
 _STANDS_ALONE_SINGULAR = frozenset("any each".split())
-_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b", re.IGNORECASE)  # "each time you SSH in"
 _NO_VERB = PREPOSITIONS | POSSESSIVES | {"a", "an", "the", "and", "or", "all", "each"}
 
 
@@ -52,8 +55,8 @@ def in_my_words(text: str) -> str:
     ("it tells you")."""
 
     def you(m: re.Match) -> str:
-        if m["verb"]:
-            return "I" + _I[m["verb"].lower()]
+        if verb := m["verb"]:  # " are", else its apostrophe as written and the contraction's
+            return "I" + verb[0] + _I[verb[1:].lower()] if verb[0] != " " else "I am"
         were = m["were"] or ""
         if not _a_subject(text, m.start(), m.start() + len("you")):
             return "me" + were
@@ -72,7 +75,7 @@ def _a_subject(text: str, start: int, end: int) -> bool:
         return True
     verb = _NEXT_WORD.match(text, end)
     noun = _NOUN_BEFORE.search(before)
-    return bool(noun and not _a_verb(noun) and verb and verb[1] not in _NO_VERB)
+    return bool(noun and not _a_verb(noun) and verb and verb[1].lower() not in _NO_VERB)
 
 
 def _a_verb(noun: re.Match) -> bool:
