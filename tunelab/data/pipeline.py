@@ -17,6 +17,7 @@ from tunelab.config import DataConfig
 from tunelab.data.example import Example, counted
 from tunelab.data.files.file_text import console
 from tunelab.data.files.hub import is_hub
+from tunelab.data.files.split_folders import asked_anew
 from tunelab.data.load import holds_no_rows, load_examples, not_found
 from tunelab.data.markers import template_warning
 from tunelab.data.pack import collate, pack_rows
@@ -27,7 +28,6 @@ from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.retrieval import OwnRows
 from tunelab.data.split import NearQuestions, drop_leaked, near_repeats_note, split_examples
 from tunelab.data.tokenize import Tokenized, TokenizeReport, tokenize_all
-from tunelab.data.write_split import asked_anew
 from tunelab.errors import TunelabError
 
 

@@ -7,20 +7,13 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.data.files.split_folders import SPLIT_FILES, SPLIT_RECORD, held_out_beside
+from tunelab.data.files.split_folders import SPLIT_FILES, SPLIT_RECORD, asked_anew
 from tunelab.data.files.write_files import check_new_file, write_json, write_jsonl
 from tunelab.errors import TunelabError
 
 if TYPE_CHECKING:
     from tunelab.data.example import Example
     from tunelab.data.split import NearQuestions
-
-
-def asked_anew(test: str | Path | None, held_out: str) -> bool:
-    """Whether the test rows at `test` ask trained facts anew by design: held out as
-    rephrasings by the split that wrote them, else by `held_out` (data.held_out). A training
-    row giving a test row's answer to its question reworded is then no leak to drop."""
-    return (held_out_beside(test) or held_out) == "rephrasings"
 
 
 def split_file(

@@ -21,6 +21,13 @@ def held_out_beside(test: str | Path | None) -> str | None:
     return _held_out_recorded(Path(test or "").parent / SPLIT_RECORD)
 
 
+def asked_anew(test: str | Path | None, held_out: str) -> bool:
+    """Whether the test rows at `test` ask trained facts anew by design: held out as
+    rephrasings by the split that wrote them, else by `held_out` (data.held_out). A training
+    row giving a test row's answer to its question reworded is then no leak to drop."""
+    return (held_out_beside(test) or held_out) == "rephrasings"
+
+
 def is_split_record(path: Path) -> bool:
     """Whether `path` is the SPLIT_RECORD `data split` wrote (not a data file of that name)."""
     return path.name == SPLIT_RECORD and _held_out_recorded(path) is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tunelab.data.files.split_folders import asked_anew
 from tunelab.data.quality import dedup, reworded
 from tunelab.data.quality.findings import QualityReport
 from tunelab.data.quality.typos import Whole
@@ -17,7 +18,6 @@ from tunelab.data.question_keys import (
     normalize_text,
     prompt_key,
 )
-from tunelab.data.write_split import asked_anew
 
 
 def find_overlaps(
