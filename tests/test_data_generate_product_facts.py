@@ -184,7 +184,7 @@ Press Enter to continue. Click Next to finish. Set the dial to low.
 
 ## Maintenance
 
-Clean the filter every 2 weeks. Check your hoses every month.
+Clean the filter every 2 weeks. Check your hoses every month. Drain the tank every day!
 """
 
 
@@ -197,6 +197,8 @@ def test_a_ui_step_and_how_often_to_take_a_step_are_asked(tmp_path: Path):
     assert pairs["How do I finish in AquaFlow P3?"] == "Click Next to finish."
     assert pairs["How often should I clean the filter?"] == "Clean the filter every 2 weeks."
     assert pairs["How often should I check my hoses?"] == "Check your hoses every month."
+    # A step that ends with "!" keeps it as its answer's end ("Drain the tank every day!." was one).
+    assert pairs["How often should I drain the tank?"] == "Drain the tank every day!"
     # "to low" is the dial's value, not a task: no "How do I low?".
     assert not [q for q in pairs if q.endswith(" low?")]
 
