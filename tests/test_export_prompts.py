@@ -16,6 +16,7 @@ from transformers import (
 )
 from typer.testing import CliRunner
 
+import tunelab.models.load
 from tests.conftest import repl_typing, write_jsonl
 from tunelab.cli import app
 from tunelab.config import Config
@@ -196,7 +197,7 @@ def test_a_system_prompt_to_a_qa_runs_export_is_refused_not_dropped(tmp_path, ki
         assert "--template chat" not in message and "data.template: chat" in message
 
 
-def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp_path):
+def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp_path, monkeypatch):
     # "questions asked with template 'chat'" read as a chat layout, though the export's chat
     # template asks in the run's qa one.
     run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="qa")
@@ -219,8 +220,15 @@ def test_eval_of_a_qa_runs_export_says_its_chat_template_holds_the_qa_layout(tmp
     docs = write_jsonl(tmp_path / "docs.jsonl", [{"text": "tunelab exports a run."}])
     asked = ["compare", str(merged), "--data", str(test), "--corpus", str(docs), "--k", "1"]
     compared = tmp_path / "cmp"
+    # Said of the tokenizer the model was asked with: compare loaded it a second time for this.
+    loaded = []
+    read = tunelab.models.load.pretrained_tokenizer
+    monkeypatch.setattr(
+        "tunelab.models.load.pretrained_tokenizer", lambda name: loaded.append(name) or read(name)
+    )
     said = CliRunner().invoke(app, [*asked, "--max-new-tokens", "2", "--output", str(compared)])
     assert said.exit_code == 0, said.output
+    assert loaded == [str(merged)]
     assert json.loads((compared / "compare.json").read_text())["asked_with"] == layout
     assert f"asked with {layout}" in (compared / "compare.md").read_text()
 

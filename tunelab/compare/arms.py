@@ -49,6 +49,9 @@ class Arm:
     rows_given: list[tuple[str, str]] = field(default_factory=list)
     reference_tokens: int = 0  # the longest reference in this model's tokens (`cut_off_note`)
     from_log: int = 0  # answers read back from an interrupted compare's log, not made (or timed)
+    # How its questions were asked, as the reports say it (`export.prompt.asked_with`): read off
+    # the tokenizer the arm was asked with, not loaded again for it.
+    asked_with: str = ""
 
 
 def context_recall(reference: str, passages: list[Passage]) -> float | None:
@@ -76,6 +79,7 @@ def ask(
     with the run's prompt (a model that is no run: its own chat template, or cfg's), so the arms
     differ only in weights and context. Each answer goes into the model's log as it is made, and a
     log left by an interrupted compare answers what it holds (tunelab.work_log)."""
+    from tunelab.export.prompt import asked_with
     from tunelab.generation.generate import answer
     from tunelab.models.load import context_length
     from tunelab.run import load_model
@@ -103,6 +107,7 @@ def ask(
         return len(measured.input_ids) <= room
 
     longest = max(reference_tokens(examples, tokenizer), default=0)
+    said = asked_with(prompt, tokenizer)
     keys = source_keys(examples, checks.refusals)  # the fact each row asks, for the intervals
     continued = prompt.template == RAW_TEXT  # the passages before a text to continue
     for rag in (False, True):
@@ -146,6 +151,7 @@ def ask(
         ]
         arm = Arm(f"{label} + RAG" if rag else label, str(name), rag, rows, seconds)
         arm.reference_tokens = longest
+        arm.asked_with = said
         logged = sum(g.from_log for g in generations)
         # A question no passage fit is the plain arm's very prompt, answered once in this run:
         # its answer is that one's, not read back from an interrupted compare (nor timed).

@@ -33,9 +33,8 @@ from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_no
 from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
-from tunelab.export.prompt import asked_with
 from tunelab.progress import answer_bars
-from tunelab.run import Run, asked_template, load_tokenizer, prompt_for
+from tunelab.run import Run, asked_template, prompt_for
 from tunelab.section import Limit, Section
 
 
@@ -141,7 +140,7 @@ def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:
     result = Comparison(str(model), arms, excluded, out_dir, sum(map(bool, skipped)), prompt=prompt)
     result.test_file = str(path)
     if not found:  # a model's own chat template: an export's may hold a qa run's layout
-        result.asked_with = asked_with(prompt, load_tokenizer(str(model)))
+        result.asked_with = arms[0].asked_with
     result.limited = asked_rows.cut
     # Without --corpus, _corpus read the run's own file (or refused).
     result.corpus = str(cfg.corpus or f"{found.config.data.path} (the run's training data)")
