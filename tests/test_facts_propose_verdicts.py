@@ -297,3 +297,10 @@ def test_a_yes_no_question_asked_after_another_is_answered_by_its_verdict():
         "How does `sample()` work? Does it use the trained model?",
         "The model does use its weights to sample each token.",
     ).wrong
+
+
+def test_a_question_opening_with_shall_names_its_opposite_verdict_as_wrong():
+    # "Shall" opens a yes/no question as "Should" does: its wrong "No" was not proposed.
+    check = proposed_check("Shall I restart the server after an update?", "Yes, restart it.")
+    assert score_facts("No, there is no need to restart.", check)["hallucination"] == 1.0
+    assert score_facts("Yes, restart it once the update ends.", check)["hallucination"] == 0.0

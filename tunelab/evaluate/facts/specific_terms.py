@@ -164,15 +164,19 @@ _ORDER = (
     r"Disable|Add|Remove|Delete|Check|Try|Hold|Turn|Switch|Connect|Follow|Navigate|Copy|"
     r"Configure|Create|Edit|Upload|Use|Set|Run|See)"
 )
-# The verbs that open a question ("Does Ctrl-C ...?") and, after a name, say it is a subject
-# ("Go Modules are used": "Go" is no order there; "Go Modules" was "Modules"), as the modals
-# that open none do ("Start Menu may change"; "May" opens a date) and a plural the name is a
-# noun of, its verb after it ("Start Menu settings are here": "Menu" was proposed).
-_AUXILIARIES = "do does did is are was were can could should would will shall has have had".split()
-_AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(_AUXILIARIES)}|may|might|must)\b"
+# The verbs that open a yes/no question ("Does Ctrl-C ...?"; `yes_no` reads its verdicts by them)
+# and, after a name, say it is a subject ("Go Modules are used": "Go" is no order there; "Go
+# Modules" was "Modules"), as the modals that open none here do ("Start Menu may change"; "May"
+# opens a date) and a plural the name is a noun of, its verb after it ("Start Menu settings are
+# here": "Menu" was proposed). Not data.generate.template's AUXILIARIES, which a subject's
+# predicate opens with ("be", "been", "can't" too) and no question.
+QUESTION_VERBS = (
+    "do does did is are was were can could should would will shall has have had".split()
+)
+_AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
 _OPENING_VERB = (
     rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
-    rf"|(?:{'|'.join(w.capitalize() for w in _AUXILIARIES)})\b"
+    rf"|(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b"
     r"(?=[^.!?\n]*\?)"
     rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
     rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),)"

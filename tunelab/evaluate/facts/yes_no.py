@@ -8,12 +8,14 @@ import re
 
 from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, stem, stems
 from tunelab.evaluate.facts.english_negation import NO_IDIOMS
+from tunelab.evaluate.facts.specific_terms import QUESTION_VERBS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
-# does X ...?": `data augment`'s own rewrites of "Does X ...?").
+# does X ...?": `data augment`'s own rewrites of "Does X ...?"). The verbs are the ones whose
+# question specific_terms reads ("Shall I ...?" was none here), and the modals.
 _YES_NO_QUESTION = re.compile(
     r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?"
-    r"(is|are|was|were|can|could|does|do|did|will|would|should|has|have|had|may|might|must)\b",
+    rf"({'|'.join(QUESTION_VERBS)}|may|might|must)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 # Other languages' yes/no answers: (question, yes, no). A question in Chinese is a yes/no one by
