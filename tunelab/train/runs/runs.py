@@ -23,6 +23,7 @@ HELD_OUT_KEYS = ("eval_fact_accuracy", "eval_token_f1")
 HELD_OUT_METRICS = tuple(key.removeprefix("eval_") for key in HELD_OUT_KEYS)
 # Always different between runs, and shown as the row's name anyway.
 NOT_COMPARED = {"name", "output_dir"}
+PLOT_FILE = "runs.png"  # where --plot draws, unless --out says
 
 
 def find_runs(paths: list[str | Path]) -> list[Run]:
@@ -226,9 +227,6 @@ def differences(runs: list[Run]) -> dict[str, list]:
     if "model.name" in values:  # a base run as the listing's model column names it
         values["model.name"] = [_as_read_here(name) for name in values["model.name"]]
     return {key: row for key, row in values.items() if len({repr(v) for v in row}) > 1}
-
-
-PLOT_FILE = "runs.png"  # where --plot draws, unless --out says
 
 
 def check_plot_out(plot: bool, out: str | Path | None) -> None:
