@@ -201,8 +201,8 @@ def runs(
     losses, best held-out score, time, status, and "bench": its benchmark scores); every run
     after the first also gets "vs_first": its eval's and each benchmark task's paired difference
     from the first run over the questions both answered (`run_pairs.versus_first`); plot: also
-    their loss curves in the image `out` (runs.png unless named; a folder gets runs.png inside it, a name without a
-    suffix .png), as `--plot --out`."""
+    their loss curves in the image `out` (runs.png unless named; a folder gets runs.png inside
+    it, a name without a suffix .png), as `--plot --out`."""
     from tunelab.train.runs.run_pairs import versus_first
     from tunelab.train.runs.runs import (
         PLOT_FILE,
