@@ -154,10 +154,15 @@ class PlanConfig(Section):
         """This plan with the rows `config`'s training set makes (`data_rows`; `tokenize` False
         counts examples alone), so that no batch is planned larger or wider than the data."""
         rows = data_rows(config, self.batch_size, tokenize)
-        update = {"training_examples": rows.examples, "packed_rows": rows.packed}
-        update |= {"longest_example": rows.longest_example}
-        update |= {"longest_packed_row": rows.longest_packed, "data_unread": rows.unread}
-        return self.model_copy(update=update)
+        return self.model_copy(
+            update={
+                "training_examples": rows.examples,
+                "packed_rows": rows.packed,
+                "longest_example": rows.longest_example,
+                "longest_packed_row": rows.longest_packed,
+                "data_unread": rows.unread,
+            }
+        )
 
     def targets(self) -> tuple[str, ...]:
         """LoRA's target modules as projection names, lm_head and embed_tokens among them when
