@@ -28,7 +28,7 @@ class DataRows:
     examples: int | None  # training examples: unpacked, a row each
     packed: int | None  # the rows they pack into; None without a tokenizer
     longest_example: int | None = None  # tokens, after truncation; None without a tokenizer
-    longest_packed: int | None = None  # tokens of the fullest packed row
+    longest_packed_row: int | None = None  # tokens of the fullest packed row
     unread: str | None = None  # why a data file training refuses was not read: where, and what
 
 

@@ -159,7 +159,7 @@ class PlanConfig(Section):
                 "training_examples": rows.examples,
                 "packed_rows": rows.packed,
                 "longest_example": rows.longest_example,
-                "longest_packed_row": rows.longest_packed,
+                "longest_packed_row": rows.longest_packed_row,
                 "data_unread": rows.unread,
             }
         )
