@@ -167,6 +167,14 @@ def _without_weight_bars(factory: Callable, args: tuple, kwargs: dict):
     return factory(*args, **kwargs)
 
 
+def draws_live(console: Console) -> bool:
+    """Whether `console` may draw a live bar or spinner: a terminal's, and no other live display
+    under way (compare's bars, which redirect stderr through rich: a second would garble both)."""
+    from rich.file_proxy import FileProxy
+
+    return console.is_terminal and not isinstance(sys.stderr, FileProxy)
+
+
 @contextmanager
 def gguf_tensors_bar(label: str) -> Iterator[None]:
     """Within one GGUF load, transformers' bar over the file's tensors ("Converting and
@@ -174,11 +182,10 @@ def gguf_tensors_bar(label: str) -> Iterator[None]:
     drawn as tunelab's own, labelled `label`, on a terminal's stderr; piped (where tqdm wrote a
     line at each redraw) or under another live display (compare's bars: a second would garble
     both), none."""
-    from rich.file_proxy import FileProxy
     from transformers import modeling_gguf_pytorch_utils as gguf_reader
 
     console = Console(stderr=True)
-    shown = console.is_terminal and not isinstance(sys.stderr, FileProxy)
+    shown = draws_live(console)
 
     def counted(tensors: Sequence, **_tqdm_options) -> Iterable:
         return _tracked(tensors, label, console) if shown else tensors

@@ -157,9 +157,8 @@ def _said_while_compiling() -> Iterator[None]:
     redirected stderr prints the lines above it. rich is imported here, where a compile begins:
     a cached build loads without it, silent."""
     from rich.console import Console
-    from rich.file_proxy import FileProxy
 
-    from tunelab.progress import elapsed_said
+    from tunelab.progress import draws_live, elapsed_said
 
     console, started, done = Console(stderr=True), time.monotonic(), threading.Event()
 
@@ -169,7 +168,7 @@ def _said_while_compiling() -> Iterator[None]:
     def spinning() -> str:
         return f"compiling tunelab's CPU kernels ({spent()}; {COMPILE_TIME})"
 
-    if console.is_terminal and not isinstance(sys.stderr, FileProxy):
+    if draws_live(console):
         shown, every = console.status(spinning()), 1.0
 
         def say() -> None:
