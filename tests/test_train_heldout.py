@@ -52,6 +52,18 @@ def test_held_out_fact_accuracy_is_logged_at_the_start_every_n_steps_and_at_the_
     assert (run / "loss.png").stat().st_size > 0
 
 
+def test_each_held_out_score_is_noted_as_eval_names_it():
+    # The note under the bar read "held-out fact_accuracy 50.0%" where eval says "fact accuracy".
+    from types import SimpleNamespace
+
+    from tunelab.train.heldout import score_heldout
+
+    notes: list[str] = []
+    scored = SimpleNamespace(metric="fact_accuracy", score=lambda model, tokenizer: 0.5)
+    assert score_heldout(scored, None, None, 4, SimpleNamespace(note=notes.append)) == 0.5
+    assert notes == ["step 4: held-out fact accuracy 50.0%"]
+
+
 def test_without_facts_the_held_out_score_is_token_f1(tmp_path):
     run = train(_config(tmp_path, with_facts=False, max_steps=2))
     assert [r["step"] for r in _metrics(run) if "eval_token_f1" in r] == [0, 2]
