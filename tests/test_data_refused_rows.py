@@ -144,3 +144,42 @@ def test_a_skipped_row_is_no_held_out_question_either(tmp_path):
                         on_error="skip")  # fmt: skip
     data = prepare(config, tiny_tokenizer())
     assert [e.question for e in data.test_examples] == ["ok?"] and len(data.test) == 1
+
+
+def test_rows_around_a_skipped_one_keep_their_own_ids_across_encoding_chunks(monkeypatch):
+    # tokenize_all encodes a chunk's texts in one call and hands the ids back by position: a row
+    # skipped, dropped or read as raw text between others, or a chunk's edge, must shift none.
+    from tunelab.data import tokenize
+    from tunelab.data.tokenize import tokenize_example
+    from tunelab.models.random_weights import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (  # roles must alternate
+        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    twice = Example(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
+                              {"role": "assistant", "content": "c"}], source="rows.jsonl:2")  # fmt: skip
+    rows = [
+        Example.qa("How long is the hose?", "Two metres.", source="rows.jsonl:1"),
+        twice,
+        Example.qa("How does a turn end?", "With <|im_end|>.", source="rows.jsonl:3"),
+        Example.qa("Which filter fits?", "The fine one, ünder the lid.", source="rows.jsonl:5"),
+        Example(text="A manual's page, read as it is.", source="manual.txt"),
+        Example.qa("When is it drained?", "Every day.", source="rows.jsonl:6"),
+    ]
+    monkeypatch.setattr(tokenize, "ENCODE_CHUNK", 4)
+    items, report = tokenize_all(rows, tokenizer, on_error="skip", max_length=512)
+    alone = {row.source: row for row in rows}
+    assert [item.source for item in items] == [
+        "rows.jsonl:1", "rows.jsonl:5", "manual.txt", "rows.jsonl:6"
+    ]  # fmt: skip
+    for item in items:
+        if item.source != "manual.txt":
+            expected = tokenize_example(alone[item.source], tokenizer)
+            assert (item.input_ids, item.labels) == (expected.input_ids, expected.labels)
+    assert report.refused_sources == {"rows.jsonl:2"} and list(report.special_text) == [
+        "rows.jsonl:3"
+    ]
