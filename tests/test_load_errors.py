@@ -212,6 +212,19 @@ def test_missing_file_and_unknown_type(tmp_path):
         load_examples(tmp_path / "qa.jsonl.gz")
 
 
+def test_a_missing_file_in_a_folder_one_cannot_list_is_named_not_a_traceback(tmp_path, monkeypatch):
+    # The "did you mean" lists the folder beside the name: a folder this user may not read
+    # raised PermissionError from deep inside (root reads any folder: the listing is refused).
+    def refused(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(tmp_path), "iterdir", refused)
+    with pytest.raises(
+        TunelabError, match=r"^data file not found: \S*none\.jsonl \(no Q&A pairs yet"
+    ):
+        load_examples(tmp_path / "none.jsonl")
+
+
 def test_a_hub_datasets_name_given_as_a_path_is_named_as_a_hub_dataset(tmp_path, monkeypatch):
     # "data file not found: tatsu-lab/alpaca", as the dataset's hub page names it.
     monkeypatch.chdir(tmp_path)

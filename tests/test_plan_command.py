@@ -261,6 +261,10 @@ def test_a_data_file_training_refuses_is_named_under_the_plan_of_the_settings(tm
     skipping = printed(runner.invoke(app, ["plan", config, "--set", "data.on_error=skip"]))
     assert "batch 64 → 59 rows: the training set has 59 rows" in skipping
     assert "not read" not in skipping
+    # A file whose name holds "; " is named whole (cut there, it read "the data was not read (").
+    named = data.rename(tmp_path / "part; 2.jsonl")
+    said = printed(runner.invoke(app, ["plan", config, "--set", f"data.path={named}"]))
+    assert f"({named}:5:notvalidJSON".replace(" ", "") in said.replace(" ", "")
 
 
 def test_packed_the_plan_counts_the_rows_training_makes(tmp_path, capsys):

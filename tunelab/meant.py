@@ -21,9 +21,12 @@ def meant_file(path: Path, folders: bool = False) -> str:
     a folder is taken too: documents), else "". Names are compared without their suffix
     (".jsonl" alike would make any two names look close) and case aside, as a run's or a model's
     are: TRAIN.jsonl typed meant train.jsonl, which was not said."""
-    if not path.parent.is_dir():
+    try:  # a folder this user may not list has no names to offer, and no traceback
+        files = sorted(
+            p.name for p in path.parent.iterdir() if p.is_file() or folders and p.is_dir()
+        )
+    except OSError:
         return ""
-    files = sorted(p.name for p in path.parent.iterdir() if p.is_file() or folders and p.is_dir())
     stem = closest_name(path.stem, {Path(f).stem for f in files}, cutoff=0.7)
     if stem is None:
         return ""

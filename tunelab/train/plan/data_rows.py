@@ -49,7 +49,10 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     except TunelabError as error:
         # Its first clause ("bad.jsonl:5: not valid JSON (...)"), not the fixes that follow it:
         # a note under the plan, where `tunelab train` or `tunelab data check` says the rest.
-        return DataRows(None, None, unread=str(error).splitlines()[0].split("; ")[0])
+        # Cut after the file:line, which may itself hold "; " ("a; b.jsonl:5: ...").
+        said = str(error).splitlines()[0]
+        at = said.find(": ", said.find(str(data.path)) + len(str(data.path)))
+        return DataRows(None, None, unread=said[: at + 2] + said[at + 2 :].split("; ")[0])
     raw = any(example.text is not None for example in train)
     examples = None if raw else len(train)
     # Packed, a row holds at most max_length tokens, an example at least one.
