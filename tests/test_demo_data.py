@@ -272,7 +272,8 @@ def test_combined_questions_need_trained_facts_and_their_references_state_them(t
 def test_no_fact_is_said_by_its_own_question(held_out):
     # An answer that repeats its question would state such a fact, right or wrong: "how do I
     # switch on gradient checkpointing?" credited "gradient_checkpointing is on by default".
-    from tunelab.evaluate.facts.score import echoed_facts, parse_fact_check
+    from tunelab.evaluate.facts.score import parse_fact_check
+    from tunelab.evaluate.facts.score_notes import echoed_facts
 
     rows = {f"held out:{i}": row for i, row in enumerate(held_out, start=1) if row.get("facts")}
     checks = {source: parse_fact_check(row, source) for source, row in rows.items()}

@@ -248,7 +248,7 @@ def test_the_facts_of_a_function_calling_row_are_read_off_its_question_and_its_r
     tmp_path, monkeypatch, tool_model
 ):
     from tunelab.evaluate.facts.propose_file import propose_file
-    from tunelab.evaluate.facts.score import facts_named_note
+    from tunelab.evaluate.facts.score_notes import facts_named_note
 
     # Gemini's function-calling row: the function's result is a user turn after the question,
     # which was read as the question (""), so "not needed" was no question of what is not and

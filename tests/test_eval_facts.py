@@ -336,7 +336,7 @@ def test_a_fact_offered_as_a_choice_or_a_range_end_is_reported_missed_as_it_is_s
 
 
 def test_the_note_on_rows_without_facts_counts_every_row_of_the_test_set():
-    from tunelab.evaluate.facts.score import facts_named_note
+    from tunelab.evaluate.facts.score_notes import facts_named_note
 
     # lamini_docs' first 30 test rows after `data facts`: "5 of 30 test rows name no facts ...
     # fact accuracy is over the 9 that do" left 16 unsaid, 13 naming a wrong answer alone and
@@ -356,7 +356,7 @@ def test_the_note_on_rows_without_facts_counts_every_row_of_the_test_set():
 
 
 def test_a_reply_with_text_and_calls_naming_no_facts_is_said_scored_by_its_calls():
-    from tunelab.evaluate.facts.score import facts_named_note
+    from tunelab.evaluate.facts.score_notes import facts_named_note
 
     # Rows as eval scores them: one names its facts, one says text alone, one says text beside
     # tool calls ("calls"). The last was counted "judged by wording alone", though its token F1

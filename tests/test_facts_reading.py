@@ -38,7 +38,7 @@ def test_facts_in_a_csv_cell_are_read_and_a_misnamed_column_is_refused(tmp_path)
 
 def test_a_fact_the_question_says_itself_is_named_and_the_demo_has_none(tmp_path):
     from tunelab.data.load import load_examples
-    from tunelab.evaluate.facts.score import echo_note, echoed_facts
+    from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts
 
     test = tmp_path / "t.jsonl"
     test.write_text(

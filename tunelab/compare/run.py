@@ -29,7 +29,7 @@ from tunelab.data.quality.dedup import own_rows
 from tunelab.data.retrieval import Passage, Retriever, load_corpus
 from tunelab.errors import TunelabError
 from tunelab.evaluate.eval_config import ANSWER_TOKENS, EvalConfig
-from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note
+from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts, facts_named_note
 from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows

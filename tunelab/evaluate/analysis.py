@@ -75,7 +75,7 @@ def by_wording(analysis: Analysis, notes: Sequence[str] = ()) -> str:
     hold eval's note of the missing facts (with the command that proposes them), only what the
     categories then miss is said: errors.md said it all twice."""
     # Replies that call tools are judged by their calls (their text by its facts where the row
-    # names some: `facts.facts_named_note`), off-topic rows by their refusal.
+    # names some: `facts.score_notes.facts_named_note`), off-topic rows by their refusal.
     said = [
         row
         for row in analysis.rows

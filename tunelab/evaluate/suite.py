@@ -186,7 +186,7 @@ def evaluate_one(
     the reports (default: the model as given). `answers`, the model's replies to those
     questions in their order (tunelab.generation.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
-    from tunelab.evaluate.facts.score import echo_note, echoed_facts, facts_named_note
+    from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts, facts_named_note
     from tunelab.export.prompt import asked_with, refuse_system_prompt_of
     from tunelab.run import load_model, load_tokenizer
 
