@@ -107,3 +107,21 @@ def test_what_the_audits_rules_must_leave_as_it_was(fact, answer, stated):
 )
 def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated):
     assert fact_accurate(fact, answer) == stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        ("CC-BY", "It is released under CC-BY-SA.", False),  # another license
+        ("CC-BY", "It is released under CC BY-SA 4.0.", False),
+        ("gpt-3.5-turbo", "It calls gpt-3.5-turbo-16k.", False),  # another model
+        ("Llama-2-7b", "Start from Llama-2-7b-chat.", False),
+        ("CC-BY", "It is released under the CC-BY license.", True),
+        ("CC-BY", "It is CC-BY, not CC-BY-SA.", True),
+        ("CC-BY", "It is released under CC-BY-4.0.", True),  # SPDX's name of CC-BY 4.0
+        ("CC-BY", "It ships CC-BY-licensed images.", True),
+        ("Phi-3", "It runs Phi-3 mini.", True),  # a variant said apart: `data facts` proposes it
+    ],
+)
+def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):
+    assert fact_accurate(fact, answer) is stated

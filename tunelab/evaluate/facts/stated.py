@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from tunelab.evaluate.facts.answer_words import denies_words, states_words
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
@@ -42,6 +43,8 @@ def states(
         )
     written = getattr(phrase, "written", "")
     said = named_version_as_written(answer, written)  # "Apache License, Version 2.0"
+    if (longer := _longer_name(written)) is not None:
+        said = longer.sub(_NOT_IT, said)  # "CC-BY-SA" says no "CC-BY"
     line = bool(_RELEASE_LINE.fullmatch(written))
     if not states_words(said, phrase, negations, asked, names_release(written), line):
         return False
@@ -64,6 +67,34 @@ def unread_forms(value: str) -> list[str]:
 # releases, of which "Python 3.11" is one. Not an initialism's ("TLS 1" is no TLS 1.3, "GPT 4"
 # no GPT-4.5: another protocol, another model), nor a setting's ("temperature 1").
 _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a-z][\w+-]*)* \d+")
+
+
+# Punctuation splits words, so a hyphened name was said by a longer one: "CC-BY" by "CC-BY-SA",
+# "gpt-3.5-turbo" by "gpt-3.5-turbo-16k", "Llama-2-7b" by "Llama-2-7b-chat" (other licenses,
+# other models). A name with a letter and a hyphen is not said inside a longer hyphened name,
+# its parts joined as the words read them ("CC BY-SA" is CC-BY-SA too), unless what the hyphen
+# adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0) or a word that makes it an adjective
+# ("CC-BY-licensed", "GPT-4-class"). A space keeps it said: "CC-BY license", "Phi-3 mini" (a
+# variant said with a space is one fact where `data facts` proposes it: `specific_terms`).
+_NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
+_ADJECTIVE = (
+    r"(?:based|like|style|licensed|compatible|compliant|only|specific|powered|enabled|friendly|"
+    r"related|aware|free|ready|backed|driven|native|class|level|sized|scale|format|formatted)"
+)
+_ADDED = rf"-(?!(?:[\d.]+|{_ADJECTIVE})\b){_NAME_PART}"
+_NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
+
+
+@lru_cache(maxsize=1024)
+def _longer_name(written: str) -> re.Pattern | None:
+    """The longer hyphened names `written` is a part of, or None for no hyphened name."""
+    if not re.search(r"[^\W\d_]", written) or not re.search(r"[^\W_]-[^\W_]", written):
+        return None
+    name = r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", written.strip()))
+    return re.compile(
+        rf"(?<![\w.-])(?:(?:{_NAME_PART}-)+{name}(?:{_ADDED})*|{name}(?:{_ADDED})+)",
+        re.IGNORECASE,
+    )
 
 
 def _as_typed(answer: str) -> str:
