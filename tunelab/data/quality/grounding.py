@@ -6,6 +6,7 @@ stated teaches the finetuned model to invent; such a pair is dropped, and the re
 
 from __future__ import annotations
 
+import functools
 import re
 
 from tunelab.data.text import STOPWORDS, sentences, stems, worded_stems, words
@@ -121,7 +122,15 @@ def literals(text: str) -> list[str]:
 def states(text: str, literal: str) -> bool:
     """Whether `text` states `literal` whole, case and line breaks aside: "black_flag" is not
     stated by "black" and "flag" apart, nor by "black_flags"; "data.path" not by "data.paths"."""
+    return _whole(literal).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole(literal: str) -> re.Pattern:
+    """`literal` as a pattern of itself whole, compiled once: `states` is asked of one literal in
+    every sentence of a source (`_about`); built each call, the 3,706 calls of lamini_docs'
+    answers took 28 ms, 15 ms with it made once."""
     whole = r"\s+".join(re.escape(part) for part in literal.split())
     before = r"(?<!\w)" if re.match(r"\w", literal) else ""  # "--lr" ends, not starts, a word
     after = r"(?!\w)" if re.search(r"\w$", literal) else ""
-    return re.search(before + whole + after, text, re.IGNORECASE) is not None
+    return re.compile(before + whole + after, re.IGNORECASE)
