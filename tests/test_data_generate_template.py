@@ -14,6 +14,7 @@ from tunelab.data.documents.chunking import chunk_document
 from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template.questions import sentence_question
+from tunelab.data.generate.template.sentence_end import full_stop
 from tunelab.data.generate.template.template_qa import template_pairs
 
 DOCS = Path(__file__).parent / "fixtures" / "docs"
@@ -346,3 +347,25 @@ def test_a_question_asked_again_in_one_section_keeps_its_first_answer_though_one
     chunk = chunk_document(doc)[0]
     asked = [a for q, a in template_pairs(chunk) if q == "What did the probe read?"]
     assert asked == ["The probe read the same 219 GFLOP/s as before."]
+
+
+def test_an_answer_ends_with_one_full_stop_unless_it_ends_with_its_own_mark(tmp_path):
+    # "Descale your kettle every 4 weeks…" was answered "... 4 weeks….", a manual's "off..."
+    # was cut to "off."
+    manual = tmp_path / "kettle.md"
+    manual.write_text(
+        "# Brewmaster Kettle\n\n## Care\n\nDescale your kettle every 4 weeks…\n\n"
+        "If you hear a rattle, switch the kettle off...\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How often should I descale my kettle?"] == "Descale your kettle every 4 weeks…"
+    assert pairs["What should I do if I hear a rattle?"] == (
+        "If you hear a rattle, switch the kettle off..."
+    )
+    assert full_stop("Press it for 3 seconds") == "Press it for 3 seconds."
+    assert full_stop("Clean it every 2 weeks!.") == "Clean it every 2 weeks!"
+    assert full_stop("Wait….") == "Wait…"
+    assert full_stop("Then wait...:", ".:") == "Then wait..."
+    # Nothing said, as a table's cell "." is once its full stop is dropped, gets no full stop.
+    assert full_stop("") == ""
