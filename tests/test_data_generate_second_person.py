@@ -58,6 +58,16 @@ Your warranty lasts 2 years.
         ("see the page you were on", "see the page I was on"),
         ("what you weren't told", "what I wasn't told"),
         ("if you were the admin", "if I were the admin"),
+        # "thank you" is a fixed phrase, the manual's thanks ("Thank me for choosing Quill")
+        ("Thank you for choosing Quill", "Thank you for choosing Quill"),
+        ("send a thank-you card", "send a thank-you card"),
+        ("thanks to you", "thanks to me"),  # a preposition's object, as "next to you"
+        # words in capitals stay in capitals ("YOU WERE" was asked "I was")
+        ("see the page YOU WERE on", "see the page I WAS on"),
+        ("IF YOU\u2019RE AWAY", "IF I\u2019M AWAY"),
+        ("it tells YOU", "it tells ME"),
+        ("clean YOUR filter", "clean MY filter"),
+        ("You were told", "I was told"),  # a capital only opening it: "I", as any question's
         # "your" before "you" leaves the clause "you" opens read where it is written
         ("clean your filter when you hear a rattle", "clean my filter when I hear a rattle"),
     ],
@@ -88,3 +98,16 @@ def test_you_after_a_noun_asks_as_i(tmp_path):
     assert pairs["How often should I clean each filter I use?"] == (
         "Clean each filter you use every 2 weeks."
     )
+
+
+def test_a_fixed_phrase_and_words_in_capitals_are_asked_as_the_manual_writes_them(tmp_path):
+    manual = tmp_path / "kettle.md"
+    manual.write_text(
+        "# Brewmaster Kettle\n\n## Gifts\n\nTo say thank you to a helper, send a note.\n\n"
+        "To send a thank-you card, open Cards.\n\nTo see the page YOU WERE on, press Back.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(manual)
+    assert pairs["How do I say thank you to a helper?"] == "Send a note."
+    assert pairs["How do I send a thank-you card?"] == "Open Cards."
+    assert pairs["How do I see the page I WAS on?"] == "Press Back."

@@ -22,6 +22,10 @@ _YOU = re.compile(
     re.IGNORECASE,
 )
 _I = {"re": "m", "ll": "ll", "ve": "ve"}
+# "thank you" is a fixed phrase, the manual's own thanks, not a "you" the reader says as "me"
+# ("To say thank you to a helper" was asked "How do I say thank me ...", "a thank-you card" "a
+# thank-me card").
+_THANK = re.compile(r"\bthank[\s-]+$", re.IGNORECASE)
 # "you were" as a subject is "I was" ("the page you were on": "the page I were on" was asked),
 # but after "if" or "though" a wish or a supposition, "I were" ("if you were", "as though").
 _SUPPOSING = re.compile(r"\b(?:if|though)\s+$", re.IGNORECASE)
@@ -52,9 +56,12 @@ _NO_VERB = PREPOSITIONS | POSSESSIVES | {"a", "an", "the", "and", "or", "all", "
 def in_my_words(text: str) -> str:
     """`text` as its reader says it of themself: "your" -> "my", "yourself" -> "myself", "you"
     -> "I" opening a clause ("you hear", "you are", "the files you download"), "me" after a verb
-    ("it tells you")."""
+    ("it tells you"); "thank you" as it is, and words in capitals still in capitals ("YOU WERE"
+    -> "I WAS")."""
 
     def you(m: re.Match) -> str:
+        if _THANK.search(text[: m.start()]):
+            return m[0]
         if verb := m["verb"]:  # " are", else its apostrophe as written and the contraction's
             return "I" + verb[0] + _I[verb[1:].lower()] if verb[0] != " " else "I am"
         were = m["were"] or ""
@@ -65,7 +72,14 @@ def in_my_words(text: str) -> str:
         return "I" + re.sub("were", "was", were, flags=re.IGNORECASE)
 
     # "you" first: its clause is read in `text` as written, before "your" -> "my" moves it.
-    return _YOURS.sub(lambda m: _MINE[m[0].lower()], _YOU.sub(you, text))
+    mine = _YOU.sub(lambda m: _cased(you(m), m[0]), text)
+    return _YOURS.sub(lambda m: _cased(_MINE[m[0].lower()], m[0]), mine)
+
+
+def _cased(mine: str, yours: str) -> str:
+    """`mine` in capitals where `yours` was written in capitals ("YOUR FILTER" was asked "my
+    FILTER"); otherwise as the question says it, "I" and "my" whatever "You" opened."""
+    return mine.upper() if yours.isupper() else mine
 
 
 def _a_subject(text: str, start: int, end: int) -> bool:
