@@ -1,7 +1,8 @@
 """Whether a table fits the terminal as drawn at its natural width: eval, compare and runs lay a
 table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
 rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word; and a note under a table,
-wrapped at words; and a count as a message says it ("1 question", "2 questions")."""
+wrapped at words; and a count as a message says it ("1 question", "2 questions"; "1 is",
+"2 are")."""
 
 from __future__ import annotations
 
@@ -31,3 +32,9 @@ def n_things(n: int, thing: str, things: str = "") -> str:
     """ "1 question", "7 questions" (`things`: an irregular plural): a count as every message says
     it, where a fixed plural printed "1 questions" and "those 1 are judged"."""
     return f"{n} {thing}" if n == 1 else f"{n} {things or thing + 's'}"
+
+
+def is_are(n: int) -> str:
+    """ "is" after a count of 1, "are" after any other ("1 question is", "0 questions are"): the
+    verb every message gives a count, `n_things`'s or a bare number."""
+    return "is" if n == 1 else "are"

@@ -23,7 +23,7 @@ from tunelab.evaluate.scores import (
     paired_metric,
     row_metric,
 )
-from tunelab.terminal import n_things
+from tunelab.terminal import is_are, n_things
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm
@@ -102,7 +102,7 @@ def verdict(arms: list[Arm], metric: str | None = None) -> str:
     if n < MIN_QUESTIONS:  # whatever the intervals say: a handful of questions names no winner
         return (
             f"{NO_CLEAR_WINNER.capitalize()} by {name}: {highest}, but {n_things(n, 'question')} "
-            f"{'is' if n == 1 else 'are'} too few to name a winner (at least {MIN_QUESTIONS} are "
+            f"{is_are(n)} too few to name a winner (at least {MIN_QUESTIONS} are "
             "needed)."
         )
     others = [t for t in tied if t not in leaders]

@@ -15,7 +15,7 @@ from tunelab.evaluate import MOST_FACTS
 from tunelab.evaluate.eval_config import EvalConfig
 from tunelab.next_step import command, model_option, read_through, say_next, train_command
 from tunelab.options import options
-from tunelab.terminal import n_things
+from tunelab.terminal import is_are, n_things
 
 console = Console()
 
@@ -273,7 +273,7 @@ def facts_command(
             f"alike to {CANNED_ROWS} rows or more of this file and its training rows (a split's "
             "train.jsonl beside it; for a run's held_out.jsonl, the rows the run trained on), or "
             "with one that asks to keep to the subject: "
-            f"{first_few(found.declines)}, {'is' if len(found.declines) == 1 else 'are'} marked as "
+            f"{first_few(found.declines)}, {is_are(len(found.declines))} marked as "
             'refusals ("kind": "off_topic"): eval scores whether the answer refuses them as well, '
             'not its words; delete the "kind" of any that should be answered.',
             markup=False,

@@ -11,6 +11,7 @@ from tunelab.evaluate.analysis import NO_CLOSEST, Analysis, by_wording, examples
 from tunelab.evaluate.categories import fact_errors, stated_wrong
 from tunelab.evaluate.scores import LOWER_NOTE, metric_label
 from tunelab.markdown_page import markdown_page
+from tunelab.terminal import is_are
 
 DESCRIPTIONS = {
     "hallucination": "states an answer the test row names as wrong",
@@ -163,16 +164,16 @@ def taught_or_not(rows: list[dict], trained: bool = True) -> str:
     if not counts:
         return ""
     untaught = sum(1 for n in counts if n == 0)
+    taught = len(counts) - untaught
     if not trained:
         return (
             f"**The missed facts and the training data.** Of the {len(counts)} facts the "
-            f"answers left out, {len(counts) - untaught} "
-            f"{'is' if len(counts) - untaught == 1 else 'are'} stated in the training answers, "
+            f"answers left out, {taught} {is_are(taught)} stated in the training answers, "
             f"which this model was not trained on; {untaught} in none (add them to the data)."
         )
     return (
         f"**The missed facts and the training data.** Of the {len(counts)} facts the answers "
-        f"left out, {len(counts) - untaught} {'is' if len(counts) - untaught == 1 else 'are'} "
+        f"left out, {taught} {is_are(taught)} "
         "stated in the training answers: taught and not "
         "learned (train on more phrasings of them, `tunelab data augment`, or longer); "
         f"{untaught} of them in no training answer: never taught (add them to the data)."

@@ -27,7 +27,7 @@ from tunelab.next_step import (
     train_command,
 )
 from tunelab.options import options, spelled
-from tunelab.terminal import n_things, say_wrapped
+from tunelab.terminal import is_are, n_things, say_wrapped
 
 console = Console()
 
@@ -134,10 +134,10 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
             markup=False,
         )
     if unasked := len(stats.unasked):
-        one = unasked == 1  # "1 sentence ... is", not "1 sentences ... are"
+        one = unasked == 1  # "1 sentence ... about it", not "1 sentences ... about them"
         console.print(
-            f"{unasked} sentence{'' if one else 's'} stating a number or introducing code "
-            f"{'is' if one else 'are'} in no answer (no rule asks about {'it' if one else 'them'}"
+            f"{n_things(unasked, 'sentence')} stating a number or introducing code "
+            f"{is_are(unasked)} in no answer (no rule asks about {'it' if one else 'them'}"
             f"): {'its' if one else 'their'} facts are in no row; write pairs for "
             f"{'it' if one else 'them'}, or --mode llm asks a model:",
             markup=False,

@@ -13,7 +13,7 @@ from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 from tunelab.run import Run
-from tunelab.terminal import n_things
+from tunelab.terminal import is_are, n_things
 
 
 def answers_file(path: Path) -> Path:
@@ -238,7 +238,7 @@ def unshared(answers: dict[str, dict[str, dict]]) -> str | None:
                if len(every - set(rows))]  # fmt: skip
     judged = len(every) - left_out
     return (
-        f"{n_things(left_out, 'question')} {'is' if left_out == 1 else 'are'} not in every "
+        f"{n_things(left_out, 'question')} {is_are(left_out)} not in every "
         f"answer set ({', '.join(lacking)}): only the {judged} all of them answer "
-        f"{'is' if judged == 1 else 'are'} judged"
+        f"{is_are(judged)} judged"
     )
