@@ -189,3 +189,24 @@ def test_a_specifications_table_asks_each_property_of_the_product(tmp_path):
         "The interfaces are USB-C, Ethernet."
     )
     assert not [q for q in pairs if "value of" in q]
+
+
+def test_a_cell_of_only_a_dash_or_dots_says_nothing_and_a_cells_own_end_is_kept(tmp_path):
+    # "| `--host` | - |" was answered "The default `--host` is -.", a description "." "`Lid`: .",
+    # and a meaning's full stop or ellipsis got one more ("Ready..", "Wait....").
+    doc = tmp_path / "kettle.md"
+    doc.write_text(
+        "# Brewmaster Kettle\n\n## Options\n\n| Option | Default |\n|---|---|\n"
+        "| `--retries` | 3 |\n| `--host` | - |\n| `--port` | ... |\n\n"
+        "## Parts\n\n| Part | Description |\n|---|---|\n| `Lid` | . |\n| `Cord` | Plugs in |\n\n"
+        "## Codes\n\n| Code | Meaning |\n|---|---|\n| 1 | Ready. |\n| 2 | Wait... |\n| 3 | — |\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["What is the default `--retries`?"] == "The default `--retries` is 3."
+    assert pairs["What is `Cord`?"] == "`Cord`: Plugs in."
+    assert pairs["What does code 1 mean?"] == "Code 1 means Ready."
+    assert pairs["What does code 2 mean?"] == "Code 2 means Wait..."
+    asked = set(pairs)
+    assert not asked & {"What is the default `--host`?", "What is the default `--port`?"}
+    assert not asked & {"What is `Lid`?", "What does code 3 mean?"}

@@ -81,6 +81,9 @@ USAGE = re.compile(r"^\s*Usage:\s+(.+)$", re.IGNORECASE)
 
 
 QUALIFIERS = ("default", "maximum", "minimum", "recommended")  # said before the row's name
+# A cell of only dashes or dots stands for no value: "| `--host` | - |" was answered "The default
+# `--host` is -.", "| 3 | — |" "Code 3 means —.", a description "." "`Lid`: .".
+PLACEHOLDER = re.compile(r"[-–—.…]+")
 
 
 def table_pairs(blocks: list[Block], product: str = "") -> list[tuple[str, str]]:
@@ -96,7 +99,7 @@ def table_pairs(blocks: list[Block], product: str = "") -> list[tuple[str, str]]
         if block.kind == "table":
             cells = [clean(c) for c in block.text.strip().strip("|").split("|")]  # "**info**"
             if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells):  # the header's rule
-                table.append(cells)
+                table.append(["" if PLACEHOLDER.fullmatch(c) else c for c in cells])
             elif len(table) > 2:  # a second table right after the first: its header came last
                 pairs += _rows_asked(table[0], table[1:-1], product, text)
                 table = table[-1:]
@@ -292,7 +295,7 @@ def _meaning_asked(kind: str, key: str, said: str, column: str) -> tuple[str, st
     named_said = f"{named[:1].upper()}{named[1:]}"
     if said.endswith(".") and " " in said:  # a sentence of its own: "The printer is ready."
         return f"What does {named} mean?", f"{named_said}: {said}"
-    return f"What does {named} mean?", f"{named_said} means {said}."
+    return f"What does {named} mean?", f"{named_said} means {full_stop(said)}"  # not "Ready.."
 
 
 def without_faq(prose: str) -> str:
