@@ -150,14 +150,9 @@ _SENTENCE_START = (
     r"(?<=(?:(?:^|\n|\|)[ \t]*(?:(?:[-*+#>]+|\d+[.)])[ \t]+)?|[.!?:]\s+|>)[*_]*"
     r"|[\s.!?:][*_\"'(\[\u201c\u2018]+)"
 )
-# A sentence's first word that is its verb, not a name's first word, judged by what follows it: a
-# question word; an auxiliary opening a question ("Does Ctrl-C save ...?", "Can Lamini ...?");
-# a gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ...") or a
-# phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"; a name the
-# comma closes is one still: "Spring Boot, Django and Rails"); an order whose name no verb follows
-# ("Download Phi-3-mini-4k-instruct first.", "Open Visual Studio Code."; not "Open Source
-# Initiative reviews ..."). "Hugging Face hosts it" stays a name, and none mid-sentence
-# ("documentation on Getting Started, ...").
+# A sentence's first word that is its verb, not a name's first word, judged by what follows it
+# (`_OPENING_VERB`, one of the four below). An order: "Download Phi-3-mini-4k-instruct first.",
+# "Open Visual Studio Code." (`_ORDER_OPENING`).
 _ORDER = (
     r"(?:Download|Install|Uninstall|Open|Close|Press|Click|Tap|Select|Choose|Type|Enter|Go|Visit|"
     r"Contact|Call|Ask|Restart|Reboot|Reset|Deploy|Launch|Start|Stop|Update|Upgrade|Enable|"
@@ -174,13 +169,28 @@ QUESTION_VERBS = (
     "do does did is are was were can could should would will shall has have had".split()
 )
 _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
-_OPENING_VERB = (
-    rf"{_SENTENCE_START}(?:(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
-    rf"|(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b"
-    r"(?=[^.!?\n]*\?)"
-    rf"|[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
+# A question word opens a question, or a clause that names nothing ("How Lamini works" is no
+# name "How Lamini").
+_QUESTION_WORD = r"(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
+# An auxiliary opening a question, a "?" ending its sentence ("Does Ctrl-C save ...?", "Can
+# Lamini ...?"): "Will Smith is an actor." stays a name.
+_QUESTION_VERB_OPENING = rf"(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b(?=[^.!?\n]*\?)"
+# A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
+# a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"); a name the
+# comma closes is one still ("Spring Boot, Django and Rails"), and so is a gerund's name with no
+# comma after its phrase ("Hugging Face hosts it").
+_GERUND_OPENING = (
+    rf"[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
     rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),)"
-    rf"|{_ORDER}\b(?!(?: {_TITLED})+(?:{_VERB_AFTER}|{_AUXILIARY_AFTER})))"
+)
+# An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
+# Initiative reviews ..." does.
+_ORDER_OPENING = rf"{_ORDER}\b(?!(?: {_TITLED})+(?:{_VERB_AFTER}|{_AUXILIARY_AFTER}))"
+# Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
+# Started, ...").
+_OPENING_VERB = (
+    rf"{_SENTENCE_START}"
+    rf"(?:{_QUESTION_WORD}|{_QUESTION_VERB_OPENING}|{_GERUND_OPENING}|{_ORDER_OPENING})"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
