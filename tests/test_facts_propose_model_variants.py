@@ -51,6 +51,15 @@ def test_a_variant_is_its_name_s_where_the_sentence_opens_with_it_too():
     ]
 
 
+def test_a_variant_an_adverb_follows_is_its_name_s():
+    # "Phi-3" alone was proposed: "first" read as a noun that "mini" sized.
+    assert _facts("Which model?", "Install Phi-3 mini first.") == ["Phi-3 mini"]
+    assert _facts("Which model?", "Run Phi-3 mini locally.") == ["Phi-3 mini"]
+    assert _facts("Which model?", "Try BERT base instead.") == ["BERT base"]
+    # A noun after the size word is still the noun's.
+    assert _facts("Which URL?", "Set the API base URL first.") == ["API"]
+
+
 def test_names_that_hold_their_variant_or_size_stay_whole():
     assert _facts("Which model?", "It uses Phi-3-mini-4k-instruct.") == ["Phi-3-mini-4k-instruct"]
     assert _facts("Which model?", "Try T5-large here.") == ["T5-large"]

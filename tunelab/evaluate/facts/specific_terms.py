@@ -75,11 +75,17 @@ _MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|version
 _SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
 # A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
 # fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed); only where
-# the sentence or clause ends, or a model's noun, a verb or a joining word follows: not the size
-# word of a noun after it ("API base URL", "GPT-4 large language model", "A100 base clock").
+# the sentence or clause ends, or a model's noun, a verb, a joining word or an adverb follows
+# ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a noun after it
+# ("API base URL", "GPT-4 large language model", "A100 base clock").
 _VARIANT = r" (?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)(?![\w-])"
+# An adverb of time, order or manner, which no size word describes ("first", "locally").
+_ADVERB = (
+    r"(?:[a-z]{2,}ly|first|now|then|next|instead|too|also|again|here|there|today|later|already|"
+    r"once|anyway|yet|still|together)"
+)
 _VARIANT_END = (
-    rf"(?=[.,;:!?)]|$| (?:model|{_MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|by|on|in|for|"
+    rf"(?=[.,;:!?)]|$| (?:model|{_MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|by|on|in|for|"
     r"with|as|at|to|from)\b)"
 )
 _ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
