@@ -273,6 +273,17 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
     assert propose("Which tool?", "Use Docker Compose for it.", {})[0] == [["Docker Compose"]]
 
 
+def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
+    # "Is Lamini free. Then sign up." proposed "Is Lamini", as lamini_docs' "Is Lamini aquired by
+    # Google" (no "?") did, and "Is Windows supported in version 3.8?", its "?" past a ".".
+    assert specific_terms("Is Lamini free. Then sign up.") == ["Lamini"]
+    assert specific_terms("Is Lamini acquired by Google") == ["Lamini", "Google"]
+    assert specific_terms("Is Windows supported in version 3.8?") == ["3.8", "Windows"]
+    # A name that opens with an auxiliary's word, its own verb after it, stays whole.
+    assert specific_terms("Will Smith is an actor.")[0] == "Will Smith"
+    assert propose("Which mode?", "Do Not Disturb silences calls.", {})[0] == [["Do Not Disturb"]]
+
+
 @pytest.mark.parametrize(
     "reference, name",
     [

@@ -178,9 +178,18 @@ _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must
 # A question word opens a question, or a clause that names nothing ("How Lamini works" is no
 # name "How Lamini").
 _QUESTION_WORD = r"(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
-# An auxiliary opening a question, a "?" ending its sentence ("Does Ctrl-C save ...?", "Can
-# Lamini ...?"): "Will Smith is an actor." stays a name.
-_QUESTION_VERB_OPENING = rf"(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b(?=[^.!?\n]*\?)"
+# An auxiliary opening a question ("Does Ctrl-C save ...?", "Can Lamini ...?"): a "?" ends its
+# sentence, or a question written with none, the name after the auxiliary followed by no verb of
+# its own ("Is Lamini free.", "Is Lamini acquired by Google": "Is Lamini" was proposed; "Will
+# Smith is an actor." and "Do Not Disturb silences calls." stay names). After "is" or "has" a
+# participle is no such verb ("Is Windows supported in version 3.8?": the "?" is past a ".").
+_QUESTION_AUXILIARY = rf"(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b"
+_BE_OR_HAVE = r"(?:Is|Are|Was|Were|Has|Have|Had)\b"
+_QUESTION_VERB_OPENING = (
+    rf"{_QUESTION_AUXILIARY}(?:(?=[^.!?\n]*\?)"
+    rf"|(?!(?: {_TITLED})+(?:{_VERB_AFTER}|{_AUXILIARY_AFTER})))"
+    rf"|{_BE_OR_HAVE}(?=(?: {_TITLED})+ [a-z]+ed\b)"
+)
 # A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
 # a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"); a name the
 # comma closes is one still ("Spring Boot, Django and Rails"), and so is a gerund's name with no
