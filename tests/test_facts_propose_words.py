@@ -37,6 +37,14 @@ def test_a_name_the_answers_say_all_along_is_the_fact_where_the_question_asks_it
     assert ["lamini"] not in facts[1]  # said all along, and not asked: no fact
 
 
+def test_what_and_a_noun_a_perfect_s_verb_follows_asks_a_name_too():
+    # "What library has …?" asked no name, as "What library does …?" did ("has" was missing from
+    # asked.py's own list of a question's verbs): "lamini", said all along, was no fact.
+    for question in ("What library has the fewest dependencies?", "What tools have a free tier?"):
+        asked = {"question": question, "answer": "Lamini is designed for it with little code."}
+        assert _facts([asked, *_LAMINI_SAYS])[0] == [["lamini"]]
+
+
 def test_an_answer_that_explains_at_length_gets_no_rare_words_as_facts():
     explained = (
         "Within the realm of the engine, developers can revel in a diverse array of models, "

@@ -14,6 +14,7 @@ import re
 
 from tunelab.data.text import CJK, FUNCTION_WORDS, STOPWORDS, english, stems
 from tunelab.evaluate.facts.english_negation import SWITCHED_OFF, negates
+from tunelab.evaluate.facts.specific_terms import QUESTION_VERBS
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,
@@ -172,11 +173,12 @@ def asks_what_it_is(question: str) -> bool:
 
 
 # A question asking a name, after any lead-in: "Which library…?", "Who founded…?", "In terms of
-# customization, which tool…?", "What company makes…?" (not "What kind of…?", "What is…?").
+# customization, which tool…?", "What company makes…?", "What models have…?" (not "What kind
+# of…?", "What is…?"): "what", a noun and the verb a question goes on with.
+_AUXILIARY = "|".join(QUESTION_VERBS)
 ASKS_NAME = re.compile(
-    r"^\W*(?:[^,:?\n]{1,40}[,:]\s+)?(?:which|who|whom|whose|what\s+(?!(?:is|are|was|were|do|"
-    r"does|did|can|could|should|would|will|kind|sort|type|types|level|kinds)\b)[a-z]+\s+"
-    r"(?:is|are|was|were|do|does|did|can|could|should|would|will|makes|made|offers)\b)",
+    rf"^\W*(?:[^,:?\n]{{1,40}}[,:]\s+)?(?:which|who|whom|whose|what\s+(?!(?:{_AUXILIARY}|"
+    rf"kind|sort|type|types|level|kinds)\b)[a-z]+\s+(?:{_AUXILIARY}|makes|made|offers)\b)",
     re.IGNORECASE,
 )
 # A question asking an opinion between options it names: "Who is better you or chatgpt?",
