@@ -273,6 +273,14 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
     assert propose("Which tool?", "Use Docker Compose for it.", {})[0] == [["Docker Compose"]]
 
 
+def test_a_gerund_before_a_name_a_comma_and_the_sentence_s_subject_follow_is_no_name_s_word():
+    # "Leveraging Lamini" was proposed, which a right "Lamini lets you ..." did not state.
+    question, reference = "How can I build apps?", "Leveraging Lamini, you can build apps fast."
+    assert propose(question, reference, {})[0] == [["Lamini"]]
+    assert score_facts("Use Lamini.", proposed_check(question, reference))["fact_accuracy"] == 1
+    assert specific_terms("Leveraging Lamini models, you can build apps.") == ["Lamini"]
+
+
 def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
     # "Is Lamini free. Then sign up." proposed "Is Lamini", as lamini_docs' "Is Lamini aquired by
     # Google" (no "?") did, and "Is Windows supported in version 3.8?", its "?" past a ".".
@@ -300,6 +308,7 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),
+        ("Spring Boot, the Java framework, is popular.", "Spring Boot"),  # an apposition
     ],
 )
 def test_a_name_that_opens_a_sentence_stays_whole_with_its_hyphened_words(reference, name):

@@ -191,12 +191,16 @@ _QUESTION_VERB_OPENING = (
     rf"|{_BE_OR_HAVE}(?=(?: {_TITLED})+ [a-z]+ed\b)"
 )
 # A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
-# a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"); a name the
-# comma closes is one still ("Spring Boot, Django and Rails"), and so is a gerund's name with no
-# comma after its phrase ("Hugging Face hosts it").
+# a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"), or before
+# a name a comma closes where a pronoun, the sentence's subject, follows ("Leveraging Lamini, you
+# can": "Leveraging Lamini" was proposed); a name a comma closes is one still where a list or an
+# apposition goes on ("Spring Boot, Django and Rails", "Spring Boot, the Java framework, is"),
+# and so is a gerund's name with no comma after its phrase ("Hugging Face hosts it").
+_CLAUSE_SUBJECT = r"(?:you|we|I|they|it|he|she|one)\b"
 _GERUND_OPENING = (
     rf"[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
-    rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),)"
+    rf"| {_TITLED}(?: {_TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
+    rf"| {_TITLED}(?: {_TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
 # Initiative reviews ..." does.
