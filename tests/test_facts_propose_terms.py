@@ -271,6 +271,8 @@ def test_a_sentence_s_opening_verb_is_no_part_of_the_name_after_it():
         ["Visual Studio Code"]
     ]
     assert propose("Which tool?", "Use Docker Compose for it.", {})[0] == [["Docker Compose"]]
+    # A gerund's plural after the name is its noun, no verb ("Open Control Panel" was proposed).
+    assert propose("Where is it?", "Open Control Panel settings.", {})[0] == [["Control Panel"]]
 
 
 def test_a_gerund_before_a_name_a_comma_and_the_sentence_s_subject_follow_is_no_name_s_word():
@@ -304,6 +306,7 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         ("Go Modules are used.", "Go Modules"),  # "is", "are", "have" are verbs too
         ("Start Menu may change.", "Start Menu"),  # a modal too
         ("Start Menu settings are here.", "Start Menu"),  # the name a noun's, its verb after
+        ("Start Menu opens.", "Start Menu"),  # a verb ends the sentence
         ("Run Length Encoding compresses it.", "Run Length Encoding"),  # "Use", "Run" too
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.

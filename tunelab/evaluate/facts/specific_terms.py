@@ -203,8 +203,14 @@ _GERUND_OPENING = (
     rf"| {_TITLED}(?: {_TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
-# Initiative reviews ..." does.
-_ORDER_OPENING = rf"{_ORDER}\b(?!(?: {_TITLED})+(?:{_VERB_AFTER}|{_AUXILIARY_AFTER}))"
+# Initiative reviews ..." does. A gerund's plural noun after the name is none ("Open Control
+# Panel settings.": "Open Control Panel" was proposed), as no verb ends in "ings" past a stem of
+# four letters ("settings", "warnings"; "brings", "pings" are verbs). Not any plural that ends
+# the sentence ("Check Event Viewer logs."): "Start Menu opens." ends with its verb.
+_GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
+_ORDER_OPENING = (
+    rf"{_ORDER}\b(?!(?: {_TITLED})+(?:(?!{_GERUND_NOUN_AFTER}){_VERB_AFTER}|{_AUXILIARY_AFTER}))"
+)
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
 _OPENING_VERB = (
