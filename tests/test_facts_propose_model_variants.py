@@ -84,6 +84,12 @@ def test_a_sentence_s_opening_verb_before_a_size_is_no_model_s_name():
     # "Uses 2x4B" was proposed: "chips" read as the name's verb.
     assert "Uses 2x4B" not in specific_terms("Uses 2x4B chips.")
     assert _facts("Which model?", "Gemma 2B runs on a laptop.") == ["Gemma 2B"]
+    # ...nor before a name with its version: "Runs Llama 3 8B" was proposed ("models" read as
+    # its verb), and "Supports Windows" beside "Windows 11".
+    assert _facts("Which model?", "Runs Llama 3 8B models.") == ["Llama 3 8B"]
+    assert _facts("Which OS?", "Supports Windows 11 and macOS 14.") == ["Windows 11", "macOS 14"]
+    # A name's first word in -s is the name's where the name's verb follows it.
+    assert _facts("Which plugin?", "Jenkins Pipeline 2.0 runs builds.") == ["Jenkins Pipeline 2.0"]
 
 
 def test_an_acronym_a_hyphen_and_digit_follow_is_its_name_s_part_not_a_fact_alone():

@@ -211,11 +211,23 @@ _GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
 _ORDER_OPENING = (
     rf"{_ORDER}\b(?!(?: {_TITLED})+(?:(?!{_GERUND_NOUN_AFTER}){_VERB_AFTER}|{_AUXILIARY_AFTER}))"
 )
+# A verb in -s whose subject is left out, as a list of features writes it, before a name with its
+# version or size that no verb of its own follows ("Runs Llama 3 8B models.", "Supports Python
+# 3.12 and Java 21.": "Runs Llama" was proposed; a model's noun after a size is none), as before
+# a size alone (`_NAME_SIZED`); not a name's word ("Jenkins Pipeline 2.0 runs builds.", "Windows
+# Server 2022").
+_VERSIONED = rf"(?: {_TITLED})+ \d+(?:\.\d+)*(?:[- ]{_SIZE})?"
+_VERB_S_OPENING = (
+    rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})\b)[A-Z][a-z]*[^\W\dsiu_]s"
+    rf"(?=(?: {_TITLED})+ \d)"
+    rf"(?!{_VERSIONED}(?:(?! {_MODEL_NOUN}\b){_VERB_AFTER}|{_AUXILIARY_AFTER}))"
+)
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
 _OPENING_VERB = (
     rf"{_SENTENCE_START}"
-    rf"(?:{_QUESTION_WORD}|{_QUESTION_VERB_OPENING}|{_GERUND_OPENING}|{_ORDER_OPENING})"
+    rf"(?:{_QUESTION_WORD}|{_QUESTION_VERB_OPENING}|{_GERUND_OPENING}|{_ORDER_OPENING}"
+    rf"|{_VERB_S_OPENING})"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
@@ -277,7 +289,8 @@ TERMS = [
     # and its value are none ("Use 0.05 as the ratio", "Allow 2.5 GB", "Add 1.5 times more").
     # A model's size too, the word after it read as the name's verb ("Mistral 7B outperforms").
     regex.compile(
-        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED})(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
+        rf"(?:^|(?<=[.!?] ))(?!{_NOT_A_NAME}\b|{_DATED}|{_VERB_S_OPENING})"
+        rf"(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
         rf"(?!{_NUMBERING}s?\b)(?:{_NAME_SIZED}|[A-Z][A-Za-z]+ \d+(?:\.\d+)+)"
         rf"(?:{_THROUGH}(?={_SUBJECT_OF})|{_VERB_AFTER})"
     ),
