@@ -121,6 +121,8 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("CC-BY", "It is released under CC-BY-4.0.", True),  # SPDX's name of CC-BY 4.0
         ("CC-BY", "It ships CC-BY-licensed images.", True),
         ("Phi-3", "It runs Phi-3 mini.", True),  # a variant said apart: `data facts` proposes it
+        ("Phi-3", "It runs Phi-3-mini.", True),  # the same variant, hyphened
+        ("Phi-3", "It runs Phi-3-mini-4k-instruct.", True),  # a Phi-3 mini checkpoint
     ],
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):

@@ -78,7 +78,8 @@ _SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
 # the sentence or clause ends, or a model's noun, a verb, a joining word or an adverb follows
 # ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a noun after it
 # ("API base URL", "GPT-4 large language model", "A100 base clock").
-_VARIANT = r" (?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)(?![\w-])"
+VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)"
+_VARIANT = rf" {VARIANT_WORD}(?![\w-])"
 # An adverb of time, order or manner, which no size word describes ("first", "locally").
 _ADVERB = (
     r"(?:[a-z]{2,}ly|first|now|then|next|instead|too|also|again|here|there|today|later|already|"

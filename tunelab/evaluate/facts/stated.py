@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from tunelab.evaluate.facts.answer_words import denies_words, states_words
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
+from tunelab.evaluate.facts.specific_terms import VARIANT_WORD
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
 
 Phrase = str | re.Pattern
@@ -74,14 +75,15 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # other models). A name with a letter and a hyphen is not said inside a longer hyphened name,
 # its parts joined as the words read them ("CC BY-SA" is CC-BY-SA too), unless what the hyphen
 # adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0) or a word that makes it an adjective
-# ("CC-BY-licensed", "GPT-4-class"). A space keeps it said: "CC-BY license", "Phi-3 mini" (a
-# variant said with a space is one fact where `data facts` proposes it: `specific_terms`).
+# ("CC-BY-licensed", "GPT-4-class"), or a model's variant ("Phi-3-mini" says "Phi-3" as "Phi-3
+# mini" does: a variant is one fact where `data facts` proposes it, `specific_terms`). A space
+# keeps it said: "CC-BY license".
 _NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
 _ADJECTIVE = (
     r"(?:based|like|style|licensed|compatible|compliant|only|specific|powered|enabled|friendly|"
     r"related|aware|free|ready|backed|driven|native|class|level|sized|scale|format|formatted)"
 )
-_ADDED = rf"-(?!(?:[\d.]+|{_ADJECTIVE})\b){_NAME_PART}"
+_ADDED = rf"-(?!(?:[\d.]+|{_ADJECTIVE}|{VARIANT_WORD})\b){_NAME_PART}"
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
 
