@@ -22,14 +22,14 @@ def read_jsonl(
     out instead: for a log whose lost lines are simply made again."""
     if not path.is_file():
         return []
-    return list(jsonl_rows(path, hint=hint, skip_broken=skip_broken))
+    return list(jsonl_records(path, hint=hint, skip_broken=skip_broken))
 
 
-def jsonl_rows(
+def jsonl_records(
     path: Path, *, hint: str = "", skip_broken: bool = False
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """`read_jsonl` a line at a time, for a file read only as far as needed (a benchmark's first
-    questions); the file must exist."""
+    """`read_jsonl`'s (line number, record) a line at a time, for a file read only as far as
+    needed (a benchmark's first questions); the file must exist."""
     for number, row in json_lines(path):
         if not isinstance(row, DataError):
             yield number, row

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tunelab.data.files.jsonl_files import jsonl_rows
+from tunelab.data.files.jsonl_files import jsonl_records
 from tunelab.errors import TunelabError
 
 # What to do about a task's file with a broken line, after its `file:line` and what is wrong.
@@ -123,7 +123,7 @@ def picks(doc: Doc, lls: list[float], norm: bool = True) -> dict[str, int]:
 
 def sourced_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Rows of a JSONL file with their `file:line`, failing on the first bad line by name."""
-    return ((f"{path}:{number}", row) for number, row in jsonl_rows(path, hint=BROKEN_FILE))
+    return ((f"{path}:{number}", row) for number, row in jsonl_records(path, hint=BROKEN_FILE))
 
 
 def field_of(row: dict[str, Any], key: str, source: str) -> Any:
