@@ -33,6 +33,7 @@ from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts, facts_na
 from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
+from tunelab.export.prompt import how_asked
 from tunelab.progress import answer_bars
 from tunelab.run import Run, asked_template, prompt_for
 from tunelab.section import Limit, Section
@@ -91,7 +92,7 @@ class Comparison:
 
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known), as eval's."""
-        return self.asked_with or (self.prompt.said() if self.prompt else "")
+        return how_asked(self.asked_with, self.prompt)
 
 
 def compare(model: str | Run, cfg: CompareConfig | None = None) -> Comparison:

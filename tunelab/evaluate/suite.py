@@ -52,6 +52,7 @@ from tunelab.evaluate.testset import (
     test_questions,
 )
 from tunelab.evaluate.trained_on import trained_on_note
+from tunelab.export.prompt import asked_with, how_asked, refuse_system_prompt_of
 from tunelab.run import Run, asked_template, prompt_for
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
@@ -89,7 +90,7 @@ class EvalResult:
 
     def asked(self) -> str:
         """How the questions were asked, for the reports ("" when not known)."""
-        return self.asked_with or (self.prompt.said() if self.prompt else "")
+        return how_asked(self.asked_with, self.prompt)
 
 
 def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = None):
@@ -187,7 +188,6 @@ def evaluate_one(
     questions in their order (tunelab.generation.generate.Generation), are scored as given, no model
     loaded: the demo's, asked once. `notes` (how `evaluate` chose to ask) lead the result's."""
     from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts, facts_named_note
-    from tunelab.export.prompt import asked_with, refuse_system_prompt_of
     from tunelab.run import load_model, load_tokenizer
 
     run, label = Run.find(model), label or str(model)

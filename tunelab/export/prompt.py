@@ -92,6 +92,12 @@ def asked_with(prompt: Prompt, tokenizer: PreTrainedTokenizerBase) -> str:
     return prompt.said()
 
 
+def how_asked(said: str, prompt: Prompt | None) -> str:
+    """How the questions were asked, for eval's and compare's reports: `said`, what `asked_with`
+    made of it, else the prompt itself (`Prompt.said`); "" when neither is known."""
+    return said or (prompt.said() if prompt else "")
+
+
 def _written_before_the_comment(
     chat_template: str, tokenizer: PreTrainedTokenizerBase
 ) -> str | None:
