@@ -189,35 +189,55 @@ def tokenize_all(
         for example, segments in zip(chunk, rendered, strict=True):
             report.last_turn_only += trained_last_exchange_only(example, template)
             if segments is None:  # a raw text
-                if not as_text and (token := special_token_text(example, special)):
-                    report.special_in_texts[example.source] = token
-                windows = _windows_with_progress(example, tokenizer, max_length, as_text)
-                report.chunked_texts += len(windows) > 1
-                out += windows
-                continue
-            if isinstance(segments, str):
+                out += _text_windows(example, tokenizer, max_length, as_text, special, report)
+            elif isinstance(segments, str):
                 report.special_text[example.source] = segments
-                continue
-            if isinstance(segments, TunelabError):  # data.on_error: skip skips (and counts) it
+            elif isinstance(segments, TunelabError):  # data.on_error: skip skips (and counts) it
                 if on_error != "skip":
                     raise segments
                 report.refused.append(str(segments))
                 report.refused_sources.add(example.source)
-                continue
-            item = assembled(example, segments, [next(ids) for _ in segments])
-            report.last_reply_only += trained_last_reply_only(example, item, template)
-            fitted = fit_length(item, max_length, truncation)
-            if fitted is None:
-                report.dropped += 1
-                report.dropped_sources.append(example.source)
-                continue
-            report.truncated += fitted is not item
-            report.answers_cut += fitted.answer_cut
-            if fitted.answer_cut:
-                report.cut_sources.append(example.source)
-            out.append(prompt_trained(fitted) if train_on_prompt else fitted)
+            else:
+                item = assembled(example, segments, [next(ids) for _ in segments])
+                report.last_reply_only += trained_last_reply_only(example, item, template)
+                if (fitted := _fitted(item, max_length, truncation, report)) is not None:
+                    out.append(prompt_trained(fitted) if train_on_prompt else fitted)
     report.examples = len(out)
     return out, report
+
+
+def _text_windows(
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    max_length: int,
+    as_text: bool,
+    special: list[str],
+    report: TokenizeReport,
+) -> list[Tokenized]:
+    """A raw text in windows of max_length tokens, told in `report`: a special token's text it
+    holds (trained as the token unless `as_text`), and whether it took more than one window."""
+    if not as_text and (token := special_token_text(example, special)):
+        report.special_in_texts[example.source] = token
+    windows = _windows_with_progress(example, tokenizer, max_length, as_text)
+    report.chunked_texts += len(windows) > 1
+    return windows
+
+
+def _fitted(
+    item: Tokenized, max_length: int, truncation: str, report: TokenizeReport
+) -> Tokenized | None:
+    """An example cut to max_length by the truncation policy (`fit_length`), or None where it
+    is dropped, told in `report` with its file:line: dropped, truncated, its reply's end cut."""
+    fitted = fit_length(item, max_length, truncation)
+    if fitted is None:
+        report.dropped += 1
+        report.dropped_sources.append(item.source)
+        return None
+    report.truncated += fitted is not item
+    report.answers_cut += fitted.answer_cut
+    if fitted.answer_cut:
+        report.cut_sources.append(item.source)
+    return fitted
 
 
 def _rendered(
