@@ -366,6 +366,27 @@ def test_a_row_cut_at_max_length_plans_full_rows_without_tokenizing_the_rest(tmp
     assert first_batch_shape(monkeypatch, config) == (61, 256)
 
 
+def test_rows_tried_for_a_full_row_are_not_tokenized_again_for_the_rest(tmp_path, monkeypatch):
+    """Unpacked, where none of the examples longest in characters fills a row, the plan reads the
+    rest's widths too: each example is tokenized once, and the batch is planned as before."""
+    from tunelab.data import tokenize
+    from tunelab.train.plan import data_rows
+
+    config = sixty_rows(tmp_path, packing=False)
+    monkeypatch.setattr(data_rows, "FIRST_TRIED", 5)
+    tokenize_all = tokenize.tokenize_all
+    sources: list[str] = []
+
+    def counted(examples, *args, **kwargs):
+        sources.extend(example.source for example in examples)
+        return tokenize_all(examples, *args, **kwargs)
+
+    monkeypatch.setattr(tokenize, "tokenize_all", counted)
+    said = printed(runner.invoke(app, ["plan", config, "--device", "cpu"]))
+    assert "batch 60 x 96 tokens" in said  # the widest row of all 60, as before
+    assert len(sources) == len(set(sources)) == 60
+
+
 def first_batch_shape(monkeypatch, config) -> tuple[int, int]:
     """The input_ids shape of the first batch `tunelab train` makes of the config's data."""
     import tunelab

@@ -61,14 +61,22 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     tokenizer = local_tokenizer(config.model.name) if tokenize else None
     if tokenizer is None:
         return DataRows(examples, None)
-    if not raw and not data.packing and (filled := filled_row(train, tokenizer, config)):
-        return DataRows(examples, None, longest_example=filled)
-    # filled_row's rows are tokenized again below (1.6 of 53 s on 80,240 rows, under a second
-    # on fewer): sharing them would match each kept row to its example through drops, refusals
-    # and two on_error settings.
+    tried: list[Tokenized] = []
+    if not raw and not data.packing and tries_longest(config):
+        longest, train = longest_first(train)
+        tried, refused = longest_tokens(longest, tokenizer, config)
+        if any(len(item.input_ids) == data.max_length for item in tried):
+            # No row is longer: the rest need not be tokenized (a large data set's seconds).
+            return DataRows(examples, None, longest_example=data.max_length)
+        if refused and data.on_error != "skip":
+            return DataRows(examples, None)  # training stops at that row, and says why
     try:
-        tokenized = training_tokens(train, tokenizer, config)
+        # Only the rows not tried yet: every row is tokenized alone, and the counts and widths
+        # below (pack_rows sorts by length) do not depend on the rows' order.
+        tokenized = tried + training_tokens(train, tokenizer, config)
     except TunelabError:
+        return DataRows(examples, None)
+    if not tokenized:  # every row dropped or refused: training says why
         return DataRows(examples, None)
     rows = make_rows(tokenized, data.max_length, packing=True)
     return DataRows(
@@ -82,8 +90,9 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
 def training_tokens(
     train: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config
 ) -> list[Tokenized]:
-    """The training rows' tokens as `prepare` makes them, from the split already read: its
-    test rows, which no training batch holds, not tokenized, and the file not read again.
+    """The training rows' tokens (those of `train`: all, or the ones not tried yet) as `prepare`
+    makes them, from the split already read: its test rows, which no training batch holds, not
+    tokenized, and the file not read again.
     With passages drawn among the rows, `prepare` itself, as it draws them."""
     from tunelab.data.pipeline import prepare, tokenize_settings
     from tunelab.data.tokenize import tokenize_all
@@ -92,26 +101,39 @@ def training_tokens(
     if data.passages.share:
         return prepare(data, tokenizer, quiet=True).train
     tokenized, _ = tokenize_all(train, tokenizer, **tokenize_settings(data))
-    if not tokenized:  # every row dropped or refused: training says why
-        raise TunelabError(f"{data.path}: no training example left after tokenizing")
     return tokenized
 
 
-def filled_row(train: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config) -> int:
-    """max_length where one of the examples longest in characters fills a row (no row is longer,
-    so the rest need not be tokenized: a large data set's seconds), else 0. Not tried where the
-    kept rows depend on more than each row alone: passages added, or truncation: drop."""
-    from tunelab.data.pipeline import tokenize_settings
-    from tunelab.data.tokenize import tokenize_all
+def tries_longest(config: Config) -> bool:
+    """Whether the examples longest in characters are tokenized first, to find one that fills a
+    row: not where the kept rows depend on more than each row alone (passages added, or
+    truncation: drop)."""
+    return not config.data.passages.share and config.data.truncation != "drop"
+
+
+def longest_first(train: list[Example]) -> tuple[list[Example], list[Example]]:
+    """The FIRST_TRIED examples longest in characters, longest first, and the rest in order."""
     from tunelab.data.tool_calls import said
 
-    data = config.data
-    if data.passages.share or data.truncation == "drop":
-        return 0
-    longest = sorted(train, key=lambda e: sum(len(said(m)) for m in e.messages), reverse=True)
-    settings = tokenize_settings(data) | {"on_error": "skip"}
-    items, _ = tokenize_all(longest[:FIRST_TRIED], tokenizer, **settings)
-    return data.max_length if any(len(i.input_ids) == data.max_length for i in items) else 0
+    def chars(i: int) -> int:
+        return sum(len(said(m)) for m in train[i].messages)
+
+    order = sorted(range(len(train)), key=chars, reverse=True)[:FIRST_TRIED]
+    tried = set(order)
+    return [train[i] for i in order], [e for i, e in enumerate(train) if i not in tried]
+
+
+def longest_tokens(
+    longest: list[Example], tokenizer: PreTrainedTokenizerBase, config: Config
+) -> tuple[list[Tokenized], bool]:
+    """The longest examples' tokens as training makes them, a refused row skipped (all are read
+    for one that fills a row), and whether the template refused one."""
+    from tunelab.data.pipeline import tokenize_settings
+    from tunelab.data.tokenize import tokenize_all
+
+    settings = tokenize_settings(config.data) | {"on_error": "skip"}
+    items, report = tokenize_all(longest, tokenizer, **settings)
+    return items, bool(report.refused)
 
 
 def local_tokenizer(model: str) -> PreTrainedTokenizerBase | None:
