@@ -24,7 +24,8 @@ from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
 from tunelab.data.generate.template.template_qa import prose_sentences
 from tunelab.data.text import STOPWORDS, stems
-from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, AMOUNTS, specific_terms
+from tunelab.evaluate.facts.amounts import AMOUNTS
+from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, specific_terms
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = [*AMOUNTS, *ADDRESS_OR_CODE, re.compile(r"\b[A-Z]{2,}\d*\b|\b[A-Z]\d+\b")]

@@ -58,6 +58,9 @@ NAMES_THAT_ARE_WORDS = {
     "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
     "Bluetooth",
 }  # fmt: skip
+# The word that joins a list's last item on: "a, b and c", "a, b or c", "a & b", "a, b as well as
+# c" (one for every rule that reads a list: the proposer's, spread_units' for the scorer).
+AND_OR = r"(?:and|or|&|as\s+well\s+as)"
 
 # Chinese and Japanese (kanji, kana) are written without spaces, a character about a word.
 _CJK_RANGES = (

@@ -1,7 +1,7 @@
 """The units a number may carry, once: each unit's spellings and its kind. Every reader derives
 what it needs from here: the scorer's spellings ("8 h" is "8 hours", "6 feet" "6 ft", "180
 degrees Celsius" "180 °C": `tunelab.evaluate.facts.normalize_numbers`), the units of a
-value `tunelab data facts` proposes (`tunelab.evaluate.facts.specific_terms`, `value_forms`),
+value `tunelab data facts` proposes (`tunelab.evaluate.facts.amounts`, `value_forms`),
 and what a template question asks a measure by ("How far ...?", "At what temperature ...?",
 `tunelab.data.generate.template.word_classes`)."""
 

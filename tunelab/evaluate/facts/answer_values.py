@@ -5,7 +5,7 @@ cable. 2. Hold FEED for 3 seconds. 3. Open port 8443.": "FEED", "3 seconds" and 
 are the specifications…?": every sentence's amount, "60 °C", "24 V"), and a setting's default a
 later sentence states ("darkness sets how much heat the print head applies. Its default is 12.":
 "12", not "much" and "heat"; a value is a number, with its unit where it has
-one, as `specific_terms.AMOUNTS` finds it). A sentence that words a quantity as a question
+one, as `amounts.AMOUNTS` finds it). A sentence that words a quantity as a question
 ("sleep_timeout sets how long the printer waits before it sleeps") states no value, and none of
 its words is one ("long", "waits" were proposed): `quantity_asked`. Nor is a troubleshooting
 answer's cause where it labels its fix ("Cause: sleep_timeout is too short. Fix: raise
@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from tunelab.data.text import FUNCTION_WORDS
+from tunelab.data.text import AND_OR, FUNCTION_WORDS
+from tunelab.evaluate.facts.amounts import AMOUNTS
 from tunelab.evaluate.facts.normalize_numbers import normalize
 from tunelab.evaluate.facts.sentences import LIST_MARKER
-from tunelab.evaluate.facts.specific_terms import AMOUNTS, AND_OR, CAPITALISED, TERMS
+from tunelab.evaluate.facts.specific_terms import CAPITALISED, TERMS
 
 # A list item's text, after its number or bullet.
 _ITEM = re.compile(rf"{LIST_MARKER}(?P<text>\S.*)$")

@@ -14,7 +14,7 @@ import re
 
 from tunelab.data.text import CJK, FUNCTION_WORDS, STOPWORDS, english, stems
 from tunelab.evaluate.facts.english_negation import SWITCHED_OFF, negates
-from tunelab.evaluate.facts.specific_terms import QUESTION_VERBS
+from tunelab.evaluate.facts.sentence_openers import QUESTION_VERBS
 
 # A question that asks what is not: "Which OS is not supported?", "What doesn't it need?",
 # "Which formats are unsupported?", "哪些模型不支持导出?": its answer's negations say the facts,

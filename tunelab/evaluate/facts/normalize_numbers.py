@@ -12,9 +12,10 @@ from collections.abc import Collection
 
 import regex
 
-from tunelab.data.text import spaced
+from tunelab.data.text import AND_OR, spaced
 from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
-from tunelab.evaluate.facts.specific_terms import AND_OR, NAME_WORD, PERIOD
+from tunelab.evaluate.facts.amounts import PERIOD
+from tunelab.evaluate.facts.model_names import NAME_WORD
 from tunelab.evaluate.metrics import normalize as _normalize
 
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one

@@ -44,6 +44,7 @@ import re
 from tunelab.data.markers import plain_question
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.evaluate import MOST_FACTS
+from tunelab.evaluate.facts.amounts import AMOUNTS
 from tunelab.evaluate.facts.answer_commands import commands_as_code, without_asked_usage
 from tunelab.evaluate.facts.answer_values import (
     as_written,
@@ -70,13 +71,7 @@ from tunelab.evaluate.facts.normalize_numbers import normalize, spread_units
 from tunelab.evaluate.facts.rare_words import rare_words
 from tunelab.evaluate.facts.sentences import SENTENCE_BREAK, answering, without_numbering
 from tunelab.evaluate.facts.source_silent import asks_of_source, source_silent
-from tunelab.evaluate.facts.specific_terms import (
-    ADDRESS_OR_CODE,
-    ADDRESSES,
-    AMOUNTS,
-    TERMS,
-    specific_terms,
-)
+from tunelab.evaluate.facts.specific_terms import ADDRESS_OR_CODE, ADDRESSES, TERMS, specific_terms
 from tunelab.evaluate.facts.stated import Words, states, unread_forms
 from tunelab.evaluate.facts.value_forms import same_values, version_alone
 from tunelab.evaluate.facts.yes_no import opposite

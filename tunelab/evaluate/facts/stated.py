@@ -9,8 +9,8 @@ import unicodedata
 from functools import lru_cache
 
 from tunelab.evaluate.facts.answer_words import denies_words, states_words
+from tunelab.evaluate.facts.model_names import VARIANT_WORD
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
-from tunelab.evaluate.facts.specific_terms import VARIANT_WORD
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
 
 Phrase = str | re.Pattern

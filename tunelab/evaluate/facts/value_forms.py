@@ -14,8 +14,8 @@ import regex
 
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.data.units import UNITS, alternation, forms, units_of
+from tunelab.evaluate.facts.amounts import JOINED, PERIOD, SPACED_UNIT
 from tunelab.evaluate.facts.normalize_numbers import normalize
-from tunelab.evaluate.facts.specific_terms import JOINED, PERIOD, SPACED_UNIT
 
 # A value's unit in its other forms (`units.forms`), each an alternative of the fact: "10 days" is
 # said "10 day" ("10-day") too, "2 GB" "2 gigabytes" ("16GB" is read "16 GB"), "12 V" "12 volts",

@@ -8,7 +8,7 @@ import re
 
 from tunelab.data.text import FUNCTION_WORDS, STOPWORDS, stem, stems
 from tunelab.evaluate.facts.english_negation import NO_IDIOMS
-from tunelab.evaluate.facts.specific_terms import QUESTION_VERBS
+from tunelab.evaluate.facts.sentence_openers import QUESTION_VERBS
 
 # A lead-in before its verb leaves it a yes/no question ("Quick question: does X ...?", "Tell me,
 # does X ...?": `data augment`'s own rewrites of "Does X ...?"). The verbs are the ones whose

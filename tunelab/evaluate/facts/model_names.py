@@ -1,0 +1,66 @@
+"""A model's name as the specific terms read it (tunelab.evaluate.facts.specific_terms): its size
+("Mistral 7B", "Mixtral 8x7B") and its variant ("Phi-3 mini"), one term with the name; and the
+word after a name that reads as the name's verb ("Mistral 7B outperforms"), not a plural its
+size counts ("Redis 2M keys")."""
+
+from __future__ import annotations
+
+from tunelab.data.text import AND_OR
+from tunelab.evaluate.facts.amounts import SPACED_UNIT
+
+# A word of a product's name: capitalised, or with a capital inside ("Windows", "macOS", "iOS").
+NAME_WORD = r"(?:[A-Z][A-Za-z]+|[a-z]+[A-Z][A-Za-z]*)"
+# The verbs a list that is a sentence's subject goes on with ("Java 17 and 21 are supported").
+_SUBJECT_VERB = r"(?:are|is|were|was|can|will|work|works|run|runs|both|all|have|has)"
+SUBJECT_OF = rf" {_SUBJECT_VERB}\b"
+# A model's size is its count of parameters, a number glued to B or M ("7B", "1.5B", "135M").
+# After a name it is the name's: after its version by a hyphen or a space ("Llama 3-8B", "Llama
+# 3 8B": "Llama 3" and "8B" were proposed apart, which the scorer read apart too), or after a
+# space with no version ("Mistral 7B", "Qwen2 1.5B", "Phi-3 3.8B": "7B" and "Mistral" were
+# proposed apart, so "It uses Falcon 7B." stated one). Not where a plural after it says what it
+# counts ("Python 3 8M times" was one term, "Redis 2M keys"); a name's verb ("Gemma 2B runs")
+# and the words for a model ("7B parameters", "8B weights") are no such plural.
+_MODEL_WORD = rf"{NAME_WORD}(?:\d+(?:\.\d+)*)?(?:-[A-Za-z0-9]+)*"
+MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions)"
+# A mixture of experts counts its experts too: "Mixtral 8x7B" is not "Mixtral 8x22B" ("Mixtral"
+# alone was proposed).
+SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
+# A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
+# fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed); only where
+# the sentence or clause ends, or a model's noun, a verb, a joining word or an adverb follows
+# ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a noun after it
+# ("API base URL", "GPT-4 large language model", "A100 base clock").
+VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)"
+_VARIANT = rf" {VARIANT_WORD}(?![\w-])"
+# An adverb of time, order or manner, which no size word describes ("first", "locally").
+_ADVERB = (
+    r"(?:[a-z]{2,}ly|first|now|then|next|instead|too|also|again|here|there|today|later|already|"
+    r"once|anyway|yet|still|together)"
+)
+_VARIANT_END = (
+    rf"(?=[.,;:!?)]|$| (?:model|{MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|by|on|in|for|"
+    r"with|as|at|to|from)\b)"
+)
+ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
+_COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
+_PARAMETERS = rf"{SIZE}(?!{_COUNTED})"
+SIZED = rf"[- ]{_PARAMETERS}"  # after a version
+MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
+# A name and its size, with a version or none, where the word after is read as its verb (a
+# sentence's first words, a clause's): no plural after it is tried.
+# A first word that ends in -s is the sentence's verb, not a model's name ("Uses 2x4B chips."
+# proposed "Uses 2x4B").
+NAME_SIZED = (
+    rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{SIZE}|(?![A-Z][a-z]*[^\W\dsiu_]s ){_MODEL_WORD} {SIZE}"
+)
+# The word after a name that reads as the name's verb ("Pelican 2.1 reads", "Mistral 7B
+# outperforms"), not a unit or a word that only goes on ("as", "times"), nor a plural that a
+# verb follows ("Redis 2M keys were served": "keys" is what 2M counts, and "Redis 2M" was one).
+VERB_AFTER = (
+    rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
+    r"(?:[a-z]+(?:s|ed)|can|will)\b)"
+    rf"(?!{_COUNTED}{SUBJECT_OF})"
+)
+# After a name with a digit, its verb may follow too ("Phi-3 mini answers"); not after an
+# acronym, where "API base uses" would be one.
+NAMED_VARIANT = rf"{_VARIANT}(?:{_VARIANT_END}|{VERB_AFTER})"

@@ -1,0 +1,118 @@
+"""Where a sentence or a clause opens, and the words there that open no name, for the specific
+terms (tunelab.evaluate.facts.specific_terms): a function word ("The", "Using"), a word that says
+how a sentence goes on ("Alternatively,"), and a first word that is the sentence's verb, judged
+by what follows it: an order ("Open Visual Studio Code."), a question's ("Does Ctrl-C ...?",
+"How Lamini works"), a gerund ("Pressing Ctrl-C saves") or a verb in -s ("Runs Llama 3 8B
+models."). QUESTION_VERBS, the verbs a yes/no question opens with, serve the scorer too."""
+
+from __future__ import annotations
+
+from tunelab.data.text import AND_OR, NAMES_THAT_ARE_WORDS
+from tunelab.evaluate.facts.model_names import MODEL_NOUN, SIZE, VERB_AFTER
+
+# A capitalised word of a name, with its capitalised hyphened parts ("Fine-Tuning", "Ctrl-C"; not
+# the "-based" of "Red Hat-based").
+TITLED = r"[A-Z][a-z]+(?:-[A-Z0-9][A-Za-z0-9]*)*"
+# Where a sentence opens: the text's, a line's or a table cell's start (after a bullet, a number
+# or a heading's marks), after a sentence's end, a colon or a tag, bold before its word; or after
+# a quote or a bracket ('("Can Lamini ...?")', 'Question:""Does Lamini ...').
+_SENTENCE_START = (
+    r"(?<=(?:(?:^|\n|\|)[ \t]*(?:(?:[-*+#>]+|\d+[.)])[ \t]+)?|[.!?:]\s+|>)[*_]*"
+    r"|[\s.!?:][*_\"'(\[\u201c\u2018]+)"
+)
+# Where a clause opens mid-sentence, so a name there is its subject and the word after it its
+# verb: after a comma ("In our tests, Mistral 7B outperforms"), "that" or "which", or an
+# opening phrase of a preposition and one or two words ("By default Mistral 7B supports", "On
+# a laptop Qwen2 1.5B answers"). Not after a verb ("It served Redis 2M keys", "We saw Node 18
+# 2M downloads"), where a plural after the number says what it counts.
+_OPENING_PHRASE = r"(?:In|On|By|For|With|At|From|After|Before|During|Under|Across)(?: [a-z]+){1,2}"
+CLAUSE_START = rf"(?:[,;] |\b(?:that|which) |(?:^|[.!?] ){_OPENING_PHRASE} )"
+# A sentence's first word that opens no name ("The Zephyr Router ...", "Using Java 21"): a
+# function word, or a gerund whose phrase is the subject, so a verb after the name is the
+# phrase's ("Using Visual Studio Code helps"). An order's word may open a name, so it is in
+# _ORDER, judged by what follows the name ("Use Java 21", "Open Source Initiative reviews").
+NOT_A_NAME = (
+    r"(?:The|A|An|This|That|These|Those|It|Its|You|Your|We|Our|In|On|For|To|If|When|Yes|No|"
+    r"Both|Currently|Also|However|Additionally|Furthermore|Moreover|Some|Many|Most|"
+    r"All|Each|Every|Any|There|Here|Unlike|Like|While|With|By|From|As|At|Since|Although|Today|"
+    r"Now|Then|So|Integrating|Using|Either|Neither)"
+)
+# A sentence's opening word that says how it goes on, not what: "Alternatively, Sure, Note,".
+OPENER = (
+    r"(?:[A-Z][a-z]+ly|Sure|Great|Okay|Ok|Well|Note|First|Second|Third|Next|Instead|Otherwise|"
+    r"Still|Again|Please|Indeed|Hi|Hello|Thanks|Oh|Hmm|Alas|Besides|Meanwhile|Therefore|Thus|"
+    r"Hence|Overall|Importantly|Plus|Or|And|But|Yet|Nor)"
+)
+# A sentence's first word that is its verb, not a name's first word, judged by what follows it
+# (`OPENING_VERB`, one of the four below). An order: "Download Phi-3-mini-4k-instruct first.",
+# "Open Visual Studio Code." (`_ORDER_OPENING`).
+_ORDER = (
+    r"(?:Download|Install|Uninstall|Open|Close|Press|Click|Tap|Select|Choose|Type|Enter|Go|Visit|"
+    r"Contact|Call|Ask|Restart|Reboot|Reset|Deploy|Launch|Start|Stop|Update|Upgrade|Enable|"
+    r"Disable|Add|Remove|Delete|Check|Try|Hold|Turn|Switch|Connect|Follow|Navigate|Copy|"
+    r"Configure|Create|Edit|Upload|Use|Set|Run|See)"
+)
+# The verbs that open a yes/no question ("Does Ctrl-C ...?"; `yes_no` reads its verdicts by them)
+# and, after a name, say it is a subject ("Go Modules are used": "Go" is no order there; "Go
+# Modules" was "Modules"), as the modals that open none here do ("Start Menu may change"; "May"
+# opens a date) and a plural the name is a noun of, its verb after it ("Start Menu settings are
+# here": "Menu" was proposed). Not data.generate.template's AUXILIARIES, which a subject's
+# predicate opens with ("be", "been", "can't" too) and no question.
+QUESTION_VERBS = (
+    "do does did is are was were can could should would will shall has have had".split()
+)
+_AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
+# A question word opens a question, or a clause that names nothing ("How Lamini works" is no
+# name "How Lamini").
+_QUESTION_WORD = r"(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
+# An auxiliary opening a question ("Does Ctrl-C save ...?", "Can Lamini ...?"): a "?" ends its
+# sentence, or a question written with none, the name after the auxiliary followed by no verb of
+# its own ("Is Lamini free.", "Is Lamini acquired by Google": "Is Lamini" was proposed; "Will
+# Smith is an actor." and "Do Not Disturb silences calls." stay names). After "is" or "has" a
+# participle is no such verb ("Is Windows supported in version 3.8?": the "?" is past a ".").
+_QUESTION_AUXILIARY = rf"(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\b"
+_BE_OR_HAVE = r"(?:Is|Are|Was|Were|Has|Have|Had)\b"
+_QUESTION_VERB_OPENING = (
+    rf"{_QUESTION_AUXILIARY}(?:(?=[^.!?\n]*\?)"
+    rf"|(?!(?: {TITLED})+(?:{VERB_AFTER}|{_AUXILIARY_AFTER})))"
+    rf"|{_BE_OR_HAVE}(?=(?: {TITLED})+ [a-z]+ed\b)"
+)
+# A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
+# a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"), or before
+# a name a comma closes where a pronoun, the sentence's subject, follows ("Leveraging Lamini, you
+# can": "Leveraging Lamini" was proposed); a name a comma closes is one still where a list or an
+# apposition goes on ("Spring Boot, Django and Rails", "Spring Boot, the Java framework, is"),
+# and so is a gerund's name with no comma after its phrase ("Hugging Face hosts it").
+_CLAUSE_SUBJECT = r"(?:you|we|I|they|it|he|she|one)\b"
+_GERUND_OPENING = (
+    rf"[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
+    rf"| {TITLED}(?: {TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
+    rf"| {TITLED}(?: {TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
+)
+# An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
+# Initiative reviews ..." does. A gerund's plural noun after the name is none ("Open Control
+# Panel settings.": "Open Control Panel" was proposed), as no verb ends in "ings" past a stem of
+# four letters ("settings", "warnings"; "brings", "pings" are verbs). Not any plural that ends
+# the sentence ("Check Event Viewer logs."): "Start Menu opens." ends with its verb.
+_GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
+_ORDER_OPENING = (
+    rf"{_ORDER}\b(?!(?: {TITLED})+(?:(?!{_GERUND_NOUN_AFTER}){VERB_AFTER}|{_AUXILIARY_AFTER}))"
+)
+# A verb in -s whose subject is left out, as a list of features writes it, before a name with its
+# version or size that no verb of its own follows ("Runs Llama 3 8B models.", "Supports Python
+# 3.12 and Java 21.": "Runs Llama" was proposed; a model's noun after a size is none), as before
+# a size alone (`NAME_SIZED`); not a name's word ("Jenkins Pipeline 2.0 runs builds.", "Windows
+# Server 2022").
+_VERSIONED = rf"(?: {TITLED})+ \d+(?:\.\d+)*(?:[- ]{SIZE})?"
+VERB_S_OPENING = (
+    rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})\b)[A-Z][a-z]*[^\W\dsiu_]s"
+    rf"(?=(?: {TITLED})+ \d)"
+    rf"(?!{_VERSIONED}(?:(?! {MODEL_NOUN}\b){VERB_AFTER}|{_AUXILIARY_AFTER}))"
+)
+# Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
+# Started, ...").
+OPENING_VERB = (
+    rf"{_SENTENCE_START}"
+    rf"(?:{_QUESTION_WORD}|{_QUESTION_VERB_OPENING}|{_GERUND_OPENING}|{_ORDER_OPENING}"
+    rf"|{VERB_S_OPENING})"
+)
