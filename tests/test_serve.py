@@ -104,7 +104,10 @@ def test_a_model_asked_for_by_its_file_name_alone_is_told_the_id_served(engines)
         client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
         with pytest.raises(openai.NotFoundError) as err:
             client.completions.create(model="model.gguf", prompt="Hi", max_tokens=1)
-    assert "Did you mean './exports/model.gguf'?" in err.value.body["message"]
+    assert err.value.body["message"] == (
+        "model 'model.gguf' is not served here; ids: ['./exports/model.gguf']."
+        " Did you mean './exports/model.gguf'?"
+    )  # the ids' list and the question ran together: "['./exports/model.gguf'] Did you mean"
 
 
 def test_a_models_card_says_when_it_was_made(client, run_dir):

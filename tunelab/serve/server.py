@@ -108,7 +108,7 @@ def create_app(
         if model not in engines:
             raise ApiError(
                 404,
-                f"model {model!r} is not served here; ids: {sorted(engines)}"
+                f"model {model!r} is not served here; ids: {sorted(engines)}."
                 f"{did_you_mean(model, {PurePath(name).name: repr(name) for name in engines})}",
                 "model_not_found",
                 "model",
