@@ -342,3 +342,19 @@ def test_the_page_shows_a_marked_question_without_its_template_headers(tmp_path)
         files[-1].write_text(json.dumps({"question": asked, "answer": model}) + "\n")
     shown = Arena(load_answers(files), tmp_path / "v.jsonl").next()
     assert shown["question"] == "How do I resume a run?"
+
+
+def test_results_of_a_mistyped_votes_file_name_the_file_meant(tmp_path):
+    # `--votes vote.jsonl --results` printed an empty table, "No votes yet", beside votes.jsonl.
+    sets = _answer_sets(tmp_path)
+    arena = Arena(load_answers(sets), tmp_path / "votes.jsonl")
+    arena.vote(arena.next()["token"], "left")
+    typed = tmp_path / "vote.jsonl"
+    out = CliRunner().invoke(app, ["rate", *map(str, sets), "--votes", str(typed), "--results"])
+    said = f"no votes file {typed} (did you mean {tmp_path / 'votes.jsonl'}?)"
+    assert isinstance(out.exception, TunelabError) and said in str(out.exception)
+    # A votes file with no vote yet, and nothing named like it, is no mistake: no rating yet.
+    out = CliRunner().invoke(
+        app, ["rate", *map(str, sets), "--votes", str(tmp_path / "later.jsonl"), "--results"]
+    )
+    assert out.exit_code == 0 and "No votes yet" in out.output

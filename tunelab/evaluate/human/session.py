@@ -10,9 +10,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena
 from tunelab.evaluate.human.pairing import RateConfig
+from tunelab.meant import meant_file
 from tunelab.terminal import n_things, say_wrapped
 from tunelab.web import LOCALHOST, elsewhere, reached_at
 
@@ -44,6 +46,8 @@ def rate(
     warning = (
         None if results else check_guarded(host, raters is not None, insecure, RATERS, exposes)
     )
+    if results:
+        _check_votes_file(Path(votes))
     answer_sets = load_answers([Path(a) for a in answers])
     arena = Arena(answer_sets, Path(votes), config=config)
     console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
@@ -87,6 +91,13 @@ def rate(
     said = _votes_kept(arena, answers, votes, host, port, raters, insecure, public)
     console.print(said, markup=False, soft_wrap=True)
     return arena.ratings()
+
+
+def _check_votes_file(votes: Path) -> None:
+    """Fail on `--results` of a votes file that is not there where one of a name close to it is:
+    `--votes ratings/vote.jsonl` printed an empty table, "No votes yet", over the votes cast."""
+    if not votes.exists() and (meant := meant_file(votes)):
+        raise TunelabError(f"no votes file {votes}{meant}: --results reads the file votes went to")
 
 
 def _votes_kept(
