@@ -237,3 +237,17 @@ def test_an_eval_output_of_several_models_is_their_answer_sets_and_an_empty_file
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(TunelabError, match=r"empty.jsonl: holds no answers"):
         load_answers([tmp_path / "ev" / "base", tmp_path / "empty.jsonl"])
+
+
+def test_a_row_without_its_answer_says_which_key_is_missing_and_the_keys_it_has(tmp_path):
+    # "needs 'question' and 'answer'" left the reader to find which, in a hand-made file.
+    only = tmp_path / "a.jsonl"
+    only.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    typed = tmp_path / "b.jsonl"
+    typed.write_text(json.dumps({"question": "q", "response": "b"}) + "\n")
+    with pytest.raises(TunelabError) as err:
+        load_answers([only, typed])
+    assert str(err.value) == (
+        f"{typed}:1: no 'answer' (its keys: question, response); each row needs 'question' "
+        "and 'answer'"
+    )

@@ -93,8 +93,12 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
         rows, asked = {}, Counter()
         file = answers_file(path)
         for number, row in read_jsonl(file):
-            if "question" not in row or "answer" not in row:
-                raise TunelabError(f"{file}:{number}: needs 'question' and 'answer'")
+            if missing := [key for key in ("question", "answer") if key not in row]:
+                # Which one, and the row's own keys: a hand-made file's "response" or a typo.
+                raise TunelabError(
+                    f"{file}:{number}: no {' or '.join(map(repr, missing))} (its keys: "
+                    f"{', '.join(row) or 'none'}); each row needs 'question' and 'answer'"
+                )
             # A number or null as an answer served pairs whose every vote then failed (500).
             for key in ("question", "answer", "reference"):
                 if key in row and not isinstance(row[key], str):
