@@ -111,6 +111,15 @@ def test_a_restarted_server_gives_the_same_links_and_keeps_them_private(tmp_path
     assert client.get("/api/next", headers={"X-Rater-Key": first["bob"]}).status_code == 403
 
 
+def test_a_restart_narrows_a_keys_file_others_were_let_read(tmp_path, monkeypatch):
+    # Only a file written anew was made 0600: one a chmod or a copy had opened stayed open.
+    first = printed_keys(start(tmp_path, monkeypatch, "--raters", "alice")[1])
+    kept = tmp_path / "votes.keys.json"
+    kept.chmod(0o644)
+    assert printed_keys(start(tmp_path, monkeypatch, "--raters", "alice")[1]) == first
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
 def test_without_raters_a_typed_name_still_judges_as_before(tmp_path, monkeypatch):
     client, output = start(tmp_path, monkeypatch)
     assert "#key=" not in output

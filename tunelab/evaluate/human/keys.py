@@ -39,6 +39,8 @@ def rater_keys(votes_path: Path, names: Sequence[str], longest: int) -> dict[str
     keys = {by_name.get(name) or new_key(): name for name in names}
     if keys != kept:
         _write_private(path, {**kept, **keys})
+    elif path.stat().st_mode & 0o077:  # read by a restart as it was left: narrowed all the same
+        path.chmod(0o600)
     return keys
 
 
