@@ -36,7 +36,7 @@ class RateConfig(Section):
     """With pairs close, the share of pairs drawn evenly among all model pairs, so that every
     pair keeps being judged whatever the ratings say."""
     public_url: Annotated[str | None, AfterValidator(_public)] = None
-    """The base URL raters open (--host 0.0.0.0: http://10.0.0.5:8000; behind a proxy:
+    """The base URL raters open (--host 0.0.0.0: http://10.0.0.5:8008; behind a proxy:
     https://rate.example.com): every printed link uses it, and the page answers its host."""
 
 
