@@ -185,6 +185,22 @@ def test_a_page_on_another_site_may_not_read_the_rating_app(tmp_path):
     assert client.options("/api/vote", headers=asked).status_code == 405
 
 
+def test_a_page_on_another_site_may_not_post_to_the_rating_app(tmp_path):
+    """A browser lets a page on another site POST text/plain without a preflight: an undo by a
+    named rater's name needs no token, so the app takes votes, skips and undos as JSON only, and
+    says so (415) as `tunelab serve` does, not with a pydantic 422."""
+    client = TestClient(create_app(Arena(load_answers(_answer_sets(tmp_path)), tmp_path / "v")))
+    vote = {"token": client.get("/api/next", params={"rater": "ann"}).json()["token"]}
+    assert client.post("/api/vote", json={**vote, "winner": "left", "rater": "ann"}).is_success
+    for headers in ({"content-type": "text/plain"}, {}):
+        undo = client.post("/api/undo", content=b'{"rater": "ann"}', headers=headers)
+        assert undo.status_code == 415 and "Content-Type: application/json" in undo.text
+        skip = client.post("/api/skip", content=b'{"token": "t"}', headers=headers)
+        assert skip.status_code == 415
+    assert client.get("/api/ratings").json()["ratings"][0]["votes"] == 1  # the vote stands
+    assert client.post("/api/undo", json={"rater": "ann"}).is_success  # the page's own undo
+
+
 def test_rate_allows_a_name_it_is_given_as_serve_does(tmp_path, monkeypatch):
     import uvicorn
 

@@ -148,6 +148,18 @@ def host_allowed(
     return name in (*LOOPBACK_NAMES, bound.lower()) and (port or "80") == str(bound_port)
 
 
+JSON = "application/json"
+# What a server answers a body sent as anything else (415).
+SEND_JSON = f"send the body as JSON, with Content-Type: {JSON}"
+
+
+def sent_as_json(content_type: str | None) -> bool:
+    """Whether a request's Content-Type is JSON. Browsers let a page on another site POST
+    without asking first (a CORS preflight) only when it is not: requiring JSON keeps such a
+    page from using a server on loopback that has no key."""
+    return (content_type or "").partition(";")[0].strip().lower() == JSON
+
+
 def openai_error(
     message: str,
     code: str | None = None,

@@ -47,7 +47,7 @@ from tunelab.serve.responses import choice_jobs, respond
 from tunelab.serve.responses_api import answer_response
 from tunelab.serve.sampling import Sampling
 from tunelab.serve.tool_calls import offered
-from tunelab.web import LocalHostsOnly, body_within
+from tunelab.web import SEND_JSON, LocalHostsOnly, body_within, sent_as_json
 
 log = logging.getLogger(__name__)
 # A chat reply's limit when the request names none, or the room its prompt leaves. OpenAI sets no
@@ -59,7 +59,6 @@ CHAT_DEFAULT_MAX_TOKENS = 512
 COMPLETION_DEFAULT_MAX_TOKENS = 16  # OpenAI's documented default for /v1/completions
 # Prompts in one /v1/completions request (each times n <= 16): eval harnesses batch far fewer.
 MAX_PROMPTS = 64
-JSON = "application/json"
 # On a chat reply of a model that takes one question: its template, and how many of the request's
 # messages it left out (all but the last user message).
 TEMPLATE, LEFT_OUT = "X-Tunelab-Prompt-Template", "X-Tunelab-Left-Out"
@@ -235,10 +234,8 @@ async def _parse(
 ) -> Body:
     """The body as `schema`, never read past `max_body_mb`. Endpoints call this after the key is
     checked: FastAPI would read and parse a body parameter before any dependency."""
-    # Browsers let a page on another site POST without asking first (a CORS preflight) only when
-    # the type is not JSON: requiring JSON keeps such a page from using a keyless loopback server.
-    if http.headers.get("content-type", "").partition(";")[0].strip().lower() != JSON:
-        raise ApiError(415, f"send the body as JSON, with Content-Type: {JSON}")
+    if not sent_as_json(http.headers.get("content-type")):
+        raise ApiError(415, SEND_JSON)
     max_body = int(max_body_mb * 1024 * 1024)
     too_large = ApiError(
         413,

@@ -17,7 +17,14 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote
 from tunelab.evaluate.human.keys import KEY_HEADER, rater_of
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
-from tunelab.web import LOCALHOST, LocalHostsOnly, SmallBodies, uvicorn_config
+from tunelab.web import (
+    LOCALHOST,
+    SEND_JSON,
+    LocalHostsOnly,
+    SmallBodies,
+    sent_as_json,
+    uvicorn_config,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -70,7 +77,7 @@ def create_app(
     skipped or undone only with a rater's key (header X-Rater-Key; 403 without), under that
     rater's name whatever name is typed, and the leaderboard and /api/ratings answer only
     `results_key` (none: nobody; `--results` still reads the votes)."""
-    from fastapi import FastAPI, Header, HTTPException, Query
+    from fastapi import Depends, FastAPI, Header, HTTPException, Query
     from fastapi.responses import HTMLResponse
 
     # No /openapi.json, /docs or /redoc: nothing reads them, and they showed anyone the routes.
@@ -78,6 +85,11 @@ def create_app(
     app.add_middleware(SmallBodies, limit=MAX_BODY)
     app.add_middleware(LocalHostsOnly, allowed_hosts=allowed_hosts)  # outermost: checked first
     key_header = Header(None, alias=KEY_HEADER)  # a default, not Annotated: FastAPI reads names
+
+    def as_json(content_type: str | None = Header(None)) -> None:
+        # A page on another site posts text/plain unasked: an undo by a rater's name, say.
+        if not sent_as_json(content_type):
+            raise HTTPException(415, SEND_JSON)
 
     def rater(typed: str, key: str | None) -> str:
         if not keys:
@@ -103,7 +115,7 @@ def create_app(
         name = rater(rater_name, key)
         return arena.next(name) | ({"rater": name} if keys else {})
 
-    @app.post("/api/vote")
+    @app.post("/api/vote", dependencies=[Depends(as_json)])
     def vote(body: VoteIn, key: str | None = key_header) -> dict:
         name = rater(body.rater, key)
         try:
@@ -115,11 +127,11 @@ def create_app(
             raise HTTPException(500, message) from None
         return {"judged": len(arena.records), "vote": vote_id}
 
-    @app.post("/api/skip")
+    @app.post("/api/skip", dependencies=[Depends(as_json)])
     def skip(body: SkipIn, key: str | None = key_header) -> dict:
         return arena.skip(body.token, rater(body.rater, key))
 
-    @app.post("/api/undo")
+    @app.post("/api/undo", dependencies=[Depends(as_json)])
     def undo(body: UndoIn, key: str | None = key_header) -> dict:
         name = rater(body.rater, key)
         try:
