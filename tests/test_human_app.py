@@ -64,6 +64,17 @@ def test_judging_page_hides_names_stores_votes_and_ranks(tmp_path):
     assert out.output.index("tuned") < out.output.index("base")
 
 
+def test_one_vote_is_one_judgement_on_the_leaderboard_and_in_results(tmp_path):
+    # "1 judgements." on the page and in `--results`' title.
+    sets = _answer_sets(tmp_path)
+    arena = Arena(load_answers(sets), tmp_path / "votes.jsonl")
+    arena.vote(arena.next()["token"], "left")
+    assert "<p>1 judgement. " in TestClient(create_app(arena)).get("/leaderboard").text
+    args = ["rate", *map(str, sets), "--votes", str(tmp_path / "votes.jsonl"), "--results"]
+    title = CliRunner().invoke(app, args).output.split()[:2]
+    assert title == ["1", "judgement"]
+
+
 def test_votes_on_other_answers_are_not_counted(tmp_path):
     """A votes file outlives an experiment: the same model names over answers made again (or
     another test set) are other judgements."""

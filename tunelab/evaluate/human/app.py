@@ -17,6 +17,7 @@ from tunelab.evaluate.human import DEFAULT_PORT
 from tunelab.evaluate.human.arena import Arena, NotYourVote
 from tunelab.evaluate.human.keys import KEY_HEADER, rater_of
 from tunelab.evaluate.paired import MIN_QUESTIONS, over_facts
+from tunelab.terminal import n_things
 from tunelab.web import (
     LOCALHOST,
     SEND_JSON,
@@ -181,7 +182,7 @@ def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table
     """The leaderboard as `tunelab rate --results` prints it: the page's columns, in a terminal."""
     from rich.table import Table
 
-    table = Table(title=f"{judged} judgements ({votes})")
+    table = Table(title=f"{n_things(judged, 'judgement')} ({votes})")
     columns = "model", "rating", "95% interval", "Elo", "win rate", "votes", "questions", "vs next"
     for column in columns:
         table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
@@ -205,7 +206,7 @@ def leaderboard_page(rows: list[dict], judged: int, notes: Sequence[str] = ()) -
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
         f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
-        f"<p>{judged} judgements. Bradley–Terry rating with its 95% bootstrap interval over the "
+        f"<p>{n_things(judged, 'judgement')}. Bradley–Terry rating with its 95% bootstrap interval over the "
         "questions (over the facts they ask, where rephrasings ask one together); Elo in vote "
         "order; 'no clear winner' where the interval of two neighbours' gap reaches zero, a "
         "sign-flip test over the questions does not agree, or either model was judged on "
