@@ -96,6 +96,23 @@ def test_a_run_is_served_by_its_folder_name_any_other_model_by_its_name_as_typed
     assert model_ids([str(run_dir), gguf, "tiny-random"]) == ["lora-run", gguf, "tiny-random"]
 
 
+def test_two_models_of_one_id_are_named_and_one_given_twice_is_told_so(tmp_path):
+    from tunelab.serve.launch import model_ids
+
+    for folder in ("a", "b"):  # a run: its config beside its weights
+        (tmp_path / folder / "mine" / "model").mkdir(parents=True)
+        (tmp_path / folder / "mine" / "config.yaml").write_text("name: mine\n")
+    a, b = str(tmp_path / "a" / "mine"), str(tmp_path / "b" / "mine")
+    with pytest.raises(TunelabError) as err:
+        model_ids([a, b])
+    assert str(err.value) == f"{a} and {b} would both be served as 'mine': rename one run folder"
+    # The same run twice ("./" or not) was told to rename a run folder, too.
+    with pytest.raises(TunelabError, match="is given twice: name each model once"):
+        model_ids([a, f"{tmp_path}/a/./mine"])
+    with pytest.raises(TunelabError, match="tiny-random is given twice"):
+        model_ids(["tiny-random", "tiny-random"])
+
+
 def test_a_model_asked_for_by_its_file_name_alone_is_told_the_id_served(engines):
     # `tunelab serve ./exports/model.gguf` serves the id './exports/model.gguf'; a client that
     # sent "model.gguf" got a 404 listing the ids, without saying which one it had meant.

@@ -46,8 +46,16 @@ def model_ids(names: list[str]) -> list[str]:
     if not names:
         raise TunelabError("name at least one model or run folder to serve")
     ids = [model_id(n) for n in names]
-    if len(set(ids)) != len(ids):
-        raise TunelabError(f"two models would have the same id: {ids}; rename a run folder")
+    for i, (name, id_) in enumerate(zip(names, ids)):
+        if id_ not in ids[:i]:
+            continue
+        other = names[ids.index(id_)]
+        # One run typed twice was told to rename a run folder.
+        if Path(other).resolve() == Path(name).resolve():
+            raise TunelabError(f"{name} is given twice: name each model once")
+        raise TunelabError(
+            f"{other} and {name} would both be served as {id_!r}: rename one run folder"
+        )
     return ids
 
 
