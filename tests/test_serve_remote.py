@@ -124,6 +124,9 @@ def test_a_chat_picks_the_servers_model_streams_and_forgets_what_its_context_can
 
     with pytest.raises(TunelabError, match="serves tiny, short, not 'other'"):
         Session.open(two_models, served_model="other")
+    # A name mistyped is asked about, as the server's own 404 asks it.
+    with pytest.raises(TunelabError, match=r"not 'shrot'\. Did you mean 'short'\?"):
+        Session.open(two_models, served_model="shrot")
     assert Session.open(two_models).served_model == "tiny"  # the first, unless named
     with pytest.raises(TunelabError, match="--template"):  # not asked in another format unsaid
         Session.open(two_models, template="alpaca")
