@@ -28,6 +28,24 @@ def test_a_missing_model_in_a_folder_this_user_may_not_list_is_still_said_in_one
             load_model("./models/mymodle")
 
 
+def test_a_link_to_a_model_that_moved_says_where_it_points(tmp_path):
+    # `ls runs/` listed it, yet "no such file or folder ... Did you mean runs/mine?", the name
+    # typed: a run moved to another disk, its link left behind.
+    (tmp_path / "runs").mkdir()
+    link = tmp_path / "runs" / "mine"
+    link.symlink_to(tmp_path / "unmounted" / "mine")
+    with pytest.raises(TunelabError) as err:
+        load_model(str(link))
+    said = str(err.value)
+    assert f"(a symbolic link to {tmp_path / 'unmounted' / 'mine'}, which is not there)" in said
+    assert "Did you mean" not in said
+    # `tunelab rate` and `judge`, given it as answers, say the same.
+    from tunelab.evaluate.human.answers import load_answers
+
+    with pytest.raises(TunelabError, match="a symbolic link to .*, which is not there"):
+        load_answers([link, tmp_path / "other.jsonl"])
+
+
 def test_a_hint_past_a_run_this_user_may_not_enter_is_left_out(tmp_path, monkeypatch):
     # "run/theirs/x" for runs/theirs/x, another user's run: the "Did you mean" search looked
     # inside it and stopped with a PermissionError's traceback.

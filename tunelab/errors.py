@@ -44,6 +44,17 @@ def cut_short_by_ctrl_c(err: BaseException) -> bool:
     return any(isinstance(e, KeyboardInterrupt) for e in error_chain(err))
 
 
+def broken_link(path: str | Path) -> str:
+    """ " (a symbolic link to X, which is not there)" for a path that is a link whose target is
+    gone (moved, unmounted, or a loop of links), else "": a plain "no such file or folder" beside
+    an `ls` that lists the name, and a "did you mean" offering the name typed, misled."""
+    try:
+        target = os.readlink(path)
+    except OSError:  # not a link, or not there at all
+        return ""
+    return f" (a symbolic link to {target}, which is not there)"
+
+
 def exists(path: str | Path) -> bool:
     """Whether `path` is there, for a path the user gave (a model, a run, a data file): one
     inside a folder this user may not enter cannot be looked for, and is refused naming that

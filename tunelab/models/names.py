@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from tunelab.errors import TunelabError, exists, first_few, one_line
+from tunelab.errors import TunelabError, broken_link, exists, first_few, one_line
 from tunelab.meant import closest_name
 from tunelab.models.random_shapes import RANDOM_SHAPES, TINY_NAME
 
@@ -97,13 +97,15 @@ def check_model_name(name: str) -> None:
     if looks_like_path(name) and not exists(name):
         # ./mymodle for the user's ./mymodel folder
         beside = {p.name: str(path.parent / p.name) for p in _listed(path.parent)}
+        beside.pop(path.name, None)  # a broken link is listed: never offer the name typed
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
+        where = broken_link(path) or folders_beside(path)
         raise TunelabError(
-            f"model {name!r}: no such file or folder{folders_beside(path)}; read as a "
-            f"path, the hub was not asked for it. Give a run folder, a Hugging Face model "
-            f"folder, {given}.{did_you_mean(path.name, beside)}"
+            f"model {name!r}: no such file or folder{where}; read as a path, the hub was not "
+            f"asked for it. Give a run folder, a Hugging Face model folder, {given}."
+            f"{did_you_mean(path.name, beside)}"
         )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, broken_link
 from tunelab.meant import meant_file
 from tunelab.run import Run
 from tunelab.terminal import is_are, n_things
@@ -23,7 +23,7 @@ def answers_file(path: Path) -> Path:
             return candidate
     kinds = "a JSONL file, an eval folder, a compare folder, or a run folder"
     if not path.exists():
-        meant = meant_file(path, folders=True)  # runs/mien typed for runs/mine
+        meant = broken_link(path) or meant_file(path, folders=True)  # runs/mien for runs/mine
         raise TunelabError(f"{path}: no such file or folder{meant}; give answers: {kinds}")
     if Run.is_run(path):  # a run trained, never asked its test questions
         raise TunelabError(
