@@ -13,6 +13,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import load_answers
 from tunelab.evaluate.human.app import MAX_BODY, create_app
 from tunelab.evaluate.human.arena import Arena
+from tunelab.evaluate.human.keys import keys_path
 
 JSON = "application/json"
 
@@ -383,5 +384,11 @@ def test_results_of_a_mistyped_votes_file_name_the_file_meant(tmp_path):
     # A votes file with no vote yet, and nothing named like it, is no mistake: no rating yet.
     out = CliRunner().invoke(
         app, ["rate", *map(str, sets), "--votes", str(tmp_path / "later.jsonl"), "--results"]
+    )
+    assert out.exit_code == 0 and "No votes yet" in out.output
+    # Nor is one whose raters' keys are beside it: its session saw no vote.
+    keys_path(tmp_path / "ratings.jsonl").write_text("{}")
+    out = CliRunner().invoke(
+        app, ["rate", *map(str, sets), "--votes", str(tmp_path / "ratings.jsonl"), "--results"]
     )
     assert out.exit_code == 0 and "No votes yet" in out.output

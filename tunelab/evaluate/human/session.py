@@ -96,7 +96,11 @@ def rate(
 def _check_votes_file(votes: Path) -> None:
     """Fail on `--results` of a votes file that is not there where one of a name close to it is:
     `--votes ratings/vote.jsonl` printed an empty table, "No votes yet", over the votes cast."""
-    if not votes.exists() and (meant := meant_file(votes)):
+    from tunelab.evaluate.human.keys import keys_path
+
+    # Its raters' keys beside it: a session judged there and saw no vote, not a name mistyped
+    # (ratings.jsonl's keys file, ratings.keys.json, was offered as the name meant).
+    if not votes.exists() and not keys_path(votes).exists() and (meant := meant_file(votes)):
         raise TunelabError(f"no votes file {votes}{meant}: --results reads the file votes went to")
 
 
