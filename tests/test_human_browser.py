@@ -233,3 +233,31 @@ def test_the_results_link_opens_the_leaderboard_in_a_browser(tmp_path):
     with judging_page(arena, keys=keys, link=link, results_key="r3sults") as page:
         page.wait_for_selector("table")  # no vote yet: the models are named below it
         assert "alpha-secret-model" in page.text_content("body")
+
+
+def test_the_page_judges_behind_a_proxy_that_serves_it_under_a_path(tmp_path):
+    # `--public-url https://host/rate/`: the page asked '/api/next' of the proxy's root, and
+    # its leaderboard link left the path too.
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    arena = Arena(load_answers(answer_sets(tmp_path)), tmp_path / "votes.jsonl")
+    proxy = Starlette(routes=[Mount("/rate", app=create_app(arena))])  # strips /rate, as one does
+    with running(proxy) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{url}/rate/")
+            page.wait_for_function("document.getElementById('judged').textContent === '0'")
+            page.keyboard.press("3")
+            page.wait_for_function("document.getElementById('judged').textContent === '1'")
+            page.click("text=leaderboard")
+            page.wait_for_selector("h1:has-text('Leaderboard')")
+            assert page.url == f"{url}/rate/leaderboard"
+            page.click("text=Judge more")
+            page.wait_for_function("document.getElementById('judged').textContent === '1'")
+            assert page.url == f"{url}/rate/"
+        finally:
+            browser.close()
+    assert [r["winner"] for r in arena.records] == ["tie"]

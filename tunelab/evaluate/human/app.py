@@ -211,7 +211,7 @@ def leaderboard_page(rows: list[dict], judged: int, notes: Sequence[str] = ()) -
         "order; 'no clear winner' where the interval of two neighbours' gap reaches zero, a "
         "sign-flip test over the questions does not agree, or either model was judged on "
         f"fewer than {MIN_QUESTIONS} questions (said in brackets). "
-        "<a href='/'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
+        "<a href='./'>Judge more</a></p><table><tr><th>#</th><th>model</th><th>rating</th>"
         "<th>95% interval</th><th>Elo</th><th>win rate</th><th>votes</th><th>questions</th>"
         "<th>vs next</th></tr>"
         f"{cells}</table>"
@@ -242,7 +242,7 @@ JUDGE_PAGE = f"""<!doctype html><html><head><meta charset="utf-8"><title>tunelab
 <p><button onclick="vote('left')">1 · left is better</button><button onclick="vote('right')">2 · right is better</button>
 <button onclick="vote('tie')">3 · tie</button><button onclick="vote('both_bad')">4 · both bad</button>
 <button onclick="skip()">s · skip</button><button id="undo" onclick="undo()" disabled>u · undo my last vote</button></p>
-<p><span id="judged"></span> judged<span id="yours"></span><span id="board"> · <a href="/leaderboard">leaderboard</a></span></p>
+<p><span id="judged"></span> judged<span id="yours"></span><span id="board"> · <a href="leaderboard">leaderboard</a></span></p>
 <p id="repeat"></p>
 <p id="status" style="color:#b00"></p>
 <script>
@@ -256,14 +256,16 @@ const unnamed = [];
 let yours = 0;  // the named rater's votes still standing, as the server counted them
 // A private link (`tunelab rate --raters`) holds its rater's key after '#', which no request
 // line carries: the page sends it with each request, and the server names the rater by it.
-// The tab keeps it, so the leaderboard's "Judge more" (to '/', without it) still judges as them.
+// The tab keeps it, so the leaderboard's "Judge more" (to './', without it) still judges as them.
+// Every address is relative to the page's own: behind a proxy at https://host/rate/ (--public-url),
+// '/api/next' asked the proxy's root.
 const key = new URLSearchParams(location.hash.slice(1)).get('key') || sessionStorage.getItem('key');
 if (key) sessionStorage.setItem('key', key);
 const keyed = key ? {{'{KEY_HEADER}': key}} : {{}};
 const post = (url, body) => fetch(url, {{method: 'POST', headers: {{'Content-Type': 'application/json', ...keyed}},
   body: JSON.stringify({{...body, rater: rater.value.trim()}})}});
 async function load() {{
-  const response = await fetch('/api/next?rater=' + encodeURIComponent(rater.value.trim()), {{headers: keyed}});
+  const response = await fetch('api/next?rater=' + encodeURIComponent(rater.value.trim()), {{headers: keyed}});
   if (!response.ok) {{ say(`no pair (${{response.status}}: ${{await response.text()}})`); return; }}
   show(await response.json());
 }}
@@ -287,13 +289,13 @@ async function skip() {{
   if (!current) return;
   const shown = current;
   current = null;
-  show(await (await post('/api/skip', {{token: shown.token}})).json());
+  show(await (await post('api/skip', {{token: shown.token}})).json());
   say('');
 }}
 async function undo() {{
   const named = rater.value.trim();
   if (named ? !yours : !unnamed.length) return;
-  const response = await post('/api/undo', named ? {{}} : {{vote: unnamed.pop()}});
+  const response = await post('api/undo', named ? {{}} : {{vote: unnamed.pop()}});
   if (!response.ok) {{ undoable(); say(`not undone (${{response.status}}: ${{await response.text()}})`); return; }}
   show(await response.json());
   say('your last vote is undone: judge this pair again');
@@ -305,7 +307,7 @@ async function vote(winner) {{
   current = null;
   let response;
   try {{
-    response = await post('/api/vote', {{token: shown.token, winner}});
+    response = await post('api/vote', {{token: shown.token, winner}});
   }} catch (error) {{  // the server is gone: this pair stays, and the same key votes again
     current = shown;
     say('vote not saved: the server does not answer; press the key again once it runs');
