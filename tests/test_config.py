@@ -362,3 +362,18 @@ def test_a_test_size_given_as_a_count_reads_back_as_the_count_typed(tmp_path):
     assert "test_size: 0.1\n" in (tmp_path / "share.yaml").read_text()
     older = Config.from_yaml(tmp_path / "cfg.yaml", ["data.test_size=8.0"])
     assert repr(older.data.test_size) == "8" and older == counted
+
+
+def test_a_mistyped_choice_is_shown_with_the_choice_it_nearly_is(tmp_path):
+    # "rephrasing" begins "'rephrasings'", so the message seemed to show it already: it said
+    # neither what was read nor what was meant.
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\n")
+    with pytest.raises(TunelabError) as err:
+        Config.from_yaml(path, ["data.held_out=rephrasing", "train.method=ful"])
+    assert "(given: 'rephrasing'; did you mean 'rephrasings'?)" in str(err.value)
+    assert "(given: 'ful'; did you mean 'full'?)" in str(err.value)
+    # Nothing close: what was read alone.
+    with pytest.raises(TunelabError) as err:
+        Config.from_yaml(path, ["data.truncation=middle"])
+    assert "Input should be 'keep_response', 'right' or 'drop' (given: 'middle')" in str(err.value)

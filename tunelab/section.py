@@ -4,6 +4,7 @@ meant), a YAML file's keys by their lines, and `--set key=value` overrides."""
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo
 
 from tunelab.errors import TunelabError
+from tunelab.meant import closest_name
 from tunelab.setting_names import unknown_key, value_for_a_section
 
 # Set while a config is being validated: a section inside it lets its errors rise to the outermost,
@@ -129,11 +131,10 @@ def _invalid(
         elif (
             e["type"] != "extra_forbidden"
             and isinstance(e.get("input"), str | int | float)
-            and str(e["input"]) not in message
+            and not _shows(message, e["input"])
         ):
-            message += (
-                f" (given: {e['input']!r})"  # pydantic names what it wanted, not what it read
-            )
+            # pydantic names what it wanted, not what it read
+            message += f" (given: {e['input']!r}{_meant_choice(e)})"
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
@@ -142,6 +143,25 @@ def _invalid(
         line = f"line {at}: " if isinstance(at, int) else f"{at} " if at else ""
         out.append(f"  {line}{message}" if whole else f"  {line}{where}: {message}")
     return "\n".join(out)
+
+
+def _shows(message: str, value: str | int | float) -> bool:
+    """Whether pydantic's message already shows the value read: a text quoted as it quotes one.
+    Unquoted, a typo that begins a choice ('rephrasing' in "... or 'rephrasings'") read as
+    shown, and the message named neither it nor what was meant."""
+    if isinstance(value, str):
+        return repr(value) in message
+    return str(value) in message
+
+
+def _meant_choice(error: Any) -> str:
+    """ "; did you mean 'rephrasings'?" for a text close to one of a Literal's choices (the
+    one closeness of every "did you mean": meant.closest_name), else ""."""
+    if error["type"] != "literal_error" or not isinstance(error["input"], str):
+        return ""
+    choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+    meant = closest_name(error["input"], choices, cutoff=0.7)
+    return f"; did you mean {meant!r}?" if meant else ""
 
 
 def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
