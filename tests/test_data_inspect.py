@@ -105,3 +105,13 @@ def test_inspecting_pairs_not_made_yet_names_the_command_that_makes_them(tmp_pat
     assert (
         str(result.exception) == "data file not found: qa_pair.jsonl (did you mean qa_pairs.jsonl?)"
     )
+
+
+def test_a_template_typed_in_another_case_names_the_one_it_meant(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "Port?", "answer": "8080."}) + "\n")
+    result = CliRunner().invoke(
+        app, ["data", "inspect", str(path), "--model", "tiny-random", "--template", "qA"]
+    )
+    assert "unknown template 'qA'" in str(result.exception)
+    assert "(did you mean 'qa'?)" in str(result.exception)

@@ -14,6 +14,7 @@ from tunelab.data.prompts.chat_template import chat_prompt, chat_segments, has_t
 from tunelab.data.tool_calls import has_tool_calls
 from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
+from tunelab.meant import closest_name
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -231,8 +232,13 @@ def _is_jinja(template: str) -> bool:
 
 def _unknown(template: str, known: tuple[str, ...]) -> TunelabError:
     """A template name that is none of `known` (training's, or ASKED_TEMPLATES where a question
-    is asked) and no Jinja string."""
-    return TunelabError(f"unknown template {template!r}: use one of {known} or a Jinja string")
+    is asked) and no Jinja string; the one it nearly is named ('qA' typed for qa), as a mistyped
+    choice of a setting is."""
+    meant = closest_name(template, known, cutoff=0.7)
+    hint = f" (did you mean {meant!r}?)" if meant else ""
+    return TunelabError(
+        f"unknown template {template!r}: use one of {known} or a Jinja string{hint}"
+    )
 
 
 def _check_asked(template: str) -> None:
