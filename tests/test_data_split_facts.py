@@ -243,3 +243,15 @@ def test_rephrasings_refused_for_answers_worded_two_ways_says_a_fact_is_one_answ
     said = " ".join(str(result.exception).split())
     assert "0 of 24 facts" in said
     assert "answers worded two ways are two facts here; give them one answer" in said
+
+
+def test_rephrasings_refused_for_one_question_says_one_question(tmp_path):
+    # Ten pairs, each fact asked once: the default tenth is one question ("holds out 1 questions").
+    rows = [
+        {"question": f"What is setting {i}?", "answer": f"Setting {i} is {i}1."} for i in range(10)
+    ]
+    data = tmp_path / "qa.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["data", "split", str(data), "-o", str(tmp_path / "split"), "--held-out", "rephrasings"]
+    said = " ".join(str(CliRunner().invoke(app, args).exception).split())
+    assert "a test size of 0.1 holds out 1 question, but only 0 can be" in said

@@ -185,8 +185,8 @@ def rephrasings_held_out(
                 held[key] = None
     if len(held) < wanted:
         raise TunelabError(
-            f"--held-out rephrasings: a test size of {test_size:g} holds out {wanted} "
-            f"questions, but only {len(held)} can be, each leaving a question of its answer to "
+            f"--held-out rephrasings: a test size of {test_size:g} holds out "
+            f"{n_things(wanted, 'question')}, but only {len(held)} can be, each leaving a question of its answer to "
             f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} facts, an answer or "
             "the rows augment wrote from one, are asked by more than one question): "
             + (f"give {len(held)} or less to {TEST_SIZE}, or " if held else "")
