@@ -81,7 +81,7 @@ def test_inspect_says_which_columns_it_read_as_prompt_and_reply(tmp_path, capsys
     alpaca.write_text(json.dumps({"instruction": "Add 2 and 3.", "input": "", "output": "5"}))
     inspect_file(DataConfig(path=str(alpaca)), model="tiny-random")
     said = " ".join(capsys.readouterr().out.split())
-    assert "1 examples; shape alpaca (instruction + input → output)" in said
+    assert "1 example; shape alpaca (instruction + input → output)" in said  # not "1 examples"
     chats = tmp_path / "chats.jsonl"
     turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
     chats.write_text(json.dumps({"messages": turns}))

@@ -22,6 +22,7 @@ from tunelab.data.tokenize import (
     trained_last_exchange_only,
     trained_last_reply_only,
 )
+from tunelab.terminal import n_things
 
 
 def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
@@ -43,7 +44,8 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         else f"{shape_said(loaded.shape)}; template {data.template!r}"
     )
     console.print(
-        f"[bold]{escape(data.path)}[/]: {len(examples)} examples; {escape(shown)}, model {model}"
+        f"[bold]{escape(data.path)}[/]: {n_things(len(examples), 'example')}; {escape(shown)}, "
+        f"model {model}"
     )
     warn_template(examples, data.template, data.system_prompt, console)
     # Piped (a file, less, a CI log) the colours are gone: trained tokens get brackets there.
