@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tunelab.cli import app
 from tunelab.config import DataConfig
 from tunelab.data.quality.inspect import inspect_file
+from tunelab.errors import TunelabError
 
 
 def test_a_long_text_is_shown_as_split_into_windows(tmp_path, capsys):
@@ -115,3 +117,24 @@ def test_a_template_typed_in_another_case_names_the_one_it_meant(tmp_path):
     )
     assert "unknown template 'qA'" in str(result.exception)
     assert "(did you mean 'qa'?)" in str(result.exception)
+
+
+def test_a_mistyped_template_is_the_setting_s_error_not_the_first_row_s(tmp_path):
+    # It was each row's: "qa.jsonl:1: unknown template 'qA'" blamed a row that was fine, and
+    # under data.on_error: skip training skipped every row as one the template cannot render.
+    from tunelab.data.load import load_data
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.data.tokenize import tokenize_all
+    from tunelab.run import load_tokenizer
+
+    path = tmp_path / "qa.jsonl"
+    path.write_text(json.dumps({"question": "Port?", "answer": "8080."}) + "\n")
+    tokenizer = load_tokenizer("tiny-random")
+    unknown = "^unknown template 'qA'"
+    with pytest.raises(TunelabError, match=unknown):
+        tokenize_all(load_data(str(path)).examples, tokenizer, template="qA", on_error="skip")
+    with pytest.raises(TunelabError, match=unknown):
+        inspect_file(DataConfig(path=str(path), template="qA"), model="tiny-random")
+    with pytest.raises(TunelabError, match=unknown):
+        check_file(path, config=QualityConfig(template="qA", model="tiny-random"))

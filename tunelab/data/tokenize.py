@@ -10,7 +10,7 @@ from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.data.example import Example, counted
-from tunelab.data.prompts.templates import render_segments
+from tunelab.data.prompts.templates import check_template, render_segments
 from tunelab.data.tool_calls import said
 from tunelab.errors import TunelabError, first_few
 
@@ -173,6 +173,8 @@ def tokenize_all(
     special_tokens_in_text: str = "token",
     train_on_prompt: bool = False,
 ) -> tuple[list[Tokenized], TokenizeReport]:
+    if any(example.text is None for example in examples):  # raw text takes no template
+        check_template(template)
     report = TokenizeReport(counts=counted(examples))
     out: list[Tokenized] = []
     special = special_texts(tokenizer)

@@ -241,6 +241,14 @@ def _unknown(template: str, known: tuple[str, ...]) -> TunelabError:
     )
 
 
+def check_template(template: str) -> None:
+    """Refuse a training template that is no built-in name and no Jinja string before any row
+    is rendered: the error was each row's, so a typo was blamed on the first row ("qa.csv:2:
+    unknown template 'qA'") or, under data.on_error: skip, skipped every row."""
+    if template not in BUILTIN_TEMPLATES and not _is_jinja(template):
+        raise _unknown(template, BUILTIN_TEMPLATES)
+
+
 def _check_asked(template: str) -> None:
     """Refuse a template a question cannot be asked in, naming ASKED_TEMPLATES: training's
     refusal named the built-in ones alone, and generate, eval and compare take 'text' too."""
