@@ -5,6 +5,8 @@ the plan says does not fit."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -76,6 +78,20 @@ def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp
     assert "full, batch 5 x 512 tokens" in printed(
         runner.invoke(app, ["plan", run, "--batch-size", "5"])
     )
+
+
+def test_a_run_stopped_before_its_model_was_written_is_planned_as_that_run(tmp_path, qa_file):
+    # A SIGTERM keeps the checkpoint alone, no model/: the plan of such a run recursed on its
+    # own folder until Python's limit (a RecursionError traceback), where one would plan its
+    # resume on another machine.
+    import shutil
+
+    run = Path(full_run(tmp_path, qa_file))
+    shutil.rmtree(run / "model")
+    (run / "checkpoints" / "step-000002").mkdir(parents=True)
+    plain = printed(runner.invoke(app, ["plan", str(run)]))
+    assert "the settings of" in plain
+    assert "full, batch 3 x 512 tokens" in plain
 
 
 def test_an_option_given_at_its_default_value_still_overrides_the_run(tmp_path, qa_file):

@@ -135,7 +135,9 @@ class PlanConfig(Section):
         if self.model.endswith((".yaml", ".yml")) and Path(self.model).is_file():
             # A training config, before it has run.
             config = Config.from_yaml(self.model, self.overrides)
-        elif Run.is_run(self.model):
+        elif Run.is_run(self.model) or Run.is_started(self.model):
+            # A run stopped before its model/ was written (a SIGTERM keeps its checkpoint alone)
+            # is planned as the run it is too, to be resumed.
             config = Run.open(self.model, self.overrides).config
         elif self.overrides:
             raise TunelabError(

@@ -154,10 +154,13 @@ def shape_of(model: str) -> Shape:
             if candidate.is_file():
                 return shape_from_config(candidate)
         run_config = path / "config.yaml"
-        if run_config.is_file():  # a LoRA run: model/ holds the adapter alone
-            from tunelab.run import base_model
+        # A LoRA run (model/ holds the adapter alone), or one stopped before model/ was written
+        # (a SIGTERM keeps the checkpoint alone): its base's shape. base_model() takes only a
+        # run with model/ for a run, and a stopped one recursed on its own folder.
+        if run_config.is_file():
+            from tunelab.run import Run
 
-            return shape_of(base_model(path))
+            return shape_of(Run.open(path).base_model)
         raise TunelabError(f"{path} holds no config.json: give a Hugging Face model folder")
     shape = known_shape(model)
     if shape is None:
