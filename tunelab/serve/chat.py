@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import PurePath
 
 from tunelab.data.prompts.chat_template import require_chat_template
 from tunelab.data.prompts.templates import RAW_TEXT, Prompt, no_system_prompt
@@ -60,14 +59,11 @@ class Session:
             if not served:
                 raise TunelabError(f"the server at {name} offers no models")
             if served_model is not None and served_model not in served:
-                from tunelab.models.names import did_you_mean
+                from tunelab.serve.launch import meant_id
 
-                # As the server's own 404 asks it: a path's id by its file name too.
-                meant = did_you_mean(
-                    served_model, {PurePath(id_).name: repr(id_) for id_ in served}
-                )
                 raise TunelabError(
-                    f"the server at {name} serves {', '.join(served)}, not {served_model!r}.{meant}"
+                    f"the server at {name} serves {', '.join(served)}, not {served_model!r}."
+                    f"{meant_id(served_model, served)}"
                 )
             served_model = served_model or next(iter(served))
             # The server would answer from the last question alone, the system prompt left out.

@@ -4,8 +4,8 @@ web server checks (the `Host` of a request) is in tunelab.web."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from pathlib import Path
+from collections.abc import Collection, Iterable
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from tunelab.errors import TunelabError
@@ -39,6 +39,15 @@ def model_id(name: str) -> str:
     from tunelab.run import Run
 
     return Path(name).name if Run.is_run(name) else name
+
+
+def meant_id(model: str, ids: Iterable[str]) -> str:
+    """ " Did you mean X?" for a `model` no id served is, as the server's 404 and `tunelab chat`
+    with a server's URL both ask it: a path's id by its file name too ("model.gguf" meant
+    './exports/model.gguf'); else ""."""
+    from tunelab.models.names import did_you_mean
+
+    return did_you_mean(model, {PurePath(id_).name: repr(id_) for id_ in ids})
 
 
 def model_ids(names: list[str]) -> list[str]:

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 from collections.abc import Collection
-from pathlib import PurePath
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -29,7 +28,6 @@ from tunelab.errors import TunelabError
 from tunelab.export.prompt import one_question_template
 from tunelab.generation.next_token import repetition_penalty
 from tunelab.generation.reply_room import fitting_advice
-from tunelab.models.names import did_you_mean
 from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
 from tunelab.serve.bodies import (
     ChatBody,
@@ -41,7 +39,7 @@ from tunelab.serve.bodies import (
 from tunelab.serve.call_grammar import call_constraint
 from tunelab.serve.engine import Engine
 from tunelab.serve.formats import constraint_for
-from tunelab.serve.launch import DEFAULT_MAX_BODY_MB
+from tunelab.serve.launch import DEFAULT_MAX_BODY_MB, meant_id
 from tunelab.serve.logprobs import chat_with_logprobs, complete_with_logprobs
 from tunelab.serve.responses import choice_jobs, respond
 from tunelab.serve.responses_api import answer_response
@@ -108,7 +106,7 @@ def create_app(
             raise ApiError(
                 404,
                 f"model {model!r} is not served here; ids: {sorted(engines)}."
-                f"{did_you_mean(model, {PurePath(name).name: repr(name) for name in engines})}",
+                f"{meant_id(model, engines)}",
                 "model_not_found",
                 "model",
             )
