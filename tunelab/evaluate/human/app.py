@@ -206,8 +206,9 @@ def leaderboard_page(rows: list[dict], judged: int, notes: Sequence[str] = ()) -
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>tunelab leaderboard</title>"
         f"<style>{STYLE}</style></head><body><h1>Leaderboard</h1>"
-        f"<p>{n_things(judged, 'judgement')}. Bradley–Terry rating with its 95% bootstrap interval over the "
-        "questions (over the facts they ask, where rephrasings ask one together); Elo in vote "
+        f"<p>{n_things(judged, 'judgement')}. Bradley–Terry rating with its 95% bootstrap "
+        "interval over the questions (over the facts they ask, where rephrasings ask one "
+        "together); Elo in vote "
         "order; 'no clear winner' where the interval of two neighbours' gap reaches zero, a "
         "sign-flip test over the questions does not agree, or either model was judged on "
         f"fewer than {MIN_QUESTIONS} questions (said in brackets). "
