@@ -70,6 +70,10 @@ Your warranty lasts 2 years.
         ("You were told", "I was told"),  # a capital only opening it: "I", as any question's
         # "your" before "you" leaves the clause "you" opens read where it is written
         ("clean your filter when you hear a rattle", "clean my filter when I hear a rattle"),
+        # a noun "your" opens, as one "the" opens: "my filter me use" was asked
+        ("replace your filter you use", "replace my filter I use"),
+        ("their files you download", "their files I download"),
+        ("your app lets you pick", "my app lets me pick"),
     ],
 )
 def test_the_second_person_becomes_the_readers_first(said, asked):

@@ -38,10 +38,11 @@ _CLAUSE_OPENS = re.compile(
 )
 # "you" right after a noun a determiner opens, or after "anything" or "all", with a verb after
 # it, is the subject of a clause whose "that" is left out ("the files you download", "each file
-# you add", "anything you need"); after a verb it is still its object ("the tool lets you
-# choose", "this gives you").
+# you add", "your filter you use": "my filter me use" was asked, "anything you need"); after a
+# verb it is still its object ("the tool lets you choose", "this gives you").
 _NOUN_BEFORE = re.compile(
-    r"(?:\b(?P<determiner>the|a|an|any|each|every|all|some|these|those)\s+(?P<noun>[a-z][\w-]*)"
+    r"(?:\b(?P<determiner>the|a|an|any|each|every|all|some|these|those|your|our|their|its)"
+    r"\s+(?P<noun>[a-z][\w-]*)"
     r"|\b(?:anything|everything|something|nothing|all))\s+$",
     re.IGNORECASE,
 )
