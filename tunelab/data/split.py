@@ -14,6 +14,7 @@ from tunelab.data.example import Example
 from tunelab.data.files.split_folders import own_test_split
 from tunelab.data.question_keys import drop_duplicates, example_key, near_keys, normalize_text
 from tunelab.errors import TunelabError
+from tunelab.terminal import n_things
 
 
 def held_out_path(path: str | Path | None, test_path: str | Path | None) -> str | None:
@@ -61,6 +62,12 @@ def asking_again(
 
 # Both readers of a test size named as each is typed: `tunelab data split`'s flag, a run's key.
 TEST_SIZE = "--test-size (data.test_size in a run's config)"
+
+
+def training_set_rows(rows: int, packed: bool) -> str:
+    """The training set's rows as `tunelab plan` and training both say them, where a batch can
+    hold no more: the rows it has, or its examples packed into."""
+    return f"the training set {'packs into' if packed else 'has'} {n_things(rows, 'row')}"
 
 
 def held_out_count(questions: int, test_size: float) -> int:

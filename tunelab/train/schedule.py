@@ -9,6 +9,7 @@ import torch
 
 from tunelab.config import TrainConfig
 from tunelab.data.pipeline import batches_per_epoch
+from tunelab.data.split import training_set_rows
 from tunelab.terminal import n_things
 
 
@@ -48,12 +49,6 @@ def batch_past_data(cfg: TrainConfig, rows: int, packed: bool) -> str | None:
     if cfg.batch_size <= rows:
         return None
     return f"train.batch_size {cfg.batch_size} → {rows}: {training_set_rows(rows, packed)}"
-
-
-def training_set_rows(rows: int, packed: bool) -> str:
-    """The training set's rows as `tunelab plan` and training both say them, where a batch can
-    hold no more: the rows it has, or its examples packed into."""
-    return f"the training set {'packs into' if packed else 'has'} {n_things(rows, 'row')}"
 
 
 def lr_multiplier(step: int, total: int, warmup: int, kind: str) -> float:

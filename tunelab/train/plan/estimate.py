@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tunelab.data.split import training_set_rows
 from tunelab.terminal import n_things
 from tunelab.train.plan.activations import FP32, Precision, checkpointed_layer, layer_activations
 from tunelab.train.plan.settings import PlanConfig
@@ -171,8 +172,6 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
 def data_batch(cfg: PlanConfig) -> tuple[int, str]:
     """The rows of the largest batch the loop makes of the data, and how the data says so (for
     a batch smaller than batch_size); batch_size when the data is not known."""
-    from tunelab.train.schedule import training_set_rows  # imports torch, as estimate does not
-
     if cfg.packing and cfg.packed_rows:
         n = cfg.packed_rows
         return n, f"{n} rows: {training_set_rows(n, packed=True)}"
