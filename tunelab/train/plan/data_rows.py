@@ -6,6 +6,7 @@ hand (in the Hugging Face cache too)."""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,7 +119,9 @@ def longest_first(train: list[Example]) -> tuple[list[Example], list[Example]]:
     def chars(i: int) -> int:
         return sum(len(said(m)) for m in train[i].messages)
 
-    order = sorted(range(len(train)), key=chars, reverse=True)[:FIRST_TRIED]
+    order = heapq.nlargest(
+        FIRST_TRIED, range(len(train)), key=chars
+    )  # sorted()[:n] without sorting all
     tried = set(order)
     return [train[i] for i in order], [e for i, e in enumerate(train) if i not in tried]
 
