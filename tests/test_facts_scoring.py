@@ -123,6 +123,14 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("Phi-3", "It runs Phi-3 mini.", True),  # a variant said apart: `data facts` proposes it
         ("Phi-3", "It runs Phi-3-mini.", True),  # the same variant, hyphened
         ("Phi-3", "It runs Phi-3-mini-4k-instruct.", True),  # a Phi-3 mini checkpoint
+        # A size, a version, the weights' format or a participle hyphened on says it too.
+        ("Llama-2", "Start from Llama-2-7b.", True),
+        ("GPT-J", "It fine-tunes GPT-J-6B.", True),
+        ("Mistral-7B", "Download Mistral-7B-v0.1.", True),
+        ("Llama-2-7b", "Load meta-llama/Llama-2-7b-hf.", True),
+        ("Llama-2-7b", "Load TheBloke/Llama-2-7b-GGUF.", True),
+        ("UTF-8", "Files must be UTF-8-encoded.", True),
+        ("Llama-2-7b", "Load Llama-2-7b-chat-hf.", False),  # the chat model, in HF's format
     ],
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):

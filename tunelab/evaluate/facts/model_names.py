@@ -24,7 +24,8 @@ _MODEL_WORD = rf"{NAME_WORD}(?:\d+(?:\.\d+)*)?(?:-[A-Za-z0-9]+)*"
 MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions)"
 # A mixture of experts counts its experts too: "Mixtral 8x7B" is not "Mixtral 8x22B" ("Mixtral"
 # alone was proposed).
-SIZE = r"(?:\d+x)?\d+(?:\.\d+)?[BM](?![\w-])"
+PARAMETER_COUNT = r"(?:\d+x)?\d+(?:\.\d+)?[BM]"
+SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
 # fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed); only where
 # the sentence or clause ends, or a model's noun, a verb, a joining word or an adverb follows

@@ -9,7 +9,7 @@ import unicodedata
 from functools import lru_cache
 
 from tunelab.evaluate.facts.answer_words import denies_words, states_words
-from tunelab.evaluate.facts.model_names import VARIANT_WORD
+from tunelab.evaluate.facts.model_names import PARAMETER_COUNT, VARIANT_WORD
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
 
@@ -74,16 +74,22 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # "gpt-3.5-turbo" by "gpt-3.5-turbo-16k", "Llama-2-7b" by "Llama-2-7b-chat" (other licenses,
 # other models). A name with a letter and a hyphen is not said inside a longer hyphened name,
 # its parts joined as the words read them ("CC BY-SA" is CC-BY-SA too), unless what the hyphen
-# adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0) or a word that makes it an adjective
-# ("CC-BY-licensed", "GPT-4-class"), or a model's variant ("Phi-3-mini" says "Phi-3" as "Phi-3
-# mini" does: a variant is one fact where `data facts` proposes it, `specific_terms`). A space
+# adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0; "Mistral-7B-v0.1"), a model's size or
+# variant ("Llama-2-7b", "Phi-3-mini" say "Llama-2" and "Phi-3" as "Phi-3 mini" does: a variant
+# is one fact where `data facts` proposes it, `specific_terms`), the format its weights are
+# saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that makes it an
+# adjective, a participle among them ("CC-BY-licensed", "UTF-8-encoded", "GPT-4-class"). A space
 # keeps it said: "CC-BY license".
 _NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
 _ADJECTIVE = (
-    r"(?:based|like|style|licensed|compatible|compliant|only|specific|powered|enabled|friendly|"
-    r"related|aware|free|ready|backed|driven|native|class|level|sized|scale|format|formatted)"
+    r"(?:[a-z]{2,}ed|like|style|compatible|compliant|only|specific|friendly|aware|free|ready|"
+    r"driven|native|class|level|scale|format)"
 )
-_ADDED = rf"-(?!(?:[\d.]+|{_ADJECTIVE}|{VARIANT_WORD})\b){_NAME_PART}"
+_WEIGHTS_FORMAT = r"(?:hf|gguf|ggml|gptq|awq|onnx|mlx|fp16|bf16|int8|int4|[48]bit)"
+_ADDED = (
+    rf"-(?!(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})\b)"
+    rf"{_NAME_PART}"
+)
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
 
