@@ -131,6 +131,10 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("Llama-2-7b", "Load TheBloke/Llama-2-7b-GGUF.", True),
         ("UTF-8", "Files must be UTF-8-encoded.", True),
         ("Llama-2-7b", "Load Llama-2-7b-chat-hf.", False),  # the chat model, in HF's format
+        # A non-breaking hyphen (U+2011), as chat models often write one, is a hyphen too.
+        ("gpt-3.5-turbo", "It calls gpt\u20113.5\u2011turbo\u201116k.", False),
+        ("GPT\u20114", "It runs GPT-4-turbo.", False),
+        ("gpt-3.5-turbo", "It calls gpt\u20113.5\u2011turbo.", True),
     ],
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):

@@ -81,14 +81,17 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # adjective, a participle among them ("CC-BY-licensed", "UTF-8-encoded", "GPT-4-class"). A space
 # keeps it said: "CC-BY license".
 _NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
+# A hyphen as typed, or as a model's reply often writes it, U+2011 non-breaking (a
+# "gpt-3.5-turbo-16k" written so credited "gpt-3.5-turbo"), or U+2010.
+_HYPHEN = r"[-\u2010\u2011]"
 _ADJECTIVE = (
     r"(?:[a-z]{2,}ed|like|style|compatible|compliant|only|specific|friendly|aware|free|ready|"
     r"driven|native|class|level|scale|format)"
 )
 _WEIGHTS_FORMAT = r"(?:hf|gguf|ggml|gptq|awq|onnx|mlx|fp16|bf16|int8|int4|[48]bit)"
 _ADDED = (
-    rf"-(?!(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})\b)"
-    rf"{_NAME_PART}"
+    rf"{_HYPHEN}(?!(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})"
+    rf"\b){_NAME_PART}"
 )
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
@@ -96,11 +99,13 @@ _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 @lru_cache(maxsize=1024)
 def _longer_name(written: str) -> re.Pattern | None:
     """The longer hyphened names `written` is a part of, or None for no hyphened name."""
-    if not re.search(r"[^\W\d_]", written) or not re.search(r"[^\W_]-[^\W_]", written):
+    if not re.search(r"[^\W\d_]", written) or not re.search(rf"[^\W_]{_HYPHEN}[^\W_]", written):
         return None
-    name = r"[\s-]?".join(re.escape(part) for part in re.split(r"[\s-]+", written.strip()))
+    parts = re.split(rf"(?:\s|{_HYPHEN})+", written.strip())
+    name = rf"(?:\s|{_HYPHEN})?".join(re.escape(part) for part in parts)
     return re.compile(
-        rf"(?<![\w.-])(?:(?:{_NAME_PART}-)+{name}(?:{_ADDED})*|{name}(?:{_ADDED})+)",
+        rf"(?<![\w.\-\u2010\u2011])"
+        rf"(?:(?:{_NAME_PART}{_HYPHEN})+{name}(?:{_ADDED})*|{name}(?:{_ADDED})+)",
         re.IGNORECASE,
     )
 
