@@ -283,6 +283,17 @@ def test_a_gerund_before_a_name_a_comma_and_the_sentence_s_subject_follow_is_no_
     assert specific_terms("Leveraging Lamini models, you can build apps.") == ["Lamini"]
 
 
+def test_a_plural_after_a_name_that_is_no_verb_leaves_the_opening_word_out_of_the_name():
+    # A model's noun or a gerund's plural after the name is not its verb, whichever word opens
+    # the sentence: an order, a question's auxiliary or a verb in -s ("Use Hugging Face", "Are
+    # Lamini" and "Adds Python 3.12" were proposed).
+    assert propose("Where are models?", "Use Hugging Face models.", {})[0] == [["Hugging Face"]]
+    assert specific_terms("Are Lamini models free.") == ["Lamini"]
+    assert "Adds Python 3.12" not in specific_terms("Adds Python 3.12 bindings.")
+    # A plural an auxiliary follows is the name's noun, the name whole.
+    assert specific_terms("Open Source models are popular.")[0] == "Open Source"
+
+
 def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
     # "Is Lamini free. Then sign up." proposed "Is Lamini", as lamini_docs' "Is Lamini aquired by
     # Google" (no "?") did, and "Is Windows supported in version 3.8?", its "?" past a ".".

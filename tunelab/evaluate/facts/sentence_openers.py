@@ -62,6 +62,16 @@ QUESTION_VERBS = (
     "do does did is are was were can could should would will shall has have had".split()
 )
 _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
+# The name's own verb after it, which makes the word before the name no verb of the sentence: a
+# verb ("Start Menu opens.", "Jenkins Pipeline 2.0 runs builds."), or an auxiliary after the name
+# or a plural noun of it (`_AUXILIARY_AFTER`). Not a plural that only looks like a verb: a
+# gerund's, as no verb ends in "ings" past a stem of four letters ("Open Control Panel
+# settings.": "Open Control Panel" was proposed; "brings", "pings" are verbs), or a model's noun
+# ("Runs Llama 3 8B models.", "Are Lamini models free.": "Runs Llama", "Are Lamini" were). Not
+# any plural that ends the sentence ("Check Event Viewer logs."): "Start Menu opens." ends with
+# its verb.
+_GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
+_OWN_VERB_AFTER = rf"(?:(?!{_GERUND_NOUN_AFTER}| {MODEL_NOUN}\b){VERB_AFTER}|{_AUXILIARY_AFTER})"
 # A question word opens a question, or a clause that names nothing ("How Lamini works" is no
 # name "How Lamini").
 _QUESTION_WORD = r"(?:What|Which|Who|Whom|Whose|Why|Where|How)\b"
@@ -74,7 +84,7 @@ _QUESTION_AUXILIARY = rf"(?:{'|'.join(w.capitalize() for w in QUESTION_VERBS)})\
 _BE_OR_HAVE = r"(?:Is|Are|Was|Were|Has|Have|Had)\b"
 _QUESTION_VERB_OPENING = (
     rf"{_QUESTION_AUXILIARY}(?:(?=[^.!?\n]*\?)"
-    rf"|(?!(?: {TITLED})+(?:{VERB_AFTER}|{_AUXILIARY_AFTER})))"
+    rf"|(?!(?: {TITLED})+{_OWN_VERB_AFTER}))"
     rf"|{_BE_OR_HAVE}(?=(?: {TITLED})+ [a-z]+ed\b)"
 )
 # A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
@@ -90,24 +100,17 @@ _GERUND_OPENING = (
     rf"| {TITLED}(?: {TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
-# Initiative reviews ..." does. A gerund's plural noun after the name is none ("Open Control
-# Panel settings.": "Open Control Panel" was proposed), as no verb ends in "ings" past a stem of
-# four letters ("settings", "warnings"; "brings", "pings" are verbs). Not any plural that ends
-# the sentence ("Check Event Viewer logs."): "Start Menu opens." ends with its verb.
-_GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
-_ORDER_OPENING = (
-    rf"{_ORDER}\b(?!(?: {TITLED})+(?:(?!{_GERUND_NOUN_AFTER}){VERB_AFTER}|{_AUXILIARY_AFTER}))"
-)
+# Initiative reviews ..." does.
+_ORDER_OPENING = rf"{_ORDER}\b(?!(?: {TITLED})+{_OWN_VERB_AFTER})"
 # A verb in -s whose subject is left out, as a list of features writes it, before a name with its
 # version or size that no verb of its own follows ("Runs Llama 3 8B models.", "Supports Python
-# 3.12 and Java 21.": "Runs Llama" was proposed; a model's noun after a size is none), as before
-# a size alone (`NAME_SIZED`); not a name's word ("Jenkins Pipeline 2.0 runs builds.", "Windows
-# Server 2022").
+# 3.12 and Java 21.": "Runs Llama" was proposed), as before a size alone (`NAME_SIZED`); not a
+# name's word ("Jenkins Pipeline 2.0 runs builds.", "Windows Server 2022").
 _VERSIONED = rf"(?: {TITLED})+ \d+(?:\.\d+)*(?:[- ]{SIZE})?"
 VERB_S_OPENING = (
     rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})\b)[A-Z][a-z]*[^\W\dsiu_]s"
     rf"(?=(?: {TITLED})+ \d)"
-    rf"(?!{_VERSIONED}(?:(?! {MODEL_NOUN}\b){VERB_AFTER}|{_AUXILIARY_AFTER}))"
+    rf"(?!{_VERSIONED}{_OWN_VERB_AFTER})"
 )
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
