@@ -43,7 +43,10 @@ _VARIANT_END = (
     r"with|as|at|to|from)\b)"
 )
 ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
-_COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{MODEL_NOUN})\b)[a-z]+[^\W\dsiu_]s\b"
+# The end of a word in -s that is a verb's or a plural's ("Uses", "runs", "keys"), not a stem's own
+# "s" ("Class", "Redis", "Prometheus", "status").
+VERB_OR_PLURAL_S = r"[^\W\dsiu_]s"
+_COUNTED = rf" (?!(?:{_SUBJECT_VERB}|{MODEL_NOUN})\b)[a-z]+{VERB_OR_PLURAL_S}\b"
 _PARAMETERS = rf"{SIZE}(?!{_COUNTED})"
 SIZED = rf"[- ]{_PARAMETERS}"  # after a version
 MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
@@ -51,9 +54,7 @@ MODEL_SIZED = rf"{_MODEL_WORD} {_PARAMETERS}"  # after a name with no version
 # sentence's first words, a clause's): no plural after it is tried.
 # A first word that ends in -s is the sentence's verb, not a model's name ("Uses 2x4B chips."
 # proposed "Uses 2x4B").
-NAME_SIZED = (
-    rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{SIZE}|(?![A-Z][a-z]*[^\W\dsiu_]s ){_MODEL_WORD} {SIZE}"
-)
+NAME_SIZED = rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{SIZE}|(?![A-Z][a-z]*{VERB_OR_PLURAL_S} ){_MODEL_WORD} {SIZE}"
 # The word after a name that reads as the name's verb ("Pelican 2.1 reads", "Mistral 7B
 # outperforms"), not a unit or a word that only goes on ("as", "times"), nor a plural that a
 # verb follows ("Redis 2M keys were served": "keys" is what 2M counts, and "Redis 2M" was one).
