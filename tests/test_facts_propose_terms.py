@@ -323,6 +323,8 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         # A name whose first word ends in -ing, a comma after it, opens with no verb.
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),
         ("Spring Boot, the Java framework, is popular.", "Spring Boot"),  # an apposition
+        ("Spring Boot, it is a Java framework.", "Spring Boot"),  # "it" takes the name up
+        ("Beijing Capital Airport, it is busy.", "Beijing Capital Airport"),
     ],
 )
 def test_a_name_that_opens_a_sentence_stays_whole_with_its_hyphened_words(reference, name):

@@ -89,11 +89,12 @@ _QUESTION_VERB_OPENING = (
 )
 # A gerund before a name written as one ("Pressing Ctrl-C saves", "Running Phi-3 ..."), or before
 # a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"), or before
-# a name a comma closes where a pronoun, the sentence's subject, follows ("Leveraging Lamini, you
-# can": "Leveraging Lamini" was proposed); a name a comma closes is one still where a list or an
-# apposition goes on ("Spring Boot, Django and Rails", "Spring Boot, the Java framework, is"),
-# and so is a gerund's name with no comma after its phrase ("Hugging Face hosts it").
-_CLAUSE_SUBJECT = r"(?:you|we|I|they|it|he|she|one)\b"
+# a name a comma closes where the reader or writer, the sentence's subject, follows ("Leveraging
+# Lamini, you can": "Leveraging Lamini" was proposed); a name a comma closes is one still where a
+# list, an apposition or a pronoun that takes the name up goes on ("Spring Boot, Django and
+# Rails", "Spring Boot, the Java framework, is", "Spring Boot, it is"), and so is a gerund's name
+# with no comma after its phrase ("Hugging Face hosts it").
+_CLAUSE_SUBJECT = r"(?:you|we|I|one)\b"
 _GERUND_OPENING = (
     rf"[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
     rf"| {TITLED}(?: {TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
