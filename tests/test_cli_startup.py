@@ -50,6 +50,18 @@ def test_help_and_usage_errors_load_no_model_library(args):
     assert loaded_after(RUN_COMMAND + REPORT, *args) == "loaded:"
 
 
+def test_version_prints_the_installed_version_at_once():
+    # `tunelab --version` was "No such option: --version".
+    from importlib.metadata import version
+
+    code = RUN_COMMAND + REPORT
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == f"tunelab {version('tunelab')}"
+    assert result.stderr.strip() == "loaded:"
+
+
 def test_listing_runs_loads_no_model_library(tmp_path):
     # `tunelab runs` took 8 s to list one run: its module reached torch through run_folder.
     (tmp_path / "a").mkdir()

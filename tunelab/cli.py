@@ -71,6 +71,24 @@ data_app = typer.Typer(
 app.add_typer(data_app, name="data")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        # The installed package's version (pyproject.toml's), read without importing the stages.
+        from importlib.metadata import version
+
+        print(f"tunelab {version('tunelab')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Options before any command: --version, --help."""
+
+
 def _short_help(command) -> str:
     """The docstring's first paragraph as one line: in typer's rich markup mode (its default) the
     command table keeps a docstring's line breaks, mid-sentence there. Markdown mode would join
