@@ -53,7 +53,8 @@ def scripted_judge(calls: list, overloaded_at: int | None = None) -> FastAPI:
 
 def scripted(calls: list, reply, overloaded_at: int | None = None) -> FastAPI:
     """An OpenAI-compatible server whose chat reply is `reply(the last message)`, its first
-    max_tokens words; its request number `overloaded_at` gets 503."""
+    max_tokens words (finish_reason "length" where that cut it); its request number
+    `overloaded_at` gets 503."""
     judge = FastAPI()
     requests = []
 
@@ -67,8 +68,11 @@ def scripted(calls: list, reply, overloaded_at: int | None = None) -> FastAPI:
         if len(requests) == overloaded_at:
             raise HTTPException(503, "overloaded")
         calls.append(body)
-        words = reply(body["messages"][-1]["content"]).split()[: body["max_tokens"]]
-        return {"choices": [{"message": {"role": "assistant", "content": " ".join(words)}}]}
+        words = reply(body["messages"][-1]["content"]).split()
+        ended = "length" if len(words) > body["max_tokens"] else "stop"
+        content = " ".join(words[: body["max_tokens"]])
+        message = {"role": "assistant", "content": content}
+        return {"choices": [{"message": message, "finish_reason": ended}]}
 
     return judge
 
@@ -147,6 +151,9 @@ def test_a_judge_cut_short_before_its_verdict_is_not_a_tie_and_is_asked_again(an
         args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes)]
         printed = CliRunner().invoke(app, [*args, "--max-new-tokens", "3"], env={"COLUMNS": "200"})
         assert "4 pairs with no verdict (a reply without [[A]], [[B]] or [[C]])" in printed.output
+        assert "cut short: a judge cut short needs a larger --max-new-tokens (now 3)" in (
+            " ".join(printed.output.split())
+        )
         assert len(calls) == 16  # asked again: both runs, 4 pairs, both orders
         calls.clear()
         result = tunelab.judge(files, judge=url, votes=str(votes), max_new_tokens=16)
@@ -190,6 +197,21 @@ def test_verdicts_on_other_answers_are_not_reused_and_limit_takes_the_files_firs
         one = tunelab.judge(files, judge=url, votes=str(votes), limit=1)
     assert len(calls) == 2 and [r["question"] for r in one.records] == list(QUESTIONS)[:1]
     assert len(again.records) == 2 and again.records[-1]["winner"] == "right"
+
+
+def test_a_judge_that_ends_its_replies_without_a_verdict_is_not_told_to_raise_the_limit(
+    answer_sets,
+):
+    # A 135M judge behind `tunelab serve` answered "The answer is 1." (5 tokens of 16), and the
+    # output said to raise --max-new-tokens, which changes nothing for a judge that ends itself.
+    files, votes = answer_sets
+    with running(scripted([], lambda text: "The answer is 1.")) as url:
+        args = ["judge", *map(str, files), "--judge", url, "--votes", str(votes)]
+        printed = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    said = " ".join(printed.output.split())
+    assert "4 pairs with no verdict" in said and "--max-new-tokens (now" not in said
+    assert "the judge does not keep to the reply format" in said
+    assert {tuple(r["finish_reasons"]) for r in verdicts_in(votes)} == {("stop", "stop")}
 
 
 def verdicts_in(votes) -> list[dict]:

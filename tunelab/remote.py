@@ -82,11 +82,23 @@ def complete_chat(
     temperature: float = 0.0,
     api_key: str | None = None,
     timeout: float = 300,
+    on_finish: Callable[[str], None] | None = None,
 ) -> str:
-    """The assistant's reply to `messages`; `model` None means the server's first model."""
+    """The assistant's reply to `messages`; `model` None means the server's first model.
+    `on_finish` gets why it ended ("stop", "length") when the server says."""
     body = _chat_body(url, messages, model, max_tokens, temperature, api_key)
     response = _call("POST", url, "/chat/completions", api_key, timeout, body)
-    return _read(url, response, lambda answer: answer["choices"][0]["message"]["content"])
+    reply, ended = _read(
+        url,
+        response,
+        lambda answer: (
+            answer["choices"][0]["message"]["content"],
+            answer["choices"][0].get("finish_reason"),
+        ),
+    )
+    if ended and on_finish is not None:
+        on_finish(ended)
+    return reply
 
 
 def stream_chat(

@@ -64,12 +64,27 @@ def asker(config: JudgeConfig) -> Ask:
             config.judge,
             (config.judge_model, config.max_new_tokens, 0.0, config.api_key),
         )
-        return lambda conversations: (
-            remote.complete_chat(url, c, *settings) for c in conversations
-        )
+        return lambda conversations: (written(url, c, settings) for c in conversations)
     from tunelab.evaluate.judge import grades, verdicts
 
     return likeliest(config.judge, grades.REPLIES if config.grade else verdicts.REPLIES)
+
+
+class Written(str):
+    """An endpoint judge's reply, with why it ended as its server says: "length" is cut short
+    at --max-new-tokens, "stop" a reply the judge ended itself (None: the server did not say)."""
+
+    finish_reason: str | None
+
+
+def written(url: str, conversation: list[dict], settings: tuple) -> Written:
+    """The endpoint's greedy reply to one conversation, with why it ended."""
+    from tunelab import remote
+
+    ended: list[str] = []
+    reply = Written(remote.complete_chat(url, conversation, *settings, on_finish=ended.append))
+    reply.finish_reason = ended[0] if ended else None
+    return reply
 
 
 class Chosen(str):
@@ -176,7 +191,17 @@ def _how_chosen(replies: list[str]) -> dict:
     each conversation's allowed replies and their log-likelihoods) or generated."""
     if all(isinstance(reply, Chosen) for reply in replies):
         return {"chosen_by": "likelihood", "loglikelihoods": [r.loglikelihoods for r in replies]}
-    return {"chosen_by": "generation"}
+    reasons = [getattr(reply, "finish_reason", None) for reply in replies]
+    return {"chosen_by": "generation"} | ({"finish_reasons": reasons} if any(reasons) else {})
+
+
+def cut_short(records: list[dict]) -> bool | None:
+    """Whether an endpoint judge's replies without a verdict were cut at --max-new-tokens: True
+    when one was, False when its server says each ended itself, None when it did not say."""
+    reasons = [reason for r in records for reason in r.get("finish_reasons", [None])]
+    if "length" in reasons:
+        return True
+    return False if reasons and None not in reasons else None
 
 
 def _kept(made: list[dict], path: Path) -> str:

@@ -81,7 +81,7 @@ def judge_command(
         console.print(
             f"[yellow]{len(result.no_verdict)} pairs with no verdict (a reply without "
             f"{escape('[[A]], [[B]] or [[C]]')}): left out of the ratings and asked again on "
-            f"the next run; {_why_none(config)}[/]"
+            f"the next run; {_why_none(config, result.no_verdict)}[/]"
         )
     if result.agreement:
         a = result.agreement
@@ -123,20 +123,33 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
         console.print(
             f"[yellow]{len(result.no_verdict)} answers with no grade (a reply that does not say "
             f"{escape('[[RIGHT]] or [[WRONG]], and [[FALSE]] or [[NO FALSE]]')}, one way each): left "
-            f"out of the rates and asked again on the next run; {_why_none(config)}[/]"
+            "out of the rates and asked again on the next run; "
+            f"{_why_none(config, result.no_verdict)}[/]"
         )
     if result.no_reference:
         console.print(f"{result.no_reference} answers without a reference answer: not graded")
 
 
-def _why_none(config: JudgeConfig) -> str:
-    """Why a judge gave no verdict, and what to do: an endpoint's reply was cut short, or a
-    local judge (which chooses a verdict whenever it reads the prompt) could not read it whole."""
+def _why_none(config: JudgeConfig, records: list[dict]) -> str:
+    """Why a judge gave no verdict, and what to do: an endpoint's reply was cut short, or ended
+    without one (a raised --max-new-tokens changes nothing then), or a local judge (which
+    chooses a verdict whenever it reads the prompt) could not read the prompt whole."""
     from tunelab import remote
+    from tunelab.evaluate.judge.asking import cut_short
 
-    if remote.is_endpoint(config.judge):
-        return f"a judge cut short needs a larger --max-new-tokens (now {config.max_new_tokens})"
-    return "the prompt was longer than the judge's context: judge with a model that reads more"
+    if not remote.is_endpoint(config.judge):
+        return "the prompt was longer than the judge's context: judge with a model that reads more"
+    raise_it = f"a judge cut short needs a larger --max-new-tokens (now {config.max_new_tokens})"
+    cut = cut_short(records)
+    if cut is None:  # the server did not say why its replies ended
+        return raise_it
+    if cut:
+        return f"its server says they were cut short: {raise_it}"
+    return (
+        "its server says each reply ended before --max-new-tokens: the judge does not keep to "
+        "the reply format; judge with a model that does, or with a local model, which chooses "
+        "its verdict by likelihood"
+    )
 
 
 def _rate(share: Difference) -> str:
