@@ -45,6 +45,18 @@ def test_eval_of_a_run_uses_its_test_file_and_writes_into_it(tmp_path, monkeypat
     assert (run / "eval" / "errors.html").read_text().startswith("<!doctype html>")
 
 
+def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path):
+    # `tunelab eval runs/killed` said "no test data for runs/killed: pass --data test.jsonl".
+    killed = tmp_path / "runs" / "killed"  # a run killed before it wrote model/
+    killed.mkdir(parents=True)
+    tiny_config(tmp_path, QA / "test.jsonl").to_yaml(killed / "config.yaml")
+    (killed / "metrics.jsonl").write_text('{"step": 0, "eval_loss": 5.0}\n')
+    result = CliRunner().invoke(app, ["eval", str(killed)])
+    assert isinstance(result.exception, TunelabError)
+    assert "saved no model yet" in str(result.exception)
+    assert "it saved no checkpoint either" in str(result.exception)
+
+
 def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, monkeypatch):
     # It ended on its notes: the README's next step, finetuning against prompting, went unnamed.
     monkeypatch.chdir(tmp_path)  # a model's answers go to ./eval/<model>
