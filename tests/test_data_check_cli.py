@@ -199,6 +199,27 @@ def test_a_threshold_out_of_range_is_refused_by_name_before_the_check(tmp_path, 
     assert setting.split("=")[0] in str(result.exception)
 
 
+@pytest.mark.parametrize("command", ["check", "inspect"])
+def test_a_mistyped_model_path_is_refused_at_once_without_asking_the_hub(
+    tmp_path, runner, monkeypatch, command
+):
+    # `data check qa.jsonl --model runs/mime` asked the hub for runs/mime's config.json first,
+    # retrying offline for 28 s before it said the folder is not there.
+    import transformers
+
+    def asked(*args, **kwargs):
+        raise AssertionError(f"a config was read for {args[0]}")
+
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", asked)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n")
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS[:2]))
+    result = runner.invoke(app, ["data", command, str(data), "--model", "runs/mime"])
+    assert isinstance(result.exception, TunelabError), result.exception
+    assert "'runs/mime': no such file or folder (in runs/: mine)" in str(result.exception)
+
+
 def test_split_help_maps_columns_as_train_and_the_hints_spell_it(runner):
     # It said "--set fields.x=y", where train, the README and every hint say data.fields.
     result = runner.invoke(app, ["data", "split", "--help"], env={"COLUMNS": "200"})
