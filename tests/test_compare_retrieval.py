@@ -81,6 +81,12 @@ def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, mo
     assert (
         str(missing.value) == f"corpus docs: no such file or folder (from {tmp_path}); {readable}"
     )
+    # A folder of manuals mistyped (`compare --corpus manual/`) is named as it is spelled here.
+    (tmp_path / "manuals").mkdir()
+    with pytest.raises(TunelabError) as mistyped:
+        load_corpus("manual/")
+    assert "no such file or folder (from " in str(mistyped.value)
+    assert str(mistyped.value).endswith(f" (did you mean manuals?); {readable}")
     (tmp_path / "notes.docx").write_bytes(b"PK")
     with pytest.raises(TunelabError) as unread:
         load_corpus("notes.docx")

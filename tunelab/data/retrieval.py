@@ -17,6 +17,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.question_keys import prompt_key
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
+from tunelab.meant import meant_file
 from tunelab.terminal import say_wrapped
 
 if TYPE_CHECKING:
@@ -129,8 +130,10 @@ def load_corpus(
         f"({', '.join(sorted(DOC_SUFFIXES))}) or a folder of documents"
     )
     if not path.exists():
+        # A folder too: `compare --corpus manual/` typed for manuals/.
+        meant = meant_file(path, folders=True)
         raise TunelabError(
-            f"corpus {path}: no such file or folder (from {Path.cwd()}); give {readable}"
+            f"corpus {path}: no such file or folder (from {Path.cwd()}){meant}; give {readable}"
         )
     suffix = path.suffix.lower()
     if path.is_file() and suffix not in DOC_SUFFIXES and suffix not in DATA_SUFFIXES:
