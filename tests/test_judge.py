@@ -211,6 +211,7 @@ def test_a_judge_that_ends_its_replies_without_a_verdict_is_not_told_to_raise_th
     said = " ".join(printed.output.split())
     assert "4 pairs with no verdict" in said and "--max-new-tokens (now" not in said
     assert "the judge does not keep to the reply format" in said
+    assert "no verdicts of " in said and "judged differently" not in said  # no empty table
     assert {tuple(r["finish_reasons"]) for r in verdicts_in(votes)} == {("stop", "stop")}
 
 

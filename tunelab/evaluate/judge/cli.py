@@ -63,15 +63,21 @@ def judge_command(
         interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f}){over_facts(r['facts'])}"
         won = f"{100 * r['win_rate']:.0f}%"
         table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
-    console.print(table)
+    # A judge that gave no verdict printed an empty table and "0 pairs judged differently".
+    if result.ratings:
+        console.print(table)
+    else:
+        console.print(f"no verdicts of {config.judge} in {result.path}: no ratings")
     if result.already:  # a rerun: what it took from the file rather than asked again
         console.print(
             f"{n_things(result.already, 'pair')} already judged in {result.path.name}: "
             "not asked again"
         )
-    console.print(
-        f"{result.inconsistent} pairs judged differently in the two orders: each counted as a tie"
-    )
+    if result.records:
+        console.print(
+            f"{result.inconsistent} pairs judged differently in the two orders: each counted "
+            "as a tie"
+        )
     if result.alike:
         console.print(
             f"{result.alike} pairs whose two answers are the same text (both empty, say) were "
