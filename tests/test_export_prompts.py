@@ -57,7 +57,7 @@ from tunelab.serve.chat import Session
     ],
 )
 def test_a_template_s_default_system_prompt_is_what_it_writes_when_none_is_given(template, default):
-    from tunelab.export.prompt import default_system_prompt
+    from tunelab.run_prompt import default_system_prompt
 
     tokenizer = small_bpe_tokenizer()
     tokenizer.chat_template = template
@@ -238,7 +238,7 @@ def test_an_export_made_before_its_chat_template_named_its_template_is_told_all_
 ):
     # Exports written before the Jinja comment: chat took them for models that read the whole
     # conversation, said nothing, and let a system prompt be dropped.
-    from tunelab.export.prompt import one_question_template
+    from tunelab.run_prompt import one_question_template
 
     run = trained_with(make_run_with_tokenizer(tmp_path, small_bpe_tokenizer()), template="alpaca")
     merged = export(str(run), merged=tmp_path / "merged")["merged"]

@@ -73,7 +73,8 @@ def _layer(module: str) -> str:
         return "stage"
     if module.startswith(("tunelab.models.load.", "tunelab.generation.")):
         return module.split(".")[1]  # a package's modules sit in its layer
-    named = {"tunelab.run": "run"}
+    # run_prompt.py reads a run's prompt through tunelab.run, for the stages above both
+    named = dict.fromkeys(("tunelab.run", "tunelab.run_prompt"), "run")
     named |= dict.fromkeys(("tunelab.remote", "tunelab.web", "tunelab.work_log"), "generation")
     return named.get(module) or ("data" if module.startswith("tunelab.data") else "base")
 

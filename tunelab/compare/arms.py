@@ -49,7 +49,7 @@ class Arm:
     rows_given: list[tuple[str, str]] = field(default_factory=list)
     reference_tokens: int = 0  # the longest reference in this model's tokens (`cut_off_note`)
     from_log: int = 0  # answers read back from an interrupted compare's log, not made (or timed)
-    # How its questions were asked, as the reports say it (`export.prompt.asked_with`): read off
+    # How its questions were asked, as the reports say it (`run_prompt.asked_with`): read off
     # the tokenizer the arm was asked with, not loaded again for it.
     asked_with: str = ""
 
@@ -79,10 +79,10 @@ def ask(
     with the run's prompt (a model that is no run: its own chat template, or cfg's), so the arms
     differ only in weights and context. Each answer goes into the model's log as it is made, and a
     log left by an interrupted compare answers what it holds (tunelab.work_log)."""
-    from tunelab.export.prompt import asked_with
     from tunelab.generation.generate import answer
     from tunelab.models.load import context_length
     from tunelab.run import load_model
+    from tunelab.run_prompt import asked_with
     from tunelab.work_log import AnswerLog
 
     arms = []

@@ -33,9 +33,9 @@ from tunelab.evaluate.facts.score_notes import echo_note, echoed_facts, facts_na
 from tunelab.evaluate.facts.yes_no import constant_verdict_note
 from tunelab.evaluate.scores import TestChecks, cut_off_note
 from tunelab.evaluate.testset import rephrasings_note, test_path, test_rows
-from tunelab.export.prompt import how_asked
 from tunelab.progress import answer_bars
 from tunelab.run import Run, asked_template, prompt_for
+from tunelab.run_prompt import how_asked
 from tunelab.section import Limit, Section
 
 
@@ -83,7 +83,7 @@ class Comparison:
     questions_with_own_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what a person should know of the test set
     prompt: Prompt | None = None  # how every arm was asked
-    # The same, as the reports say it where `prompt` alone misleads (`export.prompt.asked_with`).
+    # The same, as the reports say it where `prompt` alone misleads (`run_prompt.asked_with`).
     asked_with: str = ""
     # What RAG retrieved from, as said: "docs", "qa.jsonl (the run's training data)".
     corpus: str = "the run's training data"

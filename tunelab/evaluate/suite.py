@@ -52,8 +52,8 @@ from tunelab.evaluate.testset import (
     test_questions,
 )
 from tunelab.evaluate.trained_on import trained_on_note
-from tunelab.export.prompt import asked_with, how_asked, refuse_system_prompt_of
 from tunelab.run import Run, asked_template, prompt_for
+from tunelab.run_prompt import asked_with, how_asked, refuse_system_prompt_of
 
 # Each answer as it is made, so an eval cut short asks only the rest when run again.
 ANSWER_LOG = "answers.partial.jsonl"
@@ -69,7 +69,7 @@ class EvalResult:
     summary: dict[str, float] = field(default_factory=dict)
     analysis: Any = None  # tunelab.evaluate.analysis.Analysis once analysed
     prompt: Prompt | None = None  # how the questions were asked
-    # The same, as the reports say it where `prompt` alone misleads (`export.prompt.asked_with`).
+    # The same, as the reports say it where `prompt` alone misleads (`run_prompt.asked_with`).
     asked_with: str = ""
     notes: list[str] = field(default_factory=list)  # what a person should know of the analysis
     # Of the notes, the one on test rows naming no facts (`facts_named_note`): said again under

@@ -31,7 +31,7 @@ def export(
     uploaded to the hub repo `push` (org/name); every target is checked before the minute of
     merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
     from tunelab.export.merged import export_merged, load_merged, refuse_merged_target
-    from tunelab.export.prompt import run_modelfile
+    from tunelab.export.modelfile import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
     from tunelab.run import load_tokenizer
 

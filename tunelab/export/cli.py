@@ -43,8 +43,8 @@ def export_command(
     from rich.console import Console
 
     from tunelab.export import export
-    from tunelab.export.prompt import TEMPLATES
     from tunelab.run import prompt_for
+    from tunelab.run_prompt import TEMPLATES
 
     written = export(run, merged, gguf, gguf_type, dtype, overwrite, push)
     console = Console()

@@ -14,11 +14,11 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.files.write_files import cannot_write
 from tunelab.errors import TunelabError
-from tunelab.export.prompt import TEMPLATES, trained_chat_template
 from tunelab.generation.generate import stop_at_turn_end
 from tunelab.models.tokenizer_file import save_tokenizer
 from tunelab.run import Run, load_model, prompt_for
 from tunelab.run_files import with_umask
+from tunelab.run_prompt import TEMPLATES, trained_chat_template
 
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

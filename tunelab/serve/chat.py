@@ -45,9 +45,9 @@ class Session:
         """Load a model or run (a run answers with the template and system prompt it was trained
         with), or connect to a server URL and pick one of its models (`served_model`, else its
         first). `system_prompt` replaces the run's (or is sent first to a server)."""
-        from tunelab.export.prompt import refuse_system_prompt_of
         from tunelab.remote import is_endpoint, served_models
         from tunelab.run import asked_template, load_model, prompt_for
+        from tunelab.run_prompt import refuse_system_prompt_of
 
         if is_endpoint(name):
             if template:  # the server asks its model in that model's own template
@@ -106,7 +106,7 @@ class Session:
         """The template a model takes one question in, the latest message alone: a run's qa,
         alpaca or Jinja template, the one its export carries, or the one a `tunelab serve` model's
         card names; None where it has turns."""
-        from tunelab.export.prompt import one_question_template
+        from tunelab.run_prompt import one_question_template
 
         if self.endpoint is not None:
             return self.served_template

@@ -25,9 +25,9 @@ from starlette.concurrency import run_in_threadpool
 
 from tunelab.data.prompts.templates import BUILTIN_TEMPLATES, template_named
 from tunelab.errors import TunelabError
-from tunelab.export.prompt import one_question_template
 from tunelab.generation.next_token import repetition_penalty
 from tunelab.generation.reply_room import fitting_advice
+from tunelab.run_prompt import one_question_template
 from tunelab.serve.api_errors import ApiError, answer_errors, validation_code
 from tunelab.serve.bodies import (
     ChatBody,

@@ -1,12 +1,12 @@
-"""The prompt a run was trained with, carried into what it exports: llama.cpp, Ollama and plain
-transformers only see the chat template (and an Ollama Modelfile), never the run's config.yaml, so
-without this an exported run is asked in a format or with a system prompt it never saw."""
+"""How a run's questions are asked, where its prompt must travel in a chat template: llama.cpp,
+Ollama and plain transformers only see the chat template of a run's export, never the run's
+config.yaml, so export writes the run's prompt into it; eval, compare, chat and serve read it back
+(a qa or alpaca layout, the system prompt it takes or refuses) and say how they asked."""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.prompts.templates import (
@@ -14,8 +14,7 @@ from tunelab.data.prompts.templates import (
     Prompt,
     no_system_prompt,
 )
-from tunelab.errors import TunelabError
-from tunelab.run import Run, load_tokenizer, prompt_for
+from tunelab.run import Run, load_tokenizer
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -139,27 +138,6 @@ def refuse_system_prompt_of(model, prompt: Prompt, system_prompt: str | None) ->
         refuse_system_prompt(load_tokenizer(model))
 
 
-def modelfile(
-    gguf_file: str | Path, template: str, system: str | None, tokenizer: PreTrainedTokenizerBase
-) -> str:
-    """An Ollama Modelfile for the exported file, read from beside it (`FROM ./model.gguf`, so
-    the two move together): Ollama picks its own prompt format from the GGUF, so the run's
-    system prompt (and a qa/alpaca format) must be spelled out here."""
-    lines = [f"FROM ./{Path(gguf_file).name}"]
-    if template in ONE_QUESTION_TEMPLATES:
-        before, after = around_question(template, tokenizer)
-        lines.append(f"TEMPLATE {_quoted(before + '{{ .Prompt }}' + after, 'prompt format')}")
-        return "\n".join(lines)
-    # Ollama's own template for the GGUF (chatml, llama3...) writes a system turn only when the
-    # Modelfile gives one, where the model's template wrote its default into every prompt the
-    # run was trained on (SmolLM2's "You are a helpful AI assistant named SmolLM..."): without
-    # it, 12 of 20 answers of a run on made-up facts changed, right ones to wrong.
-    system = system if system is not None else default_system_prompt(tokenizer)
-    if system:
-        lines.append(f"SYSTEM {_quoted(system, 'system prompt')}")
-    return "\n".join(lines)
-
-
 def default_system_prompt(tokenizer: PreTrainedTokenizerBase) -> str | None:
     """The system prompt the chat template writes when a conversation brings none, or None:
     what the template writes given one, taken where it puts it, checked to render the same."""
@@ -186,25 +164,6 @@ def default_system_prompt(tokenizer: PreTrainedTokenizerBase) -> str | None:
     return text
 
 
-def _quoted(text: str, what: str) -> str:
-    """`text` as a Modelfile's multiline value. Ollama's parser has no escape: a \"\"\" inside
-    ends the value, so such a text cannot be written and is refused."""
-    if '"""' in text:
-        raise TunelabError(
-            f'the run\'s {what} holds """, which an Ollama Modelfile cannot say (its strings have '
-            "no escape); change it in the run's config.yaml (data.system_prompt), or export "
-            "--merged only"
-        )
-    return f'"""{text}"""'
-
-
 def _literal(text: str) -> str:
     """`text` as a Jinja string literal (Jinja reads JSON's escapes)."""
     return json.dumps(text, ensure_ascii=False)
-
-
-def run_modelfile(model: str | Run, gguf_file: Path, tokenizer: PreTrainedTokenizerBase) -> str:
-    """The Modelfile of `model`'s GGUF export (`tokenizer` is `model`'s), asking it as it was
-    trained; `ollama create NAME -f FILE` makes it an Ollama model."""
-    prompt = prompt_for(model)
-    return modelfile(gguf_file, prompt.template, prompt.system_prompt, tokenizer) + "\n"
