@@ -9,6 +9,7 @@ from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, quoted_in
 from tunelab.data.retrieval import Passage
 from tunelab.data.text import words
+from tunelab.evaluate.refusals import marked_off_topic
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm
@@ -28,7 +29,7 @@ def leak_note(arms: list[Arm], examples: list) -> str | None:
     rag = [a for a in arms if a.rag and a.answers_given]
     if not rag:
         return None
-    on_topic = [ex for ex, row in zip(examples, rag[0].rows) if not _off_topic(row)]
+    on_topic = [ex for ex, row in zip(examples, rag[0].rows) if not marked_off_topic(row)]
     searched = sum(len(words(ex.answer)) >= MIN_QUOTED_WORDS for ex in on_topic)
     leaked = [a for a in rag if a.rows_given]
     given = {a.name: a.rows_given if leaked else a.answers_given for a in leaked or rag}
@@ -63,7 +64,7 @@ def find_given(arm: Arm, examples: list, kept: list[list[Passage]]) -> None:
     score, not the token F1 the note speaks of, so those rows are left out (`arm.rows` holds
     each row's refusal fields, in the order of `examples`)."""
     for ex, used, row in zip(examples, kept, arm.rows):
-        if _off_topic(row):
+        if marked_off_topic(row):
             continue
         if held := quoted_in([ex.answer], [p.text for p in used]):
             passage = used[held[0]]
@@ -71,8 +72,3 @@ def find_given(arm: Arm, examples: list, kept: list[list[Passage]]) -> None:
             # Without its `### Question:` headers, which no FAQ's question is written with.
             if quoted_in([plain_question(ex.question)], [passage.text], MIN_QUESTION_WORDS):
                 arm.rows_given.append((ex.source, passage.source))
-
-
-def _off_topic(row: dict) -> bool:
-    """Whether a scored row is one marked "kind": "off_topic" (its reference, the refusal)."""
-    return bool((row.get("refusal") or {}).get("off_topic"))

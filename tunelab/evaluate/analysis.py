@@ -24,7 +24,7 @@ from tunelab.evaluate.categories import (
     repeated,
 )
 from tunelab.evaluate.metrics import normalize
-from tunelab.evaluate.refusals import canned_refusals
+from tunelab.evaluate.refusals import canned_refusals, marked_off_topic
 from tunelab.evaluate.spelling import FIELD_WORDS, data_typos, names
 
 
@@ -81,7 +81,7 @@ def by_wording(analysis: Analysis, notes: Sequence[str] = ()) -> str:
         for row in analysis.rows
         if not row.get("calls_only")
         and (not row.get("calls") or names_facts(row))
-        and not (row.get("refusal") or {}).get("off_topic")
+        and not marked_off_topic(row)
     ]
     if not said or any(names_facts(row) for row in said):
         return ""
@@ -188,7 +188,7 @@ def analyse(
         # An off-topic question's data is the rows that teach its refusal, whatever they ask:
         # "none shares its topic words (add data)" was said beside five such rows.
         teach, unrelated = stating.get(i, []), refusing
-        if (row.get("refusal") or {}).get("off_topic"):
+        if marked_off_topic(row):
             teach, unrelated = given.get(normalize(row["reference"]), []), frozenset()
         teach = list(dict.fromkeys([*teach, *expected[i]]))
         hits = closest_training(index, row, teach, cfg.similar_training, untopical, unrelated)

@@ -87,6 +87,12 @@ def _misspelled(kind: Any) -> bool:
     return isinstance(kind, str) and re.sub(r"[\W_]+", "", kind.lower()) == "offtopic"
 
 
+def marked_off_topic(row: dict[str, Any]) -> bool:
+    """Whether a scored row's test row is marked off-topic (`Refusals.fields`): its reference is
+    the refusal, and it is scored by whether the answer refuses."""
+    return bool((row.get("refusal") or {}).get("off_topic"))
+
+
 def row_refusal(row: dict[str, Any], key: str) -> float | None:
     """A row's score under OFF_TOPIC_RATE or ON_TOPIC_RATE; None where the key is not its kind."""
     refusal = row.get("refusal")

@@ -12,6 +12,7 @@ from tunelab.evaluate.analysis import NO_FACTS, names_facts
 from tunelab.evaluate.facts.normalize_numbers import normalize
 from tunelab.evaluate.facts.score import FactCheck
 from tunelab.evaluate.facts.stated import Words
+from tunelab.evaluate.refusals import marked_off_topic
 from tunelab.terminal import n_things
 
 
@@ -57,11 +58,14 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
     beside = [
         str(r.get("source") or "?")
         for r in rows
-        if r.get("calls") and not r.get("calls_only") and not names_facts(r) and not _off_topic(r)
+        if r.get("calls")
+        and not r.get("calls_only")
+        and not names_facts(r)
+        and not marked_off_topic(r)
     ]
-    said = [r for r in rows if not r.get("calls") or names_facts(r) or _off_topic(r)]
+    said = [r for r in rows if not r.get("calls") or names_facts(r) or marked_off_topic(r)]
     unnamed = [
-        str(r.get("source") or "?") for r in said if not names_facts(r) and not _off_topic(r)
+        str(r.get("source") or "?") for r in said if not names_facts(r) and not marked_off_topic(r)
     ]
     notes = [_unnamed_note(said, unnamed)] if unnamed else []
     worded = [
@@ -98,11 +102,6 @@ def facts_named_note(rows: list[dict[str, Any]]) -> str:
     return ". ".join(notes)
 
 
-def _off_topic(row: dict[str, Any]) -> bool:
-    """Whether a scored row's test row is marked off-topic: scored by whether it refuses."""
-    return bool((row.get("refusal") or {}).get("off_topic"))
-
-
 def _unnamed_note(rows: list[dict[str, Any]], unnamed: list[str]) -> str:
     test = unnamed[0].rpartition(":")[0] or "TEST.jsonl"
     propose = f"`tunelab data facts {test} -o {Path(test).stem}_facts.jsonl` proposes them"
@@ -134,7 +133,7 @@ def _others_said(rows: list[dict[str, Any]]) -> str:
     is over the 9 that do" left 16 of lamini_docs' rows unsaid (13 naming a wrong answer alone,
     3 off-topic)."""
     wrong = sum(names_facts(r) and "fact_accuracy" not in r.get("facts", {}) for r in rows)
-    off = sum(not names_facts(r) and _off_topic(r) for r in rows)
+    off = sum(not names_facts(r) and marked_off_topic(r) for r in rows)
     said = ""
     if wrong:
         said += f", {wrong} only a wrong answer (scored by hallucination alone)"
