@@ -76,16 +76,21 @@ def _holds_model(folder: Path) -> bool:
         return False
 
 
-def folders_beside(path: Path) -> str:
+def folders_beside(path: Path, listing: list[Path] | None = None) -> str:
     """The folders beside a path that is not there (a run's name mistyped), for its error to
     show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little, and in one
-    this user may not list (a hint is no reason for a traceback)."""
+    this user may not list (a hint is no reason for a traceback). `listing`: the parent's
+    (`_listing`), where the caller has listed it already."""
     parent = path.parent
+    if parent == Path("."):
+        return ""
+    if listing is None:
+        listing = _listing(parent)
+    if listing is None:
+        return ""
     try:
-        if not parent.is_dir() or parent == Path("."):
-            return ""
-        folders = sorted(p.name for p in parent.iterdir() if p.is_dir())[:8]
-    except OSError:
+        folders = [p.name for p in listing if p.is_dir()][:8]
+    except OSError:  # a folder this user may list but not enter
         return ""
     return f" (in {parent}/: {', '.join(folders) or 'no folders'})"
 
@@ -96,12 +101,13 @@ def check_model_name(name: str) -> None:
     path = Path(name)
     if looks_like_path(name) and not exists(name):
         # ./mymodle for the user's ./mymodel folder
-        beside = {p.name: str(path.parent / p.name) for p in _listed(path.parent)}
+        listing = _listing(path.parent)
+        beside = {p.name: str(path.parent / p.name) for p in listing or []}
         beside.pop(path.name, None)  # a broken link is listed: never offer the name typed
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
-        where = broken_link(path) or folders_beside(path)
+        where = broken_link(path) or folders_beside(path, listing)
         raise TunelabError(
             f"model {name!r}: no such file or folder{where}; read as a path, the hub was not "
             f"asked for it. Give a run folder, a Hugging Face model folder, {given}."
@@ -119,10 +125,16 @@ def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> st
 
 def _listed(folder: Path) -> list[Path]:
     """What `folder` holds, in order; none where it is no folder, or one this user may not list."""
+    return _listing(folder) or []
+
+
+def _listing(folder: Path) -> list[Path] | None:
+    """What `folder` holds, in order; None where it is no folder, or one this user may not list
+    (which `folders_beside` says nothing of, and an empty folder it says holds no folders)."""
     try:
-        return sorted(folder.iterdir()) if folder.is_dir() else []
+        return sorted(folder.iterdir()) if folder.is_dir() else None
     except OSError:
-        return []
+        return None
 
 
 def check_model_source(name: str) -> None:
