@@ -138,3 +138,8 @@ def test_a_mistyped_template_is_the_setting_s_error_not_the_first_row_s(tmp_path
         inspect_file(DataConfig(path=str(path), template="qA"), model="tiny-random")
     with pytest.raises(TunelabError, match=unknown):
         check_file(path, config=QualityConfig(template="qA", model="tiny-random"))
+    # Raw text takes no template: a file of texts alone trains whatever the setting says.
+    texts = tmp_path / "texts.jsonl"
+    texts.write_text(json.dumps({"text": "Port 8080 serves the admin page."}) + "\n")
+    items, _ = tokenize_all(load_data(str(texts)).examples, tokenizer, template="qA")
+    assert len(items) == 1

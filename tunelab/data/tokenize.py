@@ -173,8 +173,7 @@ def tokenize_all(
     special_tokens_in_text: str = "token",
     train_on_prompt: bool = False,
 ) -> tuple[list[Tokenized], TokenizeReport]:
-    if any(example.text is None for example in examples):  # raw text takes no template
-        check_template(template)
+    check_template(template, examples)
     report = TokenizeReport(counts=counted(examples))
     out: list[Tokenized] = []
     special = special_texts(tokenizer)

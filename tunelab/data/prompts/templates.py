@@ -4,6 +4,7 @@ trained on (the response and its EOS) and segments that are not (everything else
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -241,19 +242,24 @@ def _unknown(template: str, known: tuple[str, ...]) -> TunelabError:
     )
 
 
-def check_template(template: str) -> None:
-    """Refuse a training template that is no built-in name and no Jinja string before any row
-    is rendered: the error was each row's, so a typo was blamed on the first row ("qa.csv:2:
-    unknown template 'qA'") or, under data.on_error: skip, skipped every row."""
-    if template not in BUILTIN_TEMPLATES and not _is_jinja(template):
-        raise _unknown(template, BUILTIN_TEMPLATES)
+def check_template(template: str, examples: Iterable[Example]) -> None:
+    """Refuse a training template that is no built-in name and no Jinja string before any of
+    `examples` is rendered: the error was each row's, so a typo was blamed on the first row
+    ("qa.csv:2: unknown template 'qA'") or, under data.on_error: skip, skipped every row. Raw
+    text takes no template: examples that are all raw text leave it unread."""
+    if any(example.text is None for example in examples):
+        _check_known(template, BUILTIN_TEMPLATES)
 
 
 def _check_asked(template: str) -> None:
     """Refuse a template a question cannot be asked in, naming ASKED_TEMPLATES: training's
     refusal named the built-in ones alone, and generate, eval and compare take 'text' too."""
-    if template not in ASKED_TEMPLATES and not _is_jinja(template):
-        raise _unknown(template, ASKED_TEMPLATES)
+    _check_known(template, ASKED_TEMPLATES)
+
+
+def _check_known(template: str, known: tuple[str, ...]) -> None:
+    if template not in known and not _is_jinja(template):
+        raise _unknown(template, known)
 
 
 def _render_jinja(template: str, example: Example, history: list[dict[str, str]]) -> str:

@@ -105,8 +105,7 @@ def _check_lengths(report: QualityReport, tokenizer) -> None:
     from tunelab.data.prompts.templates import check_template, render_segments
     from tunelab.data.tokenize import special_texts, special_token_text, window_count
 
-    if any(example.text is None for example in report.data.examples):  # raw text: no template
-        check_template(report.template)
+    check_template(report.template, report.data.examples)
     special = special_texts(tokenizer)
     report.special_text = {
         i: token

@@ -36,8 +36,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         data = fit_max_length(data, model, limit, "max_length")
     loaded = load_data(data.path, shape=data.shape, fields=data.fields, on_error="skip")
     examples = loaded.examples
-    if any(example.text is None for example in examples):  # raw text takes no template
-        check_template(data.template)
+    check_template(data.template, examples)
     # Raw text (continued pretraining) takes no template: each text is trained whole, ending in
     # the tokenizer's EOS ("template 'chat'" said of a document read as if it were chatted).
     # The shape the columns told, said: which columns hold the prompt and the reply.
