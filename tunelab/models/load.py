@@ -226,10 +226,9 @@ def pretrained_context(name: str) -> int | None:
         return random_shape_config(name, 1).max_position_embeddings
     from transformers import AutoConfig
 
-    if name != EMBEDDED_NAME:
-        # A path not there, or a hub id offline, refused at once: transformers asked the hub
-        # for `data check --model runs/mymodle`'s config, retrying for 28 s before the error.
-        check_model_source(name)
+    # A path not there, or a hub id offline, refused at once: transformers asked the hub for
+    # `data check --model runs/mymodle`'s config, retrying for 28 s before the error.
+    check_model_source(name)
     # The embedded model's folder as it is: not made here for a number its config holds.
     path = (
         cache_root() / "models" / EMBEDDED_NAME if name == EMBEDDED_NAME else weights_source(name)
