@@ -193,9 +193,10 @@ def rephrasings_held_out(
     if len(held) < wanted:
         raise TunelabError(
             f"--held-out rephrasings: a test size of {test_size:g} holds out "
-            f"{n_things(wanted, 'question')}, but only {len(held)} can be, each leaving a question of its answer to "
-            f"train on ({sum(n > 1 for n in asked.values())} of {len(asked)} facts, an answer or "
-            "the rows augment wrote from one, are asked by more than one question): "
+            f"{n_things(wanted, 'question')}, but only {len(held)} can be, each leaving a "
+            f"question of its answer to train on ({sum(n > 1 for n in asked.values())} of "
+            f"{len(asked)} facts, an answer or the rows augment wrote from one, are asked by more "
+            "than one question): "
             + (f"give {len(held)} or less to {TEST_SIZE}, or " if held else "")
             + "add phrasings of each question (`tunelab data augment`). A fact is one answer, "
             "case and punctuation aside: questions you phrased two ways with answers worded "
