@@ -114,6 +114,15 @@ def test_a_mistyped_model_path_fails_before_the_models_before_it_are_scored(tmp_
     )
     assert isinstance(result.exception, TunelabError)
     assert "model './runs/typo': no such file or folder" in str(result.exception)
+    # A run killed before it wrote model/ was found only once tiny-random had been scored.
+    killed = tmp_path / "runs" / "killed"
+    killed.mkdir(parents=True)
+    (killed / "config.yaml").write_text("name: killed\n")
+    (killed / "metrics.jsonl").write_text('{"step": 0, "loss": 5.0}\n')
+    args = ["bench", "tiny-random", str(killed), "--tasks", "arc_easy"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(FIXTURES)])
+    assert isinstance(result.exception, TunelabError)
+    assert "is a run that has saved no model yet" in str(result.exception)
 
 
 def test_a_data_dir_without_any_benchmark_is_an_error_not_an_empty_leaderboard(tmp_path):

@@ -261,6 +261,16 @@ def model_context(model: str | Path | Run) -> int | None:
     return model_context(run.base_model)
 
 
+def refuse_unloadable(model: str | Path) -> None:
+    """Fail at once on a model that is no saved run and cannot be loaded: a name that names
+    nothing here nor on the hub (`check_model_source`), or a run that saved no model yet. For
+    commands that take several models, before the first is run (eval, compare, bench)."""
+    from tunelab.models.names import check_model_source
+
+    check_model_source(str(model))
+    refuse_unsaved(model)
+
+
 def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library)."""

@@ -182,11 +182,9 @@ def _refuse_without_run(model: str, cfg: CompareConfig) -> None:
     compare needs --data and --corpus, and has no use for --base. A name that names nothing is
     refused first, as eval refuses it (a mistyped run is not told to pass --data), and so is a
     run that saved no model yet (not told it is "a model, not a run")."""
-    from tunelab.models.names import check_model_source
-    from tunelab.run import refuse_unsaved
+    from tunelab.run import refuse_unloadable
 
-    check_model_source(model)
-    refuse_unsaved(model)
+    refuse_unloadable(model)
     if cfg.base:
         raise TunelabError(
             f"--base: {model} is a model, not a run, and --base replaces a run's base model; "

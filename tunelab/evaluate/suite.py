@@ -105,18 +105,16 @@ def evaluate(models, cfg: EvalConfig | None = None, console: Console | None = No
     (`scores.comparison_folder`). `console` shows a progress bar per model."""
     if isinstance(models, str | Path | Run):
         return evaluate([models], cfg, console)[0]
-    from tunelab.models.names import check_model_source
-    from tunelab.run import refuse_unsaved
+    from tunelab.run import refuse_unloadable
 
     cfg = cfg or EvalConfig()
     found = [Run.find(model) for model in models]
     runs = [run for run in found if run]
     for model, run in zip(models, found):  # a model named wrong fails now, not after the
         if not run:  # ones before it answered
-            check_model_source(str(model))
             # A run killed before it wrote model/ is no run to Run.find: named as such, not
             # told "no test data for runs/x: pass --data".
-            refuse_unsaved(str(model))
+            refuse_unloadable(model)
     if cfg.data:  # a saved DatasetDict's split, said once for every model
         cfg = cfg.model_copy(update={"data": asked_split(cfg.data)})
     said = {}  # each run trained on raw text alone: why it continues the questions as written

@@ -333,14 +333,15 @@ def bench(
     `with_tasks` for the default tasks, `bench_model` for the callbacks; `on_note` is also told
     where each run's own scores were kept, or why they could not be)."""
     from tunelab.evaluate.bench.run_scores import keep_run_scores
-    from tunelab.models.names import check_model_source
-    from tunelab.run import Run
+    from tunelab.run import Run, refuse_unloadable
 
     cfg = with_tasks(cfg or BenchConfig(), on_skip)
     check_tasks(cfg)
-    for name in models:  # a mistyped path fails now, not once the models before it are scored
+    # A mistyped path, or a run that saved no model, fails now, not once the models before it
+    # are scored.
+    for name in models:
         if not Run.find(name):
-            check_model_source(str(name))
+            refuse_unloadable(name)
     rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
