@@ -44,7 +44,6 @@ def judge_command(
     from tunelab.evaluate.judge.asking import asker
     from tunelab.evaluate.judge.grades import grade
     from tunelab.evaluate.judge.verdicts import judge
-    from tunelab.evaluate.paired import over_facts
 
     answer_sets = load_answers([Path(a) for a in answers], at_least=1 if config.grade else 2)
     if not config.grade and (note := unshared(answer_sets)):
@@ -56,16 +55,9 @@ def judge_command(
     except KeyboardInterrupt as stop:  # Ctrl-C: say what was kept, then stop as Ctrl-C does
         console.print(f"[yellow]{escape(str(stop))}[/]")
         raise
-    table = Table(title=f"{len(result.records)} verdicts of {config.judge} ({result.path})")
-    for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs", "vs next"):
-        table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
-    for r in result.ratings:
-        interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f}){over_facts(r['facts'])}"
-        won = f"{100 * r['win_rate']:.0f}%"
-        table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
     # A judge that gave no verdict printed an empty table and "0 pairs judged differently".
     if result.ratings:
-        console.print(table)
+        console.print(_ratings_table(result, config.judge))
     else:
         console.print(f"no verdicts of {config.judge} in {result.path}: no ratings")
     if result.already:  # a rerun: what it took from the file rather than asked again
@@ -73,7 +65,7 @@ def judge_command(
             f"{n_things(result.already, 'pair')} already judged in {result.path.name}: "
             "not asked again"
         )
-    if result.records:
+    if result.ratings:
         console.print(
             f"{result.inconsistent} pairs judged differently in the two orders: each counted "
             "as a tie"
@@ -162,3 +154,16 @@ def _rate(share: Difference) -> str:
     if not share.n:
         return "–"
     return f"{100 * share.delta:.0f}% ({100 * share.low:.0f}–{100 * share.high:.0f})"
+
+
+def _ratings_table(result, judge: str) -> Table:
+    from tunelab.evaluate.paired import over_facts
+
+    table = Table(title=f"{len(result.records)} verdicts of {judge} ({result.path})")
+    for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs", "vs next"):
+        table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
+    for r in result.ratings:
+        interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f}){over_facts(r['facts'])}"
+        won = f"{100 * r['win_rate']:.0f}%"
+        table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
+    return table
