@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 _HOLE = "\x00"  # stands for the question while a prompt is cut into its fixed text
-TEMPLATES = ("chat", *ONE_QUESTION_TEMPLATES)  # the prompt templates an export can carry
 # Opens the chat template of a qa or alpaca run's export: the template renders the last question
 # alone, which nothing reading the export (`tunelab chat`, `tunelab serve`) could tell otherwise.
 _CARRIES = "{{#- tunelab: trained with the {} template, which asks the last user message alone -#}}"

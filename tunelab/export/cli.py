@@ -42,14 +42,14 @@ def export_command(
     and/or push it to the Hugging Face hub."""
     from rich.console import Console
 
+    from tunelab.data.prompts.templates import BUILTIN_TEMPLATES
     from tunelab.export import export
     from tunelab.run import prompt_for
-    from tunelab.run_prompt import TEMPLATES
 
     written = export(run, merged, gguf, gguf_type, dtype, overwrite, push)
     console = Console()
     prompt = prompt_for(run)
-    if prompt.template not in TEMPLATES:
+    if prompt.template not in BUILTIN_TEMPLATES:  # a custom Jinja template
         console.print(
             "[bold yellow]note:[/] this run was trained with a custom Jinja prompt template, which "
             "the export cannot turn into a chat template: give it prompts in that format as plain "

@@ -13,12 +13,13 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.data.files.write_files import cannot_write
+from tunelab.data.prompts.templates import BUILTIN_TEMPLATES
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import stop_at_turn_end
 from tunelab.models.tokenizer_file import save_tokenizer
 from tunelab.run import Run, load_model, prompt_for
 from tunelab.run_files import with_umask
-from tunelab.run_prompt import TEMPLATES, trained_chat_template
+from tunelab.run_prompt import trained_chat_template
 
 
 def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -28,7 +29,7 @@ def load_merged(name: str | Run) -> tuple[PreTrainedModel, PreTrainedTokenizerBa
     those weights, not on the original ones, and the result needs no bitsandbytes."""
     model, tokenizer = load_model(name)  # a LoRA run merged (Run.load)
     prompt = prompt_for(name)
-    if prompt.template in TEMPLATES:
+    if prompt.template in BUILTIN_TEMPLATES:
         tokenizer.chat_template = trained_chat_template(
             tokenizer, prompt.template, prompt.system_prompt
         )
