@@ -62,6 +62,23 @@ def test_version_prints_the_installed_version_at_once():
     assert result.stderr.strip() == "loaded:"
 
 
+def test_version_of_a_checkout_never_installed_says_so(monkeypatch, capsys):
+    # A checkout on PYTHONPATH, never pip-installed: --version raised PackageNotFoundError.
+    import importlib.metadata
+
+    import typer
+
+    from tunelab.cli import _print_version
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    with pytest.raises(typer.Exit):
+        _print_version(True)
+    assert capsys.readouterr().out.startswith("tunelab (not installed: run from ")
+
+
 def test_listing_runs_loads_no_model_library(tmp_path):
     # `tunelab runs` took 8 s to list one run: its module reached torch through run_folder.
     (tmp_path / "a").mkdir()

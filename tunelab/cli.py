@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -74,9 +75,12 @@ app.add_typer(data_app, name="data")
 def _print_version(asked: bool) -> None:
     if asked:
         # The installed package's version (pyproject.toml's), read without importing the stages.
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        print(f"tunelab {version('tunelab')}")
+        try:
+            print(f"tunelab {version('tunelab')}")
+        except PackageNotFoundError:  # run from a checkout on PYTHONPATH, never pip-installed
+            print(f"tunelab (not installed: run from {Path(__file__).parent})")
         raise typer.Exit()
 
 
