@@ -12,6 +12,7 @@ import torch
 
 from tests.conftest import tiny_config
 from tunelab.errors import TunelabError
+from tunelab.train import session
 from tunelab.train.loop import train
 
 
@@ -115,6 +116,20 @@ def test_a_resume_from_an_edited_data_file_is_refused_not_a_new_split(tmp_path, 
     qa_file.write_text(original)  # put back: the resume goes on
     train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
     assert _losses(run)[:2] == _losses(train(tiny_config(tmp_path / "b", qa_file, max_steps=4)))[:2]
+
+
+def test_a_resume_from_an_edited_data_file_is_refused_before_the_model_loads(
+    tmp_path, qa_file, monkeypatch
+):
+    # It was refused once the model had loaded: 16.8 s with the 135M model, minutes with a 7B.
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=2)
+    train(config)
+    qa_file.write_text(qa_file.read_text() + '{"question": "Q?", "answer": "A."}\n')
+    loaded = []
+    monkeypatch.setattr(session, "load_model", lambda *a, **k: loaded.append(a) or 1 / 0)
+    with pytest.raises(TunelabError, match="the training data changed since its last checkpoint"):
+        train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    assert not loaded
 
 
 def test_a_refused_setting_leaves_no_run_folder_and_a_resume_cannot_go_back_in_steps(

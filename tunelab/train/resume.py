@@ -14,6 +14,7 @@ from tunelab.data.load import load_examples
 from tunelab.data.pipeline import PreparedData, fingerprint
 from tunelab.data.question_keys import drop_duplicates
 from tunelab.data.split import tails_held_out
+from tunelab.data.tokenize import Tokenized
 from tunelab.errors import TunelabError
 from tunelab.run import Run
 from tunelab.run_files import CHECKPOINTS, list_checkpoints
@@ -70,6 +71,19 @@ def resume_from_checkpoint(
         say_wrapped(console, f"note: {note}", "yellow")
     _check_steps_left(config, state.step, total_steps)
     return state
+
+
+def refuse_changed_data(config: Config, train: list[Tokenized]) -> None:
+    """Refuse a resume whose training examples tokenize otherwise than its newest checkpoint's
+    did, read by its state.json before the model loads. A damaged one is left to
+    resume_from_checkpoint, which falls back to the one before and checks that."""
+    newest = list_checkpoints(config.run_dir / CHECKPOINTS)[-1:]
+    try:
+        state = read_state(newest[0]) if newest else None
+    except DamagedCheckpoint:
+        return
+    if state is not None:
+        same_data(state, fingerprint(train), config, config.run_dir)
 
 
 def _read_latest(config: Config) -> tuple[Checkpoint, list[str]]:
