@@ -272,3 +272,18 @@ def test_a_data_file_in_a_folder_this_user_may_not_enter_is_refused_naming_that_
             assert str(said.exception).startswith(
                 "locked/qa.jsonl: cannot look for it: permission denied on the folder locked/"
             )
+
+
+def test_a_table_cut_at_max_listed_says_the_setting_that_lists_the_rest(tmp_path, runner):
+    # It ended "(2 more not listed.)", and the reader was left to find the setting.
+    rows = [
+        {"question": f"How do I reach support desk {i}?", "answer": f"Mail desk{i}@example.com."}
+        for i in range(12)
+    ]
+    data = write_rows(tmp_path / "d.jsonl", qa_rows(FACTS) + rows)
+    check = ["data", "check", str(data), "--model", "tiny-random"]
+    said = " ".join(runner.invoke(app, check).output.split())
+    assert "(2 more not listed: `--set max_listed=12` lists them all.)" in said
+    every = " ".join(runner.invoke(app, [*check, "--set", "max_listed=12"]).output.split())
+    assert "d.jsonl:18" in every  # the last of the 12
+    assert "more not listed" not in every

@@ -342,7 +342,12 @@ def _cell(text: str) -> str:
 
 
 def _more(items: list, limit: int) -> str:
-    return f"({len(items) - limit} more not listed.)" if len(items) > limit else ""
+    # Said with the setting that lists them: "13 more not listed" left the reader to find it.
+    if len(items) <= limit:
+        return ""
+    return (
+        f"({len(items) - limit} more not listed: `--set max_listed={len(items)}` lists them all.)"
+    )
 
 
 def _fmt(value: float) -> str:
