@@ -16,6 +16,8 @@ from tests.conftest import tiny_config, write_jsonl
 from tunelab.errors import TunelabError
 from tunelab.run import Run, load_model
 from tunelab.train import session
+from tunelab.train.checkpoint import TrainState
+from tunelab.train.finish import time_said
 from tunelab.train.loop import train
 
 PROMPT = torch.tensor([[5, 9, 17, 3, 11, 2]])
@@ -213,3 +215,18 @@ def test_a_lora_run_stopped_partway_is_refused_once_its_run_base_trains_again(tm
     # `--set model.name=` is refused on a resume: the message names the file to edit instead.
     with pytest.raises(TunelabError, match=r"has changed .*edit model.name in .*chat/config.yaml"):
         train(Run.open(chat).config, resume=True)
+
+
+def test_the_done_line_says_the_run_s_whole_time_where_evals_took_most_of_it(tmp_path, capsys):
+    # "993 trained tokens in 17s" was the steps' time alone, of a run of 2:49, mostly eval loss.
+    assert time_said(TrainState(elapsed=17.2, wall=169.4)) == (
+        "17 s of training (2 min 49 s in all, evals included)"
+    )
+    assert time_said(TrainState(elapsed=17.2, wall=19.0)) == "17 s"  # close: one time is enough
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    run = train(tiny_config(tmp_path, data, max_steps=2, save_every=2))
+    kept = json.loads((run / "checkpoints" / "step-000002" / "state.json").read_text())
+    assert kept["wall"] >= kept["elapsed"] > 0  # kept, a resume adds to both
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"trained tokens in {time_said(TrainState(**kept))}, peak memory" in said

@@ -35,7 +35,10 @@ class TrainState:
     input_tokens: int = 0  # non-padding tokens seen so far (prompt included)
     best_eval: float | None = None
     evals_without_improvement: int = 0
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # seconds in the steps alone
+    # Seconds in the loop, its evals and held-out answers included (0 in checkpoints from before
+    # it was kept): a run mostly of eval loss took minutes where its steps took seconds.
+    wall: float = 0.0
     # What a step took: processes x grad_accum micro-batches of batch_size rows (None in
     # checkpoints from before they were saved); a resume must keep the rows a step takes.
     processes: int | None = None

@@ -165,6 +165,7 @@ def _run_steps(
             keep_if_best(run_dir, model, state.step, "eval_loss", best, sharded_over)
         return value
 
+    wall_before, loop_started = state.wall, time.perf_counter()
     with stop, launcher, progress, on_crash, ExitStack() as files:
         before.stepping = True
         log = (
@@ -241,6 +242,7 @@ def _run_steps(
             # A Ctrl-C during the last step stops nothing: the run is done, not to be resumed.
             interrupted = interrupted and state.step < total_steps
             finished = state.step == total_steps and cfg.save_at_end  # continued with --resume
+            state.wall = wall_before + time.perf_counter() - loop_started
             if state.step % cfg.save_every == 0 or stopping or finished:
                 rng = distributed.gather_rng(world)  # every process: each has its own masks
                 if world.is_main or sharded:
