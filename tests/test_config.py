@@ -300,6 +300,12 @@ def test_a_missing_test_file_names_its_setting_and_where_it_was_looked_for(tmp_p
     qa.write_text('{"question": "q", "answer": "a"}\n')
     with pytest.raises(TunelabError, match=r"^data.test_path: data file not found: tset.jsonl \("):
         prepare(DataConfig(path=str(qa), test_path="tset.jsonl"), tiny_tokenizer())
+    # An absolute path was looked for where it says: "a relative path in a config is read
+    # beside the config" was said of it too.
+    with pytest.raises(TunelabError) as absolute:
+        prepare(DataConfig(path=str(qa), test_path=str(tmp_path / "tset.jsonl")), tiny_tokenizer())
+    assert str(absolute.value).startswith(f"data.test_path: data file not found: {tmp_path}")
+    assert "relative" not in str(absolute.value)
     # The training file given as its test file: every row was dropped as a test question's,
     # "no training example left: 0 exact duplicate(s) removed and 1 asking a question of ...".
     with pytest.raises(TunelabError, match=r"^data.test_path is data.path itself \("):

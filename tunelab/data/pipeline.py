@@ -95,11 +95,14 @@ def check_data_files(config: DataConfig) -> None:
     for key in ("path", "test_path"):  # which setting names a missing file, and where it looked
         value = getattr(config, key)
         if value and not is_hub(value) and not Path(value).exists():
-            raise TunelabError(
-                f"data.{key}: {not_found(value)} (a relative "
-                f"path in a config is read beside the config, then from the current folder, "
-                f"{Path.cwd()})"
+            # Where a relative path was looked for; an absolute one was looked for where it says.
+            relative = (
+                ""
+                if Path(value).is_absolute()
+                else " (a relative path in a config is read beside the config, then from the "
+                f"current folder, {Path.cwd()})"
             )
+            raise TunelabError(f"data.{key}: {not_found(value)}{relative}")
         if value and not is_hub(value) and Path(value).is_file() and not Path(value).stat().st_size:
             raise TunelabError(f"data.{key}: {holds_no_rows(value)}")
     # Every training row then asks a test question and is dropped: "no training example left".
