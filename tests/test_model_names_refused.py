@@ -297,3 +297,30 @@ def test_a_hub_id_with_the_hub_out_of_reach_fails_at_once(monkeypatch, no_route_
     monkeypatch.setattr(AutoTokenizer, "from_pretrained", hub)
     with pytest.raises(TunelabError, match="huggingface.co cannot be reached from this machine"):
         load_model("tunelab-tests/no-such-model")
+
+
+def test_data_check_and_train_of_a_mistyped_hub_id_out_of_reach_fail_without_asking_the_hub(
+    tmp_path, monkeypatch, no_route_to_hub
+):
+    # Both asked the hub for the model's config first: 5 retries over ~23 s, each printing
+    # "'[Errno -2] Name or service not known' thrown while requesting HEAD ...", before this.
+    from transformers import AutoConfig
+
+    from tests.conftest import tiny_config, write_jsonl
+    from tunelab.data.quality.check import check_file
+    from tunelab.data.quality.findings import QualityConfig
+    from tunelab.train.loop import train
+
+    def hub(*args, **kwargs):
+        raise AssertionError("the hub client was asked (it retries for ~23 s offline)")
+
+    monkeypatch.setattr(AutoConfig, "from_pretrained", hub)
+    data = write_jsonl(tmp_path / "qa.jsonl", [{"question": "Q?", "answer": "A."}] * 4)
+    typo = "smollm2-135m-instrct"
+    said = f"model '{typo}' not found locally .* Did you mean smollm2-135m-instruct\\?"
+    with pytest.raises(TunelabError, match=said):
+        check_file(data, config=QualityConfig(model=typo))
+    config = tiny_config(tmp_path, data)
+    config.model.name = typo
+    with pytest.raises(TunelabError, match=said):
+        train(config)
