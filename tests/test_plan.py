@@ -55,6 +55,24 @@ def test_an_unknown_name_says_what_the_plan_knows():
         shape_of("someone/unknown-7b")
 
 
+def test_a_missing_folder_that_could_be_a_hub_id_is_said_to_be_missing_here_too(
+    tmp_path, monkeypatch
+):
+    # `tunelab plan runs/mine`, no such run here, said only that no hub id's shape was known.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TunelabError) as run:
+        shape_of("runs/mine")
+    assert str(run.value).startswith(
+        "model 'runs/mine': no folder runs/mine here; as a hub id, no shape known without "
+    )
+    (tmp_path / "models" / "theirs").mkdir(parents=True)  # a folder of models here
+    with pytest.raises(TunelabError, match=r"no folder models/mine here \(in models/: theirs\); "):
+        shape_of("models/mine")
+    with pytest.raises(TunelabError) as hub_id:  # no folder someone/ here: a hub id alone
+        shape_of("someone/unknown-7b")
+    assert str(hub_id.value).startswith("model 'someone/unknown-7b': no shape known without ")
+
+
 def test_a_run_named_alone_or_a_missing_path_is_told_as_generate_tells_it(tmp_path, monkeypatch):
     # `tunelab plan mine` beside runs/mine: the run was meant, as `tunelab generate mine` says.
     (tmp_path / "runs" / "mine").mkdir(parents=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.models.names import check_model_name, meant_here
+from tunelab.models.names import check_model_name, folders_beside, meant_here
 
 # A decoder layer's projections, as transformers names them in Llama-style models.
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -168,11 +168,21 @@ def shape_of(model: str) -> Shape:
         check_model_name(model)
         names = ", ".join(k.split("/")[-1] for k in KNOWN)
         raise TunelabError(
-            f"model {model!r}: no shape known without downloading it. Known: {names}; or give a "
-            f"folder or config.json path (the config alone is enough: no weights needed)"
-            f"{meant_here(model)}"
+            f"model {model!r}: {_no_folder(path)}no shape known without downloading it. Known: "
+            f"{names}; or give a folder or config.json path (the config alone is enough: no "
+            f"weights needed){meant_here(model)}"
         )
     return shape
+
+
+def _no_folder(path: Path) -> str:
+    """ "no folder runs/mine here (in runs/: a, b); as a hub id, " for an org/name that reads as
+    a local folder (its org `runs`, or a folder here): `plan runs/mine` of a run not there said
+    only that no hub id's shape was known."""
+    org = path.parts[0] if len(path.parts) == 2 else None
+    if org is None or not (org == "runs" or path.parent.is_dir()):
+        return ""
+    return f"no folder {path} here{folders_beside(path)}; as a hub id, "
 
 
 # Mixture-of-Experts configs name their experts so: Mixtral, Qwen2/3-MoE, DeepSeek, DBRX, OLMoE...
