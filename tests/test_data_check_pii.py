@@ -65,3 +65,16 @@ def test_fix_and_scrub_write_a_clean_file_in_the_original_shape(tmp_path):
     assert written[-1]["output"] == "Write to [EMAIL]."
     recheck = check_file(tmp_path / "clean.jsonl", config=TINY)
     assert not recheck.removals() and not recheck.pii
+
+
+def test_the_personal_data_table_says_how_to_mask_it_and_no_more_when_all_is_listed(tmp_path):
+    # Its note began with a stray space when no row was left out of the table.
+    from tunelab.data.quality.report import sections
+
+    rows = [{"instruction": q, "input": "", "output": a} for q, a in FACTS]
+    rows.append(
+        {"instruction": "Who to email?", "input": "", "output": "Write to jane.doe@corp.io."}
+    )
+    report = check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY)
+    table = next(s for s in sections(report) if s.title == "Personal data")
+    assert table.note == "`--scrub -o FILE` masks them."

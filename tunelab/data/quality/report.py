@@ -171,7 +171,7 @@ def sections(report: QualityReport) -> list[Section]:
                 "Personal data",
                 ["row", "kind", "match"],
                 [[report.where(i), f.kind, f.shown] for i, f in report.pii[:limit]],
-                _more(report.pii, limit) + " `--scrub -o FILE` masks them.",
+                " ".join(filter(None, [_more(report.pii, limit), "`--scrub -o FILE` masks them."])),
             )
         )
     out.append(
