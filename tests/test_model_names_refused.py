@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import shut_to_this_user, tiny_run
+from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.models.random_weights import tiny_random
 from tunelab.run import load_model
@@ -324,3 +326,30 @@ def test_data_check_and_train_of_a_mistyped_hub_id_out_of_reach_fail_without_ask
     config.model.name = typo
     with pytest.raises(TunelabError, match=said):
         train(config)
+
+
+@pytest.mark.parametrize("typed", ["runs/mime", "runs/mien", "runs/mines"])
+def test_a_run_folder_typed_a_letter_off_is_offered_by_every_command_that_takes_it(
+    typed, tmp_path, monkeypatch
+):
+    # `tunelab eval runs/mime` listed runs/ but offered nothing: difflib's ratio of two short
+    # names a letter apart (0.75) fell under the cutoff. The run holds its config.yaml alone:
+    # it has not been trained yet.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n")
+    commands = (
+        ["eval", typed],
+        ["generate", typed, "hi"],
+        ["train", typed],
+        ["errors", typed],
+        ["export", typed, "--merged", "merged"],
+    )
+    for command in commands:
+        said = CliRunner().invoke(app, command)
+        assert isinstance(said.exception, TunelabError), command
+        assert str(said.exception).endswith(". Did you mean runs/mine?"), command
+    # A name far off, or too short for one letter to be a slip, is offered nothing.
+    for far in ("runs/zzzz", "runs/mi"):
+        said = CliRunner().invoke(app, ["eval", far])
+        assert "Did you mean" not in str(said.exception)

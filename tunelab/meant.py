@@ -7,13 +7,43 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+# The shortest name a one-letter slip is said of: in "v1" or "abc" one letter is too much of it.
+SLIP_LENGTH = 4
+
 
 def closest_name(name: str, names: Iterable[str], cutoff: float) -> str | None:
     """The one of `names` nearest `name`, case aside ("Train" for train), where difflib's ratio of
-    the two is at least `cutoff`; else None. Of names alike but for case, the last given."""
+    the two is at least `cutoff`, or else one letter off it (`one_slip`); else None. Of names
+    alike but for case, the last given."""
     folded = {known.lower(): known for known in names}
-    close = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=cutoff)
+    typed = name.lower()
+    close = difflib.get_close_matches(typed, list(folded), n=1, cutoff=cutoff)
+    if not close and len(typed) >= SLIP_LENGTH:
+        # difflib's ratio of a short name with a letter changed falls under any cutoff that
+        # keeps far-off names out ("mime" for mine: 0.75), so the slip is asked for as such.
+        slips = [known for known in folded if one_slip(typed, known)]
+        close = difflib.get_close_matches(typed, slips, n=1, cutoff=0)
     return folded[close[0]] if close else None
+
+
+def one_slip(typed: str, known: str) -> bool:
+    """Whether `typed` is `known` with one slip of a finger: a letter changed, added or left out,
+    or two side by side swapped ("mime", "mines", "mie", "mien" for mine)."""
+    if len(typed) < len(known):
+        typed, known = known, typed
+    if len(typed) - len(known) == 1:  # a letter added (or, swapped round, left out)
+        return any(typed[:i] + typed[i + 1 :] == known for i in range(len(typed)))
+    if len(typed) != len(known) or typed == known:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(typed, known)) if a != b]
+    if len(differ) == 1:
+        return True
+    first, *rest = differ
+    return (
+        rest == [first + 1]
+        and typed[first] == known[first + 1]
+        and typed[first + 1] == known[first]
+    )
 
 
 def meant_file(path: Path, folders: bool = False) -> str:

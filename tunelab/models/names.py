@@ -100,19 +100,27 @@ def check_model_name(name: str) -> None:
     ~45 s of retries offline and then blames the network)."""
     path = Path(name)
     if looks_like_path(name) and not exists(name):
-        # ./mymodle for the user's ./mymodel folder
-        listing = _listing(path.parent)
-        beside = {p.name: str(path.parent / p.name) for p in listing or []}
-        beside.pop(path.name, None)  # a broken link is listed: never offer the name typed
+        listing = _listing(path.parent)  # once, for both hints below
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
         where = broken_link(path) or folders_beside(path, listing)
         raise TunelabError(
             f"model {name!r}: no such file or folder{where}; read as a path, the hub was not "
-            f"asked for it. Give a run folder, a Hugging Face model folder, {given}."
-            f"{did_you_mean(path.name, beside)}"
+            f"asked for it. Give a run folder, a Hugging Face model folder, {given}"
+            f"{meant_beside(path, listing or []) or '.'}"
         )
+
+
+def meant_beside(path: Path, listing: list[Path] | None = None) -> str:
+    """ ". Did you mean runs/mine?" for a path that is not there whose name is close to one
+    beside it (./mymodle for the user's ./mymodel folder, runs/mime for runs/mine), said after a
+    clause as `meant_here` is; else "". `listing`: the parent's, where the caller listed it."""
+    listed = _listed(path.parent) if listing is None else listing
+    beside = {p.name: str(path.parent / p.name) for p in listed}
+    beside.pop(path.name, None)  # a broken link is listed: never offer the name typed
+    said = did_you_mean(path.name, beside)
+    return f".{said}" if said else ""
 
 
 def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> str:
