@@ -250,6 +250,34 @@ def test_ctrl_c_keeps_the_verdicts_made_and_says_how_many(answer_sets):
     assert len(asked_again) == 6 and len(result.records) == 4  # 3 pairs left, both orders
 
 
+def test_ctrl_c_after_every_verdict_is_written_says_none_was_lost(answer_sets, monkeypatch):
+    # A stop while the verdicts were being rated printed only "interrupted", as though some
+    # were lost: every one was in judge.jsonl, and a rerun asks the judge nothing.
+    from tunelab.evaluate.judge import verdicts
+
+    files, votes = answer_sets
+    calls: list = []
+
+    def stopped_while_rating(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(verdicts, "leaderboard", stopped_while_rating)
+    with running(scripted_judge(calls)) as url:
+        said = CliRunner().invoke(
+            app, ["judge", *map(str, files), "--votes", str(votes), "--judge", url]
+        )
+        assert said.exit_code == 130  # stopped as by Ctrl-C, after one line
+        said_all = (
+            f"interrupted while rating; all 4 verdicts are in {votes.parent / 'judge.jsonl'}: "
+            "run again to rate them (nothing is asked again)"
+        )
+        assert "".join(said_all.split()) in "".join(said.output.split())  # a long path wraps
+        assert said.output.count("interrupted") == 1  # no bare "interrupted" after it
+        monkeypatch.undo()
+        result = tunelab.judge(files, judge=url, votes=str(votes))
+    assert len(calls) == 8 and len(result.records) == 4  # the rerun asked nothing
+
+
 def test_a_judge_that_answers_fewer_conversations_than_asked_is_an_error(answer_sets):
     # zip stopped at the shorter: the pairs left were dropped without a word.
     files, votes = answer_sets

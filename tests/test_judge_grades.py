@@ -215,3 +215,26 @@ def test_ctrl_c_keeps_the_grades_made_and_a_rerun_asks_only_the_rest(answer_sets
     )
     assert len(asked_again) == 5 and len(grades_in(votes)) == 8
     assert [s["right"].delta for s in result.sets] == [0.75, 0.0]  # good: its first 3 right
+
+
+def test_ctrl_c_after_every_grade_is_written_says_which_a_rerun_asks_again(
+    answer_sets, monkeypatch
+):
+    # A stop while the rates were worked out printed only "interrupted": every grade was kept.
+    from tunelab.evaluate.judge import grades
+
+    files, votes = answer_sets
+    config = JudgeConfig(judge="scripted", votes=str(votes), grade=True)
+    replies = ["[[RIGHT]] [[NO FALSE]]"] * 6 + ["no grade"] * 2
+
+    def stopped_while_rating(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grades, "differences", stopped_while_rating)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        grade(load_answers(files), config, lambda conversations: replies)
+    assert str(stop.value) == (
+        f"interrupted while rating; all 6 grades are in {votes.parent / 'grades.jsonl'}: run "
+        "again to rate them (only the 2 answers without a grade are asked again)"
+    )
+    assert len(grades_in(votes)) == 8

@@ -6,6 +6,7 @@ short by Ctrl-C or a judge error keeps what it finished."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tunelab.data.prompts.templates import ONE_QUESTION_TEMPLATES
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import VOTES_FILE
 from tunelab.section import Limit, Section
+from tunelab.terminal import is_are, n_things
 
 # Puts conversations to the judge: their replies in order, each handed on as it comes (a generator).
 Ask = Callable[[list[list[dict]]], Iterable[str]]
@@ -208,6 +210,22 @@ def _kept(made: list[dict], path: Path) -> str:
     """What a judge run cut short tells the user about the verdicts it made."""
     kept = "verdict of this run is" if len(made) == 1 else "verdicts of this run are"
     return f"{len(made)} {kept} kept in {path}: run again to ask only the rest"
+
+
+@contextmanager
+def rating_all_kept(kept: int, thing: str, path: Path, left: str = "") -> Iterator[None]:
+    """Rating the `kept` records of `path` (a run's, and earlier runs' by this judge): a Ctrl-C
+    or SIGTERM then says that every one is kept, as one while asking says how many, where it
+    said only "interrupted". `left`: the records a rerun asks again ("the 2 pairs without a
+    verdict are"), "" where none is."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        every = f"{'all ' if kept > 1 else ''}{n_things(kept, thing)} {is_are(kept)} in {path}"
+        again = f"only {left} asked again" if left else "nothing is asked again"
+        raise KeyboardInterrupt(
+            f"interrupted while rating; {every}: run again to rate them ({again})"
+        ) from None
 
 
 def read_records(path: Path) -> list[dict]:

@@ -53,7 +53,8 @@ def judge_command(
             return print_grades(grade(answer_sets, config, asker(config)), config)
         result = judge(answer_sets, config, asker(config))
     except KeyboardInterrupt as stop:  # Ctrl-C: say what was kept, then stop as Ctrl-C does
-        console.print(f"[yellow]{escape(str(stop))}[/]")
+        if stop.args:  # one before any was asked (the judge loading) is "interrupted", no more
+            console.print(f"[yellow]{escape(str(stop))}[/]")
         raise
     # A judge that gave no verdict printed an empty table and "0 pairs judged differently".
     if result.ratings:

@@ -24,8 +24,15 @@ from pathlib import Path
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human.answers import question_facts, reference_answer
 from tunelab.evaluate.human.records import cohen_kappa, fingerprint
-from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
+from tunelab.evaluate.judge.asking import (
+    Ask,
+    JudgeConfig,
+    ask_and_write,
+    rating_all_kept,
+    read_records,
+)
 from tunelab.evaluate.paired import Difference, mean_interval, paired_difference
+from tunelab.terminal import is_are, n_things
 
 GRADE_RUBRIC = (
     "Please act as an impartial judge and grade the answer an AI assistant gave to the user "
@@ -117,15 +124,18 @@ def grade(answers: dict[str, dict[str, dict]], config: JudgeConfig, ask: Ask) ->
     # An answer graded again after a reply with no grade: its latest record is the one that holds.
     latest = {(r["model"], r["question"]): r for r in earlier + made}
     grades = [r for r in latest.values() if r["right"] is not None]
-    return Grading(
-        grades,
-        path,
-        [_rates(model, answers[model], grades) for model in answers],
-        differences(answers, grades),
-        [r for r in latest.values() if r["right"] is None],
-        asked - len(todo),
-        len(todo) - len(left),
-    )
+    ungraded = [r for r in latest.values() if r["right"] is None]
+    again = f"the {n_things(len(ungraded), 'answer')} without a grade {is_are(len(ungraded))}"
+    with rating_all_kept(len(grades), "grade", path, again if ungraded else ""):
+        return Grading(
+            grades,
+            path,
+            [_rates(model, answers[model], grades) for model in answers],
+            differences(answers, grades),
+            ungraded,
+            asked - len(todo),
+            len(todo) - len(left),
+        )
 
 
 def _on(record: dict, graded: tuple[str, str, str] | None) -> bool:

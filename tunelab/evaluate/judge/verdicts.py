@@ -34,7 +34,14 @@ from tunelab.evaluate.human.records import (
     read_votes,
     same_pair,
 )
-from tunelab.evaluate.judge.asking import Ask, JudgeConfig, ask_and_write, read_records
+from tunelab.evaluate.judge.asking import (
+    Ask,
+    JudgeConfig,
+    ask_and_write,
+    rating_all_kept,
+    read_records,
+)
+from tunelab.terminal import is_are, n_things
 
 RUBRIC = (
     "Please act as an impartial judge and evaluate the two answers an AI assistant gave to the "
@@ -109,20 +116,23 @@ def judge(
     # A pair asked again after a reply with no verdict: its latest record is the one that holds.
     latest = {same_pair(r): r for r in earlier + _ask_pairs(answers, pairs, ask, source, path)}
     verdicts = [r for r in latest.values() if _has_verdict(r)]
-    votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
-    judged_questions = [r["question"] for r in verdicts]
-    facts = question_facts(answers, judged_questions)  # rephrasings of one fact drawn together
-    human = [r for r in read_votes(Path(config.votes)) if on_these_answers(r, answers)]
-    return Judgement(
-        verdicts,
-        path,
-        [vars(r) for r in leaderboard(votes, questions=judged_questions, facts=facts)],
-        sum(r["outcome"] == "inconsistent" for r in verdicts),
-        [r for r in latest.values() if not _has_verdict(r)],
-        agreement(human, verdicts),
-        len(every_pair) - len(distinct),
-        len(distinct) - len(pairs),
-    )
+    unread = [r for r in latest.values() if not _has_verdict(r)]
+    left = f"the {n_things(len(unread), 'pair')} without a verdict {is_are(len(unread))}"
+    with rating_all_kept(len(verdicts), "verdict", path, left if unread else ""):
+        votes = [(r["left"], r["right"], WINNERS[r["winner"]]) for r in verdicts]
+        judged_questions = [r["question"] for r in verdicts]
+        facts = question_facts(answers, judged_questions)  # rephrasings of one fact together
+        human = [r for r in read_votes(Path(config.votes)) if on_these_answers(r, answers)]
+        return Judgement(
+            verdicts,
+            path,
+            [vars(r) for r in leaderboard(votes, questions=judged_questions, facts=facts)],
+            sum(r["outcome"] == "inconsistent" for r in verdicts),
+            unread,
+            agreement(human, verdicts),
+            len(every_pair) - len(distinct),
+            len(distinct) - len(pairs),
+        )
 
 
 def _ask_pairs(
