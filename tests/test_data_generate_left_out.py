@@ -99,6 +99,45 @@ def test_template_mode_names_sentences_stating_a_number_that_no_pair_answers(tmp
     )
 
 
+def test_a_first_run_shows_a_few_sentences_in_no_answer_and_writes_them_all_beside_the_output(
+    tmp_path, monkeypatch
+):
+    # 20 whole sentences were printed, a paragraph each at times: 184 lines on docs/generate.md.
+    monkeypatch.chdir(tmp_path)
+    shared = ["queue", "log", "cache", "index", "spool", "outbox", "inbox"]
+    long = (
+        "Wait 30 seconds, then retry 5 times, and if the gateway still refuses the connection "
+        "after the fifth retry, page the on-call engineer and open an incident."
+    )
+    Path("limits.md").write_text(
+        f"# Limits\n\nThe gateway accepts 500 connections per node.\n\n{long}\n\n"
+        + "\n\n".join(
+            f"Between {i} and {i + 2} workers share the {s}." for i, s in enumerate(shared)
+        )
+    )
+    result = CliRunner().invoke(app, ["data", "generate", "limits.md", "-o", "qa.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "8 sentences stating a number or introducing code are in no answer (no rule asks about "
+        "them): their facts are in no row; write pairs for them, or --mode llm asks a model (the "
+        "first 5, all in qa.jsonl.unasked.jsonl):"
+    ) in " ".join(result.output.split())
+    shown = [line for line in result.output.splitlines() if line.startswith("  limits.md: ")]
+    assert len(shown) == 5 and "... and" not in result.output
+    assert shown[0].endswith("…") and len(shown[0]) <= 80  # the long one, cut to its line
+    assert shown[1] == "  limits.md: Between 0 and 2 workers share the queue."
+    listed = rows(tmp_path / "qa.jsonl.unasked.jsonl")
+    assert [(r["source"], r["sentence"]) for r in listed][:2] == [
+        ("limits.md", long),
+        ("limits.md", "Between 0 and 2 workers share the queue."),
+    ]
+    assert len(listed) == 8
+    # A rerun asks nothing again, and the file keeps what the first run found.
+    again = CliRunner().invoke(app, ["data", "generate", "limits.md", "-o", "qa.jsonl"])
+    assert "in no answer" not in again.output
+    assert rows(tmp_path / "qa.jsonl.unasked.jsonl") == listed
+
+
 def test_a_note_s_number_its_pair_answers_is_not_listed_as_in_no_answer(tmp_path):
     # "Note: the check gives up after 10 seconds." was asked, and still listed as in no answer:
     # its answer is the statement without its label.

@@ -47,7 +47,7 @@ def _generate(tmp_path, *documents: str) -> tuple[dict[str, str], list[str]]:
     out = tmp_path / "qa.jsonl"
     stats = tunelab.data.generate(paths, output=str(out), mode="template")
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    return {row["question"]: row["answer"] for row in rows}, stats.unasked
+    return {row["question"]: row["answer"] for row in rows}, [u["sentence"] for u in stats.unasked]
 
 
 def test_how_long_a_pair_of_batteries_lasts_is_asked_of_the_pair(tmp_path):

@@ -32,7 +32,8 @@ from tunelab.terminal import is_are, n_things, say_wrapped
 console = Console()
 
 
-UNASKED_SHOWN = 20  # sentences of numbers no pair asks about, listed
+UNASKED_SHOWN = 5  # sentences of numbers no pair asks about, shown (the file lists them all)
+UNASKED_ROOM = 40  # the characters of each shown, at least, however long its document's path
 GENERATE_OPTIONS = (
     *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
     *("prompt", "seeds", "count", "concurrency", "batch_size", "retries", "temperature"),
@@ -133,19 +134,8 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
             + "; --mode llm asks a model about each chunk",
             markup=False,
         )
-    if unasked := len(stats.unasked):
-        one = unasked == 1  # "1 sentence ... about it", not "1 sentences ... about them"
-        console.print(
-            f"{n_things(unasked, 'sentence')} stating a number or introducing code "
-            f"{is_are(unasked)} in no answer (no rule asks about {'it' if one else 'them'}"
-            f"): {'its' if one else 'their'} facts are in no row; write pairs for "
-            f"{'it' if one else 'them'}, or --mode llm asks a model:",
-            markup=False,
-        )
-        for sentence in stats.unasked[:UNASKED_SHOWN]:
-            console.print(f"  {sentence}", markup=False, highlight=False)
-        if len(stats.unasked) > UNASKED_SHOWN:
-            console.print(f"  ... and {len(stats.unasked) - UNASKED_SHOWN} more")
+    if stats.unasked:
+        _say_unasked(config, stats.unasked)
     if stats.replies:
         console.print(
             f"{stats.parse_rate:.0%} of {stats.replies} replies parsed; retried {stats.retried}; "
@@ -176,6 +166,31 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
         )
     if Path(config.output).exists():
         say_next(console, *_after_generate(config, train_model))
+
+
+def _say_unasked(config: GenerateConfig, unasked: list[dict]) -> None:
+    """The sentences in no answer: their count, the first few cut to a line each (20 whole ones
+    were a wall of text on a first run), and the file beside the output that holds them all."""
+    from tunelab.data.generate.unasked import unasked_path
+
+    n, one = len(unasked), len(unasked) == 1  # "1 sentence ... about it", not "them"
+    listed = unasked_path(Path(config.output))
+    shown = f"the first {UNASKED_SHOWN}, all in {listed}" if n > UNASKED_SHOWN else f"in {listed}"
+    console.print(
+        f"{n_things(n, 'sentence')} stating a number or introducing code {is_are(n)} in no "
+        f"answer (no rule asks about {'it' if one else 'them'}): {'its' if one else 'their'} "
+        f"facts are in no row; write pairs for {'it' if one else 'them'}, or --mode llm asks a "
+        f"model ({shown}):",
+        markup=False,
+    )
+    for said in unasked[:UNASKED_SHOWN]:
+        # The sentence is cut to the line the document's path leaves it, not the path: a long
+        # path would leave no word of it (a line of at least UNASKED_ROOM may wrap).
+        room = max(console.width - len(said["source"]) - 4, UNASKED_ROOM)
+        sentence = " ".join(said["sentence"].split())
+        if len(sentence) > room:
+            sentence = sentence[: room - 1].rstrip() + "…"
+        console.print(f"  {said['source']}: {sentence}", markup=False, highlight=False)
 
 
 def _after_generate(config: GenerateConfig, train_model: str) -> list[str]:

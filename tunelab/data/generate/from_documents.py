@@ -29,6 +29,7 @@ from tunelab.data.generate.shared import (
     prompt_text,
 )
 from tunelab.data.generate.template.template_qa import code_leads, prose_sentences, template_pairs
+from tunelab.data.generate.unasked import write_unasked
 from tunelab.errors import TunelabError
 
 CHUNK_PROMPT = """Read the text below and write {n} questions a user of it might ask, each with a \
@@ -81,6 +82,7 @@ def generate_dataset(
         if config.mode == "template":
             stats.done_before = len(chunks) - len(todo)
             _template(config, todo, out, stats)
+            write_unasked(out.path, stats.unasked, {c.hash for c in todo}, {c.hash for c in chunks})
         else:
             asked = AskedChunks(config)
             asked.drop_stale(earlier.made_from_gone_text)
@@ -159,7 +161,7 @@ def _template(
         # teaches, said (a lead-in and its example were in no pair and nothing said so).
         told, shown = " ".join(answers), code_leads(chunk)
         stats.unasked += [
-            f"{chunk.source}: {s}"
+            {"chunk": chunk.hash, "source": chunk.source, "sentence": s}
             for s, stated in prose_sentences(chunk)
             if (_NUMBER.search(s) or s in shown) and stated not in told
         ]

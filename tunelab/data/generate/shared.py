@@ -109,8 +109,9 @@ class GenerateStats:
     # Per document, its chunks template mode kept no pair of (no rule found a question, or the
     # filters dropped those found): text a model trained on the output never sees.
     no_pairs: Counter = field(default_factory=Counter)
-    # Template mode: sentences stating a number or introducing code that no kept pair holds.
-    unasked: list[str] = field(default_factory=list)
+    # Template mode: sentences stating a number or introducing code that no kept pair holds, each
+    # {"chunk", "source", "sentence"}, as `<output>.unasked.jsonl` keeps them (generate/unasked.py).
+    unasked: list[dict] = field(default_factory=list)
     cut_row_dropped: bool = False  # the output's last row, cut short by a crash, was dropped
     stale: int = 0  # rows an earlier run made from text since edited or removed, dropped
     # Chunks not asked about: their text has rows an earlier run made at another chunk size.
