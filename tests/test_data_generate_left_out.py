@@ -436,3 +436,25 @@ def test_a_sentence_naming_a_model_states_no_number_to_list(tmp_path):
     result = CliRunner().invoke(app, ["data", "generate", str(doc), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "innoanswer" not in said(result.output)
+
+
+def test_a_stop_midway_keeps_the_sentences_of_the_documents_done(tmp_path, monkeypatch):
+    # The file was written after the last chunk: a Ctrl-C midway lost the lines of the chunks
+    # done, which a rerun skips and so never found again.
+    import tunelab.data.generate.from_documents as from_documents
+
+    monkeypatch.chdir(tmp_path)
+    Path("docs").mkdir()
+    Path("docs/a.md").write_text("# A\n\nBetween 0 and 2 workers share the queue.\n")
+    Path("docs/b.md").write_text("# B\n\nBetween 3 and 5 workers share the log.\n")
+    asked = from_documents.template_pairs
+
+    def stop_at_b(chunk, *args):
+        if chunk.source.endswith("b.md"):
+            raise KeyboardInterrupt
+        return asked(chunk, *args)
+
+    monkeypatch.setattr(from_documents, "template_pairs", stop_at_b)
+    CliRunner().invoke(app, ["data", "generate", "docs", "-o", "qa.jsonl"])
+    listed = rows(tmp_path / "qa.jsonl.unasked.jsonl")
+    assert [r["sentence"] for r in listed] == ["Between 0 and 2 workers share the queue."]
