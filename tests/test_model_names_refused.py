@@ -349,6 +349,7 @@ def test_a_run_folder_typed_a_letter_off_is_offered_by_every_command_that_takes_
         said = CliRunner().invoke(app, command)
         assert isinstance(said.exception, TunelabError), command
         assert str(said.exception).endswith(". Did you mean runs/mine?"), command
+        assert "writing" not in said.output, command  # export said "writing merged weights"
     # A name far off, or too short for one letter to be a slip, is offered nothing.
     for far in ("runs/zzzz", "runs/mi"):
         said = CliRunner().invoke(app, ["eval", far])

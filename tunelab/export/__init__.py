@@ -33,10 +33,11 @@ def export(
     from tunelab.export.merged import export_merged, load_merged, refuse_merged_target
     from tunelab.export.modelfile import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
-    from tunelab.run import load_tokenizer
+    from tunelab.run import load_tokenizer, refuse_unloadable
 
     if not merged and not gguf and not push:
         raise TunelabError("say what to write: --merged DIR, --gguf FILE and/or --push ORG/NAME")
+    refuse_unloadable(model)  # runs/mime: said before "writing merged weights to ..."
     if merged:  # refused before "writing merged weights" is said
         refuse_merged_target(Path(merged))
     if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
