@@ -176,3 +176,15 @@ def test_a_run_of_epochs_all_done_is_refused_a_resume_before_its_model_loads(
     longer = config.model_copy(update={"train": config.train.model_copy(update={"epochs": 2})})
     train(longer, resume=True)
     assert [r["step"] for r in _records(run)] == list(range(1, 2 * steps + 1))
+
+
+def test_a_checkpoint_a_newer_tunelab_wrote_resumes_its_fields_unknown_here_left_out(
+    tmp_path, qa_file
+):
+    # An older tunelab read a field it did not know (as `wall` once was) as damage, and refused
+    # every checkpoint of the run: "start the run again (--overwrite)".
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    state = run / "checkpoints" / "step-000002" / "state.json"
+    state.write_text(json.dumps({**json.loads(state.read_text()), "kept_later": 1}))
+    train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    assert [r["step"] for r in _records(run)] == [1, 2, 3, 4]

@@ -12,7 +12,7 @@ import json
 import os
 import random
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +138,15 @@ def read_checkpoint(path: Path) -> Checkpoint:
 
 
 def read_state(path: Path) -> TrainState:
-    return read_file(
-        path / STATE, lambda file: TrainState(**json.loads(file.read_text(encoding="utf-8")))
-    )
+    return read_file(path / STATE, _state_of)
+
+
+def _state_of(file: Path) -> TrainState:
+    # A field a newer tunelab keeps is left out, as one an older tunelab never kept takes its
+    # default: read as damage, it refused every checkpoint of a good run ("start the run again").
+    kept = json.loads(file.read_text(encoding="utf-8"))
+    known = {field.name for field in fields(TrainState)}
+    return TrainState(**{key: value for key, value in kept.items() if key in known})
 
 
 def write_state(folder: Path, state: TrainState) -> None:
