@@ -71,6 +71,9 @@ def test_a_missing_folder_that_could_be_a_hub_id_is_said_to_be_missing_here_too(
     with pytest.raises(TunelabError) as hub_id:  # no folder someone/ here: a hub id alone
         shape_of("someone/unknown-7b")
     assert str(hub_id.value).startswith("model 'someone/unknown-7b': no shape known without ")
+    (tmp_path / "runs" / "mine").mkdir(parents=True)  # a letter off: offered, as train does
+    with pytest.raises(TunelabError, match=r"weights needed\)\. Did you mean runs/mine\?$"):
+        shape_of("runs/mime")
 
 
 def test_a_run_named_alone_or_a_missing_path_is_told_as_generate_tells_it(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.models.names import check_model_name, folders_beside, meant_here
+from tunelab.models.names import check_model_name, folders_beside, meant_beside, meant_here
 
 # A decoder layer's projections, as transformers names them in Llama-style models.
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -167,10 +167,13 @@ def shape_of(model: str) -> Shape:
         # As loading a model tells them: a path that is not there, a run named alone ("mine").
         check_model_name(model)
         names = ", ".join(k.split("/")[-1] for k in KNOWN)
+        no_folder = _no_folder(path)
+        # runs/mime for runs/mine, as train and eval offer it.
+        meant = meant_here(model) or (meant_beside(path) if no_folder else "")
         raise TunelabError(
-            f"model {model!r}: {_no_folder(path)}no shape known without downloading it. Known: "
+            f"model {model!r}: {no_folder}no shape known without downloading it. Known: "
             f"{names}; or give a folder or config.json path (the config alone is enough: no "
-            f"weights needed){meant_here(model)}"
+            f"weights needed){meant}"
         )
     return shape
 
