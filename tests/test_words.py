@@ -4,7 +4,7 @@ error analysis and ROUGE-L share, for every script."""
 import re
 
 from tunelab.data.quality.dedup import near_duplicates
-from tunelab.data.text import sentences, words
+from tunelab.data.text import one_line, sentences, words
 from tunelab.evaluate.metrics import rouge_l
 
 
@@ -64,3 +64,9 @@ def test_one_sentence_splitter_keeps_an_abbreviation_and_code_in_their_sentence(
         "人口很多。",
         "## Heading",
     ]
+
+
+def test_a_line_cut_short_ends_its_last_word_with_the_ellipsis():
+    # A cut after a space left "write …" (generate's sentences in no answer stripped it alone).
+    assert one_line("Set the\n  learning rate low", 9) == "Set the…"
+    assert one_line("Set the rate", 12) == "Set the rate"

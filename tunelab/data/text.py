@@ -101,9 +101,9 @@ def unspaced(text: str) -> str:
 
 def one_line(text: str, width: int) -> str:
     """`text` on one line (each run of spaces and line breaks one space), cut to `width`
-    characters, an ellipsis its last where it was cut."""
+    characters, an ellipsis its last where it was cut (after a word, not a space)."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def words(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from tunelab.data.documents.sections import documents_said
 from tunelab.data.files.read import formats
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
+from tunelab.data.text import one_line
 from tunelab.errors import cut_short_by_ctrl_c, first_few
 from tunelab.next_step import (
     command,
@@ -187,9 +188,7 @@ def _say_unasked(config: GenerateConfig, unasked: list[dict]) -> None:
         # The sentence is cut to the line the document's path leaves it, not the path: a long
         # path would leave no word of it (a line of at least UNASKED_ROOM may wrap).
         room = max(console.width - len(said["source"]) - 4, UNASKED_ROOM)
-        sentence = " ".join(said["sentence"].split())
-        if len(sentence) > room:
-            sentence = sentence[: room - 1].rstrip() + "…"
+        sentence = one_line(said["sentence"], room)
         console.print(f"  {said['source']}: {sentence}", markup=False, highlight=False)
 
 
