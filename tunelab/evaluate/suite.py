@@ -343,12 +343,12 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     """The Python API of `tunelab errors`: analyse again the answers the last `evaluate` wrote in a
     run (or an eval folder), with the closest examples of `data` (default: the run's training
     data); rewrites the reports."""
-    from tunelab.models.names import folders_beside, meant_beside, meant_here
+    from tunelab.models.names import beside_said, meant_here
 
     found = Run.find(run)
     if found is None and not Path(run).is_dir():  # it read "run `tunelab eval` on this run first"
         # A name too far from any to be meant ("runs/wlak") gets the runs beside it, as eval's does.
-        beside = meant_here(str(run)) or folders_beside(Path(run)) + meant_beside(Path(run))
+        beside = meant_here(str(run)) or beside_said(Path(run))
         raise TunelabError(f"{run}: no such run or eval folder{beside}")
     out_dir = found.out_dir("eval") if found else Path(run)
     if found and not (out_dir / ANSWERS_FILE).exists():  # compare's answers are apart

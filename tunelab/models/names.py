@@ -123,6 +123,13 @@ def meant_beside(path: Path, listing: list[Path] | None = None) -> str:
     return f".{said}" if said else ""
 
 
+def beside_said(path: Path) -> str:
+    """ " (in runs/: mine, other). Did you mean runs/mine?" for a path that is not there: the
+    folders beside it and the one it likely meant, its folder listed once for both."""
+    listing = _listing(path.parent)
+    return folders_beside(path, listing) + meant_beside(path, listing or [])
+
+
 def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> str:
     """ " Did you mean X?" for a name that names nothing here: X what `meant` (a name → what to
     give instead: a folder's entries, runs, built-in models) holds under the name closest to it,

@@ -10,7 +10,7 @@ from pathlib import Path
 from tunelab.config import Config, TrainConfig
 from tunelab.data.files.read import is_data
 from tunelab.errors import TunelabError, exists
-from tunelab.models.names import folders_beside, looks_like_path, meant_beside
+from tunelab.models.names import beside_said, looks_like_path
 from tunelab.run import Run, resume_command
 from tunelab.run_files import CONFIG_FILE
 from tunelab.section import flatten
@@ -65,8 +65,7 @@ def config_from(source: str | Path | None, overrides: list[str] | None = None) -
         return Config.from_dict({}, overrides, source="--set")
     path = Path(source)
     if not exists(source):  # `tunelab train runs/mine --resume` with the run's name mistyped
-        beside = folders_beside(path) + meant_beside(path)
-        raise TunelabError(f"{source}: no such run folder or config file{beside}")
+        raise TunelabError(f"{source}: no such run folder or config file{beside_said(path)}")
     run_dir = path if path.is_dir() else None
     if path.name == CONFIG_FILE and Run.is_started(path.parent):
         run_dir = path.parent
