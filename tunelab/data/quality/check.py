@@ -16,7 +16,7 @@ from tunelab.data.markers import find_markers, plain_question
 from tunelab.data.prompts.chat_notes import empty_system_turns, unanswered_turns
 from tunelab.data.quality import diversity, pii, typos
 from tunelab.data.quality.escapes import mend_row, row_escapes
-from tunelab.data.quality.findings import QualityConfig, QualityReport
+from tunelab.data.quality.findings import QualityConfig, QualityReport, listing_all
 from tunelab.data.quality.junk import junk_reason, repeats_question
 from tunelab.data.quality.overlaps import find_overlaps
 from tunelab.data.shapes import unread_note
@@ -317,7 +317,7 @@ def escapes_warning(report: QualityReport) -> str:
         some = f", {len(unlisted)} of them" if len(unlisted) < left else ""
         left_said = (
             f" ({left} row(s), under Content problems{some} past the {report.config.max_listed} "
-            f"rows it lists: {where}; `--set max_listed={total}` lists them all)"
+            f"rows it lists: {where}; {listing_all(total)})"
         )
     else:
         left_said = f" ({left} row(s), under Content problems)" if left else ""

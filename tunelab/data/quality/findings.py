@@ -82,6 +82,12 @@ class QualityConfig(Section):
     """Rows listed per finding in the report."""
 
 
+def listing_all(total: int) -> str:
+    """How a finding's rows cut at max_listed are listed whole: "13 more not listed" alone left
+    the reader to find the setting."""
+    return f"`--set max_listed={total}` lists them all"
+
+
 @dataclass
 class QualityReport:
     """Everything `data check` found; row numbers index `data.examples`."""

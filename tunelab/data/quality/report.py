@@ -12,7 +12,7 @@ from tunelab.data.files.split_folders import SPLIT_RECORD
 from tunelab.data.load import grouped_rejects
 from tunelab.data.quality.check import question_text
 from tunelab.data.quality.diversity import language_name
-from tunelab.data.quality.findings import QualityReport
+from tunelab.data.quality.findings import QualityReport, listing_all
 from tunelab.data.quality.pairs_shown import SHOWN, answer_lines, pair_lines
 from tunelab.data.shapes import shape_said
 from tunelab.data.text import one_line
@@ -342,12 +342,9 @@ def _cell(text: str) -> str:
 
 
 def _more(items: list, limit: int) -> str:
-    # Said with the setting that lists them: "13 more not listed" left the reader to find it.
     if len(items) <= limit:
         return ""
-    return (
-        f"({len(items) - limit} more not listed: `--set max_listed={len(items)}` lists them all.)"
-    )
+    return f"({len(items) - limit} more not listed: {listing_all(len(items))}.)"
 
 
 def _fmt(value: float) -> str:
