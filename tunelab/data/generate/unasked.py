@@ -17,8 +17,9 @@ def unasked_path(output: Path) -> Path:
 
 
 def write_unasked(output: Path, found: list[dict], asked: set[str], chunks: set[str]) -> int:
-    """Write the sentences in no answer: this run's `found` (`GenerateStats.unasked`), after an earlier run's of the `chunks` still there that this run did not ask about again
-    (`asked`). Returns how many the file holds; with none, there is no file."""
+    """Write the sentences in no answer: this run's `found` (`GenerateStats.unasked`), after an
+    earlier run's of the `chunks` still there that this run did not ask about again (`asked`).
+    Returns how many the file holds; with none, there is no file."""
     path = unasked_path(output)
     earlier = [r for _, r in read_jsonl(path, skip_broken=True)]
     kept = [r for r in earlier if r.get("chunk") in chunks and r.get("chunk") not in asked]
