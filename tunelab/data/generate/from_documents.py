@@ -81,11 +81,13 @@ def generate_dataset(
         stats.unused = [name for name in UNUSED_BY_MODE[config.mode] if name in given]
         if config.mode == "template":
             stats.done_before = len(chunks) - len(todo)
+            asked_now, there = {c.hash for c in todo}, {c.hash for c in chunks}
             try:
                 _template(config, todo, out, stats)
-            finally:  # a stop midway: the chunks done keep their lines (a rerun skips them)
-                todo_hashes, chunk_hashes = {c.hash for c in todo}, {c.hash for c in chunks}
-                write_unasked(out.path, stats.unasked, todo_hashes, chunk_hashes)
+            except KeyboardInterrupt:  # the chunks done keep their lines: a rerun skips them
+                write_unasked(out.path, stats.unasked, asked_now, there)
+                raise
+            write_unasked(out.path, stats.unasked, asked_now, there)
         else:
             asked = AskedChunks(config)
             asked.drop_stale(earlier.made_from_gone_text)
