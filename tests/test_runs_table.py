@@ -75,6 +75,7 @@ def test_runs_at_200_columns_is_one_table_a_column_each(runs_dir):
         "time", "status",
     ]  # fmt: skip
     assert "fact accuracy 71.4% (step 270)" in listed and "1.2345 (step 40)" in listed
+    assert re.search(r"│ 12m 09s +│ finished", listed)  # 270 steps of 2.7 s, compact in its column
 
 
 def test_runs_at_80_columns_stacks_what_a_run_trained_under_its_name(runs_dir):
@@ -82,7 +83,7 @@ def test_runs_at_80_columns_stacks_what_a_run_trained_under_its_name(runs_dir):
     lines = [re.split(r" *│ *", line.strip("│ ")) for line in listed.splitlines()]
     at = lines.index(["tunelab-qa-lora-r16", "train 0.0568", "fact accuracy 25.0%", "interrupted"])
     assert lines[at + 1] == ["smollm2-135m-instruct", "eval 1.2345", "(step 40)", "44/60 steps"]
-    assert lines[at + 2] == ["lora, train.jsonl", "(step 40)", "", "1m 59s"]
+    assert lines[at + 2] == ["lora, train.jsonl", "(step 40)", "", "1 min 59 s"]
 
 
 def test_a_stale_evals_note_goes_under_its_score_where_the_table_would_not_fit_else():
@@ -132,6 +133,19 @@ def test_a_run_of_one_step_says_step_and_names_its_score_as_eval_does():
     with console.capture() as shown:
         console.print(run_block(row), run_block({**row, "run": "longer", "steps": 2}))
     lines = [line.rstrip() for line in shown.get().splitlines()]
-    assert lines[0] == "smoke: finished, 1 step in 0m 12s"
+    assert lines[0] == "smoke: finished, 1 step in 12 s"
     assert "  best held-out: token F1 52.0% (step 1)" in lines
-    assert "longer: finished, 2 steps in 0m 12s" in lines
+    assert "longer: finished, 2 steps in 12 s" in lines
+
+
+def test_a_runs_time_reads_as_training_s_done_line_says_it():
+    # The done line said "2 min 49 s" and `tunelab runs` "2m 49s" of one run: two formatters.
+    row = {"run": "long", "model": "smollm2-135m-instruct", "method": "full", "steps": 900,
+           "data": "train.jsonl", "train_loss": 0.5, "eval_loss": None, "time_s": 169.4,
+           "eval_step": None, "status": "finished"}  # fmt: skip
+    console = Console(width=80, color_system=None)
+    with console.capture() as shown:
+        console.print(run_block(row), run_block({**row, "run": "longer", "time_s": 4e3}))
+    lines = shown.get().splitlines()
+    assert lines[0] == "long: finished, 900 steps in 2 min 49 s"  # as the done line said it
+    assert "longer: finished, 900 steps in 1 h 06 min" in lines

@@ -1,8 +1,8 @@
 """Whether a table fits the terminal as drawn at its natural width: eval, compare and runs lay a
 table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
 rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word; and a note under a table,
-wrapped at words; and a count as a message says it ("1 question", "2 questions"; "1 is",
-"2 are")."""
+wrapped at words; a count as a message says it ("1 question", "2 questions"; "1 is",
+"2 are"); and a time as one ("2 min 49 s")."""
 
 from __future__ import annotations
 
@@ -38,3 +38,14 @@ def is_are(n: int) -> str:
     """ "is" after a count of 1, "are" after any other ("1 question is", "0 questions are"): the
     verb every message gives a count, `n_things`'s or a bare number."""
     return "is" if n == 1 else "are"
+
+
+def duration(seconds: float, compact: bool = False) -> str:
+    """ "17 s", "2 min 49 s", "1 h 06 min": a time as every message says it (training's done line,
+    `tunelab runs`), where two formatters gave one run "2 min 49 s" and "2m 49s"; `compact`
+    ("2m 49s") for a table column, where the words would cost the table its width."""
+    minutes, seconds = divmod(round(seconds), 60)
+    hour, minute, second = ("h", "m", "s") if compact else (" h", " min", " s")
+    if minutes >= 60:
+        return f"{minutes // 60}{hour} {minutes % 60:02d}{minute}"
+    return f"{minutes}{minute} {seconds:02d}{second}" if minutes else f"{seconds}{second}"

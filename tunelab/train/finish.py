@@ -10,7 +10,7 @@ from rich.console import Console
 
 from tunelab.evaluate.scores import score_said
 from tunelab.run_base import keep_base
-from tunelab.terminal import n_things
+from tunelab.terminal import duration, n_things
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
 from tunelab.train.heldout import higher_better, restore_best
@@ -86,17 +86,10 @@ def finish_session(
 def time_said(state: TrainState) -> str:
     """The steps' time, and the loop's beside it where evals took much of it: "17 s" alone said
     a run of 2 min 49 s, mostly eval loss, took 17 s."""
-    steps = _seconds_said(state.elapsed)
+    steps = duration(state.elapsed)
     if state.wall < 2 * state.elapsed or state.wall - state.elapsed < 10:
         return steps
-    return f"{steps} of training ({_seconds_said(state.wall)} in all, evals included)"
-
-
-def _seconds_said(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    if minutes >= 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+    return f"{steps} of training ({duration(state.wall)} in all, evals included)"
 
 
 def _restore_best(session: TrainSession, weights: dict | None, console: Console) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tunelab.evaluate.scores import score_said
-from tunelab.terminal import fits, n_things
+from tunelab.terminal import duration, fits, n_things
 
 COLUMNS = ("run", "model", "method", "data", "steps", "train loss", "eval loss", "best held-out",
            "time", "status")  # fmt: skip
@@ -48,7 +48,7 @@ def _whole_table(rows: list[dict], stale_below: bool = False) -> Table:
             _number(row["train_loss"]),
             _eval_loss(row),
             _held_out(row.get("best_heldout")),
-            _duration(row["time_s"]),
+            _duration(row["time_s"], compact=True),  # a column: "2m 49s" keeps the table narrow
             row["status"],
         )
     return table
@@ -152,10 +152,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, seconds = divmod(round(seconds), 60)
-    return (
-        f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m {seconds:02d}s"
-    )
+def _duration(seconds: float | None, compact: bool = False) -> str:
+    """The run's time as `duration` says it; nothing where no step recorded one."""
+    return "" if seconds is None else duration(seconds, compact)
