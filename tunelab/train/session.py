@@ -338,6 +338,7 @@ def _load_and_prepare(config: Config, resume: bool, device: torch.device, consol
         device=device if quantize else "cpu",  # bitsandbytes quantizes on the way in
     )
     limit = context_length(model, tokenizer)
+    # Its notes never print twice: a `known` is config_context of the config the model loads.
     if limit != known:  # else the tokens are the same: the tokenizers read the same files
         prepared = _prepare_data(config, tokenizer, limit, resume, console)
     fitted_config, data = prepared
