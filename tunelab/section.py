@@ -4,7 +4,7 @@ meant), a YAML file's keys by their lines, and `--set key=value` overrides."""
 
 from __future__ import annotations
 
-import re
+import types
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,7 +134,7 @@ def _invalid(
             and not _shows(message, e["input"])
         ):
             # pydantic names what it wanted, not what it read
-            message += f" (given: {e['input']!r}{_meant_choice(e)})"
+            message += f" (given: {e['input']!r}{_meant_choice(e, model)})"
         # A validator's message that starts with the field's name says it whole, as does one of
         # the whole config (no field to name).
         whole = not where or message.startswith(f"{where} ")
@@ -154,14 +154,47 @@ def _shows(message: str, value: str | int | float) -> bool:
     return str(value) in message
 
 
-def _meant_choice(error: Any) -> str:
+def _meant_choice(error: Any, model: type[BaseModel]) -> str:
     """ "; did you mean 'rephrasings'?" for a text close to one of a Literal's choices (the
     one closeness of every "did you mean": meant.closest_name), else ""."""
     if error["type"] != "literal_error" or not isinstance(error["input"], str):
         return ""
-    choices = re.findall(r"'([^']*)'", error["ctx"]["expected"])
-    meant = closest_name(error["input"], choices, cutoff=0.7)
+    meant = closest_name(error["input"], _choices_at(model, error["loc"]), cutoff=0.7)
     return f"; did you mean {meant!r}?" if meant else ""
+
+
+def _choices_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The text choices of the Literal at an error's `loc` (data.held_out), read from the fields'
+    annotations: pydantic's English "Input should be 'a' or 'b'" is no interface to parse."""
+    annotation: Any = model
+    for part in loc:
+        inner = _unwrapped(annotation)
+        sections = [
+            kind for kind in inner if isinstance(kind, type) and issubclass(kind, BaseModel)
+        ]
+        fields = [kind.model_fields[part] for kind in sections if part in kind.model_fields]
+        containers = [kind for kind in inner if typing.get_origin(kind) in (dict, list)]
+        if fields:
+            annotation = fields[0].annotation
+        elif containers:  # a dict's key or a list's index: on to what it holds
+            annotation = typing.get_args(containers[0])[-1]
+        # else a union member's tag ("literal['a','b']", "int"): the same annotation goes on
+    return [
+        choice
+        for kind in _unwrapped(annotation)
+        if typing.get_origin(kind) is Literal
+        for choice in typing.get_args(kind)
+        if isinstance(choice, str)
+    ]
+
+
+def _unwrapped(annotation: Any) -> list[Any]:
+    """The kinds an annotation allows: a union's members, each out of its Annotated."""
+    if typing.get_origin(annotation) is Annotated:
+        return _unwrapped(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [kind for member in typing.get_args(annotation) for kind in _unwrapped(member)]
+    return [annotation]
 
 
 def _at_least_one(value: int | None, info: ValidationInfo) -> int | None:
