@@ -354,3 +354,35 @@ def test_a_run_folder_typed_a_letter_off_is_offered_by_every_command_that_takes_
     for far in ("runs/zzzz", "runs/mi"):
         said = CliRunner().invoke(app, ["eval", far])
         assert "Did you mean" not in str(said.exception)
+
+
+def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
+    tmp_path, monkeypatch, capsys
+):
+    # Each asked the hub twice for an id not cached: once as the tokenizer loaded, once as the
+    # model's config gave its context (a connection each, up to seconds apiece where it is slow).
+    from huggingface_hub import constants
+    from transformers import AutoConfig, AutoTokenizer
+
+    import tunelab
+    from tests.conftest import write_jsonl
+    from tunelab.models import names as model_names
+    from tunelab.models.random_weights import tiny_tokenizer
+
+    asked = []
+
+    def reachable():
+        asked.append("hub")
+        return None
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(model_names, "hub_unreachable", reachable)
+    # What the hub would give: the tiny model's tokenizer and config.
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", lambda *a, **k: tiny_tokenizer())
+    monkeypatch.setattr(AutoConfig, "from_pretrained", lambda *a, **k: tiny_random()[0].config)
+    data = write_jsonl(tmp_path / "qa.jsonl", [{"question": "Q?", "answer": "A."}] * 4)
+    tunelab.data.check(data, model="tunelab-tests/not-cached")
+    assert asked == ["hub"]
+    asked.clear()
+    tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
+    assert asked == ["hub"]

@@ -31,9 +31,10 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     from tunelab.run import load_tokenizer, model_context
 
     console = Console()
-    tokenizer = load_tokenizer(model)
+    # model_context checks the model's name (a path not there, a hub id out of reach): once.
     if limit := model_context(model):  # rows measured as training will cut them
         data = fit_max_length(data, model, limit, "max_length")
+    tokenizer = load_tokenizer(model, checked=True)
     loaded = load_data(data.path, shape=data.shape, fields=data.fields, on_error="skip")
     examples = loaded.examples
     check_template(data.template, examples)
