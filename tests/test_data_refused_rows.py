@@ -112,15 +112,7 @@ def test_inspect_and_check_say_a_documents_special_token_text_is_read_as_the_tok
 
 
 def test_a_row_the_template_refuses_is_skipped_and_counted_with_on_error_skip():
-    from tunelab.models.random_weights import tiny_tokenizer
-
-    tokenizer = tiny_tokenizer()
-    tokenizer.chat_template = (  # roles must alternate
-        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
-        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
-        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
-        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-    )
+    tokenizer = alternating_tokenizer()
     good = to_example(ROWS["messages"], "messages", "alt.jsonl:1")
     twice = Example(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
                               {"role": "assistant", "content": "c"}], source="alt.jsonl:2")  # fmt: skip
@@ -151,15 +143,8 @@ def test_rows_around_a_skipped_one_keep_their_own_ids_across_encoding_chunks(mon
     # skipped, dropped or read as raw text between others, or a chunk's edge, must shift none.
     from tunelab.data import tokenize
     from tunelab.data.tokenize import tokenize_example
-    from tunelab.models.random_weights import tiny_tokenizer
 
-    tokenizer = tiny_tokenizer()
-    tokenizer.chat_template = (  # roles must alternate
-        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
-        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
-        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
-        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-    )
+    tokenizer = alternating_tokenizer()
     twice = Example(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"},
                               {"role": "assistant", "content": "c"}], source="rows.jsonl:2")  # fmt: skip
     rows = [
@@ -183,3 +168,17 @@ def test_rows_around_a_skipped_one_keep_their_own_ids_across_encoding_chunks(mon
     assert report.refused_sources == {"rows.jsonl:2"} and list(report.special_text) == [
         "rows.jsonl:3"
     ]
+
+
+def alternating_tokenizer():
+    """The tiny tokenizer with a chat template that refuses roles out of turn (Llama 2's does)."""
+    from tunelab.models.random_weights import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.chat_template = (
+        "{% for m in messages %}{% if (m.role == 'user') != (loop.index0 % 2 == 0) %}"
+        "{{ raise_exception('Conversation roles must alternate user/assistant') }}{% endif %}"
+        "{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
+    return tokenizer
