@@ -309,3 +309,33 @@ def test_a_run_on_another_run_names_its_base_as_typed_from_here(runs_dir, tmp_pa
     assert str(base) in config.read_text()  # what the run keeps stays the absolute path
     monkeypatch.chdir(runs_dir)  # from elsewhere, the path as stored
     assert {row["run"]: row for row in tunelab.runs([on_base])}["on_b"]["model"] == str(base)
+
+
+def test_a_runs_time_is_its_whole_time_evals_included(tmp_path):
+    # A run mostly of eval loss: its steps took 17.2 s of the loop's 2 min 49 s. It was listed
+    # as 17 s, the steps' time in metrics.jsonl; its checkpoint keeps the loop's whole time.
+    folder = tmp_path / "runs" / "evals"
+    (folder / "checkpoints" / "step-000003").mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(folder / "config.yaml")
+
+    def logged(*elapsed):
+        rows = [{"step": s, "loss": 1.0, "elapsed": e} for s, e in enumerate(elapsed, 1)]
+        (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def saved(**state):
+        state_file = folder / "checkpoints" / "step-000003" / "state.json"
+        state_file.write_text(json.dumps({"step": 3, **state}))
+
+    logged(5.0, 11.0, 17.2)
+    saved(elapsed=17.2, wall=169.4)
+    [row] = tunelab.runs([folder])
+    assert row["time_s"] == 169.4
+    # A step logged after the last checkpoint (the process died before the next one): its
+    # time is added to the checkpoint's.
+    logged(5.0, 11.0, 17.2, 20.0)
+    [row] = tunelab.runs([folder])
+    assert row["time_s"] == pytest.approx(172.2)
+    # A checkpoint from before the whole time was kept: the steps' time, as before.
+    saved(elapsed=17.2)
+    [row] = tunelab.runs([folder])
+    assert row["time_s"] == 20.0

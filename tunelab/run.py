@@ -17,13 +17,13 @@ from tunelab.data.prompts.templates import RAW_TEXT, Prompt
 from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (
-    CHECKPOINT_STATE,
     CHECKPOINTS,
     CONFIG_FILE,
     DATA_SHAPE,
     HELD_OUT,
     METRICS_FILE,
     WEIGHTS,
+    checkpoint_state,
     list_checkpoints,
     run_status,
 )
@@ -311,12 +311,7 @@ def resume_command(run_dir: Path, processes: int, per_machine: int | None = None
 def _launch(checkpoint: Path) -> tuple[int, int | None]:
     """How many processes trained up to `checkpoint`, and how many on each machine (1 and None
     where it does not say)."""
-    try:
-        state = json.loads((checkpoint / CHECKPOINT_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 1, None
-    if not isinstance(state, dict):
-        return 1, None
+    state = checkpoint_state(checkpoint)
     return state.get("processes") or 1, state.get("per_machine")
 
 

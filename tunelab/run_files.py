@@ -70,6 +70,16 @@ def list_checkpoints(folder: Path) -> list[Path]:
     )
 
 
+def checkpoint_state(checkpoint: Path) -> dict:
+    """A checkpoint's state.json as training wrote it (step, elapsed, wall, launch), read without
+    torch; {} where it is missing or damaged (the listing and messages that read it go on)."""
+    try:
+        state = json.loads((checkpoint / CHECKPOINT_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
 def _alive(host: str | None, pid: int | None) -> bool:
     """Whether the process that wrote a status still runs (unknown on another machine: yes)."""
     if host != socket.gethostname() or pid is None:

@@ -11,7 +11,14 @@ from rich.console import Console
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 from tunelab.run import Run
-from tunelab.run_files import CHECKPOINTS, CONFIG_FILE, METRICS_FILE, STATUS_FILE, WEIGHTS
+from tunelab.run_files import (
+    CHECKPOINTS,
+    CONFIG_FILE,
+    METRICS_FILE,
+    STATUS_FILE,
+    WEIGHTS,
+    checkpoint_state,
+)
 from tunelab.section import flatten
 from tunelab.terminal import say_wrapped
 from tunelab.train.plot import read_metrics
@@ -100,7 +107,7 @@ def summary(run: Run, name: str | None = None) -> dict:
         # The eval loss's own step where it is not the last: a run stopped before its next
         # eval showed step 44's train loss beside the untrained model's step-0 eval loss.
         "eval_step": _last(rows, "step", having="eval_loss"),
-        "time_s": _last(rows, "elapsed"),
+        "time_s": run_time(run, rows),
         "status": status["status"],
         # Where a run that has not ended is going: `tunelab runs` shows "8/40", not "8".
         "total_steps": status.get("total_steps", config.train.max_steps),
@@ -111,6 +118,20 @@ def summary(run: Run, name: str | None = None) -> dict:
     if benched := benchmarked(run):
         row["bench"] = benched
     return row
+
+
+def run_time(run: Run, rows: list[dict]) -> float | None:
+    """The run's whole time, its evals and held-out answers included: its last checkpoint's
+    `wall`, with the steps logged after it (a run that died unsaved). A run mostly of eval loss
+    listed its steps' 17 s where it took 2 min 49 s. Its steps' time alone (metrics.jsonl's
+    `elapsed`) where no checkpoint kept a wall (one from before it was kept, or none saved)."""
+    steps = _last(rows, "elapsed")
+    state = checkpoint_state(run.checkpoints[-1]) if run.checkpoints else {}
+    if steps is None or not state.get("wall"):
+        return steps
+    whole = state["wall"] + max(0.0, steps - state.get("elapsed", steps))
+    # An older run resumed: its wall counts the resumed part alone, shorter than its steps.
+    return max(whole, steps)
 
 
 def benchmarked(run: Run) -> dict[str, dict]:
