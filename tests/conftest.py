@@ -77,6 +77,16 @@ def ctrl_c_as_at_a_terminal():
     signal.signal(signal.SIGINT, previous)
 
 
+@pytest.fixture(autouse=True)
+def hub_ids_checked_afresh():
+    """Each test checks hub ids anew, as a new process does: `check_hub_reachable` keeps a name
+    it found for the process, and a name one test found on a hub it faked reachable would stay
+    found in the next test run by the same worker."""
+    from tunelab.models.names import check_hub_reachable
+
+    check_hub_reachable.cache_clear()
+
+
 @pytest.fixture
 def wide_terminal(monkeypatch):
     """A terminal wide enough that rich folds no path it says: a path longer than the line is

@@ -223,7 +223,7 @@ def test_data_check_finds_no_empty_answer_in_a_row_ending_on_its_call(
     tmp_path, monkeypatch, tool_tokenizer
 ):
     # Checked for a model whose template writes calls (tiny-random's is SmolLM2's).
-    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model, **_: tool_tokenizer)
+    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model: tool_tokenizer)
     rows = [{**ROW, "messages": ROW["messages"][:2]}, ROW]
     report = check_file(write_jsonl(tmp_path / "calls.jsonl", rows), config=TINY)
     assert report.empty == []
@@ -239,7 +239,7 @@ def test_a_call_whose_arguments_hold_a_special_tokens_text_is_left_out_by_name(t
 
 
 def test_data_check_finds_personal_data_in_a_calls_arguments(tmp_path, monkeypatch, tool_tokenizer):
-    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model, **_: tool_tokenizer)
+    monkeypatch.setattr("tunelab.run.load_tokenizer", lambda model: tool_tokenizer)
     call = {"function": {"name": "send_mail", "arguments": {"to": "jane.doe@example.org"}}}
     row = with_turn(1, tool_calls=[call])
     report = check_file(write_jsonl(tmp_path / "calls.jsonl", [ROW, row]), config=TINY)

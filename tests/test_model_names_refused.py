@@ -384,5 +384,26 @@ def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
     tunelab.data.check(data, model="tunelab-tests/not-cached")
     assert asked == ["hub"]
     asked.clear()
+    # Found once, the name stays found within the process: a second command asks no more.
+    tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
+    assert asked == []
+    model_names.check_hub_reachable.cache_clear()  # as a new process starts
     tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
     assert asked == ["hub"]
+
+
+def test_a_hub_id_refused_while_the_hub_is_out_of_reach_is_asked_again(monkeypatch):
+    # A name found stays found within the process; a refusal is not kept: the network back,
+    # the same name is found.
+    from huggingface_hub import constants
+
+    from tunelab.models import names as model_names
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    down = "huggingface.co cannot be reached from this machine (OSError)"
+    monkeypatch.setattr(model_names, "hub_unreachable", lambda: down)
+    for _ in range(2):
+        with pytest.raises(TunelabError, match="cannot be reached"):
+            model_names.check_model_source("tunelab-tests/not-cached")
+    monkeypatch.setattr(model_names, "hub_unreachable", lambda: None)
+    model_names.check_model_source("tunelab-tests/not-cached")

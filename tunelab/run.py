@@ -236,16 +236,15 @@ def load_model(
     return load_pretrained(str(model), dtype=dtype, device=device)
 
 
-def load_tokenizer(model: str | Path | Run, *, checked: bool = False) -> PreTrainedTokenizerBase:
-    """The tokenizer of a run or a model; `checked`: a name that is no run has passed
-    check_model_source already (model_context checks it), not to be tested twice."""
+def load_tokenizer(model: str | Path | Run) -> PreTrainedTokenizerBase:
+    """The tokenizer of a run or a model."""
     from tunelab.models.load import pretrained_tokenizer
 
     run = Run.find(model)
     if run:
         return run.tokenizer()
     refuse_unsaved(model)
-    return pretrained_tokenizer(str(model), checked=checked)
+    return pretrained_tokenizer(str(model))
 
 
 def model_context(model: str | Path | Run) -> int | None:

@@ -101,9 +101,8 @@ def load_pretrained(
     return model.to(device), tokenizer
 
 
-def pretrained_tokenizer(name: str, *, checked: bool = False) -> PreTrainedTokenizerBase:
-    """A model's tokenizer; `checked`: its name has passed check_model_source already (the data
-    commands' pretrained_context), so a hub id not cached is not tested against the hub twice."""
+def pretrained_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    """A model's tokenizer, its name checked first (`check_model_source`)."""
     if name == TINY_NAME:
         return tiny_tokenizer()
     if name in RANDOM_SHAPES:
@@ -111,8 +110,7 @@ def pretrained_tokenizer(name: str, *, checked: bool = False) -> PreTrainedToken
     if name == EMBEDDED_NAME:
         path = embedded_tokenizer_dir()
     else:
-        if not checked:
-            check_model_source(name)
+        check_model_source(name)
         path = weights_source(name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)

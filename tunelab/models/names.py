@@ -4,6 +4,7 @@ transformers' failure to read one means to the user."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -187,10 +188,15 @@ def _in_hub_cache(name: str) -> bool:
     return any(isinstance(path, str) for path in cached)
 
 
+# Once per name and process: a command reads a model's context, its tokenizer and its weights
+# (a resume all of them before the model loads), each checking the name; the hub was asked each
+# time (a connection of up to 5 s). A failure is not kept (lru_cache keeps no raise): it is said
+# each time it is asked.
+@functools.cache
 def check_hub_reachable(name: str) -> None:
     """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
     retries for ~50 s before it gives up (with HF_HUB_OFFLINE set it fails at once, but only
-    once a command reaches that model)."""
+    once a command reaches that model). A name found stays found within the process."""
     from huggingface_hub import constants
 
     if _in_hub_cache(name):

@@ -52,7 +52,7 @@ def check_file(
     answers = [e.answer if e.text is None else "" for e in examples]
     from tunelab.run import load_tokenizer
 
-    tokenizer = load_tokenizer(config.model, checked=True)  # by model_context, above
+    tokenizer = load_tokenizer(config.model)
     find_overlaps(report, answers, whole_words(tokenizer), test)
     _check_lengths(report, tokenizer)
     asked = varying_questions(examples, questions)

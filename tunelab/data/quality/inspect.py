@@ -31,10 +31,11 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     from tunelab.run import load_tokenizer, model_context
 
     console = Console()
-    # model_context checks the model's name (a path not there, a hub id out of reach): once.
+    # model_context checks the model's name (a path not there, a hub id out of reach) before
+    # any row is read.
     if limit := model_context(model):  # rows measured as training will cut them
         data = fit_max_length(data, model, limit, "max_length")
-    tokenizer = load_tokenizer(model, checked=True)
+    tokenizer = load_tokenizer(model)
     loaded = load_data(data.path, shape=data.shape, fields=data.fields, on_error="skip")
     examples = loaded.examples
     check_template(data.template, examples)
