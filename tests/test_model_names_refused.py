@@ -407,3 +407,40 @@ def test_a_hub_id_refused_while_the_hub_is_out_of_reach_is_asked_again(monkeypat
             model_names.check_model_source("tunelab-tests/not-cached")
     monkeypatch.setattr(model_names, "hub_unreachable", lambda: None)
     model_names.check_model_source("tunelab-tests/not-cached")
+
+
+def test_training_tests_the_hub_once_for_a_hub_id_not_cached_also_on_resume(
+    tmp_path, monkeypatch, qa_file
+):
+    # Training read the model's context, then its weights, each testing the hub: twice; a
+    # resume reads the context and tokenizer before the model loads too (an edited data file is
+    # refused before a load of minutes): four times.
+    from huggingface_hub import constants
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    import tunelab
+    from tests.conftest import tiny_config
+    from tunelab.models import names as model_names
+    from tunelab.models.random_weights import tiny_tokenizer
+
+    asked = []
+
+    def reachable():
+        asked.append("hub")
+        return None
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(model_names, "hub_unreachable", reachable)
+    # What the hub would give: the tiny model, its tokenizer and config.
+    monkeypatch.setattr(AutoTokenizer, "from_pretrained", lambda *a, **k: tiny_tokenizer())
+    monkeypatch.setattr(AutoConfig, "from_pretrained", lambda *a, **k: tiny_random()[0].config)
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda *a, **k: tiny_random()[0])
+    config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=1)
+    config.model.name = "tunelab-tests/not-cached"
+    tunelab.train(config)
+    assert asked == ["hub"]
+    asked.clear()
+    model_names.check_hub_reachable.cache_clear()  # `tunelab train --resume`: a new process
+    config.train.max_steps = 3
+    tunelab.train(config, resume=True)
+    assert asked == ["hub"]
