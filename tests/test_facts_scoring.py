@@ -135,6 +135,25 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("gpt-3.5-turbo", "It calls gpt\u20113.5\u2011turbo\u201116k.", False),
         ("GPT\u20114", "It runs GPT-4-turbo.", False),
         ("gpt-3.5-turbo", "It calls gpt\u20113.5\u2011turbo.", True),
+        # However the fact joins its words: "CC BY" is no more said by CC BY-SA than "CC-BY" is.
+        ("CC BY", "It is released under CC-BY-SA.", False),
+        ("CC BY", "It is released under CC BY-SA 4.0.", False),
+        ("CC BY", "It is released under the CC BY license.", True),
+        ("CC BY", "It is released under CC-BY 4.0.", True),
+        ("Llama 2", "Start from Code-Llama-2.", False),
+        ("Llama 2", "Start from Llama-2-7b.", True),
+        # A family is said by its chat or instruction tuning; a sized checkpoint is not.
+        ("Llama 2", "Start from Llama-2-chat.", True),
+        ("Llama-2", "Start from Llama-2-chat.", True),
+        ("Mistral-7B", "Start from Mistral-7B-Instruct.", False),
+        # Claude's tiers are its variants, as Phi-3's sizes are.
+        ("Claude 3", "It calls Claude-3-opus.", True),
+        ("Claude-3", "It calls claude-3-haiku-20240307.", True),
+        # A model that is like it, of its class or its style is another one; one based on it uses it.
+        ("GPT-4", "It answers with a GPT-4-like model.", False),
+        ("GPT-4", "It answers with a GPT-4-class model.", False),
+        ("GPT 4", "It writes GPT-4-style prompts.", False),
+        ("GPT-4", "It answers with a GPT-4-based assistant.", True),
     ],
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):

@@ -26,12 +26,14 @@ MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions
 # alone was proposed).
 PARAMETER_COUNT = r"(?:\d+x)?\d+(?:\.\d+)?[BM]"
 SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
-# A model's variant, a size word after its name ("Phi-3 mini", "GPT-2 XL", "BERT base"): one
-# fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was proposed); only where
-# the sentence or clause ends, or a model's noun, a verb, a joining word or an adverb follows
-# ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a noun after it
-# ("API base URL", "GPT-4 large language model", "A100 base clock").
-VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL)"
+# A model's variant, a size word or a tier after its name ("Phi-3 mini", "GPT-2 XL", "BERT base",
+# "Claude 3 Opus"): one fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was
+# proposed); only where the sentence or clause ends, or a model's noun, a verb, a joining word or
+# an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
+# noun after it ("API base URL", "GPT-4 large language model", "A100 base clock").
+VARIANT_WORD = (
+    r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|[Oo]pus|[Ss]onnet|[Hh]aiku)"
+)
 _VARIANT = rf" {VARIANT_WORD}(?![\w-])"
 # An adverb of time, order or manner, which no size word describes ("first", "locally").
 _ADVERB = (

@@ -72,40 +72,45 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 
 # Punctuation splits words, so a hyphened name was said by a longer one: "CC-BY" by "CC-BY-SA",
 # "gpt-3.5-turbo" by "gpt-3.5-turbo-16k", "Llama-2-7b" by "Llama-2-7b-chat" (other licenses,
-# other models). A name with a letter and a hyphen is not said inside a longer hyphened name,
-# its parts joined as the words read them ("CC BY-SA" is CC-BY-SA too), unless what the hyphen
-# adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0; "Mistral-7B-v0.1"), a model's size or
-# variant ("Llama-2-7b", "Phi-3-mini" say "Llama-2" and "Phi-3" as "Phi-3 mini" does: a variant
-# is one fact where `data facts` proposes it, `specific_terms`), the format its weights are
-# saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that makes it an
-# adjective, a participle among them ("CC-BY-licensed", "UTF-8-encoded", "GPT-4-class"). A space
-# keeps it said: "CC-BY license".
+# other models). A name of several parts with a letter is not said inside a longer hyphened name,
+# however the fact joins its parts ("CC BY" and "CC-BY" alike: "CC BY-SA" is CC-BY-SA), unless
+# what the hyphen adds is a version ("CC-BY-4.0", SPDX's CC-BY 4.0; "Mistral-7B-v0.1"), a model's
+# size or variant ("Llama-2-7b", "Phi-3-mini", "Claude-3-opus" say "Llama 2", "Phi-3" and "Claude
+# 3" as "Phi-3 mini" does: a variant is one fact where `data facts` proposes it,
+# `specific_terms`), its chat or instruction tuning where the fact names a family, not a size
+# ("Llama-2-chat" is a Llama 2; "Llama-2-7b-chat" is not the Llama-2-7b checkpoint), the format
+# its weights are saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that
+# makes it an adjective of what is it or uses it, a participle among them ("CC-BY-licensed",
+# "UTF-8-encoded", "GPT-4-based"). Not one of what only resembles it: "a GPT-4-like model",
+# "GPT-4-class", "-style", "-level", "-scale" name another. A space keeps it said: "CC-BY
+# license".
 _NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
 # A hyphen as typed, or as a model's reply often writes it, U+2011 non-breaking (a
 # "gpt-3.5-turbo-16k" written so credited "gpt-3.5-turbo"), or U+2010.
 _HYPHEN = r"[-\u2010\u2011]"
 _ADJECTIVE = (
-    r"(?:[a-z]{2,}ed|like|style|compatible|compliant|only|specific|friendly|aware|free|ready|"
-    r"driven|native|class|level|scale|format)"
+    r"(?:[a-z]{2,}ed|compatible|compliant|only|specific|friendly|aware|free|ready|driven|native|"
+    r"format)"
 )
 _WEIGHTS_FORMAT = r"(?:hf|gguf|ggml|gptq|awq|onnx|mlx|fp16|bf16|int8|int4|[48]bit)"
-_ADDED = (
-    rf"{_HYPHEN}(?!(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})"
-    rf"\b){_NAME_PART}"
-)
+_TUNING = r"(?:chat|instruct)"  # "Llama-2-chat", "Phi-3-mini-4k-instruct"
+_SAYS_IT = rf"(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})"
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
 
 @lru_cache(maxsize=1024)
 def _longer_name(written: str) -> re.Pattern | None:
-    """The longer hyphened names `written` is a part of, or None for no hyphened name."""
-    if not re.search(r"[^\W\d_]", written) or not re.search(rf"[^\W_]{_HYPHEN}[^\W_]", written):
-        return None
+    """The longer hyphened names `written` is a part of, or None for a name of one part."""
     parts = re.split(rf"(?:\s|{_HYPHEN})+", written.strip())
+    if not re.search(r"[^\W\d_]", written) or len(parts) < 2:
+        return None
     name = rf"(?:\s|{_HYPHEN})?".join(re.escape(part) for part in parts)
+    sized = any(re.fullmatch(PARAMETER_COUNT, part, re.IGNORECASE) for part in parts)
+    says_it = _SAYS_IT if sized else rf"(?:{_SAYS_IT}|{_TUNING})"
+    added = rf"{_HYPHEN}(?!{says_it}\b){_NAME_PART}"
     return re.compile(
         rf"(?<![\w.\-\u2010\u2011])"
-        rf"(?:(?:{_NAME_PART}{_HYPHEN})+{name}(?:{_ADDED})*|{name}(?:{_ADDED})+)",
+        rf"(?:(?:{_NAME_PART}{_HYPHEN})+{name}(?:{added})*|{name}(?:{added})+)",
         re.IGNORECASE,
     )
 
