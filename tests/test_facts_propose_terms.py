@@ -294,6 +294,24 @@ def test_a_plural_after_a_name_that_is_no_verb_leaves_the_opening_word_out_of_th
     assert specific_terms("Open Source models are popular.")[0] == "Open Source"
 
 
+@pytest.mark.parametrize(
+    "reference, name",
+    [
+        ("Check Event Viewer logs.", "Event Viewer"),
+        ("Download Lamini docs.", "Lamini"),
+        ("Helps Python 3 users.", "Python 3"),
+    ],
+)
+def test_a_plural_that_ends_an_order_is_what_it_acts_on_not_the_name_s_verb(reference, name):
+    # "Check Event Viewer", "Download Lamini" and "Helps Python" were proposed, which a right
+    # "Event Viewer has them" did not state.
+    question = "Where do I look?"
+    facts, _ = propose(question, reference, {})
+    assert facts == [[name]]
+    check = proposed_check(question, reference)
+    assert score_facts(f"Look in {name}.", check)["fact_accuracy"] == 1.0
+
+
 def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
     # "Is Lamini free. Then sign up." proposed "Is Lamini", as lamini_docs' "Is Lamini aquired by
     # Google" (no "?") did, and "Is Windows supported in version 3.8?", its "?" past a ".".
@@ -317,7 +335,7 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         ("Go Modules are used.", "Go Modules"),  # "is", "are", "have" are verbs too
         ("Start Menu may change.", "Start Menu"),  # a modal too
         ("Start Menu settings are here.", "Start Menu"),  # the name a noun's, its verb after
-        ("Start Menu opens.", "Start Menu"),  # a verb ends the sentence
+        ("Start Menu opens the app list.", "Start Menu"),  # a verb and its object
         ("Run Length Encoding compresses it.", "Run Length Encoding"),  # "Use", "Run" too
         ("The Zephyr Router 4.2.1 is current.", "Zephyr Router 4.2.1"),
         # A name whose first word ends in -ing, a comma after it, opens with no verb.

@@ -63,13 +63,12 @@ QUESTION_VERBS = (
 )
 _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
 # The name's own verb after it, which makes the word before the name no verb of the sentence: a
-# verb ("Start Menu opens.", "Jenkins Pipeline 2.0 runs builds."), or an auxiliary after the name
+# verb ("Start Menu opens the apps.", "Jenkins Pipeline 2.0 runs builds."), or an auxiliary after the name
 # or a plural noun of it (`_AUXILIARY_AFTER`). Not a plural that only looks like a verb: a
 # gerund's, as no verb ends in "ings" past a stem of four letters ("Open Control Panel
 # settings.": "Open Control Panel" was proposed; "brings", "pings" are verbs), or a model's noun
-# ("Runs Llama 3 8B models.", "Are Lamini models free.": "Runs Llama", "Are Lamini" were). Not
-# any plural that ends the sentence ("Check Event Viewer logs."): "Start Menu opens." ends with
-# its verb.
+# ("Runs Llama 3 8B models.", "Are Lamini models free.": "Runs Llama", "Are Lamini" were), nor,
+# after an order or a verb in -s, a word in -s that ends the sentence (`_ENDS_ON_PLURAL`).
 _GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
 _OWN_VERB_AFTER = rf"(?:(?!{_GERUND_NOUN_AFTER}| {MODEL_NOUN}\b){VERB_AFTER}|{_AUXILIARY_AFTER})"
 # A question word opens a question, or a clause that names nothing ("How Lamini works" is no
@@ -100,9 +99,17 @@ _GERUND_OPENING = (
     rf"| {TITLED}(?: {TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
     rf"| {TITLED}(?: {TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
+# A word in -s that ends the sentence after an order or a verb in -s and a name is what the
+# opening verb acts on, the name's noun ("Check Event Viewer logs.", "Download Lamini docs.",
+# "Helps Python 3 users.": "Check Event Viewer", "Download Lamini", "Helps Python" were
+# proposed), not the name's verb: a name and its verb alone, with no "The", is a rarer sentence
+# than an order and its object, so "Start Menu opens." and "Jenkins Pipeline 2.0 runs." are read
+# so too ("Start Menu opens the apps." and "The Start Menu opens." keep the name whole). An
+# auxiliary opens no order: "Will Smith sings." is a name's.
+_ENDS_ON_PLURAL = r" [a-z]+s(?:[.!?]|$)"
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
 # Initiative reviews ..." does.
-_ORDER_OPENING = rf"{_ORDER}\b(?!(?: {TITLED})+{_OWN_VERB_AFTER})"
+_ORDER_OPENING = rf"{_ORDER}\b(?!(?: {TITLED})+(?!{_ENDS_ON_PLURAL}){_OWN_VERB_AFTER})"
 # A verb in -s whose subject is left out, as a list of features writes it, before a name with its
 # version or size that no verb of its own follows ("Runs Llama 3 8B models.", "Supports Python
 # 3.12 and Java 21.": "Runs Llama" was proposed), as before a size alone (`NAME_SIZED`); not a
@@ -111,7 +118,7 @@ _VERSIONED = rf"(?: {TITLED})+ \d+(?:\.\d+)*(?:[- ]{SIZE})?"
 VERB_S_OPENING = (
     rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})\b)[A-Z][a-z]*{VERB_OR_PLURAL_S}"
     rf"(?=(?: {TITLED})+ \d)"
-    rf"(?!{_VERSIONED}{_OWN_VERB_AFTER})"
+    rf"(?!{_VERSIONED}(?!{_ENDS_ON_PLURAL}){_OWN_VERB_AFTER})"
 )
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
