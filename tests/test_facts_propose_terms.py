@@ -342,6 +342,9 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         ("Spring Boot, Django and Rails are supported.", "Spring Boot"),
         ("Spring Boot, the Java framework, is popular.", "Spring Boot"),  # an apposition
         ("Spring Boot, it is a Java framework.", "Spring Boot"),  # "it" takes the name up
+        ("Spring Boot, it seems, is a Java framework.", "Spring Boot"),
+        ("Spring Boot, I think, is a Java framework.", "Spring Boot"),  # a comment on it
+        ("Spring Boot, one could say, is a Java framework.", "Spring Boot"),
         ("Beijing Capital Airport, it is busy.", "Beijing Capital Airport"),
     ],
 )
