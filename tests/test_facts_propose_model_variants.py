@@ -58,6 +58,12 @@ def test_a_variant_an_adverb_follows_is_its_name_s():
     assert _facts("Which model?", "Try BERT base instead.") == ["BERT base"]
     # A noun after the size word is still the noun's.
     assert _facts("Which URL?", "Set the API base URL first.") == ["API"]
+    # So is an adjective in -ly before a noun: an adverb ends its clause or a preposition follows
+    # ("API base" and "A100 base" were proposed: "daily", "supply" read as adverbs).
+    assert _facts("What limits calls?", "The API base daily limit is 100.") == ["100", "API"]
+    assert _facts("Which GPU?", "The A100 base supply voltage is 12 V.") == ["A100", "12 V"]
+    assert _facts("Which model?", "Run Phi-3 mini quickly on a laptop.") == ["Phi-3 mini"]
+    assert _facts("Which model?", "It is of the BERT base family of models.") == ["BERT base"]
 
 
 def test_names_that_hold_their_variant_or_size_stay_whole():

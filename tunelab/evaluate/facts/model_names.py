@@ -35,14 +35,19 @@ VARIANT_WORD = (
     r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|[Oo]pus|[Ss]onnet|[Hh]aiku)"
 )
 _VARIANT = rf" {VARIANT_WORD}(?![\w-])"
-# An adverb of time, order or manner, which no size word describes ("first", "locally").
+_PREPOSITION = r"(?:by|on|in|for|with|as|at|to|from)"
+# An adverb of time, order or manner, which no size word describes ("first", "locally"). A word in
+# -ly ends the name's phrase only where the clause ends after it or a preposition or a joining
+# word follows ("Run Phi-3 mini locally.", "quickly on a laptop", "the BERT base family of
+# models"); before another word it is an adjective of a noun the size word describes too ("the
+# API base daily limit", "the A100 base supply voltage": "API base" and "A100 base" were proposed).
 _ADVERB = (
-    r"(?:[a-z]{2,}ly|first|now|then|next|instead|too|also|again|here|there|today|later|already|"
-    r"once|anyway|yet|still|together)"
+    rf"(?:[a-z]{{2,}}ly(?=[.,;:!?)]|$| (?:{AND_OR}|{_PREPOSITION}|of)\b)|first|now|then|next|"
+    r"instead|too|also|again|here|there|today|later|already|once|anyway|yet|still|together)"
 )
 _VARIANT_END = (
-    rf"(?=[.,;:!?)]|$| (?:model|{MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|by|on|in|for|"
-    r"with|as|at|to|from)\b)"
+    rf"(?=[.,;:!?)]|$| (?:model|{MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|{_PREPOSITION})"
+    r"\b)"
 )
 ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
 # The end of a word in -s that is a verb's or a plural's ("Uses", "runs", "keys"), not a stem's own
