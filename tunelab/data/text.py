@@ -58,6 +58,9 @@ NAMES_THAT_ARE_WORDS = {
     "Outlook", "Slack", "Docker", "Jupyter", "Android", "Ubuntu", "Debian", "Kafka", "Spark",
     "Bluetooth",
 }  # fmt: skip
+# Any of them, as a pattern: a sentence's first word that is such a name is no verb or plural
+# (the proposer's `specific_terms` and `sentence_openers` read them so).
+NAME_THAT_IS_A_WORD = rf"(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})"
 # The word that joins a list's last item on: "a, b and c", "a, b or c", "a & b", "a, b as well as
 # c" (one for every rule that reads a list: the proposer's, spread_units' for the scorer).
 AND_OR = r"(?:and|or|&|as\s+well\s+as)"

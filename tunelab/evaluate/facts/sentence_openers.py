@@ -7,7 +7,7 @@ models."). QUESTION_VERBS, the verbs a yes/no question opens with, serve the sco
 
 from __future__ import annotations
 
-from tunelab.data.text import AND_OR, NAMES_THAT_ARE_WORDS
+from tunelab.data.text import AND_OR, NAME_THAT_IS_A_WORD
 from tunelab.evaluate.facts.model_names import MODEL_NOUN, SIZE, VERB_AFTER, VERB_OR_PLURAL_S
 
 # A capitalised word of a name, with its capitalised hyphened parts ("Fine-Tuning", "Ctrl-C"; not
@@ -118,7 +118,7 @@ _ORDER_OPENING = rf"{_ORDER}\b(?!(?: {TITLED})+(?!{_ENDS_ON_PLURAL}){_OWN_VERB_A
 # name's word ("Jenkins Pipeline 2.0 runs builds.", "Windows Server 2022").
 _VERSIONED = rf"(?: {TITLED})+ \d+(?:\.\d+)*(?:[- ]{SIZE})?"
 VERB_S_OPENING = (
-    rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))})\b)[A-Z][a-z]*{VERB_OR_PLURAL_S}"
+    rf"(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*{VERB_OR_PLURAL_S}"
     rf"(?=(?: {TITLED})+ \d)"
     rf"(?!{_VERSIONED}(?!{_ENDS_ON_PLURAL}){_OWN_VERB_AFTER})"
 )

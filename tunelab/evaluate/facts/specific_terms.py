@@ -10,7 +10,7 @@ import re
 
 import regex
 
-from tunelab.data.text import AND_OR, NAMES_THAT_ARE_WORDS, spaced, unspaced
+from tunelab.data.text import AND_OR, NAME_THAT_IS_A_WORD, spaced, unspaced
 from tunelab.evaluate.facts.amounts import AMOUNT, CLOCK, JOINED, RANGE
 from tunelab.evaluate.facts.model_names import (
     ACRONYM_VARIANT,
@@ -56,7 +56,7 @@ _LISTED = rf"(?:{_LISTED_NAME}|\d+(?:\.\d+)*(?![\w-])){_ASIDE}"
 # 3.11 and 3.12"), or with a whole one where the list is the subject of a verb ("Java 17 and 21
 # are supported": "17" alone was proposed), unless a plural noun counts them ("Sizes 8, 16 and
 # 32 work" names no "Sizes 8"; "Windows" is a name).
-_PLURAL_NOUN = rf"(?!(?:{'|'.join(sorted(NAMES_THAT_ARE_WORDS))}) )[A-Z][a-z]*[^\Ws]s "
+_PLURAL_NOUN = rf"(?!{NAME_THAT_IS_A_WORD} )[A-Z][a-z]*[^\Ws]s "
 _FIRST_LISTED = (
     rf"(?:{MODEL_SIZED}|[A-Z][A-Za-z]+(?: \d+(?:\.\d+)*(?:{SIZED})?)?(?![\w-]))"
     rf"(?={_ASIDE}(?:, {_LISTED})*(?:, |,? {AND_OR} )"
