@@ -64,6 +64,8 @@ def test_a_value_said_only_as_an_end_of_a_range_is_not_stated(fact, answer, stat
     "facts, answer",
     [
         ([["1"], ["3"]], "It trains for 1-3 epochs."),  # both ends expected
+        ([["1"], ["3 epochs"]], "It trains for 1-3 epochs."),  # the unit with one end
+        ([["8 GB"], ["16 GB"]], "You need 8 GB-16 GB."),  # with each
         ([["5%"], ["10%"]], "The discount is 5%-10%."),  # a range's dash is no sign
         ([["1-3"]], "It trains for 1-3 epochs."),  # the range is the fact
         ([["3", "1-3"]], "It trains for 1-3 epochs."),

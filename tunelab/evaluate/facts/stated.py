@@ -80,7 +80,7 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # `specific_terms`), its chat or instruction tuning where the fact names a family, not a size
 # ("Llama-2-chat" is a Llama 2; "Llama-2-7b-chat" is not the Llama-2-7b checkpoint), the format
 # its weights are saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that
-# makes it an adjective of what is it or uses it, a participle among them ("CC-BY-licensed",
+# makes it an adjective of what it is or what uses it, a participle among them ("CC-BY-licensed",
 # "UTF-8-encoded", "GPT-4-based"). Not one of what only resembles it: "a GPT-4-like model",
 # "GPT-4-class", "-style", "-level", "-scale" name another. A space keeps it said: "CC-BY
 # license".
@@ -108,11 +108,12 @@ def _longer_name(written: str) -> re.Pattern | None:
     sized = any(re.fullmatch(PARAMETER_COUNT, part, re.IGNORECASE) for part in parts)
     says_it = _SAYS_IT if sized else rf"(?:{_SAYS_IT}|{_TUNING})"
     added = rf"{_HYPHEN}(?!{says_it}\b){_NAME_PART}"
-    return re.compile(
-        rf"(?<![\w.\-\u2010\u2011])"
-        rf"(?:(?:{_NAME_PART}{_HYPHEN})+{name}(?:{added})*|{name}(?:{added})+)",
-        re.IGNORECASE,
-    )
+    longer = rf"{name}(?:{added})+"
+    # Before an amount a hyphen joins a range's other end ("8-16 GB", "8 GB-16 GB"), whose ends
+    # `offered` judges, not a longer name.
+    if not parts[0][:1].isdigit():
+        longer = rf"(?:{_NAME_PART}{_HYPHEN})+{name}(?:{added})*|{longer}"
+    return re.compile(rf"(?<![\w.\-\u2010\u2011])(?:{longer})", re.IGNORECASE)
 
 
 def _as_typed(answer: str) -> str:
