@@ -281,6 +281,8 @@ def test_a_gerund_before_a_name_a_comma_and_the_sentence_s_subject_follow_is_no_
     assert propose(question, reference, {})[0] == [["Lamini"]]
     assert score_facts("Use Lamini.", proposed_check(question, reference))["fact_accuracy"] == 1
     assert specific_terms("Leveraging Lamini models, you can build apps.") == ["Lamini"]
+    # ...a phrase put in after its verb too ("Leveraging Lamini" was proposed).
+    assert specific_terms("Leveraging Lamini, you can, for example, build apps.") == ["Lamini"]
 
 
 def test_a_plural_after_a_name_that_is_no_verb_leaves_the_opening_word_out_of_the_name():
@@ -345,6 +347,9 @@ def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():
         ("Spring Boot, it seems, is a Java framework.", "Spring Boot"),
         ("Spring Boot, I think, is a Java framework.", "Spring Boot"),  # a comment on it
         ("Spring Boot, one could say, is a Java framework.", "Spring Boot"),
+        ("Spring Boot, you can run it anywhere.", "Spring Boot"),  # "Spring" is no gerund
+        ("Beijing Capital Airport, Narita and Incheon are hubs.", "Beijing Capital Airport"),
+        ("Beijing Capital Airport, the city's main one, is busy.", "Beijing Capital Airport"),
         ("Beijing Capital Airport, it is busy.", "Beijing Capital Airport"),
     ],
 )

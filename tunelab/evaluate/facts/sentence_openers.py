@@ -90,14 +90,17 @@ _QUESTION_VERB_OPENING = (
 # a phrase a comma closes that goes on past the name ("Leveraging Lamini's ..., you"), or before
 # a name a comma closes where the reader or writer, the sentence's subject, follows ("Leveraging
 # Lamini, you can": "Leveraging Lamini" was proposed); a name a comma closes is one still where a
-# list, an apposition or a pronoun that takes the name up goes on ("Spring Boot, Django and
-# Rails", "Spring Boot, the Java framework, is", "Spring Boot, it is"), or where the reader or
-# writer says a comment a comma closes, the name's verb after it ("Spring Boot, I think, is",
-# "Spring Boot, one could say, is": "Boot" was proposed), and so is a gerund's name with no comma
-# after its phrase ("Hugging Face hosts it").
-_CLAUSE_SUBJECT = r"(?:you|we|I|one)\b(?!(?: [a-z']+){1,2},)"
+# list, an apposition or a pronoun that takes the name up goes on ("Beijing Capital Airport,
+# Narita and Incheon", "Beijing Capital Airport, the city's main one, is", "Beijing Capital
+# Airport, it is"), and so is a gerund's name with no comma after its phrase ("Hugging Face hosts
+# it").
+_CLAUSE_SUBJECT = r"(?:you|we|I|one)\b"
+# A gerund's stem holds a vowel ("Using", "Leveraging", "Trying"): a word whose "ing" follows
+# none is no verb's ("Spring Boot, I think, is", "Spring Boot, you can use it": "Boot" was
+# proposed; "String", "King", "Thing" too).
+_GERUND = r"(?:[AEIOU]|[A-Z][a-z]*[aeiouy])[a-z]*ing"
 _GERUND_OPENING = (
-    rf"[A-Z][a-z]+ing(?= [A-Z][a-z]*-[A-Z0-9]"
+    rf"{_GERUND}(?= [A-Z][a-z]*-[A-Z0-9]"
     rf"| {TITLED}(?: {TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
     rf"| {TITLED}(?: {TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
