@@ -81,6 +81,10 @@ def test_a_size_word_with_no_model_before_it_is_no_variant():
     # A size word a noun follows is the noun's ("A100 base", "GPT-4 large" were proposed).
     assert _facts("Which GPU?", "The A100 base clock is 1 GHz.") == ["A100", "1 GHz"]
     assert _facts("Which model?", "GPT-4 large context windows help.") == ["GPT-4"]
+    # Claude's tiers are its variants ("Claude-3 Opus"); in lower case, a poem.
+    assert _facts("Which model?", "Use Claude-3 Opus.") == ["Claude-3 Opus"]
+    assert _facts("What can I write?", "Write an LLM haiku.") == ["LLM"]
+    assert _facts("What did it write?", "The GPT-4 sonnet is long.") == ["GPT-4"]
     # A plural after a number still says what it counts.
     assert _facts("How was it tested?", "It ran Python 3 8M times.") == ["Python 3", "8M"]
     assert _facts("What did it serve?", "It served Redis 2M keys.") == ["2M", "Redis"]

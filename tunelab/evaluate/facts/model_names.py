@@ -30,10 +30,10 @@ SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # "Claude 3 Opus"): one fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was
 # proposed); only where the sentence or clause ends, or a model's noun, a verb, a joining word or
 # an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
-# noun after it ("API base URL", "GPT-4 large language model", "A100 base clock").
-VARIANT_WORD = (
-    r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|[Oo]pus|[Ss]onnet|[Hh]aiku)"
-)
+# noun after it ("API base URL", "GPT-4 large language model", "A100 base clock"). A tier is
+# capitalised, as its maker writes it: in lower case it is a poem's or a work's ("an LLM haiku",
+# "the GPT-4 sonnet" were one fact; `stated` reads "claude-3-opus" ignoring case).
+VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|Opus|Sonnet|Haiku)"
 _VARIANT = rf" {VARIANT_WORD}(?![\w-])"
 _PREPOSITION = r"(?:by|on|in|for|with|as|at|to|from)"
 # An adverb of time, order or manner, which no size word describes ("first", "locally"). A word in
