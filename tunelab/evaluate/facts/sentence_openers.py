@@ -63,8 +63,8 @@ QUESTION_VERBS = (
 )
 _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must)\b"
 # The name's own verb after it, which makes the word before the name no verb of the sentence: a
-# verb ("Start Menu opens the apps.", "Jenkins Pipeline 2.0 runs builds."), or an auxiliary after the name
-# or a plural noun of it (`_AUXILIARY_AFTER`). Not a plural that only looks like a verb: a
+# verb ("Start Menu opens the apps.", "Jenkins Pipeline 2.0 runs builds."), or an auxiliary after
+# the name or a plural noun of it (`_AUXILIARY_AFTER`). Not a plural that only looks like a verb: a
 # gerund's, as no verb ends in "ings" past a stem of four letters ("Open Control Panel
 # settings.": "Open Control Panel" was proposed; "brings", "pings" are verbs), or a model's noun
 # ("Runs Llama 3 8B models.", "Are Lamini models free.": "Runs Llama", "Are Lamini" were), nor,
