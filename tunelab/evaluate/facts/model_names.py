@@ -27,8 +27,8 @@ MODEL_NOUN = r"(?:parameters|params|weights|models|checkpoints|variants|versions
 PARAMETER_COUNT = r"(?:\d+x)?\d+(?:\.\d+)?[BM]"
 SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # A model's variant, a size word or a tier after its name ("Phi-3 mini", "GPT-2 XL", "BERT base",
-# "Claude 3 Opus"): one fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was
-# proposed); only where the sentence or clause ends, or a model's noun, a verb, a joining word or
+# "Claude-3 Opus"): one fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was
+# proposed; after a spaced version, "Claude 3 Opus", the two are two facts); only where the sentence or clause ends, or a model's noun, a verb, a joining word or
 # an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
 # noun after it ("API base URL", "GPT-4 large language model", "A100 base clock"). A tier is
 # capitalised, as its maker writes it: in lower case it is a poem's or a work's ("an LLM haiku",
