@@ -180,3 +180,42 @@ def test_a_reply_asking_to_keep_to_the_subject_is_a_refusal_however_few_rows_giv
     written, _ = propose_rows(rows)
     assert [r.get("kind") for r in written] == ["off_topic", "off_topic", None, None]
     assert "facts" not in written[0] and written[3]["facts"] == [["8080"]]
+
+
+def test_a_saved_dataset_dict_or_a_split_folder_gives_the_facts_of_its_test_split(tmp_path):
+    # Given the whole DatasetDict, its train split's facts were written, and the next line's
+    # eval scored the rows the run trained on; eval --data of it asks its test split.
+    import datasets
+
+    from tunelab.data.write_split import split_file
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(6)]
+    faq = tmp_path / "faq"
+    datasets.DatasetDict(
+        train=datasets.Dataset.from_list(rows[:4]), test=datasets.Dataset.from_list(rows[4:])
+    ).save_to_disk(str(faq))
+    out = tmp_path / "faq_facts.jsonl"
+    result = CliRunner().invoke(app, ["data", "facts", str(faq), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["question"], r["facts"]) for r in written] == [
+        ("What is code 4?", [["28"]]),
+        ("What is code 5?", [["35"]]),
+    ]
+    said = " ".join(result.output.split())
+    assert f"{faq}: its split 'test', the rows held out of training" in said
+    assert f"tunelab data facts {faq / 'train'} reads its 'train'" in said
+    # A split's folder gives its test.jsonl, and the next line trains on the train.jsonl beside.
+    source = tmp_path / "qa.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    split = tmp_path / "qa_split"
+    _, test, _ = split_file(source, split, 2, near=None)
+    out = tmp_path / "split_facts.jsonl"
+    result = CliRunner().invoke(app, ["data", "facts", str(split), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    test_questions = [json.loads(line)["question"] for line in test.read_text().splitlines()]
+    assert [json.loads(line)["question"] for line in out.read_text().splitlines()] == (
+        test_questions
+    )
+    said = " ".join(result.output.split())
+    assert f"--set data.path={split / 'train.jsonl'}" in said

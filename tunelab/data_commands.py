@@ -209,9 +209,13 @@ def facts(
     """Propose the facts each answer of test file `path` must state, read off its reference
     answer where the row names none, into `output` for a person to review (`tunelab data
     facts`). An existing `output` may hold such a review: replaced only with `overwrite`, or
-    when it is `path` itself (its rows that name facts stay). Settings: DataConfig's fields."""
+    when it is `path` itself (its rows that name facts stay). A saved DatasetDict or a split's
+    folder gives its test split, the rows eval asks of it. Settings: DataConfig's fields."""
     from tunelab.evaluate.facts.propose_file import propose_file
+    from tunelab.evaluate.testset import asked_split
 
+    # Its train split's facts were proposed, and the next line's eval scored the trained rows.
+    path = asked_split(str(path), "tunelab data facts", "reads")
     if most < 1:
         raise TunelabError(f"most {most}: propose at least 1 fact a row")
     same = Path(output).exists() and Path(output).resolve() == Path(path).resolve()

@@ -243,9 +243,11 @@ def facts_command(
     from tunelab.data_commands import facts
     from tunelab.errors import first_few
     from tunelab.evaluate.refusals import CANNED_ROWS
+    from tunelab.evaluate.testset import asked_split
     from tunelab.models.names import check_model_named
 
     check_model_named(model)  # before the facts are written: the next line names it
+    path = asked_split(path, "tunelab data facts", "reads")  # the next line's train is beside it
     found = facts(path, output, config, most=most, overwrite=overwrite)
     verdicts = (
         f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "

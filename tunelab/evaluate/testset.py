@@ -59,18 +59,19 @@ def named_file(path: str, option: str) -> str:
     return path
 
 
-def asked_split(path: str) -> str:
-    """The split of a saved DatasetDict at `path` that eval and compare ask, said: its own test
-    split (else validation) where it has one beside 'train' (`own_test_split`), which training
-    held out; else its 'train'. Any other path as it is. A DatasetDict given as --data was
-    scored on its train split, the rows a run trained on, without a word; a split's folder
-    (`tunelab data split`'s) asks its test.jsonl."""
+def asked_split(path: str, option: str = "--data", verb: str = "asks") -> str:
+    """The split of a saved DatasetDict at `path` that eval and compare ask, and `data facts`
+    reads, said: its own test split (else validation) where it has one beside 'train'
+    (`own_test_split`), which training held out; else its 'train'. Any other path as it is. A
+    DatasetDict given as --data was scored on its train split, the rows a run trained on,
+    without a word; a split's folder (`tunelab data split`'s) asks its test.jsonl. The note
+    names the other split as `option` takes it, which `verb`s it."""
     if split_folder(path):
         asked = str(Path(path) / SPLIT_FILES[1])
         say_wrapped(
             data_notes,
             f"{path}: a train/test split's folder: its test.jsonl, the rows held out of training "
-            f"(--data {Path(path) / SPLIT_FILES[0]} asks its training rows)",
+            f"({option} {Path(path) / SPLIT_FILES[0]} {verb} its training rows)",
         )
         return asked
     splits = saved_splits(path)
@@ -82,7 +83,7 @@ def asked_split(path: str) -> str:
     why = "held out of training" if own else "trained on: it has no test or validation split"
     data_notes.print(
         f"{escape(path)}: its split '{Path(asked).name}', the rows {why} (a split is a folder of "
-        f"its own: --data {escape(str(Path(path) / other))} asks its '{other}')",
+        f"its own: {option} {escape(str(Path(path) / other))} {verb} its '{other}')",
         soft_wrap=True,  # a path broken across lines cannot be pasted
     )
     return asked
