@@ -48,3 +48,12 @@ def test_a_clean_file_is_told_nothing_to_do(tmp_path):
         write_rows(tmp_path / "d.jsonl", rows), config=QualityConfig(model="tiny-random")
     )
     assert "What to do" not in to_markdown(report)
+
+
+def test_a_file_of_which_no_row_loads_is_not_told_to_skip_its_rows(tmp_path):
+    # Columns of another name reject every row: `--set data.on_error=skip`, as advised, then
+    # stopped training with "no usable rows".
+    rows = [{"Query": f"What is code {i}?", "Reply": f"Code {i} is {i * 7}."} for i in range(3)]
+    text = to_markdown(check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY))
+    assert "data.on_error=skip" not in text
+    assert "fix the rejected rows: none loads, so skipping them leaves nothing to train" in text

@@ -282,8 +282,10 @@ def _what_to_do(report: QualityReport) -> str:
     """The next step for each kind of warning, under them: a warning alone ("6 exact and 1 near
     duplicate(s)") left a newcomer to find which option acts on it."""
     c, steps, clean = report.config, [], cleaned(report.data.path)
-    if report.data.rejected:
+    if report.data.rejected and report.data.examples:
         steps.append("fix the rejected rows, or train with --set data.on_error=skip")
+    elif report.data.rejected:  # skipping every row trains on nothing ("no usable rows")
+        steps.append("fix the rejected rows: none loads, so skipping them leaves nothing to train")
     if drops := report.removals():
         steps.append(
             f"`--fix -o {clean}` drops the {len(drops)} row(s) listed below as duplicates, "
