@@ -77,6 +77,14 @@ HTTP_PORT = {
     "facts": [["8080"]],
 }
 
+# A newcomer's own data: a count written with a hyphen ("a 20-minute flight") or its unit's
+# symbol ("20 min") gave no claim, or one of another unit, so no other value than 22 minutes.
+FLIGHT_TIME = {
+    "question": "What is the Orbix Mini's flight time?",
+    "answer": "The Orbix Mini flies for 22 minutes.",
+    "facts": [["22 minutes", "22 minute"]],
+}
+
 
 @pytest.mark.parametrize(
     "row, answer, other",
@@ -98,6 +106,8 @@ HTTP_PORT = {
         (PYTHON, "It needs Python 3.8.", ["3.8"]),
         (QUEUE, "The queue holds 5,000 changes.", ["5,000"]),  # was read "000", as 10,000 was
         (HTTP_PORT, "The HTTP port defaults to 8443.", ["8443"]),
+        (FLIGHT_TIME, "The Orbix Mini is a 20-minute flight time.", ["20"]),
+        (FLIGHT_TIME, "Its flight time is 20 min.", ["20"]),
     ],
 )
 def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, other):
@@ -134,6 +144,9 @@ def test_an_answer_giving_the_asked_thing_another_value_is_counted(row, answer, 
         (PYTHON_3, "It needs Python 3.11."),  # a release of Python 3, as the fact reads it
         (QUEUE, "It holds 10000 changes."),
         (HTTP_PORT, "The HTTPS port defaults to 8443."),  # true, of another setting
+        (FLIGHT_TIME, "The Orbix Mini has a 22-minute flight time."),
+        (FLIGHT_TIME, "Its flight time is 22 min."),
+        (FLIGHT_TIME, "The Orbix Mini flies for 22 minutes and charges in 55 minutes."),
     ],
 )
 def test_the_right_value_or_a_true_one_of_another_setting_is_no_other_value(row, answer):

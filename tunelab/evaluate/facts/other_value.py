@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from tunelab.data.text import FUNCTION_WORDS, stem, stems
+from tunelab.data.units import UNITS, forms
 from tunelab.evaluate.facts.stated import Phrase, Words, states
 
 # "10,000" whole: its "000" was read as 0, so "5,000 changes" gave no other value than it.
@@ -45,7 +46,8 @@ _CLAIMS = [
         rf"(?P<setting>{_NAME}) (?:by default )?(?:is|are) (?P<value>{_VALUE}|{_CAPITALS})"
         r"(?: (?P<unit>[a-z]+))?"
     ),
-    re.compile(rf"(?<![\w.-])(?P<value>{_VALUE}) (?P<unit>[a-z]+)"),
+    # "20 minutes", and "a 20-minute flight" (it gave no claim, so no other value than 22).
+    re.compile(rf"(?<![\w.-])(?P<value>{_VALUE})[ -](?P<unit>[a-z]+)"),
     # A number after the word that names it, "port 8080", "level 20", "Python 3.11": "The
     # server listens on port 80" gave no claim, so no other value than 8080.
     re.compile(rf"(?<![\w.-])(?P<label>[A-Za-z][a-z]+) (?P<value>{_VALUE})(?![\w-]|\.\d)"),
@@ -65,6 +67,11 @@ _CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
 # Markdown and quotes around a value or a name: "The default port is `9120`", "**32**", a chat
 # model's usual answer, gave no claim, and its other value went uncounted.
 _MARKUP = re.compile(r"[`*\"“”]")
+# A unit however written counts one thing: "20 min" was no count of what "22 minutes" counts.
+_UNIT_NAMES: dict[str, str] = {}
+for _unit in UNITS:
+    for _form in forms(_unit):
+        _UNIT_NAMES.setdefault(_form, (_unit.names or _unit.symbols)[0])
 # Words that name no setting of their own: "The default is 3 epochs" names none.
 _NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
 _NOT_NAMING = FUNCTION_WORDS | _NO_NAME
@@ -134,7 +141,7 @@ def value_claims(text: str) -> list[Claim]:
                     continue  # "is 5", "to 80": the other patterns' claims, or none
                 named = found.get("setting") or clause[: match.start("value")]
                 unit = (found.get("unit") or "").lower()
-                unit = "" if unit in FUNCTION_WORDS else stem(unit)
+                unit = "" if unit in FUNCTION_WORDS else stem(_UNIT_NAMES.get(unit, unit))
                 value = _value(match["value"])
                 slot = _slot(clause[: match.start("value")])
                 line = (found.get("label") or "")[:1].isupper() and match["value"].isdigit()
