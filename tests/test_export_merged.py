@@ -107,3 +107,19 @@ def test_the_merged_tokenizer_truncates_at_the_models_context(tmp_path):
     assert len(tokenizer("word " * (2 * context), truncation=True).input_ids) == context
     saved = json.loads((out / "tokenizer_config.json").read_text())
     assert "is_local" not in saved and "local_files_only" not in saved
+
+
+def test_a_trained_run_is_exported_by_its_folder(tmp_path, qa_file):
+    # Every run that training wrote was refused as one that "has saved no model yet": its
+    # metrics.jsonl made it a started run, whatever its model/ held.
+    from typer.testing import CliRunner
+
+    import tunelab
+    from tests.conftest import tiny_config
+    from tunelab.cli import app
+
+    run = tunelab.train(tiny_config(tmp_path, qa_file, max_steps=1, save_every=1))
+    out = tmp_path / "merged"
+    result = CliRunner().invoke(app, ["export", str(run), "--merged", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()

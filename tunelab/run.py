@@ -265,9 +265,12 @@ def model_context(model: str | Path | Run) -> int | None:
 def refuse_unloadable(model: str | Path) -> None:
     """Fail at once on a model that is no saved run and cannot be loaded: a name that names
     nothing here nor on the hub (`check_model_source`), or a run that saved no model yet. For
-    commands that take several models, before the first is run (eval, compare, bench)."""
+    commands that take several models, before the first is run (eval, compare, bench), and for
+    export."""
     from tunelab.models.names import check_model_source
 
+    if Run.is_run(model):  # a run that wrote model/ loads; its log made it "started" and refused
+        return
     check_model_source(str(model))
     refuse_unsaved(model)
 
