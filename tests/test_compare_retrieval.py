@@ -73,8 +73,9 @@ def test_a_corpus_retrieval_cannot_read_is_named_with_what_it_reads(tmp_path, mo
     # "corpus not found: docs" said nothing to do, and a .docx was told to be a hub dataset.
     monkeypatch.chdir(tmp_path)
     readable = (
-        "give a Q&A file (.jsonl, .ndjson, .json, .csv, .tsv, .parquet), a document (.htm, "
-        ".html, .markdown, .md, .pdf, .rst, .txt) or a folder of documents"
+        "give a Q&A file (.jsonl, .ndjson, .json, .csv, .tsv, .parquet), a datasets.save_to_disk "
+        "folder, a document (.htm, .html, .markdown, .md, .pdf, .rst, .txt) or a folder of "
+        "documents"
     )
     with pytest.raises(TunelabError) as missing:
         load_corpus("docs")
@@ -393,3 +394,26 @@ def test_a_split_folder_is_a_corpus_of_its_training_rows(tmp_path):
     passages = load_corpus(tmp_path)
     assert [p.source for p in passages] == [f"{tmp_path / 'train.jsonl'}:1"]
     assert "Port 7341." in passages[0].text
+
+
+def test_a_saved_dataset_is_a_corpus_of_its_training_rows(tmp_path):
+    # A run trained on a DatasetDict's save_to_disk folder (its data.path) is compared against
+    # its train split, as training read it; the default corpus failed with "no documents under".
+    import datasets
+
+    saved = tmp_path / "faq"
+    datasets.DatasetDict(
+        train=datasets.Dataset.from_list(
+            [{"question": "Which port does the agent use?", "answer": "Port 7341."}]
+        ),
+        test=datasets.Dataset.from_list(
+            [{"question": "Where are logs kept?", "answer": "In /var/log/agent."}]
+        ),
+    ).save_to_disk(str(saved))
+    passages = load_corpus(saved)
+    assert [p.source for p in passages] == [f"{saved}:row 1"]
+    assert "Port 7341." in passages[0].text
+    datasets.Dataset.from_list([{"question": "Is it free?", "answer": "Yes."}]).save_to_disk(
+        str(tmp_path / "one")
+    )
+    assert [p.text for p in load_corpus(tmp_path / "one")] == ["Is it free?\nYes."]

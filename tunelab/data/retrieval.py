@@ -114,19 +114,24 @@ def load_corpus(
     path: str | Path, chunk_tokens: int = 300, shape: str = "auto", fields: dict | None = None
 ) -> list[Passage]:
     """Passages from a Q&A/instruction/chat file (each pair one passage, a long answer cut in
-    pieces; rows read as `shape` and `fields` say; a split's folder, its train.jsonl), or from
-    documents (Markdown, text, HTML, PDF; a folder recursively) cut along paragraphs."""
+    pieces; rows read as `shape` and `fields` say; a split's folder, its train.jsonl; a saved
+    or hub dataset, its train split), or from documents (Markdown, text, HTML, PDF; a folder
+    recursively) cut along paragraphs."""
     from tunelab.data.documents.chunking import chunk_document
     from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
-    from tunelab.data.files.read import DATA_SUFFIXES
+    from tunelab.data.files.hub import is_hub
+    from tunelab.data.files.read import DATA_SUFFIXES, is_dataset_dir
     from tunelab.data.files.split_folders import split_folder
     from tunelab.data.load import load_examples
 
+    # A run trained on a saved or hub dataset retrieves from it, as training read it: `compare
+    # RUN` looked for documents in its save_to_disk folder ("no documents under hf_dd").
+    if is_hub(path) or Path(path).is_dir() and is_dataset_dir(Path(path)):
+        return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     path = Path(path)
-    # Said as the corpus's, not as data's: a data file's list named a datasets folder and a hub
-    # dataset, which retrieval does not read, and "corpus not found" said nothing to do.
+    # Said as the corpus's, not as data's: "corpus not found" said nothing to do.
     readable = (
-        f"a Q&A file ({', '.join(DATA_SUFFIXES)}), a document "
+        f"a Q&A file ({', '.join(DATA_SUFFIXES)}), a datasets.save_to_disk folder, a document "
         f"({', '.join(sorted(DOC_SUFFIXES))}) or a folder of documents"
     )
     if not path.exists():
