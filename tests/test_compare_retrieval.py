@@ -411,7 +411,7 @@ def test_a_saved_dataset_is_a_corpus_of_its_training_rows(tmp_path):
         ),
     ).save_to_disk(str(saved))
     passages = load_corpus(saved)
-    assert [p.source for p in passages] == [f"{saved}:row 1"]
+    assert [p.source for p in passages] == [f"{saved / 'train'}:row 1"]
     assert "Port 7341." in passages[0].text
     datasets.Dataset.from_list([{"question": "Is it free?", "answer": "Yes."}]).save_to_disk(
         str(tmp_path / "one")

@@ -134,6 +134,15 @@ def test_a_saved_dataset_dict_says_which_split_it_read_and_names_them_without_tr
     said = " ".join(capsys.readouterr().err.split())
     assert "read its split 'train'; not test" in said and str(tmp_path / "both" / "test") in said
     assert len(load_examples(tmp_path / "both" / "test")) == 2  # a split is a folder of its own
+    # Its rows are named by their split's folder, as the test split's are: "both:row 2" named
+    # no split, and `data.path both/train` reads the same row 2.
+    assert [e.source for e in load_examples(tmp_path / "both")] == [
+        f"{tmp_path / 'both' / 'train'}:row {i}" for i in (1, 2)
+    ]
+    assert [e.source for e in load_examples(tmp_path / "both" / "train")] == [
+        f"{tmp_path / 'both' / 'train'}:row {i}" for i in (1, 2)
+    ]
+    capsys.readouterr()
     # In a folder of data, said once: telling the folder's shapes said it a first time (one
     # with a test split is refused there: tests/test_load_split_folder.py).
     extra = datasets.DatasetDict(

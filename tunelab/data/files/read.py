@@ -293,6 +293,9 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
             # A set saved with its test split alone, given as data.path, was trained on unsaid.
             console.print(f"{escape(str(path))}: read its only split, '{split}'")
         loaded = loaded[split]
+        # A row by its split's folder: "hf_dd:row 5" named no split, and its test rows were
+        # "hf_dd/test:row 5" already (`data.path hf_dd/train` reads the same rows).
+        path = path / split
     for i, row in enumerate(loaded):
         yield f"{path}:row {i + 1}", row
 
