@@ -121,8 +121,14 @@ def test_a_value_written_again_in_brackets_is_one_fact_with_two_alternatives():
         # A rate's period is its value's: "$20 per year" was credited for "$20 per month".
         ("What does it cost?", "It costs $20/month.", [["$20/month", "$20 per month"]],
          "It costs $20 per year.", "$20 per month."),
-        ("What does it cost?", "It costs 5 EUR per user.", [["5 EUR per user"]], "5 USD per user.",
-         "5 EUR per user."),
+        ("What does it cost?", "It costs 5 EUR per user.",
+         [["5 EUR per user", "5 EUR/user", "5 EUR a user"]], "5 USD per user.", "5 EUR a user."),
+        # A currency written out is the value's: "89" alone was stated by "89 dollars per month".
+        ("What is the plan's price?", "The plan costs 89 euros per year.",
+         [["89 euros per year", "89 euros/year", "89 euros a year"]],
+         "It costs 89 dollars per month.", "It costs €89 a year."),
+        ("What does it cost?", "It costs 799 euros.", [["799 euros"]], "It costs $799.",
+         "It costs €799."),
         ("What share is held out?", "10 % of the rows.", [["10 %"]], "10 rows.", "10%."),
         ("When was it released?", "It was released on March 5, 2024 in San Francisco.",
          [["March 5, 2024", "5 March 2024", "2024-03-05"], ["San Francisco"]], "It was released on May 5, 2024.",
@@ -227,7 +233,11 @@ def test_a_rate_is_one_fact_and_a_stray_full_stop_makes_no_file_type():
 @pytest.mark.parametrize(
     "question, answer, facts",
     [
-        ("How much is the plan?", "It costs $5 million per year.", [["$5 million per year"]]),
+        (
+            "How much is the plan?",
+            "It costs $5 million per year.",
+            [["$5 million per year", "$5 million/year", "$5 million a year"]],
+        ),
         ("When is the backup?", "The backup runs at 10:30 PM.", [["10:30 PM"]]),
         ("Which ratio?", "Use a 16:9 ratio.", [["16:9"]]),
         (

@@ -29,7 +29,8 @@ _NUMBER = (
     # (Whole: "2.8b-deduped" gave "2", a number's part, where its value ends in no unit; nor
     # a fraction's or date's last number: "3/4 inch" gave "4 inch" beside "3/4".)
     r"(?<![\w.-])(?<!\d/)(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?![.,]\d)(?:[eE][-+\u2212]?\d+)?"
-    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD)\b|[^\W\d_]+(?![\w-])|"
+    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD|(?i:euros?|dollars?))\b|"
+    r"[^\W\d_]+(?![\w-])|"
     rf"\s{SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)?(?![\w]|-(?!\d))"
 )
 AMOUNT = regex.compile(_NUMBER)

@@ -52,7 +52,8 @@ def _number_words(value: str) -> list[str]:
     return [w + rest for w in words]
 
 
-_RATE = re.compile(rf"^(.*\d\S*)(?:\s?/\s?|\s+per\s+|\s+an?\s+)({PERIOD})$")
+# The amount may end in a word ("89 euros per year" is "89 euros a year" too).
+_RATE = re.compile(rf"^(.*\d\S*(?: [^\W\d_]+)?)(?:\s?/\s?|\s+per\s+|\s+an?\s+)({PERIOD})$")
 
 
 def _rate_forms(value: str) -> list[str]:
