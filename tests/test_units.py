@@ -21,6 +21,8 @@ from tunelab.evaluate.facts.specific_terms import specific_terms
         ("5 mA", "It draws 5 milliamps when idle."),
         ("2 kg", "It weighs 2 kilograms."),  # as before
         ("1 ms", "It answers in one millisecond."),  # "one" before any unit of time or size
+        ("48 megapixel", "It has a 48 MP camera."),  # "48" alone was proposed
+        ("48 MP", "It uses a 48 megapixel camera."),
     ],
 )
 def test_a_unit_written_out_or_by_its_symbol_is_one_value(fact, answer):
@@ -61,6 +63,7 @@ def test_a_template_question_names_the_measure_of_any_listed_unit(words, measure
         # No one-letter form is given: "Python 3's" would state "3 s"; "3 sec" is "3 seconds".
         ("It waits 3 seconds.", ["3 seconds", "3 second"]),
         ("It runs on 12 volts.", ["12 volts"]),
+        ("It uses a 48 megapixel camera.", ["48 megapixel"]),
     ],
 )  # fmt: skip
 def test_a_value_is_proposed_with_the_spellings_of_its_unit_the_scorer_reads_apart(reference, fact):

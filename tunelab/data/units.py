@@ -84,6 +84,7 @@ UNITS: list[Unit] = [
     *(Unit("pressure", (symbol,)) for symbol in ("bar", "mbar", "psi", "kPa", "MPa")),
     Unit("concentration", ("ppm",)),
     Unit("pixels", ("px",)),
+    Unit("image size", ("MP",), ("megapixel",)),  # a camera's: "48" alone was proposed
     Unit("noise level", ("dB",), ("decibel",)),
     Unit("noise level", ("dBA",)),  # A-weighted
     *(Unit("signal level", (symbol,)) for symbol in ("dBm", "dBi")),
