@@ -94,6 +94,28 @@ def test_two_facts_sharing_a_value_are_not_asked_from_it(tmp_path):
     ] == 4  # fmt: skip
 
 
+def test_a_value_several_settings_default_to_is_asked_only_where_one_setting_answers(tmp_path):
+    # "What has a default of auto?" was answered with model.dtype alone, where data.shape
+    # defaults to auto too; "Which setting defaults to 0?" with the temperature alone, where
+    # weight_decay defaults to 0.0.
+    data = _write(
+        tmp_path / "train.jsonl",
+        [{"question": "Which dtype?", "answer": "model.dtype defaults to auto."},
+         {"question": "Which shape?", "answer": "data.shape defaults to auto."},
+         {"question": "Which temperature?", "answer": "The default temperature is 0."},
+         {"question": "Which weight decay?", "answer": "weight_decay defaults to 0.0."}],
+    )  # fmt: skip
+    out = tmp_path / "aug.jsonl"
+    augment(AugmentConfig(data=str(data), output=str(out), mode="rules", paraphrases=0, reverse=2))
+    reversed_rows = [r for r in _rows(out) if r["meta"]["kind"] == "reverse"]
+    assert {r["question"]: r["answer"] for r in reversed_rows} == {
+        "Which model setting defaults to auto?": "model.dtype defaults to auto.",
+        "If I leave it unset, which model setting ends up as auto?": "model.dtype defaults to auto.",
+        "Which data setting defaults to auto?": "data.shape defaults to auto.",
+        "If I leave it unset, which data setting ends up as auto?": "data.shape defaults to auto.",
+    }
+
+
 def test_neighbouring_facts_of_one_topic_are_asked_together(data, tmp_path):
     out = tmp_path / "aug.jsonl"
     stats = augment(

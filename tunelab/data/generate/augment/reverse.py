@@ -97,23 +97,53 @@ def stated_default(answer: str) -> Default | None:
     return None
 
 
-def ambiguous_values(answers: list[str]) -> set[str]:
-    """The values (with their noun) that more than one fact's answer states as a default: "Which
-    setting defaults to auto?" has several right answers, so no row asks it."""
-    stated = Counter(
-        (d.noun, d.value.lower()) for a in dict.fromkeys(answers) if (d := stated_default(a))
-    )
-    return {value for (noun, value), n in stated.items() if n > 1}
+def _value_key(value: str) -> str:
+    """A default's value as another fact's is compared with it: case aside, each number as its
+    number ("0" is "0.0", "2e-4" is "0.0002")."""
+
+    def number(m: re.Match) -> str:
+        try:
+            return repr(float(m[0]))
+        except ValueError:  # "1.2.3", a version: its digits as written
+            return m[0]
+
+    return re.sub(r"\d[\d.]*(?:e-?\d+)?", number, value.lower())
 
 
-def rule_reversals(answer: str, n: int, ambiguous: set[str] = frozenset()) -> list[str] | None:
+def ambiguous_values(answers: list[str]) -> set[tuple[str, str]]:
+    """The defaults more than one setting states, as a question asks them: (noun, value) where
+    two settings of one noun state the value ("Which setting defaults to 0?" of the temperature's
+    0 and weight_decay's 0.0), ("", value) where any two do ("What has a default of auto?" of
+    model.dtype, train.device and data.shape)."""
+    stated = {
+        (d.subject.lower(), d.noun, _value_key(d.value))
+        for a in dict.fromkeys(answers)
+        if (d := stated_default(a))
+    }
+    by_noun = Counter((noun, value) for _, noun, value in stated)
+    by_value = Counter(value for _, _, value in stated)
+    return {asked for asked, n in by_noun.items() if n > 1} | {
+        ("", value) for value, n in by_value.items() if n > 1
+    }
+
+
+def rule_reversals(
+    answer: str, n: int, ambiguous: set[tuple[str, str]] = frozenset()
+) -> list[str] | None:
     """Up to `n` questions asking the default `answer` states from its value; None when the
-    answer states no default in a form the rules know, or a value another fact shares."""
+    answer states no default in a form the rules know, or each question would fit another
+    fact's default as well (a question naming no noun is asked only of a value no other
+    setting has)."""
     default = stated_default(answer)
-    if default is None or default.value.lower() in ambiguous:
+    if default is None:
         return None
-    asked = [q.format(noun=default.noun, value=default.value) for q in REVERSED[:n]]
-    return [q[0].upper() + q[1:] for q in asked]
+    value = _value_key(default.value)
+    asked = [
+        q.format(noun=default.noun, value=default.value)
+        for q in REVERSED
+        if ((default.noun if "{noun}" in q else ""), value) not in ambiguous
+    ][:n]
+    return [q[0].upper() + q[1:] for q in asked] or None
 
 
 def combined_question(first: str, second: str) -> str:
