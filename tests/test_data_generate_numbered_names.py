@@ -163,3 +163,18 @@ def test_a_list_of_things_named_by_number_asks_what_each_does_and_which_one_does
     # Under "## Firing", which names no list, "Run 7 fires ..." may be a step ("run 7 fires"):
     # no entry of a list.
     assert not [q for q in pairs if "run 7" in q or "test tiles" in q]
+
+
+def test_a_list_whose_entries_open_with_its_kind_asks_which_one_in_lower_case(tmp_path: Path):
+    # Every entry opening with "Program" made it read as a product's name: "Which Program fires
+    # bisque ware?" beside "What does program 1 fire?".
+    doc = tmp_path / "kiln.md"
+    doc.write_text(
+        "# Emberline K3 Kiln\n\n## Programs\n\n- Program 1 fires bisque ware.\n"
+        "- Program 2 fires stoneware glaze.\n",
+        encoding="utf-8",
+    )
+    pairs = pairs_of(doc)
+    assert pairs["Which program fires bisque ware?"] == "Program 1 fires bisque ware."
+    assert pairs["What does program 1 fire?"] == "Program 1 fires bisque ware."
+    assert pairs["Which program fires stoneware glaze?"] == "Program 2 fires stoneware glaze."

@@ -39,7 +39,14 @@ def entry_pairs(
         return []
     answer = full_stop(sentence)
     kind = lower_first(" ".join([*words[:-1], base_form(words[-1])]), context, *said_in)
+    name = lower_first(m["name"], context, *said_in)
+    kind_word, _, kind_rest = kind.partition(" ")
+    if kind_word.lower() == name.split()[0].lower():
+        # "Program 1 fires ...", "Program 2 fires ...": the word opens every entry before its
+        # number, no product's name; cased as the entry's name is ("Which Program fires bisque
+        # ware?" was asked beside "What does program 1 fire?").
+        kind = " ".join(filter(None, [name.split()[0], kind_rest]))
     mine = in_my_words(m["rest"])  # "fires your bisque": the reader asks
     which = f"Which {kind} {m['verb']} {mine}?"
-    what = verb_question(lower_first(m["name"], context, *said_in), "does", base, m["rest"])
+    what = verb_question(name, "does", base, m["rest"])
     return [(q, answer) for q in (what, which) if q]
