@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import pairs_of
 from tunelab.data.generate.template.headings import heading_question
 
 
@@ -235,3 +236,27 @@ def test_a_heading_that_is_a_command_asks_what_it_does():
     assert heading_question(["Ferrylog", "`tail`"], prints) == "What does `tail` do?"
     read = "The file the agent reads when it starts."
     assert heading_question(["Ferrylog", "`agent.toml`"], read) == "What is `agent.toml`?"
+
+
+def test_a_gerund_heading_over_what_others_do_names_a_thing_not_a_task():
+    # "How do I open hours?" and "How do I book rules?" were asked: the section says the studio
+    # opens and members may book, never that the reader opens hours or books rules.
+    hours = "The studio opens at 09:00 and closes at 21:00 every weekday."
+    assert heading_question(["Clay Studio", "Opening hours"], hours) == "What are opening hours?"
+    rules = "Members may book the kiln for up to 2 firings per week."
+    assert heading_question(["Clay Studio", "Booking rules"], rules) == "What are booking rules?"
+    # A task stays one where the section does it to the noun, or tells the reader to do it.
+    restores = "Tunelab restores files from the last backup."
+    assert heading_question(["Manual", "Restoring files"], restores) == "How do I restore files?"
+    logs = "The app logs each entry. Log your hours each Friday."
+    assert heading_question(["Manual", "Logging hours"], logs) == "How do I log hours?"
+
+
+def test_a_section_of_opening_hours_is_asked_when_the_place_opens(tmp_path):
+    doc = tmp_path / "studio.md"
+    doc.write_text(f"# Clay Studio\n\n## Opening hours\n\n{OPENS}\n", encoding="utf-8")
+    pairs = pairs_of(doc)
+    assert pairs == {"When does the studio open?": OPENS}
+
+
+OPENS = "The studio opens at 09:00 and closes at 21:00 every weekday."

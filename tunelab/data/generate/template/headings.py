@@ -169,7 +169,9 @@ def heading_question(
         return f"How do I {m.group(1)}?"
     if first in QUESTION_WORDS:
         return in_question_order(words) + "?"
-    if is_gerund(first):
+    # "Opening hours" over "The studio opens at 09:00": a thing, asked as one, not a task
+    thing = len(words) == 2 and _done_by_others(base_verb(first), words[1], context)
+    if is_gerund(first) and not thing:
         if len(words) > 1 and _noun_compound([words[0], words[1].strip(",;:")], context):
             return None  # "Monitoring thread, intervals": "a monitoring thread", no task
         verb = base_verb(first)
@@ -360,3 +362,18 @@ def _noun_compound(words: list[str], context: str) -> bool:
         rf"{first}[\s-]{noun}"
     )
     return re.search(said, context, re.IGNORECASE) is not None
+
+
+def _done_by_others(verb: str, noun: str, context: str) -> bool:
+    """A gerund and a noun naming a thing, not a task: the section says someone or something
+    does the verb ("The studio opens at 09:00", "Members may book the kiln") and never tells the
+    reader to, nor does it to the noun, so "Opening hours" and "Booking rules" are no tasks ("How
+    do I open hours?", "How do I book rules?" were asked); "Restoring files" over "Tunelab
+    restores files ..." or "Restore the files ..." stays one."""
+    v, thing = re.escape(verb), re.escape(noun.lower().rstrip("s"))
+    by_others = re.search(
+        rf"\b(?<!you )(?:{v}e?s|(?<!I )(?:may|can|must|will) {v})\b", context, re.IGNORECASE
+    )
+    to_the_noun = re.search(rf"\b{v}\w*\s+(?:[\w-]+\s+){{0,2}}{thing}", context, re.IGNORECASE)
+    told = re.search(rf"(?:^|[.!:]\s+|\bto\s+){v}\b", context, re.IGNORECASE | re.MULTILINE)
+    return bool(by_others) and not to_the_noun and not told
