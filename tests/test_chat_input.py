@@ -4,6 +4,7 @@ is not UTF-8, and a model without a chat template."""
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -253,3 +254,15 @@ def test_help_lists_every_chat_command_and_a_mistyped_one_names_them(monkeypatch
     assert f"unknown command /rset: {listed}" in out
     assert "unknown command /help" not in out
     assert session.history == []  # /exit left before the next line
+
+
+def test_generate_says_so_when_the_model_answers_nothing(monkeypatch):
+    # A run trained a step or two may end its reply at its first token: `tunelab generate`
+    # printed a blank line, exit 0, and nothing else.
+    import tunelab.serve.chat as chat
+
+    empty = SimpleNamespace(text="", finish_reason="stop")
+    monkeypatch.setattr(chat, "generate", lambda *a, **k: [empty])
+    result = CliRunner().invoke(app, ["generate", "tiny-random", "What is tunelab?"])
+    assert result.exit_code == 0, result.output
+    assert "(an empty reply: the model ended it at its first token)" in result.output

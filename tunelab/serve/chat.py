@@ -26,6 +26,7 @@ class Session:
     served_template: str | None = None  # the template it takes one question in, as its card says
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
+    answered_nothing: bool = False  # the latest reply was empty (its first token ended it)
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
     told_capping: bool = False  # the REPL said its replies are capped by the room left
     room_left: int | None = None  # the reply's limit, where the context left less than the default
@@ -144,6 +145,7 @@ class Session:
             )
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
+            self.answered_nothing = not answer.strip()
             return answer
         asked = self.prompt if remember or self.one_shot is None else self.one_shot
         messages = self.within_context(messages, max_new_tokens, asked)
@@ -162,6 +164,7 @@ class Session:
         )[0]
         answer = self.last.text
         self.finish_reason = self.last.finish_reason
+        self.answered_nothing = not answer.strip()
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]
         return answer
@@ -313,6 +316,10 @@ class Session:
         limit asked for (None: the default)."""
         if self.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
+        if self.answered_nothing and self.finish_reason != "length":
+            # A blank line and nothing else read as a hang or a crash: a run trained a step or
+            # two ends its reply at once.
+            return "(an empty reply: the model ended it at its first token)"
         if self.finish_reason == "length" and self.room_left:  # no --max-new-tokens helps it
             return (
                 f"(cut at {self.room_left} tokens, the room the model's context left: a shorter "
