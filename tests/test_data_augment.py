@@ -412,3 +412,27 @@ def test_a_maximum_is_rewritten_as_allowed_and_a_minimum_as_needed():
     assert "What is the highest inlet pressure allowed?" in rewrites
     assert not [r for r in rewrites if "needed" in r]
     assert "What is the minimum RAM needed?" in rule_rewrites("What is the minimum RAM?", 3)
+
+
+def test_a_bad_row_is_named_with_the_option_that_skips_it(tmp_path):
+    # The error told "--set data.on_error=skip, or on_error: skip under data: in the config",
+    # which `data augment` refused ("data is '...', not a section"): a file with one empty
+    # answer (lamini_docs' row 424) could not be augmented at all.
+    data = _write(
+        tmp_path / "train.jsonl",
+        [{"question": "How do I resume a run?", "answer": "Add --resume."},
+         {"question": "### Question:\n\n\n### Answer:", "answer": ""},
+         {"question": "What is the default lr?", "answer": "2e-4."}],
+    )  # fmt: skip
+    out = tmp_path / "aug.jsonl"
+    asked = ["data", "augment", str(data), "--mode", "rules", "--paraphrases", "1", "-o", str(out)]
+    refused = CliRunner().invoke(app, asked)
+    assert isinstance(refused.exception, TunelabError)
+    assert f"{data}:2: field 'answer' is empty" in str(refused.exception)
+    assert "--on-error skip" in str(refused.exception)
+    for skip in (["--on-error", "skip"], ["--set", "data.on_error=skip"]):
+        out.unlink(missing_ok=True)
+        result = CliRunner().invoke(app, [*asked, *skip])
+        assert result.exit_code == 0, result.output
+        originals = [r for r in _rows(out) if r["meta"]["kind"] == "original"]
+        assert [r["meta"]["source"] for r in originals] == [f"{data}:1", f"{data}:3"]

@@ -270,7 +270,7 @@ def _what_was_written(config: GenerateConfig, stats: GenerateStats) -> str:
 @options(
     AugmentConfig,
     *("output", "mode", "paraphrases", "reverse", "combine", "test", "restate_answers", "model"),
-    *("endpoint", "api_key"),
+    *("endpoint", "api_key", "on_error"),
     *("temperature", "max_new_tokens", "batch_size"),
     flags={"output": ("-o", "--output")},
     envvars={"api_key": "OPENAI_API_KEY"},

@@ -37,7 +37,7 @@ from tunelab.data.generate.augment.rewrite_checks import (
     strays_from,
 )
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, make_llm
-from tunelab.data.load import load_data, rewrite_key
+from tunelab.data.load import OPTION_SKIP_HINT, load_data, rewrite_key
 from tunelab.data.markers import plain_question
 from tunelab.data.shapes import SHAPES, read_columns
 from tunelab.errors import TunelabError
@@ -64,7 +64,8 @@ class AugmentConfig(AskConfig):
     """Settings of `tunelab data augment`, the same from the CLI or Python."""
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
-    run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
+    # data.seed splits, seed samples; data.on_error is read as training reads it
+    run_keys: ClassVar[frozenset[str]] = frozenset({"fields", "on_error"})
 
     data: LocalPath
     """The question/answer rows to augment: what the loader reads
@@ -74,6 +75,8 @@ class AugmentConfig(AskConfig):
     answer, e.g. {question: Query, answer: Response}; every row is written in those columns."""
     output: LocalPath = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
+    on_error: Literal["raise", "skip"] = "raise"
+    """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
     mode: Literal["llm", "rules"] = "llm"
     """llm: a model rewrites each question; rules: rewrites by the question's form, no model
     ("What is the default X?" -> "What does X default to?"; data/generate/augment/rephrase.py)."""
@@ -175,7 +178,9 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
             f"--output {out} is the data being augmented ({cfg.data}): write to a file outside "
             "it (its rows and their rewrites are appended there)"
         )
-    loaded = load_data(cfg.data, fields=cfg.fields)
+    loaded = load_data(
+        cfg.data, fields=cfg.fields, on_error=cfg.on_error, skip_hint=OPTION_SKIP_HINT
+    )
     sources = [
         (ex, kept_columns(row, loaded.shape, cfg.fields))
         for ex, row in zip(loaded.examples, loaded.rows)
