@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tunelab.data.generate.from_documents import generate_dataset
 from tunelab.data.generate.shared import GenerateConfig
+from tunelab.errors import TunelabError
 
 
 class Replying:
@@ -105,3 +108,22 @@ def test_self_instruct_that_stops_short_of_its_count_says_so(tmp_path, monkeypat
     assert result.exit_code == 0
     assert "self-instruct stopped short: 0 of --count 2 pairs" in said
     assert "run the same command again to ask more" in said
+
+
+def test_a_bad_seed_row_is_named_with_the_option_that_skips_it(tmp_path):
+    # lamini_docs' row 424 (an empty answer) stopped self-instruct with "--set
+    # data.on_error=skip, or on_error: skip under data: in the config", which `data generate`
+    # refused as an unknown setting: its seeds could not be used at all.
+    seeds = tmp_path / "seeds.jsonl"
+    rows = [{"question": SEED[0], "answer": SEED[1]}, {"question": "Why?", "answer": ""}]
+    seeds.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    whole = "Lamini trains the model on your data and saves it, then returns a job object."
+    asked = dict(
+        mode="self-instruct", seeds=str(seeds), count=1, output=str(tmp_path / "new.jsonl"),
+        batch_size=1, concurrency=1,
+    )  # fmt: skip
+    with pytest.raises(TunelabError, match=f"{seeds}:2: field 'answer' is empty.*--on-error skip"):
+        generate_dataset(GenerateConfig(**asked), Replying([("What comes back?", whole)]))
+    llm = Replying([("What comes back?", whole)])
+    stats = generate_dataset(GenerateConfig(**asked, on_error="skip"), llm, progress=False)
+    assert stats.pairs == 1 and SEED[0] in llm.prompts[0]

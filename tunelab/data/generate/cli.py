@@ -38,7 +38,7 @@ UNASKED_ROOM = 40  # the characters of each shown, at least, however long its do
 GENERATE_OPTIONS = (
     *("output", "mode", "model", "endpoint", "api_key", "pairs_per_chunk", "max_chunk_tokens"),
     *("prompt", "seeds", "count", "concurrency", "batch_size", "retries", "temperature"),
-    *("max_new_tokens", "limit"),
+    *("max_new_tokens", "limit", "on_error"),
 )
 GENERATE_FLAGS = {"output": ("-o", "--output"), "pairs_per_chunk": ("--pairs",)}
 UNUSED_SAID = {  # of the settings a mode leaves unused (shared.UNUSED_BY_MODE), given it

@@ -19,7 +19,7 @@ from tunelab.data.generate.shared import (
     progress_bar,
     prompt_text,
 )
-from tunelab.data.load import load_examples
+from tunelab.data.load import OPTION_SKIP_HINT, load_examples
 from tunelab.data.markers import plain_question
 from tunelab.data.quality.dedup import MIN_QUOTED_WORDS, jaccard, shingles
 from tunelab.data.question_keys import normalize_text
@@ -43,7 +43,9 @@ def self_instruct(
     # copied into new pairs, and a seed asked again without them passed as a new question.
     seeds = [
         (plain_question(e.question), e.answer)
-        for e in load_examples(config.seeds, fields=config.fields)
+        for e in load_examples(
+            config.seeds, fields=config.fields, on_error=config.on_error, skip_hint=OPTION_SKIP_HINT
+        )
     ]
     # New pairs answer as the seeds do: a bare "Yes" is a task's answer only where a seed's is.
     verdicts_ok = any(BARE_VERDICT.fullmatch(a.strip()) for _, a in seeds)

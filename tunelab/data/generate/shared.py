@@ -26,11 +26,11 @@ from tunelab.section import Limit
 MODEL_ONLY_SETTINGS = (
     "model", "endpoint", "max_new_tokens", "batch_size", "concurrency", "timeout",
     "min_chunk_tokens", "pairs_per_chunk", "prompt", "temperature", "retries",
-    "retry_temperature", "seeds", "count", "seeds_per_prompt",
+    "retry_temperature", "seeds", "on_error", "count", "seeds_per_prompt",
 )  # fmt: skip
 # Settings only self-instruct reads: llm mode asks about documents, not seed pairs (`--seeds`
 # given to it went unread without a word).
-SEEDING = ("seeds", "count", "seeds_per_prompt", "max_similarity")
+SEEDING = ("seeds", "on_error", "count", "seeds_per_prompt", "max_similarity")
 # The settings each mode that reads documents leaves unused: given, they are named as such.
 UNUSED_BY_MODE = {"template": MODEL_ONLY_SETTINGS, "llm": SEEDING}
 
@@ -39,7 +39,8 @@ class GenerateConfig(AskConfig):
     """Settings of `tunelab data generate`, the same from the CLI or Python."""
 
     run_section: ClassVar[str | None] = "data"  # `--set data.fields.question=Query`, as in a run
-    run_keys: ClassVar[frozenset[str]] = frozenset({"fields"})  # data.seed splits, seed samples
+    # data.seed splits, seed samples; data.on_error is read as training reads it
+    run_keys: ClassVar[frozenset[str]] = frozenset({"fields", "on_error"})
 
     docs: list[LocalPath] = []
     """Files or folders of documents to read (sections.DOC_SUFFIXES); self-instruct reads none."""
@@ -66,6 +67,9 @@ class GenerateConfig(AskConfig):
     """Sampling temperature of those asks again (above 0, so a retry is not the same reply)."""
     seeds: OptionalLocalPath = None
     """Self-instruct: a data file of seed question/answer pairs."""
+    on_error: Literal["raise", "skip"] = "raise"
+    """Self-instruct: a bad seed row: raise stops at it, naming file and line; skip skips and
+    counts it."""
     fields: dict[str, str] = Field(default_factory=dict)
     """Self-instruct: as data.fields, the seeds' columns renamed to a shape's names, e.g.
     {question: Query, answer: Response}; the other modes refuse them."""
