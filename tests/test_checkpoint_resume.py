@@ -188,3 +188,21 @@ def test_a_checkpoint_a_newer_tunelab_wrote_resumes_its_fields_unknown_here_left
     state.write_text(json.dumps({**json.loads(state.read_text()), "kept_later": 1}))
     train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
     assert [r["step"] for r in _records(run)] == [1, 2, 3, 4]
+
+
+def test_a_run_resumed_from_a_checkpoint_without_wall_counts_its_steps_before_in_its_time(
+    tmp_path, qa_file
+):
+    # A checkpoint an older tunelab wrote kept its steps' time (here 1000 s) but no `wall`: the
+    # resume's wall counted the resumed part alone, and `tunelab runs` listed the steps' time.
+    import tunelab
+
+    run = train(tiny_config(tmp_path, qa_file, max_steps=2, save_every=2))
+    state = run / "checkpoints" / "step-000002" / "state.json"
+    older = {k: v for k, v in json.loads(state.read_text()).items() if k != "wall"}
+    state.write_text(json.dumps({**older, "elapsed": 1000.0}))
+    train(tiny_config(tmp_path, qa_file, max_steps=4, save_every=2), resume=True)
+    kept = json.loads((run / "checkpoints" / "step-000004" / "state.json").read_text())
+    assert kept["wall"] > kept["elapsed"] > 1000.0  # the resumed loop's evals on top
+    [row] = tunelab.runs([run])
+    assert row["time_s"] == pytest.approx(kept["wall"], abs=0.001)  # metrics round to ms

@@ -165,7 +165,10 @@ def _run_steps(
             keep_if_best(run_dir, model, state.step, "eval_loss", best, sharded_over)
         return value
 
-    wall_before, loop_started = state.wall, time.perf_counter()
+    # A checkpoint from before `wall` was kept (0) resumes from its steps' time: counted from 0
+    # its wall was the resumed part alone, shorter than the steps, and `tunelab runs` fell back
+    # to the steps' time.
+    wall_before, loop_started = state.wall or state.elapsed, time.perf_counter()
     with stop, launcher, progress, on_crash, ExitStack() as files:
         before.stepping = True
         log = (

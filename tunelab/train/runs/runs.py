@@ -129,9 +129,7 @@ def run_time(run: Run, rows: list[dict]) -> float | None:
     state = checkpoint_state(run.checkpoints[-1]) if run.checkpoints else {}
     if steps is None or not state.get("wall"):
         return steps
-    whole = state["wall"] + max(0.0, steps - state.get("elapsed", steps))
-    # An older run resumed: its wall counts the resumed part alone, shorter than its steps.
-    return max(whole, steps)
+    return state["wall"] + max(0.0, steps - state.get("elapsed", steps))
 
 
 def benchmarked(run: Run) -> dict[str, dict]:
