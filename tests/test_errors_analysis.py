@@ -258,3 +258,21 @@ def test_two_training_answers_that_taught_a_long_answer_are_named_in_the_plural(
     assert reasons["repetitive"].endswith(
         "; closest training answers train.jsonl:7, train.jsonl:8 repeat themselves: fix them there"
     )
+
+
+def test_a_wrong_verdict_is_said_by_the_words_of_the_answer_not_by_its_pattern():
+    # The wrong answer `data facts` gives a "Yes" row is a pattern of some 700 characters:
+    # the terminal and errors.md printed it whole beside the answer.
+    from tunelab.evaluate.facts.score import parse_fact_check, wrong_stated
+    from tunelab.evaluate.facts.yes_no import opposite
+
+    question = "Does Lamini support generating code?"
+    reference = "Yes, Lamini supports generating code."
+    wrong = opposite(question, reference)
+    assert len(wrong[0]["regex"]) > 500
+    check = parse_fact_check({"facts": [["code"]], "wrong": wrong}, "test.jsonl:1")
+    answer = "Lamini is not able to generate code."
+    said = {**row(question, reference, answer), "wrong_stated": wrong_stated(answer, check)}
+    analyse([said], TRAINING)
+    [reason] = [e["reason"] for e in said["errors"] if e["category"] == "hallucination"]
+    assert reason == "states a wrong answer: 'Lamini is not able to' (the wrong answer's pattern)"

@@ -4,9 +4,10 @@ topic)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tunelab.data.text import content_words, looping_phrase, repeated_sentence, words
+from tunelab.data.text import content_words, looping_phrase, one_line, repeated_sentence, words
 from tunelab.evaluate.calls import call_differences, said_beside_calls, scored_by_calls
 from tunelab.evaluate.scores import raised_limit, runs_on
 from tunelab.evaluate.spelling import misspellings
@@ -80,7 +81,8 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     gives the row both in its category and in its row-by-row list of facts."""
     found = []
     if row.get("wrong_stated"):
-        found.append(("hallucination", "states a wrong answer: " + ", ".join(row["wrong_stated"])))
+        said = ", ".join(wrong_said(w, row["answer"]) for w in row["wrong_stated"])
+        found.append(("hallucination", "states a wrong answer: " + said))
     if row.get("other_value_stated"):
         found.append(
             ("other_value", "gives another value: " + ", ".join(row["other_value_stated"]))
@@ -88,6 +90,19 @@ def fact_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
     if row.get("missed_facts"):
         found.append(("missed_facts", "does not state: " + "; ".join(missed_with_data(row))))
     return found
+
+
+def wrong_said(shown: str, answer: str) -> str:
+    """A wrong phrase as the error report says it: a pattern ("re:...") by the words of the
+    answer it matched, "'It is not able to' (the wrong answer's pattern)"; the verdict patterns
+    `data facts` writes run to 700 characters, and were printed whole under the answer."""
+    if not shown.startswith("re:"):
+        return shown
+    found = re.search(shown[3:], answer, re.IGNORECASE)
+    matched = found[0].strip(" \t\n.,;:!?") if found else ""
+    if not matched:  # a match of nothing but an anchor, or read otherwise than a plain search
+        return one_line(shown, 60)
+    return f"{one_line(matched, 60)!r} (the wrong answer's pattern)"
 
 
 def refusal_errors(row: dict[str, Any]) -> list[tuple[str, str]]:
