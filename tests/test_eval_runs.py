@@ -217,3 +217,15 @@ def test_a_run_whose_test_path_is_a_whole_saved_dataset_dict_is_scored_on_its_te
     assert "data train 6 / test 3 examples" in " ".join(capsys.readouterr().out.split())
     result = evaluate(run, EvalConfig(output=str(tmp_path / "o"), max_new_tokens=2))
     assert [r["reference"] for r in result.rows] == [f"Code {i} is {i * 7}." for i in (6, 7, 8)]
+
+
+def test_a_run_against_its_base_names_its_comparison_as_the_run_was_given(tmp_path, monkeypatch):
+    # "runs/demo/eval/errors.md" and then "comparison: /home/.../runs/demo/eval/comparison.md".
+    monkeypatch.chdir(tmp_path)
+    tiny_run(tmp_path, QA)
+    result = CliRunner().invoke(
+        app, ["eval", "runs/demo", "tiny-random", "--max-new-tokens", "4", "--limit", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "comparison: runs/demo/eval/comparison.md (and comparison.json)" in result.output
+    assert "as a picture: runs/demo/eval/comparison_differences.png" in result.output

@@ -325,7 +325,12 @@ def comparison_folder(results: list[EvalResult]) -> Path:
 
     dirs = [r.out_dir.resolve() for r in results]
     folder = Path(os.path.commonpath(dirs))
-    return folder if all(d == folder or d.parent == folder for d in dirs) else dirs[0]
+    if not all(d == folder or d.parent == folder for d in dirs):
+        return results[0].out_dir
+    # As the models' folders were given ("runs/b/eval", as the lines above it say them), not
+    # resolved: the terminal named it /home/.../runs/b/eval.
+    given = (r.out_dir for r, d in zip(results, dirs) if d == folder)
+    return next(given, results[0].out_dir.parent)
 
 
 def write_comparison(
