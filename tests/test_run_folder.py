@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,23 @@ def test_a_config_in_a_symlinked_folder_finds_the_data_it_names_beside_itself(
     trained = CliRunner().invoke(app, ["train", "examples/tiny.yaml", "--set", "output_dir=runs"])
     assert trained.exit_code == 0, trained.output
     assert Path(Run.open(user / "runs" / "linked").config.data.path).samefile(data)
+
+
+def test_a_run_whose_launch_died_while_its_model_loaded_is_named_as_such(tmp_path):
+    # Killed (out of memory) before training wrote config.yaml, its folder holds claim.json
+    # alone: eval said "no test data for runs/big", and with --data "not a Hugging Face model
+    # folder: it has no config.json (it holds claim.json)".
+    import tunelab
+    from tunelab.errors import TunelabError
+    from tunelab.evaluate.suite import EvalConfig
+
+    run = tmp_path / "runs" / "big"
+    run.mkdir(parents=True)
+    gone = {"pid": 2**22 + 1, "host": socket.gethostname()}  # past Linux's largest pid
+    (run / "claim.json").write_text(json.dumps(gone))
+    with pytest.raises(TunelabError, match=r"launch ended before its first step .*train` again"):
+        tunelab.evaluate(str(run), EvalConfig())
+    # Its process still loading the model (on another machine: taken as alive).
+    (run / "claim.json").write_text(json.dumps({"pid": 7, "host": "elsewhere"}))
+    with pytest.raises(TunelabError, match=r"a run still starting \(process \d+ on elsewhere"):
+        tunelab.evaluate(str(run), EvalConfig())

@@ -18,12 +18,14 @@ from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (
     CHECKPOINTS,
+    CLAIM_FILE,
     CONFIG_FILE,
     DATA_SHAPE,
     HELD_OUT,
     METRICS_FILE,
     WEIGHTS,
     checkpoint_state,
+    claim_holder,
     list_checkpoints,
     run_status,
 )
@@ -279,6 +281,7 @@ def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library)."""
     if not Run.is_started(model):
+        _refuse_unstarted(Path(model))
         return
     status = run_status(Path(model))
     if status["status"] == "running":  # "it stopped" and a resume, of a run still training
@@ -296,6 +299,24 @@ def refuse_unsaved(model: str | Path) -> None:
     raise TunelabError(
         f"model {str(model)!r} is a run that has saved no model yet (it stopped before writing "
         f"model/): {how}"
+    )
+
+
+def _refuse_unstarted(folder: Path) -> None:
+    """A run folder its launch claimed and left before writing its config (killed or out of
+    memory while its model loaded, or loading it still): said so, where eval was told "no test
+    data" and with --data "not a Hugging Face model folder (it holds claim.json)"."""
+    if not (folder / CLAIM_FILE).is_file() or (folder / CONFIG_FILE).is_file():
+        return
+    if holder := claim_holder(folder):
+        raise TunelabError(
+            f"model {str(folder)!r} is a run still starting (process {holder.get('pid')} on "
+            f"{holder.get('host')} loads its model and data): its model/ is written when it ends"
+        )
+    raise TunelabError(
+        f"model {str(folder)!r} is a run whose launch ended before its first step (it holds only "
+        f"{CLAIM_FILE}: killed, or out of memory, while its model loaded): it has nothing to "
+        "ask; run its `tunelab train` again"
     )
 
 
