@@ -90,6 +90,22 @@ def test_a_config_alone_or_an_empty_one_is_not_listed_as_a_run(runs_dir, tmp_pat
     assert "empty: not a run: its config.yaml has no metrics.jsonl" in str(result.exception)
 
 
+def test_a_run_killed_while_its_model_loaded_is_said_not_left_out(runs_dir, tmp_path, capsys):
+    # Out of memory loading a large model, before config.yaml: its folder holds claim.json
+    # alone, and `tunelab runs` listed the other runs as though it had never been launched.
+    import socket
+
+    shutil.copytree(runs_dir / "slow", tmp_path / "slow")
+    (tmp_path / "big").mkdir()
+    gone = {"pid": 2**22 + 1, "host": socket.gethostname()}  # past Linux's largest pid
+    (tmp_path / "big" / "claim.json").write_text(json.dumps(gone))
+    assert [row["run"] for row in tunelab.runs([tmp_path])] == ["slow"]
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"not listed: {tmp_path / 'big'} is a run whose launch ended before its first" in said
+    with pytest.raises(TunelabError, match=r"big is a run whose launch ended .*train` again"):
+        tunelab.runs([tmp_path / "big"])
+
+
 def test_runs_piped_prints_every_cell_whole(runs_dir, monkeypatch):
     # At 80 columns every cell was cut: "supp… │ smol… │ lora │ trai…".
     monkeypatch.delenv("COLUMNS", raising=False)

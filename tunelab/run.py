@@ -281,7 +281,8 @@ def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library)."""
     if not Run.is_started(model):
-        _refuse_unstarted(Path(model))
+        if said := unstarted(Path(model)):
+            raise TunelabError(f"model {str(model)!r} is {said}")
         return
     status = run_status(Path(model))
     if status["status"] == "running":  # "it stopped" and a resume, of a run still training
@@ -302,21 +303,20 @@ def refuse_unsaved(model: str | Path) -> None:
     )
 
 
-def _refuse_unstarted(folder: Path) -> None:
-    """A run folder its launch claimed and left before writing its config (killed or out of
-    memory while its model loaded, or loading it still): said so, where eval was told "no test
-    data" and with --data "not a Hugging Face model folder (it holds claim.json)"."""
+def unstarted(folder: Path) -> str | None:
+    """What a run folder is that its launch claimed and left before writing its config (killed
+    or out of memory while its model loaded, or loading it still), said after "is"; None for any
+    other folder. Eval was told "no test data" of it, and `tunelab runs` listed nothing."""
     if not (folder / CLAIM_FILE).is_file() or (folder / CONFIG_FILE).is_file():
-        return
+        return None
     if holder := claim_holder(folder):
-        raise TunelabError(
-            f"model {str(folder)!r} is a run still starting (process {holder.get('pid')} on "
-            f"{holder.get('host')} loads its model and data): its model/ is written when it ends"
+        return (
+            f"a run still starting (process {holder.get('pid')} on {holder.get('host')} loads "
+            "its model and data): its model/ is written when it ends"
         )
-    raise TunelabError(
-        f"model {str(folder)!r} is a run whose launch ended before its first step (it holds only "
-        f"{CLAIM_FILE}: killed, or out of memory, while its model loaded): it has nothing to "
-        "ask; run its `tunelab train` again"
+    return (
+        f"a run whose launch ended before its first step (it holds only {CLAIM_FILE}: killed, "
+        "or out of memory, while its model loaded): run its `tunelab train` again"
     )
 
 

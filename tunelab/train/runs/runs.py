@@ -10,7 +10,7 @@ from rich.console import Console
 
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
-from tunelab.run import Run
+from tunelab.run import Run, unstarted
 from tunelab.run_files import (
     CHECKPOINTS,
     CONFIG_FILE,
@@ -37,11 +37,16 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
     """Each path as a run folder, or the run folders inside it (oldest first, as `ls -tr`)."""
     found: list[Run] = []
     for path in map(Path, paths):
+        if said := unstarted(path):
+            raise TunelabError(f"{path} is {said}")
         if (path / CONFIG_FILE).is_file():
             found.append(open_run(path))
         elif path.is_dir():
             inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
             inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
+            for folder in sorted(path.iterdir()):  # no config yet: said, not left out unsaid
+                if said := unstarted(folder):
+                    say_wrapped(Console(stderr=True), f"not listed: {folder} is {said}", "yellow")
             before = len(found)
             for folder in inside:
                 try:
