@@ -106,6 +106,20 @@ def test_a_run_killed_while_its_model_loaded_is_said_not_left_out(runs_dir, tmp_
         tunelab.runs([tmp_path / "big"])
 
 
+def test_a_failed_run_says_why_under_the_table(runs_dir, tmp_path):
+    # "failed" alone: why was in status.json, which the user had to find and read.
+    shutil.copytree(runs_dir / "slow", tmp_path / "slow")
+    failed = {"status": "failed", "step": 2, "error": "RuntimeError: CUDA error: out of\nmemory"}
+    (tmp_path / "slow" / STATUS_FILE).write_text(json.dumps(failed))
+    [row] = tunelab.runs([tmp_path])
+    assert (row["status"], row["error"]) == ("failed", "RuntimeError: CUDA error: out of memory")
+    result = CliRunner().invoke(app, ["runs", str(tmp_path)])
+    assert "failed, slow: RuntimeError: CUDA error: out of memory" in result.output
+    # The killed copy's process ended without a word: said so.
+    result = CliRunner().invoke(app, ["runs", str(runs_dir)])
+    assert "failed, killed: the training process ended unannounced" in result.output
+
+
 def test_runs_piped_prints_every_cell_whole(runs_dir, monkeypatch):
     # At 80 columns every cell was cut: "supp… │ smol… │ lora │ trai…".
     monkeypatch.delenv("COLUMNS", raising=False)

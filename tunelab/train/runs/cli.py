@@ -59,6 +59,9 @@ def runs_command(
         say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
         say_wrapped(console, line)
+    for row in rows:
+        if "error" in row:
+            say_wrapped(console, f"failed, {row['run']}: {row['error']}", "red")
     for pair in (pair for pairs in versus_first(found, rows) for pair in pairs):
         say_wrapped(console, pair_line(pair))
     if plot and found:

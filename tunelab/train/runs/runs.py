@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from tunelab.data.text import one_line
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
 from tunelab.run import Run, unstarted
@@ -118,6 +119,9 @@ def summary(run: Run, name: str | None = None) -> dict:
         "total_steps": status.get("total_steps", config.train.max_steps),
         "raw_text": run.trained_on_text,  # no questions to answer: held-out texts, eval loss
     }
+    if status["status"] == "failed" and status.get("error"):
+        # Why, under the table: "failed" alone sent the user to read status.json.
+        row["error"] = one_line(status["error"], 300)
     if best := best_held_out(run, rows):
         row["best_heldout"] = best
     if benched := benchmarked(run):
