@@ -50,6 +50,9 @@ _VARIANT_END = (
     r"\b)"
 )
 ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
+# Where a noun's phrase ends: the clause's end, or a joining word, an adverb or a preposition
+# after it ("3 packages.", "4 epochs first", "2 lines to it", "5 requests per second").
+PHRASE_END = rf"(?=[.,;:!?)]|$| (?:{AND_OR}|{_ADVERB}|{_PREPOSITION}|of|per)\b)"
 # The end of a word in -s that is a verb's or a plural's ("Uses", "runs", "keys"), not a stem's own
 # "s" ("Class", "Redis", "Prometheus", "status").
 VERB_OR_PLURAL_S = r"[^\W\dsiu_]s"

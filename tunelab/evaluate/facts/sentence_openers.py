@@ -7,8 +7,16 @@ models."). QUESTION_VERBS, the verbs a yes/no question opens with, serve the sco
 
 from __future__ import annotations
 
-from tunelab.data.text import AND_OR, NAME_THAT_IS_A_WORD
-from tunelab.evaluate.facts.model_names import MODEL_NOUN, SIZE, VERB_AFTER, VERB_OR_PLURAL_S
+from tunelab.data.text import AND_OR, FUNCTION_WORDS, NAME_THAT_IS_A_WORD
+from tunelab.evaluate.facts.amounts import PERIOD
+from tunelab.evaluate.facts.model_names import (
+    MODEL_NOUN,
+    PHRASE_END,
+    SIZE,
+    SUBJECT_OF,
+    VERB_AFTER,
+    VERB_OR_PLURAL_S,
+)
 
 # A capitalised word of a name, with its capitalised hyphened parts ("Fine-Tuning", "Ctrl-C"; not
 # the "-based" of "Red Hat-based").
@@ -125,6 +133,28 @@ VERB_S_OPENING = (
     rf"(?=(?: {TITLED})+ \d)"
     rf"(?!{_VERSIONED}(?!{_ENDS_ON_PLURAL}){_OWN_VERB_AFTER})"
 )
+# A sentence's first word before a whole number that names nothing, the number a count: a
+# function word or a preposition ("About 70 rows are", "Past 8 rows the"), an opener, an order
+# ("Install 3 packages.", "Use 2 GPUs.", "Run 4 epochs."), a gerund, or a verb or a plural, in -s
+# or -ed ("Includes 3 tools that", "Sizes 8 are", "Fixed 2 bugs that"; not a name that is a
+# word, "Windows 11 is").
+_FUNCTION_WORD = "|".join(sorted(w.capitalize() for w in FUNCTION_WORDS if len(w) > 1))
+COUNT_OPENING = (
+    rf"(?:{_FUNCTION_WORD}|Past|Between|Across|Near|Inside|Outside|Behind|Except|Beside"
+    rf"|{OPENER}|{_ORDER}|{_GERUND}"
+    rf"|(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*(?:{VERB_OR_PLURAL_S}|ed))\b"
+)
+# The name's own verb after a sentence's first word and its whole version ("Python 3 is
+# popular.", "Windows 11 needs TPM."), a variant's capitalised word between them ("Claude 3 Opus
+# is", "Llama 3 Instruct answers": two facts, as mid-sentence); not a word in -s where its phrase
+# ends or a rate follows, the plural a count says ("Give 3 examples.", "Train 3 epochs first.",
+# "Add 2 lines to it.", "Take 2 pills a day."), which a verb in -s other than an auxiliary or a
+# subject's ("Windows 11 is too.", "Gemma 2 runs on a laptop.") is only where its object or
+# adverb follows ("Node 20 adds it.").
+_COUNTED_PLURAL = (
+    rf"(?!{SUBJECT_OF}|{_AUXILIARY_AFTER}) [a-z]+s(?:{PHRASE_END}| (?:an? {PERIOD}|each)\b)"
+)
+WHOLE_VERSION_VERB = rf"(?: {TITLED})*(?!{_COUNTED_PLURAL}){_OWN_VERB_AFTER}"
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
 OPENING_VERB = (

@@ -24,11 +24,13 @@ from tunelab.evaluate.facts.model_names import (
 )
 from tunelab.evaluate.facts.sentence_openers import (
     CLAUSE_START,
+    COUNT_OPENING,
     NOT_A_NAME,
     OPENER,
     OPENING_VERB,
     TITLED,
     VERB_S_OPENING,
+    WHOLE_VERSION_VERB,
 )
 
 _MONTH = (
@@ -110,6 +112,15 @@ TERMS = [
         rf"(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
         rf"(?!{_NUMBERING}s?\b)(?:{NAME_SIZED}|[A-Z][A-Za-z]+ \d+(?:\.\d+)+)"
         rf"(?:{_THROUGH}(?={SUBJECT_OF})|{VERB_AFTER})"
+    ),
+    # ...and with a whole-number version, where the name's own verb follows ("Python 3 is
+    # popular.", "Windows 11 needs TPM.": "3" and "11" were proposed alone, which any 3 or 11
+    # states); not a first word that makes the number a count ("Install 3 packages.", "About 70
+    # rows are": `COUNT_OPENING`), nor a plural the count says (`WHOLE_VERSION_VERB`).
+    regex.compile(
+        rf"(?:^|(?<=[.!?] ))(?!{NOT_A_NAME}\b|{COUNT_OPENING}|{_DATED})"
+        rf"(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
+        rf"(?!{_NUMBERING}s?\b){NAME_WORD} \d+(?![\w.-])(?={WHOLE_VERSION_VERB})"
     ),
     # ...and a model's size mid-sentence where a clause opens, its verb after it ("In our tests,
     # Mistral 7B outperforms Llama 2 13B" proposed "7B" and "Mistral" apart).

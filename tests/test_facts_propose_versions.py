@@ -1,0 +1,61 @@
+"""`tunelab data facts` on a name with its whole-number version ("Python 3", "Windows 11") that
+opens a sentence: one fact, as mid-sentence, so another name's 3 or 11 is not credited; and a
+sentence that opens with an order and a count ("Install 3 packages.") names nothing."""
+
+import pytest
+
+from tests.conftest import proposed_check
+from tunelab.evaluate.facts.propose import propose
+from tunelab.evaluate.facts.score import score_facts
+
+
+def _facts(answer: str) -> list[str]:
+    return [alternatives[0] for alternatives in propose("What does it need?", answer, {})[0]]
+
+
+@pytest.mark.parametrize(
+    "reference, facts",
+    [
+        # "3", "11", "17" were proposed alone: the name, the sentence's first word, was dropped.
+        ("Python 3 is required.", ["Python 3"]),
+        ("Windows 11 needs TPM 2.0.", ["TPM 2.0", "Windows 11"]),
+        ("Java 17 supports records.", ["Java 17"]),
+        ("Node 20 runs it.", ["Node 20"]),
+        ("Gemma 2 runs on a laptop.", ["Gemma 2"]),
+        ("iOS 17 is out.", ["iOS 17"]),
+        ("Visual Studio 2022 is required.", ["Visual Studio 2022"]),
+        # A variant's word after the version is a second fact, as mid-sentence.
+        ("Claude 3 Opus is the largest.", ["Claude 3", "Opus"]),
+        ("Llama 3 Instruct answers well.", ["Llama 3", "Instruct"]),
+        # As mid-sentence:
+        ("We use Python 3 here.", ["Python 3"]),
+    ],
+)
+def test_a_name_with_its_whole_version_opening_a_sentence_is_one_fact(reference, facts):
+    assert _facts(reference) == facts
+
+
+@pytest.mark.parametrize(
+    "reference, fact",
+    [
+        ("Install 3 packages.", "3"),  # an order and its count
+        ("Use 2 GPUs.", "2"),
+        ("Run 4 epochs.", "4"),
+        ("Train 3 epochs first.", "3"),
+        ("Add 2 lines to the config.", "2"),
+        ("Take 2 pills a day.", "2"),
+        ("About 70 rows are kept.", "70"),  # a word that says how many
+        ("Sizes 8 are supported.", "8"),  # a plural the number is one of
+        ("Step 3 is done.", "3"),  # a word that numbers
+    ],
+)
+def test_an_order_and_its_count_opening_a_sentence_name_nothing(reference, fact):
+    assert _facts(reference)[0] == fact
+
+
+def test_a_name_with_its_whole_version_is_not_stated_by_another_names_number():
+    question, reference = "What does it need?", "Python 3 is required."
+    check = proposed_check(question, reference)
+    assert score_facts("It needs Python 3.", check)["fact_accuracy"] == 1
+    assert score_facts("It needs Python 3.11.", check)["fact_accuracy"] == 1  # a release of it
+    assert score_facts("It needs Node 3.", check)["fact_accuracy"] == 0
