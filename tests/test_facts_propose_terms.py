@@ -302,6 +302,10 @@ def test_a_plural_after_a_name_that_is_no_verb_leaves_the_opening_word_out_of_th
         ("Check Event Viewer logs.", "Event Viewer"),
         ("Download Lamini docs.", "Lamini"),
         ("Helps Python 3 users.", "Python 3"),
+        # ...or where a preposition, a joining word or an adverb ends the plural's phrase.
+        ("Check Event Viewer logs for errors.", "Event Viewer"),
+        ("Visit Google Cloud docs for details.", "Google Cloud"),
+        ("Check Task Manager logs, then restart.", "Task Manager"),
     ],
 )
 def test_a_plural_that_ends_an_order_is_what_it_acts_on_not_the_name_s_verb(reference, name):
@@ -312,6 +316,13 @@ def test_a_plural_that_ends_an_order_is_what_it_acts_on_not_the_name_s_verb(refe
     assert facts == [[name]]
     check = proposed_check(question, reference)
     assert score_facts(f"Look in {name}.", check)["fact_accuracy"] == 1.0
+
+
+def test_a_verb_a_subject_goes_on_with_after_a_name_keeps_the_name_whole():
+    # "Runs" and "works" are a name's verb whatever follows ("Jenkins Pipeline 2.0 runs." proposed
+    # "Pipeline 2.0", its first word read as a verb in -s).
+    for reference in ("Jenkins Pipeline 2.0 runs.", "Jenkins Pipeline 2.0 runs on Java."):
+        assert propose("Which plugin?", reference, {})[0][0] == ["Jenkins Pipeline 2.0"]
 
 
 def test_an_auxiliary_opens_a_question_a_full_stop_ends_too():

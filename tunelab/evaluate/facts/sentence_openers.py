@@ -76,7 +76,7 @@ _AUXILIARY_AFTER = rf"(?: [a-z]+s)? (?:{'|'.join(QUESTION_VERBS)}|may|might|must
 # gerund's, as no verb ends in "ings" past a stem of four letters ("Open Control Panel
 # settings.": "Open Control Panel" was proposed; "brings", "pings" are verbs), or a model's noun
 # ("Runs Llama 3 8B models.", "Are Lamini models free.": "Runs Llama", "Are Lamini" were), nor,
-# after an order or a verb in -s, a word in -s that ends the sentence (`_ENDS_ON_PLURAL`).
+# after an order or a verb in -s, a word in -s whose phrase ends there (`_ENDS_ON_PLURAL`).
 _GERUND_NOUN_AFTER = r" [a-z]{4,}ings\b"
 _OWN_VERB_AFTER = rf"(?:(?!{_GERUND_NOUN_AFTER}| {MODEL_NOUN}\b){VERB_AFTER}|{_AUXILIARY_AFTER})"
 # A question word opens a question, or a clause that names nothing ("How Lamini works" is no
@@ -112,14 +112,18 @@ _GERUND_OPENING = (
     rf"| {TITLED}(?: {TITLED})*(?:'s\b[^.!?\n]*| (?!{AND_OR}\b)[a-z][^.!?\n,;\"\u201d]*),"
     rf"| {TITLED}(?: {TITLED}| [A-Z]{{2,}})*, {_CLAUSE_SUBJECT})"
 )
-# A word in -s that ends the sentence after an order or a verb in -s and a name is what the
-# opening verb acts on, the name's noun ("Check Event Viewer logs.", "Download Lamini docs.",
-# "Helps Python 3 users.": "Check Event Viewer", "Download Lamini", "Helps Python" were
-# proposed), not the name's verb: a name and its verb alone, with no "The", is a rarer sentence
-# than an order and its object, so "Start Menu opens." and "Jenkins Pipeline 2.0 runs." are read
-# so too ("Start Menu opens the apps." and "The Start Menu opens." keep the name whole). An
-# auxiliary opens no order: "Will Smith sings." is a name's.
-_ENDS_ON_PLURAL = r" [a-z]+s(?:[.!?]|$)"
+# A word in -s whose phrase ends there (the sentence, or a preposition, a joining word or an
+# adverb after it) after an order or a verb in -s and a name is what the opening verb acts on,
+# the name's noun ("Check Event Viewer logs.", "Check Event Viewer logs for errors.", "Download
+# Lamini docs from GitHub.", "Helps Python 3 users.": "Check Event Viewer", "Download Lamini",
+# "Helps Python" were proposed), not the name's verb: a name and its verb alone, with no "The",
+# is a rarer sentence than an order and its object, so "Start Menu opens." and "Start Menu opens
+# on the left." are read so too ("Start Menu opens the apps." and "The Start Menu opens." keep
+# the name whole); a verb a subject goes on with is none ("Jenkins Pipeline 2.0 runs on Java.",
+# "Go Modules works with it."). An auxiliary opens no order: "Will Smith sings." is a name's.
+# (A plural before a bare verb, "Helps Python 3 users migrate.", is read as the name's verb: no
+# rule tells "users migrate" from "runs fast" without a list of verbs.)
+_ENDS_ON_PLURAL = rf"(?!{SUBJECT_OF}) [a-z]+s{PHRASE_END}"
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
 # Initiative reviews ..." does.
 _ORDER_OPENING = rf"{_ORDER}\b(?!(?: {TITLED})+(?!{_ENDS_ON_PLURAL}){_OWN_VERB_AFTER})"
