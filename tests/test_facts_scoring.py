@@ -154,6 +154,15 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("GPT-4", "It answers with a GPT-4-class model.", False),
         ("GPT 4", "It writes GPT-4-style prompts.", False),
         ("GPT-4", "It answers with a GPT-4-based assistant.", True),
+        # An adjective of what depends on it or handles it says it ("-dependent" was missed)...
+        ("learning rate", "Use a learning rate-dependent schedule.", True),
+        ("batch size", "The loss is batch size-sensitive.", True),
+        ("UTF-8", "It is a UTF-8-safe parser.", True),
+        ("Llama-2", "It is a Llama-2-centric pipeline.", True),
+        # ...one that says it is absent or does not matter does not, as "without" does not.
+        ("learning rate", "Use a learning rate-free optimizer.", False),
+        ("learning rate", "Use it without a learning rate.", False),
+        ("learning rate", "Use a learning rate-agnostic optimizer.", False),
     ],
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):

@@ -81,16 +81,18 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # ("Llama-2-chat" is a Llama 2; "Llama-2-7b-chat" is not the Llama-2-7b checkpoint), the format
 # its weights are saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that
 # makes it an adjective of what it is or what uses it, a participle among them ("CC-BY-licensed",
-# "UTF-8-encoded", "GPT-4-based"). Not one of what only resembles it: "a GPT-4-like model",
-# "GPT-4-class", "-style", "-level", "-scale" name another. A space keeps it said: "CC-BY
-# license".
+# "UTF-8-encoded", "GPT-4-based", "learning rate-dependent", "batch size-sensitive", "UTF-8-safe",
+# "GPU-bound"). Not one of what only resembles it: "a GPT-4-like model", "GPT-4-class", "-style",
+# "-level", "-scale" name another; nor one that says it is not there or does not matter
+# ("learning rate-free", "-agnostic", "-independent", as "without a learning rate" and "does not
+# depend on the learning rate" state none). A space keeps it said: "CC-BY license".
 _NAME_PART = r"[^\W_](?:[\w.]*[^\W_])?"
 # A hyphen as typed, or as a model's reply often writes it, U+2011 non-breaking (a
 # "gpt-3.5-turbo-16k" written so credited "gpt-3.5-turbo"), or U+2010.
 _HYPHEN = r"[-\u2010\u2011]"
 _ADJECTIVE = (
-    r"(?:[a-z]{2,}ed|compatible|compliant|only|specific|friendly|aware|free|ready|driven|native|"
-    r"format)"
+    r"(?:[a-z]{2,}ed|compatible|compliant|only|specific|friendly|aware|ready|driven|native|"
+    r"format|dependent|sensitive|centric|capable|intensive|heavy|safe|bound)"
 )
 _WEIGHTS_FORMAT = r"(?:hf|gguf|ggml|gptq|awq|onnx|mlx|fp16|bf16|int8|int4|[48]bit)"
 _TUNING = r"(?:chat|instruct)"  # "Llama-2-chat", "Phi-3-mini-4k-instruct"
