@@ -146,6 +146,11 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         ("Llama 2", "Start from Llama-2-chat.", True),
         ("Llama-2", "Start from Llama-2-chat.", True),
         ("Mistral-7B", "Start from Mistral-7B-Instruct.", False),
+        # ...nor an API model's tier: gpt-3.5-turbo-instruct is a completion model, another one.
+        ("gpt-3.5-turbo", "It calls gpt-3.5-turbo-instruct.", False),
+        ("Gemini 1.5 Pro", "It calls gemini-1.5-pro-chat.", False),
+        # A size word still takes it: Phi-3.5-mini is published only as its instruct model.
+        ("Phi-3.5-mini", "It runs Phi-3.5-mini-instruct.", True),
         # Claude's tiers are its variants, as Phi-3's sizes are.
         ("Claude 3", "It calls Claude-3-opus.", True),
         ("Claude-3", "It calls claude-3-haiku-20240307.", True),
