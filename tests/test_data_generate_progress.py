@@ -49,6 +49,35 @@ def test_the_bar_counts_chunks_done_of_all_with_those_an_earlier_run_did(tmp_pat
     assert re.search(r"generating \(chunks\).*\b3/3 \d:\d\d:\d\d 0:00:00", capsys.readouterr().out)
 
 
+class CountingLLM(FirstSentenceLLM):
+    """A stand-in model that keeps how many chunks each ask gave it."""
+
+    def __init__(self) -> None:
+        self.asks: list[int] = []
+
+    def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+        self.asks.append(len(conversations))
+        return super().complete(conversations, temperature, schema)
+
+
+def test_a_local_model_is_asked_its_batch_size_of_chunks_at_a_time(tmp_path):
+    # Concurrency (default 4) is an endpoint's requests in flight: a local model was asked
+    # max(batch size, concurrency) chunks a step, 4 for `--batch-size 2`, and a Ctrl-C at 52 s
+    # of an 89 s run kept no row (rows are written as each ask completes).
+    docs = [fruit_doc(tmp_path, name) for name in ("apples", "pears", "plums", "figs", "limes")]
+    config = GenerateConfig(
+        docs=docs, output=str(tmp_path / "qa.jsonl"), mode="llm", min_chunk_tokens=5, batch_size=2
+    )
+    local = CountingLLM()
+    generate_dataset(config, local, progress=False)
+    assert local.asks == [2, 2, 1]
+    # An endpoint is asked as many chunks as it takes requests in flight.
+    endpoint = CountingLLM()
+    asked = {"endpoint": "http://127.0.0.1:8000", "output": str(tmp_path / "remote.jsonl")}
+    generate_dataset(config.model_copy(update=asked), endpoint, progress=False)
+    assert endpoint.asks == [4, 1]
+
+
 class StoppedLLM(FirstSentenceLLM):
     """A stand-in model that a Ctrl-C stops on its second ask."""
 

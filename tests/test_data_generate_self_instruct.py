@@ -13,15 +13,17 @@ from tunelab.errors import TunelabError
 
 
 class Replying:
-    """A stand-in model that replies with `pairs` to every prompt, and keeps the prompts."""
+    """A stand-in model that replies with `pairs` to every prompt, and keeps the prompts and how
+    many each ask gave it."""
 
     name = "replying"
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs, self.prompts = pairs, []
+        self.pairs, self.prompts, self.asks = pairs, [], []
 
     def complete(self, conversations, temperature, schema=None) -> list[str | None]:
         self.prompts += [c[-1]["content"] for c in conversations]
+        self.asks.append(len(conversations))
         reply = {"pairs": [{"question": q, "answer": a} for q, a in self.pairs]}
         return [json.dumps(reply)] * len(conversations)
 
@@ -127,3 +129,16 @@ def test_a_bad_seed_row_is_named_with_the_option_that_skips_it(tmp_path):
     llm = Replying([("What comes back?", whole)])
     stats = generate_dataset(GenerateConfig(**asked, on_error="skip"), llm, progress=False)
     assert stats.pairs == 1 and SEED[0] in llm.prompts[0]
+
+
+def test_a_local_model_is_asked_its_batch_size_of_prompts_at_a_time(tmp_path):
+    # Concurrency (default 4) is an endpoint's requests in flight: a local model was asked
+    # max(batch size, concurrency) prompts a round, 4 for `--batch-size 2`.
+    whole = "Lamini trains the model on your data and saves it, then returns a job object."
+    llm = Replying([("What comes back?", whole)])
+    config = GenerateConfig(
+        mode="self-instruct", seeds=seeds_file(tmp_path, marked=False), count=1,
+        output=str(tmp_path / "new.jsonl"), batch_size=2,
+    )  # fmt: skip
+    generate_dataset(config, llm, progress=False)
+    assert llm.asks == [2]

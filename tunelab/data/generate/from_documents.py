@@ -178,7 +178,7 @@ _NUMBER = re.compile(r"(?<![A-Za-z])\d")
 
 def _llm_chunks(config, llm, chunks, out, asked: AskedChunks, stats, progress) -> None:
     template = prompt_text(config.prompt, CHUNK_PROMPT)
-    step = max(config.batch_size, config.concurrency)
+    step = config.prompts_per_ask
     whole = stats.done_before + len(chunks)
     with progress_bar(progress, whole, "chunks", stats.done_before) as advance:
         for start in range(0, len(chunks), step):

@@ -44,6 +44,13 @@ class AskConfig(Section):
     timeout: float = 120.0
     """Seconds an endpoint may take per request."""
 
+    @property
+    def prompts_per_ask(self) -> int:
+        """Prompts a generator asks at a time, their rows written as each ask completes: a local
+        model's batch (concurrency is an endpoint's: it made `--batch-size 2` ask 4 chunks a
+        step); an endpoint's requests in flight, or its batch where that is more."""
+        return max(self.batch_size, self.concurrency) if self.endpoint else self.batch_size
+
     @model_validator(mode="after")
     def _room_to_close(self):
         if self.endpoint:

@@ -63,7 +63,7 @@ def self_instruct(
     with progress_bar(progress, config.count, "pairs", out.rows_of_mode) as advance:
         while out.rows_of_mode < config.count and rounds < max_rounds:
             prompts = []
-            for _ in range(max(config.batch_size, config.concurrency)):
+            for _ in range(config.prompts_per_ask):
                 shown = rng.sample(seeds, min(config.seeds_per_prompt, len(seeds)))
                 examples = "\n".join(json.dumps({"question": q, "answer": a}) for q, a in shown)
                 prompts.append(
