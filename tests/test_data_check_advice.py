@@ -57,3 +57,7 @@ def test_a_file_of_which_no_row_loads_is_not_told_to_skip_its_rows(tmp_path):
     text = to_markdown(check_file(write_rows(tmp_path / "d.jsonl", rows), config=TINY))
     assert "data.on_error=skip" not in text
     assert "fix the rejected rows: none loads, so skipping them leaves nothing to train" in text
+    # The warning above it said "3 row(s) the loader rejects (training would stop)", as though
+    # skipping them would go on.
+    assert "3 row(s) the loader rejects (every row: nothing to train on, skipped or not)" in text
+    assert "training would stop" not in text
