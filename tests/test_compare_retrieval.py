@@ -382,7 +382,7 @@ def test_context_recall_leaves_out_references_without_content_words(tmp_path):
     assert context_recall("Yes.", kept) is None
 
 
-def test_a_split_folder_is_a_corpus_of_its_training_rows(tmp_path):
+def test_a_split_folder_is_a_corpus_of_its_training_rows(tmp_path, capsys, wide_terminal):
     # A run trained on `data split`'s folder (its data.path) is compared against its train.jsonl;
     # the default corpus failed with "no documents under" the folder.
     (tmp_path / "train.jsonl").write_text(
@@ -394,9 +394,17 @@ def test_a_split_folder_is_a_corpus_of_its_training_rows(tmp_path):
     passages = load_corpus(tmp_path)
     assert [p.source for p in passages] == [f"{tmp_path / 'train.jsonl'}:1"]
     assert "Port 7341." in passages[0].text
+    # Said as a corpus's, where training's note told of data.test_path and what training holds
+    # out.
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"corpus {tmp_path}: a train/test split's folder: passages from its train.jsonl, not "
+        "test.jsonl"
+    ) in said
+    assert "data.test_path" not in said and "training" not in said
 
 
-def test_a_saved_dataset_is_a_corpus_of_its_training_rows(tmp_path):
+def test_a_saved_dataset_is_a_corpus_of_its_training_rows(tmp_path, capsys, wide_terminal):
     # A run trained on a DatasetDict's save_to_disk folder (its data.path) is compared against
     # its train split, as training read it; the default corpus failed with "no documents under".
     import datasets
@@ -413,6 +421,14 @@ def test_a_saved_dataset_is_a_corpus_of_its_training_rows(tmp_path):
     passages = load_corpus(saved)
     assert [p.source for p in passages] == [f"{saved / 'train'}:row 1"]
     assert "Port 7341." in passages[0].text
+    # Said as a corpus's: "read its split 'train'; not test (... data.test_path faq/test;
+    # training holds it out where data.test_path is unset ...)" was training's advice.
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"corpus {saved}: passages from its split 'train', not test (a split is a folder of its "
+        f"own: {saved / 'test'})"
+    ) in said
+    assert "data.test_path" not in said and "training" not in said
     datasets.Dataset.from_list([{"question": "Is it free?", "answer": "Yes."}]).save_to_disk(
         str(tmp_path / "one")
     )

@@ -121,9 +121,9 @@ def load_corpus(
     from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
     from tunelab.data.files.hub import is_hub
     from tunelab.data.files.read import DATA_SUFFIXES, is_dataset_dir
-    from tunelab.data.files.split_folders import split_folder
     from tunelab.data.load import load_examples
 
+    path = _training_rows(path)
     # A run trained on a saved or hub dataset retrieves from it, as training read it: `compare
     # RUN` looked for documents in its save_to_disk folder ("no documents under hf_dd").
     if is_hub(path) or Path(path).is_dir() and is_dataset_dir(Path(path)):
@@ -145,9 +145,7 @@ def load_corpus(
         raise TunelabError(
             f"corpus {path}: retrieval does not read {suffix!r} files; give {readable}"
         )
-    # A split's folder (`data split`'s, a run's data.path) is its train.jsonl, as training read
-    # it: `compare RUN` found "no documents" in it.
-    if path.is_file() and suffix not in DOC_SUFFIXES or split_folder(path):
+    if path.is_file() and suffix not in DOC_SUFFIXES:
         return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
     passages = []
     for document in find_documents([path]):
@@ -162,6 +160,41 @@ def load_corpus(
     if path.is_dir() and (said := unread_note(path)):
         say_wrapped(console, f"warning: {said}", "yellow")
     return passages
+
+
+def _training_rows(path: str | Path) -> str | Path:
+    """The rows a split's folder (`data split`'s, a run's data.path) or a saved DatasetDict
+    retrieves from, its train.jsonl or train split as training reads them, said as the corpus's
+    (the data's own note told where training holds the test rows out); `path` itself else."""
+    from tunelab.data.files.split_folders import (
+        SPLIT_FILES,
+        SPLIT_RECORD,
+        read_split,
+        saved_splits,
+        split_folder,
+    )
+
+    if split_folder(path):  # `compare RUN` found "no documents" in it
+        path = Path(path)
+        rest = sorted(p.name for p in path.iterdir() if p.name not in (*SPLIT_FILES, SPLIT_RECORD))
+        left = f"; not read: {', '.join(rest)}" if rest else ""
+        train, test = SPLIT_FILES
+        said = f"corpus {path}: a train/test split's folder: passages from its {train}, not {test}"
+        say_wrapped(console, said + left)
+        return path / train
+    if not (splits := saved_splits(path)):
+        return path
+    path = Path(path)
+    split, others = read_split(path, splits)
+    if others:
+        say_wrapped(
+            console,
+            f"corpus {path}: passages from its split '{split}', not {', '.join(others)} (a "
+            f"split is a folder of its own: {path / others[0]})",
+        )
+    elif split != "train":
+        say_wrapped(console, f"corpus {path}: passages from its only split, '{split}'")
+    return path / split
 
 
 def _chunk_lines(chunks: list[Chunk]) -> list[str]:

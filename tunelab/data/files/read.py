@@ -24,6 +24,7 @@ from tunelab.data.files.split_folders import (
     SPLIT_RECORD,
     is_split_record,
     own_test_split,
+    read_split,
     split_folder,
 )
 from tunelab.data.shapes import detect_shape
@@ -267,18 +268,7 @@ def _read_dataset_dir(path: Path, quiet: bool = False) -> Iterator[tuple[str, di
     except IndexError:  # datasets cannot load a set saved with no rows (no data file)
         return
     if isinstance(loaded, datasets.DatasetDict):
-        # Each split is a folder of its own: a set without "train" names them rather than train
-        # on whichever came first (its validation split, without a word).
-        splits = list(loaded)
-        if "train" not in loaded and len(splits) > 1:
-            raise TunelabError(
-                f"{path} holds the splits {', '.join(splits)} and no 'train': name the one to "
-                f"read, as {path / splits[0]}"
-            )
-        split = "train" if "train" in loaded else splits[0]
-        # Its test split first, else validation: the one a run holds out (train/heldout.py).
-        others = [s for s in ("test", "validation") if s in splits and s != split]
-        others += [s for s in splits if s not in others and s != split]
+        split, others = read_split(path, list(loaded))
         if others and not quiet:
             held = (
                 f"; training holds it out where data.test_path is unset, and data.path "

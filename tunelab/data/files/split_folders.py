@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tunelab.errors import exists
+from tunelab.errors import TunelabError, exists
 
 # How `data split` held its test rows out, written beside them: `data check` and training read
 # it where they are given the split's test file (`held_out_beside`).
@@ -75,3 +75,19 @@ def saved_splits(path: str | Path | None) -> list[str]:
     except (OSError, ValueError, AttributeError):  # no listing, or not the one datasets writes
         return []
     return [str(s) for s in splits] if isinstance(splits, list) else []
+
+
+def read_split(path: Path, splits: list[str]) -> tuple[str, list[str]]:
+    """The split of `splits` a saved DatasetDict at `path` is read as (train, else its only
+    one), and the others, the one a run holds out (test, else validation) first."""
+    # Each split is a folder of its own: a set without "train" names them rather than train
+    # on whichever came first (its validation split, without a word).
+    if "train" not in splits and len(splits) > 1:
+        raise TunelabError(
+            f"{path} holds the splits {', '.join(splits)} and no 'train': name the one to "
+            f"read, as {path / splits[0]}"
+        )
+    split = "train" if "train" in splits else splits[0]
+    others = [s for s in ("test", "validation") if s in splits and s != split]
+    others += [s for s in splits if s not in others and s != split]
+    return split, others
