@@ -369,3 +369,22 @@ def test_a_runs_time_is_its_whole_time_evals_included(tmp_path):
     saved(elapsed=17.2)
     [row] = tunelab.runs([folder])
     assert row["time_s"] == 20.0
+
+
+def test_a_run_stopped_before_its_first_checkpoint_lists_its_steps_time(tmp_path, wide_terminal):
+    # A run of an older tunelab, or one stopped before it saved a checkpoint, has no state.json
+    # to read a whole time from: its steps' time is listed, as before the whole time was kept.
+    folder = tmp_path / "runs" / "stopped"
+    folder.mkdir(parents=True)
+    tiny_config(tmp_path, tmp_path / "qa.jsonl").to_yaml(folder / "config.yaml")
+    rows = [{"step": s, "loss": 1.0, "elapsed": e} for s, e in ((1, 5.0), (2, 11.0))]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    [row] = tunelab.runs([folder])
+    assert row["time_s"] == 11.0
+    # A checkpoint folder whose state.json was never written (the process died saving it).
+    (folder / "checkpoints" / "step-000002").mkdir(parents=True)
+    [row] = tunelab.runs([folder])
+    assert row["time_s"] == 11.0
+    listed = CliRunner().invoke(app, ["runs", str(folder)])
+    assert listed.exit_code == 0, listed.output
+    assert "stopped" in listed.output and "11s" in listed.output
