@@ -169,9 +169,11 @@ def heading_question(
         return f"How do I {m.group(1)}?"
     if first in QUESTION_WORDS:
         return in_question_order(words) + "?"
-    # "Opening hours" over "The studio opens at 09:00": a thing, asked as one, not a task
-    thing = len(words) == 2 and _done_by_others(base_verb(first), words[1], context)
-    if is_gerund(first) and not thing:
+    # "Opening hours" over "The studio opens at 09:00" names a thing (asked as one below), no task
+    task = is_gerund(first) and not (
+        len(words) == 2 and _done_by_others(base_verb(first), words[1], context)
+    )
+    if task:
         if len(words) > 1 and _noun_compound([words[0], words[1].strip(",;:")], context):
             return None  # "Monitoring thread, intervals": "a monitoring thread", no task
         verb = base_verb(first)
