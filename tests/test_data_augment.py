@@ -436,3 +436,27 @@ def test_a_bad_row_is_named_with_the_option_that_skips_it(tmp_path):
         assert result.exit_code == 0, result.output
         originals = [r for r in _rows(out) if r["meta"]["kind"] == "original"]
         assert [r["meta"]["source"] for r in originals] == [f"{data}:1", f"{data}:3"]
+
+
+def test_a_bad_row_of_the_test_file_is_skipped_as_the_datas_are(tmp_path):
+    # `--on-error skip` skipped the data's bad rows, but a test file's stopped the run, told to
+    # pass `--set data.on_error=skip`, which it had been given.
+    data = _write(
+        tmp_path / "train.jsonl",
+        [{"question": "How do I resume a run?", "answer": "Add --resume."},
+         {"question": "What is the default lr?", "answer": "2e-4."}],
+    )  # fmt: skip
+    test = _write(
+        tmp_path / "test.jsonl",
+        [{"question": "How can I resume a run?", "answer": "Add --resume."},
+         {"question": "Why?", "answer": ""}],
+    )  # fmt: skip
+    out = tmp_path / "aug out.jsonl"
+    asked = ["data", "augment", str(data), "--test", str(test), "--mode", "rules", "-o", str(out)]
+    refused = CliRunner().invoke(app, asked)
+    assert f"{test}:2: field 'answer' is empty" in str(refused.exception)
+    assert "--on-error skip" in str(refused.exception)
+    result = CliRunner().invoke(app, [*asked, "--on-error", "skip"])
+    assert result.exit_code == 0, result.output
+    # The test file's other question still guards: no rewrite of row 1 is asked as it.
+    assert "How can I resume a run?" not in [r["question"] for r in _rows(out)]

@@ -76,7 +76,8 @@ class AugmentConfig(AskConfig):
     output: LocalPath = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
     on_error: Literal["raise", "skip"] = "raise"
-    """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
+    """A bad row (of the data or the test file): raise stops at it, naming file and line; skip
+    skips and counts it."""
     mode: Literal["llm", "rules"] = "llm"
     """llm: a model rewrites each question; rules: rewrites by the question's form, no model
     ("What is the default X?" -> "What does X default to?"; data/generate/augment/rephrase.py)."""
@@ -191,7 +192,7 @@ def augment(cfg: AugmentConfig, llm: LLM | None = None, on_progress=None) -> Aug
         raise TunelabError(f"{cfg.data}: no question/answer rows to augment")
     out.parent.mkdir(parents=True, exist_ok=True)
     done = done_sources(out)
-    tests = TestQuestions(cfg.test, cfg.max_test_similarity, cfg.fields)
+    tests = TestQuestions(cfg.test, cfg.max_test_similarity, cfg.fields, cfg.on_error)
     write = partial(_append_group, out, columns=written_columns(cfg.fields))
     stats = AugmentStats(questions=len(examples))
     todo = [(ex, rest) for ex, rest in sources if source_key(ex.question, ex.answer) not in done]

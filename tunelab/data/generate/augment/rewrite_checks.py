@@ -23,11 +23,22 @@ class TestQuestions:
     """The questions a rewrite must not become: equal after normalisation, or nearly equal."""
 
     def __init__(
-        self, path: str | None, max_similarity: float, fields: dict[str, str] | None = None
+        self,
+        path: str | None,
+        max_similarity: float,
+        fields: dict[str, str] | None = None,
+        on_error: str = "raise",
     ) -> None:
-        from tunelab.data.load import load_examples
+        from tunelab.data.load import OPTION_SKIP_HINT, load_examples
 
-        questions = [ex.question for ex in load_examples(path, fields=fields)] if path else []
+        # Read as the data is: a bad test row stopped `data augment --on-error skip`, and told
+        # it to pass `--set data.on_error=skip`, which it had been given.
+        tests = (
+            load_examples(path, fields=fields, on_error=on_error, skip_hint=OPTION_SKIP_HINT)
+            if path
+            else []
+        )
+        questions = [ex.question for ex in tests]
         self.exact = {normalized(q) for q in questions}
         self.shingles = [shingles(q) for q in questions]
         self.max_similarity = max_similarity
