@@ -68,10 +68,7 @@ _CLAUSE = re.compile(r"[;,:!?](?:\s|$)|\.(?:\s|$)|\n|\band\b|\bbut\b")
 # model's usual answer, gave no claim, and its other value went uncounted.
 _MARKUP = re.compile(r"[`*\"“”]")
 # A unit however written counts one thing: "20 min" was no count of what "22 minutes" counts.
-_UNIT_NAMES: dict[str, str] = {}
-for _unit in UNITS:
-    for _form in forms(_unit):
-        _UNIT_NAMES.setdefault(_form, (_unit.names or _unit.symbols)[0])
+_UNIT_NAMES = {form: (known.names or known.symbols)[0] for known in UNITS for form in forms(known)}
 # Words that name no setting of their own: "The default is 3 epochs" names none.
 _NO_NAME = frozenset({"default", "defaults", "value", "setting", "option"})
 _NOT_NAMING = FUNCTION_WORDS | _NO_NAME
