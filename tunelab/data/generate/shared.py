@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from tunelab.config import LocalPath, OptionalLocalPath
+from tunelab.config import LocalPath, OnError, OptionalLocalPath
 from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.generate.filters import drop_reason
 from tunelab.data.generate.llm import LLM, AskConfig, Conversation, pairs_schema, parse_pairs
@@ -67,7 +67,7 @@ class GenerateConfig(AskConfig):
     """Sampling temperature of those asks again (above 0, so a retry is not the same reply)."""
     seeds: OptionalLocalPath = None
     """Self-instruct: a data file of seed question/answer pairs."""
-    on_error: Literal["raise", "skip"] = "raise"
+    on_error: OnError = "raise"
     """Self-instruct: a bad seed row: raise stops at it, naming file and line; skip skips and
     counts it."""
     fields: dict[str, str] = Field(default_factory=dict)

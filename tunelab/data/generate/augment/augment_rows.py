@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from tunelab.config import LocalPath, OptionalLocalPath
+from tunelab.config import LocalPath, OnError, OptionalLocalPath
 from tunelab.data.files.jsonl_files import drop_cut_end, read_jsonl
 from tunelab.data.files.write_files import is_read
 from tunelab.data.generate.asked import AskedLog
@@ -75,7 +75,7 @@ class AugmentConfig(AskConfig):
     answer, e.g. {question: Query, answer: Response}; every row is written in those columns."""
     output: LocalPath = "augmented.jsonl"
     """JSONL to append to (a rerun resumes it)."""
-    on_error: Literal["raise", "skip"] = "raise"
+    on_error: OnError = "raise"
     """A bad row (of the data or the test file): raise stops at it, naming file and line; skip
     skips and counts it."""
     mode: Literal["llm", "rules"] = "llm"
