@@ -219,3 +219,21 @@ def test_a_saved_dataset_dict_or_a_split_folder_gives_the_facts_of_its_test_spli
     )
     said = " ".join(result.output.split())
     assert f"--set data.path={split / 'train.jsonl'}" in said
+
+
+def test_the_other_split_of_a_folder_with_a_space_is_named_as_a_shell_takes_it(tmp_path):
+    # "tunelab data facts /x/my faq/train reads its 'train'" pasted two words; the next: line
+    # under it came quoted.
+    import datasets
+
+    rows = [{"question": f"What is code {i}?", "answer": f"Code {i} is {i * 7}."} for i in range(4)]
+    faq = tmp_path / "my faq"
+    datasets.DatasetDict(
+        train=datasets.Dataset.from_list(rows[:3]), test=datasets.Dataset.from_list(rows[3:])
+    ).save_to_disk(str(faq))
+    out = tmp_path / "facts.jsonl"
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(
+        app, ["data", "facts", str(faq), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"tunelab data facts '{faq / 'train'}' reads its 'train'" in result.output

@@ -4,6 +4,7 @@ asks (`asked_facts`), which the paired intervals resample."""
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,13 +66,13 @@ def asked_split(path: str, option: str = "--data", verb: str = "asks") -> str:
     (`own_test_split`), which training held out; else its 'train'. Any other path as it is. A
     DatasetDict given as --data was scored on its train split, the rows a run trained on,
     without a word; a split's folder (`tunelab data split`'s) asks its test.jsonl. The note
-    names the other split as `option` takes it, which `verb`s it."""
+    names the other split as `option` takes it, which `verb`s it, quoted as a shell takes it."""
     if split_folder(path):
         asked = str(Path(path) / SPLIT_FILES[1])
         say_wrapped(
             data_notes,
             f"{path}: a train/test split's folder: its test.jsonl, the rows held out of training "
-            f"({option} {Path(path) / SPLIT_FILES[0]} {verb} its training rows)",
+            f"({option} {shlex.quote(str(Path(path) / SPLIT_FILES[0]))} {verb} its training rows)",
         )
         return asked
     splits = saved_splits(path)
@@ -83,7 +84,7 @@ def asked_split(path: str, option: str = "--data", verb: str = "asks") -> str:
     why = "held out of training" if own else "trained on: it has no test or validation split"
     data_notes.print(
         f"{escape(path)}: its split '{Path(asked).name}', the rows {why} (a split is a folder of "
-        f"its own: {option} {escape(str(Path(path) / other))} {verb} its '{other}')",
+        f"its own: {option} {escape(shlex.quote(str(Path(path) / other)))} {verb} its '{other}')",
         soft_wrap=True,  # a path broken across lines cannot be pasted
     )
     return asked
