@@ -164,6 +164,17 @@ def test_a_refusal_the_split_held_out_once_is_still_the_set_s_refusal(tmp_path):
     said = " ".join(result.output.split())
     assert "1 row whose reference declines the question" in said
     assert '1 row marked "kind": "off_topic" gets no facts' in said
+    # A saved DatasetDict's test split is read with its train split beside it, alike.
+    import datasets
+
+    saved = tmp_path / "faq"
+    datasets.DatasetDict(
+        train=datasets.Dataset.from_list(train), test=datasets.Dataset.from_list(test)
+    ).save_to_disk(str(saved))
+    result = CliRunner().invoke(app, ["data", "facts", str(saved), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert written[0] == {**test[0], "kind": "off_topic"}
 
 
 def test_a_reply_asking_to_keep_to_the_subject_is_a_refusal_however_few_rows_give_it():
@@ -205,6 +216,8 @@ def test_a_saved_dataset_dict_or_a_split_folder_gives_the_facts_of_its_test_spli
     said = " ".join(result.output.split())
     assert f"{faq}: its split 'test', the rows held out of training" in said
     assert f"tunelab data facts {faq / 'train'} reads its 'train'" in said
+    # The next line trains on its train split, asked these facts (it named no training).
+    assert f"next: tunelab train --set data.path={faq / 'train'} --set data.test_path={out}" in said
     # A split's folder gives its test.jsonl, and the next line trains on the train.jsonl beside.
     source = tmp_path / "qa.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tunelab.data.example import Example
-from tunelab.data.files.split_folders import SPLIT_FILES
+from tunelab.data.files.split_folders import SPLIT_FILES, saved_splits
 from tunelab.data.text import common_words
 from tunelab.errors import TunelabError
 from tunelab.evaluate import MOST_FACTS
@@ -62,10 +62,17 @@ def propose_rows(
 
 
 def train_beside(path: str | Path) -> Path | None:
-    """The train.jsonl that `tunelab data split` wrote beside the test file `path`, if any."""
-    train = Path(path).parent / SPLIT_FILES[0]
-    if train.is_file() and train.resolve() != Path(path).resolve():
+    """The training rows beside the test file `path`, if any: the train.jsonl `tunelab data
+    split` wrote, or the 'train' split of the saved DatasetDict whose test split it is
+    (`data facts hf_dd` reads hf_dd/test; its next line named no training, and a refusal its
+    train split repeats went unseen)."""
+    path = Path(path)
+    train = path.parent / SPLIT_FILES[0]
+    if train.is_file() and train.resolve() != path.resolve():
         return train
+    split = path.parent / "train"
+    if "train" in saved_splits(path.parent) and path.name != "train" and split.is_dir():
+        return split
     return None
 
 
