@@ -204,6 +204,16 @@ def test_a_cut_off_answer_at_twice_the_longest_reference_is_not_told_to_raise_th
     assert "max-new-tokens" not in why
 
 
+def test_a_cut_off_answer_of_punctuation_past_its_reference_is_not_told_it_stopped_short():
+    # 16 tokens of "::::" are no words: the row was told it stopped "short of the reference's
+    # length" and to raise the limit to 814, for a reference of 11 tokens.
+    rows = [{**row("How do I install it?", "With pip in a virtual environment.", ":" * 64,
+                   finish="length"), "completion_tokens": 16, "reference_tokens": 11}]  # fmt: skip
+    analyse(rows, TRAINING)
+    [why] = [e["reason"] for e in rows[0]["errors"] if e["category"] == "cut_off"]
+    assert why.startswith("no end-of-sequence within 16 tokens, past the reference's length")
+
+
 def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer():
     # A 12-step LoRA run on 9-word answers looped ("relay.log.firehosefirehose...") and was told
     # to shorten its training answers, already as short as the reference it ran past.

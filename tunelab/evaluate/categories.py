@@ -187,6 +187,16 @@ def cut_off(tokens: int | None, short: bool, taught: str = "long", longest: int 
     )
 
 
+def short_of(row: dict[str, Any]) -> bool:
+    """Whether a cut-off answer stopped short of its reference's length: in tokens where the row
+    holds both counts (16 tokens of "::::" are no words, and were told to raise the limit to 814
+    for an 11-token reference), in words in a row without them (another tool's, an older
+    predictions file)."""
+    if row.get("completion_tokens") and row.get("reference_tokens"):
+        return row["completion_tokens"] < row["reference_tokens"]
+    return len(words(row["answer"])) < max(len(words(row["reference"])), 1)
+
+
 def categorize(
     row: dict[str, Any],
     known: set[str],
@@ -208,8 +218,9 @@ def categorize(
     if calls and (wrong := call_differences(row["answer"], row["reference"])):
         found.append(("wrong_calls", wrong))
     if row.get("finish_reason") == "length":  # its calls and text alike count to its length
-        short = len(words(row["answer"])) < max(len(words(row["reference"])), 1)
-        found.append(("cut_off", cut_off(row.get("completion_tokens"), short, taught, longest)))
+        found.append(
+            ("cut_off", cut_off(row.get("completion_tokens"), short_of(row), taught, longest))
+        )
     if row.get("calls_only"):
         return [{"category": c, "reason": r} for c, r in found]
     # What a reply that calls tools says beside its calls is its text: a call's JSON no words.
