@@ -132,6 +132,27 @@ def test_a_system_prompt_the_template_has_no_place_for_is_refused_not_dropped(
         assert "trained in" not in said
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["eval", "RUN"],
+        ["generate", "RUN", "Which port?"],
+        ["chat", "RUN"],
+        ["compare", "tiny-random", "--data", "TEST", "--corpus", "TEST"],
+    ],
+)
+def test_a_mistyped_template_is_the_options_error_not_the_first_test_rows(tmp_path, command):
+    # `eval runs/a --template qaa` said "test.jsonl:1: unknown template 'qaa'", as if the test
+    # file's first row were wrong.
+    run = tiny_run(tmp_path, QA)
+    named = {"RUN": str(run), "TEST": str(QA / "test.jsonl")}
+    args = [named.get(arg, arg) for arg in command] + ["--template", "qaa"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, TunelabError), result.output
+    assert str(result.exception).startswith("--template: unknown template 'qaa': use one of")
+    assert str(result.exception).endswith("(did you mean 'qa'?)")
+
+
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):
     # data.fields renamed q/a for training, and eval refused the run's own test file as of no
     # known shape; compare goes through the same reading.

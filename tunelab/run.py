@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.config import Config
-from tunelab.data.prompts.templates import RAW_TEXT, Prompt
+from tunelab.data.prompts.templates import RAW_TEXT, Prompt, check_template_option
 from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (
@@ -371,9 +371,12 @@ def prompt_for(
 ) -> Prompt:
     """How to ask `model`: a run as it was trained, any other model with its own chat template;
     `template` and `system_prompt` (--template, --system-prompt) replace either one; a system
-    prompt is refused where the template has no place for it (qa, alpaca)."""
+    prompt is refused where the template has no place for it (qa, alpaca), and a template no
+    question can be asked in as the option's error."""
     run = Run.find(model)
     own = run.prompt() if run else Prompt()
+    if template:
+        check_template_option(template)
     prompt = Prompt(template or own.template, own.system_prompt)
     if not system_prompt:
         return prompt

@@ -257,6 +257,15 @@ def _check_asked(template: str) -> None:
     _check_known(template, ASKED_TEMPLATES)
 
 
+def check_template_option(template: str) -> None:
+    """Refuse a --template a question cannot be asked in, naming the option, before any question
+    is rendered: eval's error was its first test row's ("test.jsonl:1: unknown template 'qaa'")."""
+    try:
+        _check_asked(template)
+    except TunelabError as err:
+        raise TunelabError(f"--template: {err}") from None
+
+
 def _check_known(template: str, known: tuple[str, ...]) -> None:
     if template not in known and not _is_jinja(template):
         raise _unknown(template, known)
