@@ -267,6 +267,14 @@ def test_a_run_evaluated_after_training_lists_its_eval_score_as_held_out(runs_di
     args = ["eval", str(run), "--max-new-tokens", "2", "--data", str(other)]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert "best_heldout" not in tunelab.runs([run])[0]
+    # The note said no eval of the test questions was in RUN/eval, where one of other.jsonl was.
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "400"})
+    assert (
+        f"best held-out, empty for fast: training answered no held-out questions "
+        f"(train.eval_generate_every) and {run / 'eval'} holds an eval of {other}, not of the "
+        "run's test questions: `tunelab eval RUN` asks them"
+    ) in listed.output
+    assert "no `tunelab eval RUN`" not in listed.output
 
 
 def test_an_eval_fact_accuracy_is_listed_over_the_questions_that_name_facts(runs_dir, tmp_path):

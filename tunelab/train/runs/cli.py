@@ -55,7 +55,7 @@ def runs_command(
     called = names(found)
     rows = [summary(run, name) for run, name in zip(found, called)]
     console.print(runs_listing(console, rows))
-    for note in _empty_held_out_notes(rows):
+    for note in _empty_held_out_notes(found, rows):
         say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
         say_wrapped(console, line)
@@ -74,11 +74,14 @@ def runs_command(
             console.print(diff)
 
 
-def _empty_held_out_notes(rows: list[dict]) -> list[str]:
+def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
     """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, any
-    other run answered none of its test questions yet."""
-    empty = [row for row in rows if "best_heldout" not in row]
-    texts = [row["run"] for row in empty if row["raw_text"]]
+    other run answered none of its test questions yet (its eval folder holding, if anything, an
+    eval of another file, named)."""
+    from tunelab.train.runs.runs import evaluated_other
+
+    empty = [(run, row) for run, row in zip(found, rows) if "best_heldout" not in row]
+    texts = [row["run"] for _, row in empty if row["raw_text"]]
     notes = []
     if texts:
         notes.append(
@@ -86,11 +89,23 @@ def _empty_held_out_notes(rows: list[dict]) -> list[str]:
             "questions; its held-out texts give the eval loss. To score answers, give "
             "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
         )
-    if len(texts) < len(empty):
+    unasked = [(run, row) for run, row in empty if not row["raw_text"]]
+    others = {
+        row["run"]: (run.out_dir("eval"), other)
+        for run, row in unasked
+        if (other := evaluated_other(run))
+    }
+    if len(others) < len(unasked):
         notes.append(
             "best held-out, empty: training answered no held-out questions "
             "(train.eval_generate_every) and no `tunelab eval RUN` of the run's test questions "
             "is in RUN/eval"
+        )
+    for name, (folder, other) in others.items():
+        notes.append(
+            f"best held-out, empty for {name}: training answered no held-out questions "
+            f"(train.eval_generate_every) and {folder} holds an eval of {other}, not of the "
+            "run's test questions: `tunelab eval RUN` asks them"
         )
     return notes
 

@@ -216,6 +216,18 @@ def evaluated(run: Run) -> dict | None:
     return scored
 
 
+def evaluated_other(run: Run) -> str | None:
+    """The other file whose answers the run's <run>/eval holds (`eval RUN --data other.jsonl`),
+    which are no held-out score of it; None where it holds none or the run's own test file's.
+    The note under `tunelab runs` said no eval of the test questions was there, unnamed."""
+    from tunelab.evaluate.eval_folder import answered_file
+
+    answered, test = answered_file(run.out_dir("eval")), run.test_path
+    if not answered or (test and Path(answered).resolve() == Path(test).resolve()):
+        return None
+    return answered
+
+
 def eval_stale(run: Run) -> bool:
     """Whether the run trained again after its last eval (RUN/eval: its answers and summary are
     an earlier model's)."""
