@@ -131,8 +131,8 @@ def test_runs_piped_prints_every_cell_whole(runs_dir, monkeypatch):
 def test_runs_names_a_path_that_holds_no_run(tmp_path):
     # "runs: neither a run folder (no config.yaml) nor a folder" for a folder that is not there.
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "nowhere")])
-    assert "nowhere: no such folder here; name the folder training wrote to" in str(
-        result.exception
+    assert f"nowhere: no such folder here (in {tmp_path}/: no folders); name the folder " in (
+        str(result.exception)
     )
     (tmp_path / "notes.txt").write_text("x")
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "notes.txt")])
@@ -149,7 +149,19 @@ def test_runs_of_a_folder_without_runs_says_so_rather_than_an_empty_table(runs_d
     # A run's folder name mistyped is answered with the run meant.
     shutil.copytree(runs_dir / "slow", tmp_path / "runs" / "lr-slow")
     result = CliRunner().invoke(app, ["runs", str(tmp_path / "runs" / "lr-slwo")])
-    assert f"(did you mean {tmp_path / 'runs' / 'lr-slow'}?)" in str(result.exception)
+    assert str(result.exception).endswith(f"Did you mean {tmp_path / 'runs' / 'lr-slow'}?")
+
+
+def test_runs_of_a_run_that_is_not_there_lists_the_runs_beside_it(runs_dir, tmp_path):
+    # `tunelab runs runs/c` said "no such folder here" alone, where eval's refusal lists
+    # "(in runs/: a, b)".
+    for name in ("a", "b"):
+        shutil.copytree(runs_dir / "slow", tmp_path / "runs" / name)
+    result = CliRunner().invoke(app, ["runs", str(tmp_path / "runs" / "c")])
+    assert str(result.exception) == (
+        f"{tmp_path / 'runs' / 'c'}: no such folder here (in {tmp_path / 'runs'}/: a, b); "
+        "name the folder training wrote to: tunelab runs DIR"
+    )
 
 
 def test_an_image_named_without_plot_is_refused_not_silently_left_undrawn(runs_dir, tmp_path):

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from tunelab.data.text import one_line
 from tunelab.errors import TunelabError
-from tunelab.meant import meant_file
+from tunelab.models.names import folders_beside, meant_beside
 from tunelab.run import Run, unstarted
 from tunelab.run_files import (
     CHECKPOINTS,
@@ -61,9 +61,10 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                     "to: tunelab runs DIR"
                 )
         elif not path.exists():
+            # The runs beside it and the one it likely meant, as eval's refusal names them.
             raise TunelabError(
-                f"{path}: no such folder here{meant_file(path, folders=True)}; name the folder "
-                "training wrote to: tunelab runs DIR"
+                f"{path}: no such folder here{folders_beside(path)}; name the folder training "
+                f"wrote to: tunelab runs DIR{meant_beside(path)}"
             )
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
