@@ -80,11 +80,11 @@ def ctrl_c_as_at_a_terminal():
 @pytest.fixture(autouse=True)
 def hub_ids_checked_afresh():
     """Each test checks hub ids anew, as a new process does: `check_hub_reachable` keeps a name
-    it found for the process, and a name one test found on a hub it faked reachable would stay
+    it found for a minute, and a name one test found on a hub it faked reachable would stay
     found in the next test run by the same worker."""
-    from tunelab.models.names import check_hub_reachable
+    from tunelab.models.names import forget_found_hub_ids
 
-    check_hub_reachable.cache_clear()
+    forget_found_hub_ids()
 
 
 @pytest.fixture

@@ -391,7 +391,7 @@ def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
     # Found once, the name stays found within the process: a second command asks no more.
     tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
     assert asked == []
-    model_names.check_hub_reachable.cache_clear()  # as a new process starts
+    model_names.forget_found_hub_ids()  # as a new process starts
     tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
     assert asked == ["hub"]
 
@@ -444,7 +444,31 @@ def test_training_tests_the_hub_once_for_a_hub_id_not_cached_also_on_resume(
     tunelab.train(config)
     assert asked == ["hub"]
     asked.clear()
-    model_names.check_hub_reachable.cache_clear()  # `tunelab train --resume`: a new process
+    model_names.forget_found_hub_ids()  # `tunelab train --resume`: a new process
     config.train.max_steps = 3
     tunelab.train(config, resume=True)
     assert asked == ["hub"]
+
+
+def test_a_hub_id_found_is_asked_again_a_minute_later_the_network_gone_since(monkeypatch):
+    # Found once, an id stayed found for the process: in a notebook, or a chat switching models,
+    # the network gone before it was downloaded, the hub client retried ~50 s instead of the
+    # refusal at once.
+    from types import SimpleNamespace
+
+    from huggingface_hub import constants
+
+    from tunelab.models import names as model_names
+
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(model_names, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(model_names, "hub_unreachable", lambda: None)
+    model_names.check_model_source("tunelab-tests/not-cached")
+    down = "huggingface.co cannot be reached from this machine (OSError)"
+    monkeypatch.setattr(model_names, "hub_unreachable", lambda: down)
+    clock.now += 50  # the same command's next look at the name: the hub is not asked again
+    model_names.check_model_source("tunelab-tests/not-cached")
+    clock.now += 20  # a minute after it was found: asked again, and refused at once
+    with pytest.raises(TunelabError, match="cannot be reached"):
+        model_names.check_model_source("tunelab-tests/not-cached")

@@ -4,8 +4,8 @@ transformers' failure to read one means to the user."""
 
 from __future__ import annotations
 
-import functools
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,25 +188,38 @@ def _in_hub_cache(name: str) -> bool:
     return any(isinstance(path, str) for path in cached)
 
 
-# Once per name and process: a command reads a model's context, its tokenizer and its weights
-# (a resume all of them before the model loads), each checking the name; the hub was asked each
-# time (a connection of up to 5 s). A failure is not kept (lru_cache keeps no raise): it is said
-# each time it is asked.
-@functools.cache
+# Once a minute per name, so once per command: a command reads a model's context, its tokenizer
+# and its weights (a resume all of them before the model loads), each checking the name within
+# seconds; the hub was asked each time (a connection of up to 5 s). Kept for the process, a name
+# found stayed found in a notebook or a chat switching models, and the network gone since, the
+# hub client retried ~50 s for an id never downloaded (a time-to-live needs no clearing at each
+# command's and API call's entry). A failure is not kept: it is said each time it is asked.
+HUB_FOUND_FOR_S = 60.0
+_found_at: dict[str, float] = {}  # hub id -> when it was found (time.monotonic)
+
+
 def check_hub_reachable(name: str) -> None:
     """For a hub id neither cached nor reachable, fail now: asked for it offline, the hub client
     retries for ~50 s before it gives up (with HF_HUB_OFFLINE set it fails at once, but only
-    once a command reaches that model). A name found stays found within the process."""
+    once a command reaches that model). A name found stays found for HUB_FOUND_FOR_S."""
     from huggingface_hub import constants
 
-    if _in_hub_cache(name):
+    found_at = _found_at.get(name)
+    if found_at is not None and time.monotonic() - found_at < HUB_FOUND_FOR_S:
         return
-    offline = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else None
-    if why := offline or hub_unreachable():
-        raise TunelabError(
-            f"model {name!r} not found locally (not a folder here, not in the Hugging Face cache) "
-            f"and not fetched from the hub: {why}{_not_here_hint(name)}"
-        )
+    if not _in_hub_cache(name):
+        offline = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else None
+        if why := offline or hub_unreachable():
+            raise TunelabError(
+                f"model {name!r} not found locally (not a folder here, not in the Hugging Face "
+                f"cache) and not fetched from the hub: {why}{_not_here_hint(name)}"
+            )
+    _found_at[name] = time.monotonic()
+
+
+def forget_found_hub_ids() -> None:
+    """Check every hub id anew, as a new process does (each test starts so)."""
+    _found_at.clear()
 
 
 def meant_here(name: str) -> str:
