@@ -154,9 +154,11 @@ COUNT_OPENING = (
 # ends or a rate follows, the plural a count says ("Give 3 examples.", "Train 3 epochs first.",
 # "Add 2 lines to it.", "Take 2 pills a day."), which a verb in -s other than an auxiliary or a
 # subject's ("Windows 11 is too.", "Gemma 2 runs on a laptop.") is only where its object or
-# adverb follows ("Node 20 adds it.").
+# adverb follows ("Node 20 adds it."). The plural an order's object ends on (`_ENDS_ON_PLURAL`),
+# one rule for both, or one a rate follows.
 _COUNTED_PLURAL = (
-    rf"(?!{SUBJECT_OF}|{_AUXILIARY_AFTER}) [a-z]+s(?:{PHRASE_END}| (?:an? {PERIOD}|each)\b)"
+    rf"(?!{_AUXILIARY_AFTER})"
+    rf"(?:{_ENDS_ON_PLURAL}|(?!{SUBJECT_OF}) [a-z]+s (?:an? {PERIOD}|each)\b)"
 )
 WHOLE_VERSION_VERB = rf"(?: {TITLED})*(?!{_COUNTED_PLURAL}){_OWN_VERB_AFTER}"
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
