@@ -4,7 +4,6 @@ topic)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tunelab.data.text import content_words, looping_phrase, one_line, repeated_sentence, words
@@ -96,9 +95,11 @@ def wrong_said(shown: str, answer: str) -> str:
     """A wrong phrase as the error report says it: a pattern ("re:...") by the words of the
     answer it matched, "'It is not able to' (the wrong answer's pattern)"; the verdict patterns
     `data facts` writes run to 700 characters, and were printed whole under the answer."""
-    if not shown.startswith("re:"):
+    from tunelab.evaluate.facts.score import shown_regex
+
+    if (pattern := shown_regex(shown)) is None:
         return shown
-    found = re.search(shown[3:], answer, re.IGNORECASE)
+    found = pattern.search(answer)
     matched = found[0].strip(" \t\n.,;:!?") if found else ""
     if not matched:  # a match of nothing but an anchor, or read otherwise than a plain search
         return one_line(shown, 60)

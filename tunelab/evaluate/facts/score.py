@@ -219,6 +219,12 @@ def shown_phrase(phrase: Phrase) -> str:
     return getattr(phrase, "written", phrase)
 
 
+def shown_regex(shown: str) -> re.Pattern | None:
+    """The regex a phrase `shown_phrase` shows as "re:<pattern>" is, as scoring reads it (case
+    ignored); None for words."""
+    return _phrase(shown, "a shown phrase") if shown.startswith("re:") else None
+
+
 def stated_in(shown: list[str], texts: list[str]) -> dict[str, list[int]]:
     """For each phrase as `missed_facts` and `missed_alternatives` show it, the indices of the
     `texts` that state it: a fact an answer missed is either in the training answers (the model
