@@ -43,9 +43,10 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
         if (path / CONFIG_FILE).is_file():
             found.append(open_run(path))
         elif path.is_dir():
-            inside = [p for p in path.iterdir() if (p / CONFIG_FILE).is_file()]
+            folders = sorted(path.iterdir())
+            inside = [p for p in folders if (p / CONFIG_FILE).is_file()]
             inside.sort(key=lambda p: ((p / CONFIG_FILE).stat().st_mtime, p.name))
-            for folder in sorted(path.iterdir()):  # no config yet: said, not left out unsaid
+            for folder in folders:  # no config yet: said, not left out unsaid
                 if said := unstarted(folder):
                     say_wrapped(Console(stderr=True), f"not listed: {folder} is {said}", "yellow")
             before = len(found)
@@ -136,7 +137,8 @@ def run_time(run: Run, rows: list[dict]) -> float | None:
     listed its steps' 17 s where it took 2 min 49 s. Its steps' time alone (metrics.jsonl's
     `elapsed`) where no checkpoint kept a wall (one from before it was kept, or none saved)."""
     steps = _last(rows, "elapsed")
-    state = checkpoint_state(run.checkpoints[-1]) if run.checkpoints else {}
+    checkpoints = run.checkpoints
+    state = checkpoint_state(checkpoints[-1]) if checkpoints else {}
     if steps is None or not state.get("wall"):
         return steps
     return state["wall"] + max(0.0, steps - state.get("elapsed", steps))
