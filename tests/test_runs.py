@@ -106,6 +106,18 @@ def test_a_run_killed_while_its_model_loaded_is_said_not_left_out(runs_dir, tmp_
         tunelab.runs([tmp_path / "big"])
 
 
+def test_a_run_still_loading_its_model_is_said_as_starting(runs_dir, tmp_path, capsys):
+    # Its launch's process lives (on another machine: taken as alive): not "ended", and the
+    # others are listed beside it.
+    shutil.copytree(runs_dir / "slow", tmp_path / "slow")
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "claim.json").write_text(json.dumps({"pid": 7, "host": "elsewhere"}))
+    assert [row["run"] for row in tunelab.runs([tmp_path])] == ["slow"]
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"not listed: {tmp_path / 'big'} is a run still starting (process 7 on elsewhere" in said
+    assert "launch ended" not in said
+
+
 def test_a_failed_run_says_why_under_the_table(runs_dir, tmp_path):
     # "failed" alone: why was in status.json, which the user had to find and read.
     shutil.copytree(runs_dir / "slow", tmp_path / "slow")
