@@ -263,6 +263,25 @@ def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "typed", "meant"),
+    [
+        ("--dtype", "bf16", "bfloat16"),
+        ("--gguf-type", "Q8_0", "q8_0"),
+        ("--gguf-type", "q8", "q8_0"),
+    ],
+)
+def test_a_mistyped_dtype_or_gguf_type_names_the_one_meant_before_writing_is_said(
+    tmp_path, option, typed, meant
+):
+    # `--dtype bf16` was said as "writing merged weights (bf16) to m…" before it was refused.
+    args = ["export", "tiny-random", "--merged", str(tmp_path / "m"), "--gguf", "x.gguf"]
+    result = CliRunner().invoke(app, [*args, option, typed])
+    assert isinstance(result.exception, TunelabError)
+    assert str(result.exception).endswith(f"did you mean {meant}?")
+    assert "writing" not in result.output and not (tmp_path / "m").exists()
+
+
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_a_merged_folder_and_a_gguf_are_made_from_one_load_of_the_run(
     gguf_run, tmp_path, monkeypatch, dtype

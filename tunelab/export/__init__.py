@@ -30,7 +30,7 @@ def export(
     Face folder `merged` and/or one GGUF file `gguf` with its Ollama Modelfile beside it, and/or
     uploaded to the hub repo `push` (org/name); every target is checked before the minute of
     merging. Returns what was written, by kind (merged, gguf, modelfile, hub)."""
-    from tunelab.export.merged import export_merged, load_merged, refuse_merged_target
+    from tunelab.export.merged import DTYPES, export_merged, load_merged, refuse_merged_target
     from tunelab.export.modelfile import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
     from tunelab.run import load_tokenizer, refuse_unloadable
@@ -40,8 +40,10 @@ def export(
     refuse_unloadable(model)  # runs/mime: said before "writing merged weights to ..."
     if merged:  # refused before "writing merged weights" is said
         refuse_merged_target(Path(merged))
-    if gguf and gguf_type not in FILE_TYPES:  # before a merged export spends a minute
-        raise TunelabError(f"--gguf-type {gguf_type!r} is not one of {FILE_TYPES}")
+    if gguf:  # before a merged export spends a minute
+        _check_choice("--gguf-type", gguf_type, FILE_TYPES)
+    if merged or push:  # before "writing merged weights (bf16)" is said, or a repo is made
+        _check_choice("--dtype", dtype, DTYPES)
     if gguf:
         _check_distinct_targets(merged, gguf)
         check_gguf_target(Path(gguf), overwrite)
@@ -86,6 +88,19 @@ def export(
             raise
         raise TunelabError(f"{err} ({_written(written)})") from None
     return written
+
+
+def _check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
+    """Refuse a value `option` does not take, naming the one meant (bf16: bfloat16; Q8_0, as
+    llama.cpp's quantize names it: q8_0)."""
+    if typed in choices:
+        return
+    from tunelab.meant import closest_name
+
+    meant = closest_name(typed, choices, cutoff=0.6)
+    known = f"{', '.join(choices[:-1])} or {choices[-1]}"
+    hint = f": did you mean {meant}?" if meant else ""
+    raise TunelabError(f"{option} {typed!r} is not one of {known}{hint}")
 
 
 def _starting(what: str) -> None:
