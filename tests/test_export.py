@@ -263,6 +263,16 @@ def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+def test_a_lora_run_s_model_folder_is_refused_naming_the_run_to_export(gguf_run, tmp_path):
+    # `tunelab export runs/NAME/model` loaded the adapter onto its base through transformers and
+    # failed saving it: "ValueError: The version of PEFT you are using is not compatible".
+    out = tmp_path / "merged"
+    result = CliRunner().invoke(app, ["export", str(gguf_run / "model"), "--merged", str(out)])
+    assert isinstance(result.exception, TunelabError)
+    assert f"export its run instead: tunelab export {gguf_run} " in str(result.exception)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("option", "typed", "meant"),
     [

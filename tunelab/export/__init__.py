@@ -38,6 +38,7 @@ def export(
     if not merged and not gguf and not push:
         raise TunelabError("say what to write: --merged DIR, --gguf FILE and/or --push ORG/NAME")
     refuse_unloadable(model)  # runs/mime: said before "writing merged weights to ..."
+    _refuse_adapter_alone(model)
     if merged:  # refused before "writing merged weights" is said
         refuse_merged_target(Path(merged))
     if gguf:  # before a merged export spends a minute
@@ -88,6 +89,25 @@ def export(
             raise
         raise TunelabError(f"{err} ({_written(written)})") from None
     return written
+
+
+def _refuse_adapter_alone(model: str | Path | Run) -> None:
+    """A LoRA run's model/ folder holds its adapter alone: transformers loads it onto the base its
+    adapter_config.json names, and saving the merge failed inside transformers ("The version of
+    PEFT you are using is not compatible"). Its run merges it, and asks as it was trained."""
+    from tunelab.run import Run
+
+    if isinstance(model, Run) or Run.is_run(model):
+        return
+    folder = Path(model)
+    if not (folder / "adapter_config.json").is_file():
+        return
+    run = folder.parent if Run.is_run(folder.parent) else None
+    what = f"export its run instead: tunelab export {run}" if run else "export the run that made it"
+    raise TunelabError(
+        f"{folder} holds a LoRA adapter alone (adapter_config.json), not a model: {what} "
+        "(the adapter is merged into its base)"
+    )
 
 
 def _check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
