@@ -61,7 +61,8 @@ def test_the_rows_left_without_facts_are_named(tmp_path, wide_terminal):
     source = tmp_path / "test.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     out = tmp_path / "out.jsonl"
-    assert propose_file(source, out) == (3, 2, [f"{source}:3"], [f"{source}:2"], 0, [], [], [])
+    found = [3, 2, [f"{source}:3"], [f"{source}:2"], 0, [], [], [], str(source)]
+    assert list(propose_file(source, out)) == found
     marks = [json.loads(line).get("facts_from") for line in out.read_text().splitlines()]
     assert marks == ["reference", None, "reference words"]  # a rare word is a weaker guess
     result = CliRunner().invoke(
@@ -218,6 +219,10 @@ def test_a_saved_dataset_dict_or_a_split_folder_gives_the_facts_of_its_test_spli
     assert f"tunelab data facts {faq / 'train'} reads its 'train'" in said
     # The next line trains on its train split, asked these facts (it named no training).
     assert f"next: tunelab train --set data.path={faq / 'train'} --set data.test_path={out}" in said
+    # The Python API says which file it read, as the note above does.
+    import tunelab
+
+    assert tunelab.data.facts(faq, out, overwrite=True).read == str(faq / "test")
     # A split's folder gives its test.jsonl, and the next line trains on the train.jsonl beside.
     source = tmp_path / "qa.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -243,11 +243,9 @@ def facts_command(
     from tunelab.data_commands import facts
     from tunelab.errors import first_few
     from tunelab.evaluate.refusals import CANNED_ROWS
-    from tunelab.evaluate.testset import asked_split
     from tunelab.models.names import check_model_named
 
     check_model_named(model)  # before the facts are written: the next line names it
-    path = asked_split(path, "tunelab data facts", "reads")  # the next line's train is beside it
     found = facts(path, output, config, most=most, overwrite=overwrite)
     verdicts = (
         f", and the opposite verdict as a wrong answer for {len(found.verdicts)} yes/no rows "
@@ -302,7 +300,8 @@ def facts_command(
             "eval scores them by wording alone.",
             markup=False,
         )
-    say_next(console, _after_facts(path, output, config.fields, model))
+    # The file read (a saved DatasetDict's test split): the next line's train is beside it.
+    say_next(console, _after_facts(found.read, output, config.fields, model))
 
 
 def _after_facts(path: str, output: str, fields: dict[str, str], model: str) -> str:

@@ -121,6 +121,7 @@ class Proposed(NamedTuple):
     verdicts: list[str]  # yes/no rows given the opposite verdict as a wrong answer, no fact
     calls: list[str]  # rows whose reply only calls tools: scored by their calls, no facts
     declines: list[str]  # of the off-topic rows, those marked so here: a canned refusal
+    read: str  # the test file read: a saved DatasetDict's test split (`asked_split`), else path
 
 
 def propose_file(
@@ -181,7 +182,9 @@ def propose_file(
         for ex, row in zip(examples, with_facts)
         if row.get("facts_from") == "reference words"
     ]
-    return Proposed(len(rows), proposed, worded, left, sum(off_topic), verdicts, calls, declines)
+    return Proposed(
+        len(rows), proposed, worded, left, sum(off_topic), verdicts, calls, declines, str(path)
+    )
 
 
 def untaught(
