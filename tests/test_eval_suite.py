@@ -157,3 +157,5 @@ def test_a_saved_dataset_dict_without_a_test_split_is_said_to_be_scored_on_train
     assert len(result.rows) == 2
     said = " ".join(capsys.readouterr().err.split())
     assert f"{faq}: its split 'train', the rows trained on: it has no test or validation" in said
+    # No other split to name: the note named the one it reads ("--data faq/train asks its 'train'").
+    assert "a split is a folder of its own" not in said and "asks its 'train'" not in said

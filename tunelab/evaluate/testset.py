@@ -80,11 +80,18 @@ def asked_split(path: str, option: str = "--data", verb: str = "asks") -> str:
         return path
     own = own_test_split(path)
     asked = own or str(Path(path) / "train")
-    other = next((s for s in splits if s != Path(asked).name), "train")
+    other = next((s for s in splits if s != Path(asked).name), None)
     why = "held out of training" if own else "trained on: it has no test or validation split"
+    # A DatasetDict of its train split alone has no other split to name: the note named the
+    # very split it reads ("`--data faq/train` asks its 'train'").
+    where = (
+        f" (a split is a folder of its own: {option} "
+        f"{escape(shlex.quote(str(Path(path) / other)))} {verb} its '{other}')"
+        if other
+        else ""
+    )
     data_notes.print(
-        f"{escape(path)}: its split '{Path(asked).name}', the rows {why} (a split is a folder of "
-        f"its own: {option} {escape(shlex.quote(str(Path(path) / other)))} {verb} its '{other}')",
+        f"{escape(path)}: its split '{Path(asked).name}', the rows {why}{where}",
         soft_wrap=True,  # a path broken across lines cannot be pasted
     )
     return asked
