@@ -256,13 +256,30 @@ def test_help_lists_every_chat_command_and_a_mistyped_one_names_them(monkeypatch
     assert session.history == []  # /exit left before the next line
 
 
-def test_generate_says_so_when_the_model_answers_nothing(monkeypatch):
+@pytest.mark.parametrize(
+    ("text", "tokens", "said"),
+    [
+        ("", 1, "(an empty reply: the model ended it at its first token)"),
+        # Trimmed to nothing, 3 whitespace tokens were told they ended at the first.
+        ("", 4, "(a reply of whitespace only: the model ended it after 4 tokens)"),
+    ],
+)
+def test_generate_says_so_when_the_model_answers_nothing(monkeypatch, text, tokens, said):
     # A run trained a step or two may end its reply at its first token: `tunelab generate`
     # printed a blank line, exit 0, and nothing else.
     import tunelab.serve.chat as chat
 
-    empty = SimpleNamespace(text="", finish_reason="stop")
+    empty = SimpleNamespace(text=text, finish_reason="stop", completion_tokens=tokens)
     monkeypatch.setattr(chat, "generate", lambda *a, **k: [empty])
     result = CliRunner().invoke(app, ["generate", "tiny-random", "What is tunelab?"])
     assert result.exit_code == 0, result.output
-    assert "(an empty reply: the model ended it at its first token)" in result.output
+    assert said in result.output
+
+
+def test_a_servers_blank_reply_is_said_as_it_is():
+    # A server's reply is not trimmed and its tokens are not counted here: no first token claimed.
+    from tunelab.serve.chat import blank_reply
+
+    assert blank_reply("") == "an empty reply"
+    assert blank_reply(" \n ") == "a reply of whitespace only"
+    assert blank_reply(" Yes") == ""

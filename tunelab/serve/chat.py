@@ -26,7 +26,7 @@ class Session:
     served_template: str | None = None  # the template it takes one question in, as its card says
     last: Generation | None = None  # the latest local reply
     finish_reason: str | None = None  # why the latest reply ended, local or served
-    answered_nothing: bool = False  # the latest reply was empty (its first token ended it)
+    blank: str = ""  # what the latest reply was where it held no text (`blank_reply`), else ""
     told_forgetting: bool = False  # the REPL said this chat forgets its oldest exchanges
     told_capping: bool = False  # the REPL said its replies are capped by the room left
     room_left: int | None = None  # the reply's limit, where the context left less than the default
@@ -145,7 +145,7 @@ class Session:
             )
             if remember:
                 self.history = [*messages, {"role": "assistant", "content": answer}]
-            self.answered_nothing = not answer.strip()
+            self.blank = blank_reply(answer)
             return answer
         asked = self.prompt if remember or self.one_shot is None else self.one_shot
         messages = self.within_context(messages, max_new_tokens, asked)
@@ -164,7 +164,7 @@ class Session:
         )[0]
         answer = self.last.text
         self.finish_reason = self.last.finish_reason
-        self.answered_nothing = not answer.strip()
+        self.blank = blank_reply(answer, self.last.completion_tokens)
         if remember:
             self.history = [*messages, {"role": "assistant", "content": answer}]
         return answer
@@ -316,10 +316,10 @@ class Session:
         limit asked for (None: the default)."""
         if self.finish_reason == "repeat":
             return "(stopped: the answer began repeating itself)"
-        if self.answered_nothing and self.finish_reason != "length":
+        if self.blank and self.finish_reason != "length":
             # A blank line and nothing else read as a hang or a crash: a run trained a step or
             # two ends its reply at once.
-            return "(an empty reply: the model ended it at its first token)"
+            return f"({self.blank})"
         if self.finish_reason == "length" and self.room_left:  # no --max-new-tokens helps it
             return (
                 f"(cut at {self.room_left} tokens, the room the model's context left: a shorter "
@@ -329,6 +329,22 @@ class Session:
             limit = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
             return f"(cut at {limit} tokens: --max-new-tokens gives it more)"
         return ""
+
+
+def blank_reply(answer: str, tokens: int | None = None) -> str:
+    """What a reply that holds no text was, as it is true of it: nothing, ended at its first
+    token where a local model's count (`tokens`, its EOS included) says so, or whitespace alone
+    (a few whitespace tokens were told they ended at the first); "" for a reply with text. A
+    local reply's text is trimmed, so its count tells the two apart."""
+    if answer.strip():
+        return ""
+    if tokens is not None and tokens > 1:
+        return f"a reply of whitespace only: the model ended it after {tokens} tokens"
+    if answer:  # a server's, untrimmed
+        return "a reply of whitespace only"
+    if tokens is None:  # a server's: its tokens are not counted here
+        return "an empty reply"
+    return "an empty reply: the model ended it at its first token"
 
 
 def refuse_raw_text_chat(template: str | None) -> None:
