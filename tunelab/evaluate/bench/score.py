@@ -338,10 +338,9 @@ def bench(
     cfg = with_tasks(cfg or BenchConfig(), on_skip)
     check_tasks(cfg)
     # A mistyped path, or a run that saved no model, fails now, not once the models before it
-    # are scored.
+    # are scored (a run that saved its model passes at once: no config read for it here).
     for name in models:
-        if not Run.find(name):
-            refuse_unloadable(name)
+        refuse_unloadable(name)
     rows = {name: bench_model(name, cfg, on_task, on_progress, on_note) for name in models}
     table = leaderboard(rows)
     save(table, cfg)
