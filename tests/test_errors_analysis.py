@@ -214,6 +214,16 @@ def test_a_cut_off_answer_of_punctuation_past_its_reference_is_not_told_it_stopp
     assert why.startswith("no end-of-sequence within 16 tokens, past the reference's length")
 
 
+def test_a_cut_off_answer_of_another_tools_file_without_its_token_count_names_no_count():
+    # A predictions file of another tool holds no completion_tokens: its cut-off row said
+    # "no end-of-sequence within None tokens".
+    rows = [row("How do I install it?", "With pip in a virtual environment.", "With", "length")]
+    del rows[0]["completion_tokens"]
+    analyse(rows, TRAINING)
+    [why] = [e["reason"] for e in rows[0]["errors"] if e["category"] == "cut_off"]
+    assert why == "no end-of-sequence before the token limit"
+
+
 def test_a_run_taught_answers_as_short_as_the_reference_is_told_to_train_longer():
     # A 12-step LoRA run on 9-word answers looped ("relay.log.firehosefirehose...") and was told
     # to shorten its training answers, already as short as the reference it ran past.

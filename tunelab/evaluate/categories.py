@@ -164,9 +164,9 @@ def cut_off(tokens: int | None, short: bool, taught: str = "long", longest: int 
     taught ("none") has no training answers to shorten (a newcomer's first eval, of the base
     model, was told to); a run taught a "short" answer, no longer than the reference, trains
     longer."""
+    if not tokens:  # a row of another tool's, without its count ("within None tokens" was said)
+        return "no end-of-sequence before the token limit"
     said = f"no end-of-sequence within {tokens} tokens"
-    if not tokens:  # a row of another tool's, without its count
-        return said
     raise_it = f"raise eval's max_new_tokens (--max-new-tokens {raised_limit(tokens, longest)})"
     if short:
         return f"{said}, short of the reference's length: {raise_it}"
