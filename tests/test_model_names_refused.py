@@ -388,7 +388,8 @@ def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
     tunelab.data.check(data, model="tunelab-tests/not-cached")
     assert asked == ["hub"]
     asked.clear()
-    # Found once, the name stays found within the process: a second command asks no more.
+    # Found once, the name stays found for a minute (HUB_FOUND_FOR_S): a second command asks no
+    # more.
     tunelab.data.inspect(data, model="tunelab-tests/not-cached", rows=1)
     assert asked == []
     model_names.forget_found_hub_ids()  # as a new process starts
@@ -397,7 +398,7 @@ def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
 
 
 def test_a_hub_id_refused_while_the_hub_is_out_of_reach_is_asked_again(monkeypatch):
-    # A name found stays found within the process; a refusal is not kept: the network back,
+    # A name found stays found for a minute; a refusal is not kept: the network back,
     # the same name is found.
     from huggingface_hub import constants
 
