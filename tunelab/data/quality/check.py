@@ -213,12 +213,9 @@ def _collect_warnings(report: QualityReport) -> None:
     c, n = report.config, max(len(report.data.examples), 1)
     w, asked = report.warnings, report.text_name
     if report.data.rejected:
-        # Every row rejected: skipping them trains nothing either ("no usable rows").
-        why = (
-            "training would stop"
-            if report.data.examples
-            else "every row: nothing to train on, skipped or not"
-        )
+        # Every row rejected: skipping them trains nothing either ("no usable rows"), as the
+        # What to do line under the warnings says; here only that it is every row.
+        why = "training would stop" if report.data.examples else "every row"
         w.append(f"{len(report.data.rejected)} row(s) the loader rejects ({why})")
     if report.markers and (wrapped := report.markers.warning(c.template or "chat")):
         w.append(wrapped)
