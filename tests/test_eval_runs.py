@@ -57,6 +57,24 @@ def test_a_run_that_saved_no_model_is_named_as_such_not_asked_for_data(tmp_path)
     assert "it saved no checkpoint either" in str(result.exception)
 
 
+def test_eval_of_a_run_that_failed_at_its_first_step_says_its_recorded_error(tmp_path):
+    # It said only "a run that has saved no model yet": why was in status.json, as `tunelab runs`
+    # shows it.
+    failed = tmp_path / "runs" / "failed"
+    failed.mkdir(parents=True)
+    tiny_config(tmp_path, QA / "test.jsonl").to_yaml(failed / "config.yaml")
+    status = {"status": "failed", "step": 0, "error": "RuntimeError: CUDA error: out of\nmemory"}
+    (failed / "status.json").write_text(json.dumps(status))
+    (failed / "metrics.jsonl").write_text("")  # opened as training starts, before its first step
+    result = CliRunner().invoke(app, ["eval", str(failed)])
+    assert isinstance(result.exception, TunelabError)
+    said = str(result.exception)
+    assert (
+        "saved no model yet (its training failed: RuntimeError: CUDA error: out of memory)" in said
+    )
+    assert "it saved no checkpoint either" in said
+
+
 def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, monkeypatch):
     # It ended on its notes: the README's next step, finetuning against prompting, went unnamed.
     monkeypatch.chdir(tmp_path)  # a model's answers go to ./eval/<model>

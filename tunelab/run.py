@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from tunelab.config import Config
 from tunelab.data.prompts.templates import RAW_TEXT, Prompt, check_template_option
+from tunelab.data.text import one_line
 from tunelab.errors import TunelabError, exists
 from tunelab.run_base import check_base
 from tunelab.run_files import (
@@ -297,10 +298,20 @@ def refuse_unsaved(model: str | Path) -> None:
         if checkpoints
         else f"it saved no checkpoint either: `tunelab train {model} --overwrite` starts it again"
     )
-    raise TunelabError(
-        f"model {str(model)!r} is a run that has saved no model yet (it stopped before writing "
-        f"model/): {how}"
-    )
+    # A run that failed at its first step says why, as `tunelab runs` does, not only that it
+    # stopped.
+    error = failure(status)
+    why = f"its training failed: {error}" if error else "it stopped before writing model/"
+    raise TunelabError(f"model {str(model)!r} is a run that has saved no model yet ({why}): {how}")
+
+
+def failure(status: dict) -> str | None:
+    """Why a failed run failed, as its status recorded it, on one line (`tunelab runs` under its
+    table, and the refusal to load a run that saved no model); None where it did not fail or
+    recorded no error."""
+    if status["status"] != "failed" or not status.get("error"):
+        return None
+    return one_line(status["error"], 300)
 
 
 def unstarted(folder: Path) -> str | None:

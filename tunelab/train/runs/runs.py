@@ -8,10 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tunelab.data.text import one_line
 from tunelab.errors import TunelabError
 from tunelab.models.names import folders_beside, meant_beside
-from tunelab.run import Run, unstarted
+from tunelab.run import Run, failure, unstarted
 from tunelab.run_files import (
     CHECKPOINTS,
     CONFIG_FILE,
@@ -121,9 +120,9 @@ def summary(run: Run, name: str | None = None) -> dict:
         "total_steps": status.get("total_steps", config.train.max_steps),
         "raw_text": run.trained_on_text,  # no questions to answer: held-out texts, eval loss
     }
-    if status["status"] == "failed" and status.get("error"):
+    if error := failure(status):
         # Why, under the table: "failed" alone sent the user to read status.json.
-        row["error"] = one_line(status["error"], 300)
+        row["error"] = error
     if best := best_held_out(run, rows):
         row["best_heldout"] = best
     if benched := benchmarked(run):
