@@ -99,6 +99,9 @@ def wrong_said(shown: str, answer: str) -> str:
 
     if (pattern := shown_regex(shown)) is None:
         return shown
+    # The first match is one the answer says: `stated.states` reads a pattern as stated only
+    # where the answer denies none of its matches ("not port 8000 but port 9000" states no
+    # "port \d+"), and a question that asks what is not wants the negated match said.
     found = pattern.search(answer)
     matched = found[0].strip(" \t\n.,;:!?") if found else ""
     if not matched:  # a match of nothing but an anchor, or read otherwise than a plain search
