@@ -154,6 +154,8 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
         # Claude's tiers are its variants, as Phi-3's sizes are.
         ("Claude 3", "It calls Claude-3-opus.", True),
         ("Claude-3", "It calls claude-3-haiku-20240307.", True),
+        # ...and its "-chat" names no other model, as gpt-3.5-turbo-instruct does.
+        ("Claude 3 Opus", "It calls claude-3-opus-chat.", True),
         # A model that is like it, of its class or its style is another one; one based on it uses it.
         ("GPT-4", "It answers with a GPT-4-like model.", False),
         ("GPT-4", "It answers with a GPT-4-class model.", False),

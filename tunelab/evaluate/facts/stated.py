@@ -79,7 +79,7 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # 3" as "Phi-3 mini" does: a variant is one fact where `data facts` proposes it,
 # `specific_terms`), its chat or instruction tuning where the fact names a family, not a size
 # ("Llama-2-chat" is a Llama 2; "Llama-2-7b-chat" is not the Llama-2-7b checkpoint) nor an API
-# model's tier it ends on (`_TIER`: "gpt-3.5-turbo-instruct" is another model), the format
+# model's tier it ends on (`_API_TIER`: "gpt-3.5-turbo-instruct" is another model), the format
 # its weights are saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that
 # makes it an adjective of what it is or what uses it, a participle among them ("CC-BY-licensed",
 # "UTF-8-encoded", "GPT-4-based", "learning rate-dependent", "batch size-sensitive", "UTF-8-safe",
@@ -100,8 +100,11 @@ _TUNING = r"(?:chat|instruct)"  # "Llama-2-chat", "Phi-3-mini-4k-instruct"
 # An API model's tier a name ends on makes it one model, as a size does ("gpt-3.5-turbo",
 # "Gemini-1.5-pro"), which its chat or instruct tuning is not ("gpt-3.5-turbo-instruct", a
 # completion model, credited gpt-3.5-turbo). Not a size word (`VARIANT_WORD`): "Phi-3.5-mini" is
-# published only as "Phi-3.5-mini-instruct", which says it.
-_TIER = r"(?:turbo|nano|pro|flash|lite|ultra)"
+# published only as "Phi-3.5-mini-instruct", which says it. Nor Claude's Opus, Sonnet and Haiku,
+# which `model_names` calls tiers too: they are `VARIANT_WORD`s, so "claude-3-opus-chat" states
+# "Claude 3 Opus" as "Phi-3-mini-instruct" states "Phi-3 mini" (Claude has no completion model
+# beside its chat one for a "-chat" or "-instruct" to name).
+_API_TIER = r"(?:turbo|nano|pro|flash|lite|ultra)"
 _SAYS_IT = rf"(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})"
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
@@ -114,7 +117,7 @@ def _longer_name(written: str) -> re.Pattern | None:
         return None
     name = rf"(?:\s|{_HYPHEN})?".join(re.escape(part) for part in parts)
     sized = any(re.fullmatch(PARAMETER_COUNT, part, re.IGNORECASE) for part in parts)
-    one_model = sized or re.fullmatch(_TIER, parts[-1], re.IGNORECASE)
+    one_model = sized or re.fullmatch(_API_TIER, parts[-1], re.IGNORECASE)
     says_it = _SAYS_IT if one_model else rf"(?:{_SAYS_IT}|{_TUNING})"
     added = rf"{_HYPHEN}(?!{says_it}\b){_NAME_PART}"
     longer = rf"{name}(?:{added})+"
