@@ -64,6 +64,11 @@ def test_a_variant_an_adverb_follows_is_its_name_s():
     assert _facts("Which GPU?", "The A100 base supply voltage is 12 V.") == ["A100", "12 V"]
     assert _facts("Which model?", "Run Phi-3 mini quickly on a laptop.") == ["Phi-3 mini"]
     assert _facts("Which model?", "It is of the BERT base family of models.") == ["BERT base"]
+    # Any preposition ends its phrase ("Phi-3" alone was proposed before "without"), save "of",
+    # after which it is its noun's.
+    assert _facts("Which model?", "Run Phi-3 mini without a GPU.") == ["Phi-3 mini"]
+    assert _facts("Which model?", "Use GPT-2 XL over BERT.") == ["GPT-2 XL", "BERT"]
+    assert _facts("Which GPU?", "The A100 base of the card is 12 V.") == ["A100", "12 V"]
 
 
 def test_names_that_hold_their_variant_or_size_stay_whole():

@@ -43,6 +43,8 @@ def test_a_name_with_its_whole_version_opening_a_sentence_is_one_fact(reference,
         ("Run 4 epochs.", "4"),
         ("Train 3 epochs first.", "3"),
         ("Add 2 lines to the config.", "2"),
+        ("Train 3 epochs under load.", "3"),  # any preposition: "Train 3" was proposed
+        ("Give 3 examples about it.", "3"),
         ("Take 2 pills a day.", "2"),
         ("About 70 rows are kept.", "70"),  # a word that says how many
         ("Sizes 8 are supported.", "8"),  # a plural the number is one of

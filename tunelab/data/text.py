@@ -37,6 +37,15 @@ FUNCTION_WORDS = STOPWORDS | frozenset(
     # a contraction's first part, as normalize leaves it ("hasn't" -> "hasn t")
 ) | frozenset("hasn haven isn aren wasn weren doesn didn don won wouldn couldn shouldn mustn "
               "needn shan ain cannot none nothing nobody".split())  # fmt: skip
+# The prepositions: function words, and where a noun's phrase ends ("3 packages without", "Phi-3
+# mini on a laptop"); nine of them ("past", "between", "near"...) are no FUNCTION_WORDS, whose
+# other users (topics, specific terms) read them as words.
+PREPOSITIONS = frozenset(
+    """about above across after against along among around as at before behind below beside
+    between beyond by despite down during except for from in inside into near of on onto out
+    outside over past per since through throughout to toward towards under until up upon via
+    with within without""".split()
+)
 # A table's column that holds each row's value ("What is the default poll_interval?"), and so
 # what a question asks of a setting: "the default" and "the range" of one are two facts.
 VALUE_COLUMNS = (

@@ -5,7 +5,7 @@ size counts ("Redis 2M keys")."""
 
 from __future__ import annotations
 
-from tunelab.data.text import AND_OR
+from tunelab.data.text import AND_OR, PREPOSITIONS
 from tunelab.evaluate.facts.amounts import SPACED_UNIT
 
 # A word of a product's name: capitalised, or with a capital inside ("Windows", "macOS", "iOS").
@@ -35,7 +35,10 @@ SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # "the GPT-4 sonnet" were one fact; `stated` reads "claude-3-opus" ignoring case).
 VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|Opus|Sonnet|Haiku)"
 _VARIANT = rf" {VARIANT_WORD}(?![\w-])"
-_PREPOSITION = r"(?:by|on|in|for|with|as|at|to|from)"
+# A preposition after a variant or a count ends its phrase ("Phi-3 mini without a GPU", "3 epochs
+# under load"), save "of" and "per": after a variant they are its noun's ("the A100 base of the
+# card"); where a count's phrase ends on them, PHRASE_END names them.
+_PREPOSITION = rf"(?:{'|'.join(sorted(PREPOSITIONS - {'of', 'per'}))})"
 # An adverb of time, order or manner, which no size word describes ("first", "locally"). A word in
 # -ly ends the name's phrase only where the clause ends after it or a preposition or a joining
 # word follows ("Run Phi-3 mini locally.", "quickly on a laptop", "the BERT base family of

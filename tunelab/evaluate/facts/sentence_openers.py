@@ -7,7 +7,7 @@ models."). QUESTION_VERBS, the verbs a yes/no question opens with, serve the sco
 
 from __future__ import annotations
 
-from tunelab.data.text import AND_OR, FUNCTION_WORDS, NAME_THAT_IS_A_WORD
+from tunelab.data.text import AND_OR, FUNCTION_WORDS, NAME_THAT_IS_A_WORD, PREPOSITIONS
 from tunelab.evaluate.facts.amounts import PERIOD
 from tunelab.evaluate.facts.model_names import (
     MODEL_NOUN,
@@ -142,9 +142,11 @@ VERB_S_OPENING = (
 # ("Install 3 packages.", "Use 2 GPUs.", "Run 4 epochs."), a gerund, or a verb or a plural, in -s
 # or -ed ("Includes 3 tools that", "Sizes 8 are", "Fixed 2 bugs that"; not a name that is a
 # word, "Windows 11 is").
-_FUNCTION_WORD = "|".join(sorted(w.capitalize() for w in FUNCTION_WORDS if len(w) > 1))
+_FUNCTION_WORD = "|".join(
+    sorted(w.capitalize() for w in FUNCTION_WORDS | PREPOSITIONS if len(w) > 1)
+)
 COUNT_OPENING = (
-    rf"(?:{_FUNCTION_WORD}|Past|Between|Across|Near|Inside|Outside|Behind|Except|Beside"
+    rf"(?:{_FUNCTION_WORD}"
     rf"|{OPENER}|{_ORDER}|{_GERUND}"
     rf"|(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*(?:{VERB_OR_PLURAL_S}|ed))\b"
 )
