@@ -263,14 +263,25 @@ def test_export_command_checks_the_gguf_type_before_writing_anything(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-def test_a_lora_run_s_model_folder_is_refused_naming_the_run_to_export(gguf_run, tmp_path):
+def test_a_lora_run_s_model_folder_exports_as_its_run(gguf_run, tmp_path):
     # `tunelab export runs/NAME/model` loaded the adapter onto its base through transformers and
     # failed saving it: "ValueError: The version of PEFT you are using is not compatible".
-    out = tmp_path / "merged"
-    result = CliRunner().invoke(app, ["export", str(gguf_run / "model"), "--merged", str(out)])
-    assert isinstance(result.exception, TunelabError)
-    assert f"export its run instead: tunelab export {gguf_run} " in str(result.exception)
-    assert not out.exists()
+    import shutil
+
+    result = CliRunner().invoke(
+        app, ["export", str(gguf_run / "model"), "--merged", str(tmp_path / "from_model")]
+    )
+    assert result.exit_code == 0, result.output
+    export(str(gguf_run), merged=tmp_path / "from_run")
+    for file in ("model.safetensors", "tokenizer_config.json"):  # its chat template: the run's
+        assert (tmp_path / "from_model" / file).read_bytes() == (
+            tmp_path / "from_run" / file
+        ).read_bytes()
+    # An adapter copied out of its run names no run to merge it as: refused, nothing written.
+    shutil.copytree(gguf_run / "model", tmp_path / "adapter")
+    with pytest.raises(TunelabError, match="holds a LoRA adapter alone .* export the run"):
+        export(str(tmp_path / "adapter"), merged=tmp_path / "merged")
+    assert not (tmp_path / "merged").exists()
 
 
 @pytest.mark.parametrize(

@@ -102,6 +102,16 @@ def test_export_writes_the_run_merged_and_as_gguf(run, tmp_path):
     assert gguf.stat().st_size > 0 and (tmp_path / "model.Modelfile").is_file()
 
 
+def test_export_of_the_run_s_model_folder_writes_the_run(run, tmp_path):
+    # A full run's model/ is a whole model, a LoRA run's the adapter alone: both export as the run.
+    invoke("export", str(run / "model"), "--merged", str(tmp_path / "from_model"))
+    invoke("export", str(run), "--merged", str(tmp_path / "from_run"))
+    for file in ("model.safetensors", "tokenizer_config.json"):
+        assert (tmp_path / "from_model" / file).read_bytes() == (
+            tmp_path / "from_run" / file
+        ).read_bytes()
+
+
 def test_serve_answers_a_chat_request_with_the_run(run):
     from tunelab.serve.launch import load_engines, model_id
     from tunelab.serve.server import create_app

@@ -235,3 +235,45 @@ def test_a_run_whose_launch_died_while_its_model_loaded_is_named_as_such(tmp_pat
     (run / "claim.json").write_text(json.dumps({"pid": 7, "host": "elsewhere"}))
     with pytest.raises(TunelabError, match=r"a run still starting \(process \d+ on elsewhere"):
         tunelab.evaluate(str(run), EvalConfig())
+
+
+def test_a_lora_run_s_model_folder_is_asked_as_its_run(tmp_path, monkeypatch):
+    # `tunelab generate runs/t/model` loaded the adapter onto its base through transformers and
+    # asked in the base's chat template, not in the qa template the run was trained in.
+    from typer.testing import CliRunner
+
+    import tunelab.serve.chat as chat
+    import tunelab.work_log as work_log
+    from tunelab.cli import app
+    from tunelab.train.loop import train
+
+    qa = write_jsonl(tmp_path / "qa.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    config = tiny_config(tmp_path, qa, max_steps=1, method="lora")
+    run = train(
+        config.model_copy(update={"data": config.data.model_copy(update={"template": "qa"})})
+    )
+    prompts = []  # what generate (chat.generate) and eval (generate_logged) render and ask
+    for module, name in ((chat, "generate"), (work_log, "generate_logged")):
+        real = getattr(module, name)
+        monkeypatch.setattr(
+            module,
+            name,
+            lambda m, t, p, *a, r=real, **kw: prompts.append(p) or r(m, t, p, *a, **kw),
+        )
+
+    def asked(*args: str) -> tuple[list[str], str]:
+        prompts.clear()
+        result = CliRunner().invoke(app, [*args, "--max-new-tokens", "2"])
+        assert result.exit_code == 0, result.output
+        return prompts[0], result.output
+
+    question = "What does tunelab train?"
+    generated, said = asked("generate", str(run / "model"), question)
+    assert generated == [f"### Question:\n{question}\n\n### Answer:"]
+    assert f"{run / 'model'} is {run}'s model: asked as the run" in said
+    assert asked("generate", str(run), question)[0] == generated
+    evaluated, _ = asked(
+        "eval", str(run / "model"), "--data", str(qa), "--output", str(tmp_path / "o")
+    )
+    assert evaluated[0].startswith("### Question:\n") and evaluated[0].endswith("### Answer:")
+    assert asked("eval", str(run), "--data", str(qa))[0] == evaluated

@@ -7,7 +7,9 @@ the config (status, claim, checkpoints), are run_files.py's."""
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,10 +99,19 @@ class Run:
 
     @classmethod
     def find(cls, model: str | Path | Run) -> Run | None:
-        """`model` as a Run when it is one (or names a trained run's folder), else None."""
+        """`model` as a Run when it is one (or names a trained run's folder, or that run's model/
+        folder), else None. A full run's model/ given alone was asked in its base's chat template,
+        not in the run's (qa, alpaca, its system prompt); a LoRA run's, its adapter alone, was
+        refused as no model folder."""
         if isinstance(model, Run):
             return model
-        return cls.open(model) if cls.is_run(model) else None
+        if cls.is_run(model):
+            return cls.open(model)
+        folder = Path(model)
+        if folder.name != WEIGHTS or not cls.is_run(folder.parent):
+            return None
+        _say_read_as_run(str(folder), str(folder.parent))
+        return cls.open(folder.parent)
 
     def __str__(self) -> str:
         return str(self.path)
@@ -207,6 +218,11 @@ class Run:
 
         with reading_run(self.path, self.weights):
             return AutoTokenizer.from_pretrained(self.weights)
+
+
+@functools.cache  # said once a process: a command finds its model many times
+def _say_read_as_run(weights: str, run: str) -> None:
+    print(f"{weights} is {run}'s model: asked as the run", file=sys.stderr)
 
 
 def load_model(

@@ -92,22 +92,20 @@ def export(
 
 
 def _refuse_adapter_alone(model: str | Path | Run) -> None:
-    """A LoRA run's model/ folder holds its adapter alone: transformers loads it onto the base its
+    """A LoRA adapter folder outside a run: transformers loads it onto the base its
     adapter_config.json names, and saving the merge failed inside transformers ("The version of
-    PEFT you are using is not compatible"). Its run merges it, and asks as it was trained."""
+    PEFT you are using is not compatible"). A run's model/ folder is read as its run (`Run.find`),
+    which merges it and asks as it was trained."""
     from tunelab.run import Run
 
-    if isinstance(model, Run) or Run.is_run(model):
+    if Run.find(model):
         return
     folder = Path(model)
-    if not (folder / "adapter_config.json").is_file():
-        return
-    run = folder.parent if Run.is_run(folder.parent) else None
-    what = f"export its run instead: tunelab export {run}" if run else "export the run that made it"
-    raise TunelabError(
-        f"{folder} holds a LoRA adapter alone (adapter_config.json), not a model: {what} "
-        "(the adapter is merged into its base)"
-    )
+    if (folder / "adapter_config.json").is_file():
+        raise TunelabError(
+            f"{folder} holds a LoRA adapter alone (adapter_config.json), not a model: export the "
+            "run that made it (the adapter is merged into its base)"
+        )
 
 
 def _check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
