@@ -100,9 +100,8 @@ class Run:
     @classmethod
     def find(cls, model: str | Path | Run) -> Run | None:
         """`model` as a Run when it is one (or names a trained run's folder, or that run's model/
-        folder), else None. A full run's model/ given alone was asked in its base's chat template,
-        not in the run's (qa, alpaca, its system prompt); a LoRA run's, its adapter alone, was
-        refused as no model folder."""
+        folder, so that it is asked as the run was trained: its template and system prompt, its
+        adapter merged into its base), else None."""
         if isinstance(model, Run):
             return model
         if cls.is_run(model):
