@@ -161,11 +161,25 @@ def source_file(row: object) -> str | None:
     return source.rpartition(":")[0] or None if isinstance(source, str) else None
 
 
+def run_answered(run: Run) -> tuple[str | None, bool]:
+    """The test file the run's last eval (<run>/eval) answered (`answered_file`), and whether it
+    is the run's own test questions (`Run.test_path`): `tunelab runs` scores only those, and
+    names another file's eval (`eval RUN --data other.jsonl`) as no held-out score."""
+    answered, test = answered_file(run.out_dir("eval")), run.test_path
+    return answered, bool(answered and test and same_file(answered, test))
+
+
+def same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file, however each is written (runs/a/held_out.jsonl and
+    ./runs/a/../a/held_out.jsonl): an eval's rows keep the test file as it was typed."""
+    return Path(first).resolve() == Path(second).resolve()
+
+
 def replaced_answers(out_dir: Path, test_file: str) -> str | None:
     """A note where `out_dir` holds an earlier eval's answers to another test file, which this
     eval replaces: `eval RUN --data other.jsonl` wrote over the run's held-out answers unsaid."""
     earlier = answered_file(out_dir)
-    if not earlier or Path(earlier).resolve() == Path(test_file).resolve():
+    if not earlier or same_file(earlier, test_file):
         return None
     return (
         f"{out_dir} held the answers to {earlier}; those to {test_file} replace them "

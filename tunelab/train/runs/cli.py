@@ -78,7 +78,7 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
     """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, any
     other run answered none of its test questions yet (its eval folder holding, if anything, an
     eval of another file, named)."""
-    from tunelab.train.runs.runs import evaluated_other
+    from tunelab.evaluate.eval_folder import run_answered
 
     empty = [(run, row) for run, row in zip(found, rows) if "best_heldout" not in row]
     texts = [row["run"] for _, row in empty if row["raw_text"]]
@@ -90,11 +90,11 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
             "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
         )
     unasked = [(run, row) for run, row in empty if not row["raw_text"]]
-    others = {
-        row["run"]: (run.out_dir("eval"), other)
-        for run, row in unasked
-        if (other := evaluated_other(run))
-    }
+    others = {}
+    for run, row in unasked:
+        answered, own = run_answered(run)
+        if answered and not own:  # `eval RUN --data other.jsonl`: no held-out score, named
+            others[row["run"]] = (run.out_dir("eval"), answered)
     if len(others) < len(unasked):
         notes.append(
             "best held-out, empty: training answered no held-out questions "

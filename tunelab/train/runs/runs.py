@@ -186,12 +186,11 @@ def evaluated(run: Run) -> dict | None:
     train.eval_generate_every, or scored no facts): fact accuracy where the rows name facts,
     else token F1, the questions it was over and the summary it is read from; "stale" where
     the run trained again after that eval."""
-    from tunelab.evaluate.eval_folder import answered_file, earlier_summary
+    from tunelab.evaluate.eval_folder import earlier_summary, run_answered
 
     folder = run.out_dir("eval")
-    answered, test = answered_file(folder), run.test_path
     # Another test file's answers there (`eval RUN --data other.jsonl`) are not held out.
-    if not answered or not test or Path(answered).resolve() != Path(test).resolve():
+    if not run_answered(run)[1]:
         return None
     try:
         summary = earlier_summary(folder)
@@ -216,18 +215,6 @@ def evaluated(run: Run) -> dict | None:
     if eval_stale(run):
         scored["stale"] = True
     return scored
-
-
-def evaluated_other(run: Run) -> str | None:
-    """The other file whose answers the run's <run>/eval holds (`eval RUN --data other.jsonl`),
-    which are no held-out score of it; None where it holds none or the run's own test file's.
-    The note under `tunelab runs` said no eval of the test questions was there, unnamed."""
-    from tunelab.evaluate.eval_folder import answered_file
-
-    answered, test = answered_file(run.out_dir("eval")), run.test_path
-    if not answered or (test and Path(answered).resolve() == Path(test).resolve()):
-        return None
-    return answered
 
 
 def eval_stale(run: Run) -> bool:
