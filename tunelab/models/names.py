@@ -81,12 +81,12 @@ def folders_beside(path: Path, listing: list[Path] | None = None) -> str:
     """The folders beside a path that is not there (a run's name mistyped), for its error to
     show: ' (in runs/: a, b)'; '' in the current folder, whose listing says little, and in one
     this user may not list (a hint is no reason for a traceback). `listing`: the parent's
-    (`_listing`), where the caller has listed it already."""
+    (`folder_listing`), where the caller has listed it already."""
     parent = path.parent
     if parent == Path("."):
         return ""
     if listing is None:
-        listing = _listing(parent)
+        listing = folder_listing(parent)
     if listing is None:
         return ""
     try:
@@ -101,7 +101,7 @@ def check_model_name(name: str) -> None:
     ~45 s of retries offline and then blames the network)."""
     path = Path(name)
     if looks_like_path(name) and not exists(name):
-        listing = _listing(path.parent)  # once, for both hints below
+        listing = folder_listing(path.parent)  # once, for both hints below
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
@@ -127,7 +127,7 @@ def meant_beside(path: Path, listing: list[Path] | None = None) -> str:
 def beside_said(path: Path) -> str:
     """ " (in runs/: mine, other). Did you mean runs/mine?" for a path that is not there: the
     folders beside it and the one it likely meant, its folder listed once for both."""
-    listing = _listing(path.parent)
+    listing = folder_listing(path.parent)
     return folders_beside(path, listing) + meant_beside(path, listing or [])
 
 
@@ -141,10 +141,10 @@ def did_you_mean(name: str, meant: Mapping[str, str], cutoff: float = 0.8) -> st
 
 def _listed(folder: Path) -> list[Path]:
     """What `folder` holds, in order; none where it is no folder, or one this user may not list."""
-    return _listing(folder) or []
+    return folder_listing(folder) or []
 
 
-def _listing(folder: Path) -> list[Path] | None:
+def folder_listing(folder: Path) -> list[Path] | None:
     """What `folder` holds, in order; None where it is no folder, or one this user may not list
     (which `folders_beside` says nothing of, and an empty folder it says holds no folders)."""
     try:

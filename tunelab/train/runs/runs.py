@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tunelab.errors import TunelabError
-from tunelab.models.names import folders_beside, meant_beside
+from tunelab.models.names import folder_listing, folders_beside, meant_beside
 from tunelab.run import Run, failure, unstarted
 from tunelab.run_files import (
     CHECKPOINTS,
@@ -61,10 +61,12 @@ def find_runs(paths: list[str | Path]) -> list[Run]:
                     "to: tunelab runs DIR"
                 )
         elif not path.exists():
-            # The runs beside it and the one it likely meant, as eval's refusal names them.
+            # The runs beside it and the one it likely meant, as eval's refusal names them; the
+            # parent listed once for both.
+            listing = folder_listing(path.parent)
             raise TunelabError(
-                f"{path}: no such folder here{folders_beside(path)}; name the folder training "
-                f"wrote to: tunelab runs DIR{meant_beside(path)}"
+                f"{path}: no such folder here{folders_beside(path, listing)}; name the folder "
+                f"training wrote to: tunelab runs DIR{meant_beside(path, listing or [])}"
             )
         else:
             raise TunelabError(f"{path}: neither a run folder (no {CONFIG_FILE}) nor a folder")
