@@ -130,6 +130,7 @@ def test_a_read_only_run_is_benched_its_scores_in_the_leaderboard_and_a_warning(
 
 def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
     # Printed as one soft-wrapped line each, a 50-column terminal split words at its edge.
+    from tunelab.run import Run
     from tunelab.train.runs.cli import _bench_lines, _empty_held_out_notes
 
     run = tiny_run(tmp_path, tmp_path)
@@ -137,7 +138,9 @@ def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
     bench = ["bench", str(run), "--data-dir", str(FIXTURES), "--limit", "2", "--tasks", "mmlu"]
     assert CliRunner().invoke(app, [*bench, "--output", str(tmp_path / "board")]).exit_code == 0
     rows = tunelab.runs([run])
-    expected = " ".join([*_empty_held_out_notes(rows), *_bench_lines(rows)]).split()
+    expected = " ".join(
+        [*_empty_held_out_notes([Run.open(run)], rows), *_bench_lines(rows)]
+    ).split()
     assert "(train.eval_generate_every)" in expected and "bench," in expected
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "50"}).output
     words, under = [], []
