@@ -84,6 +84,11 @@ def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, m
     assert result.exit_code == 0, result.output
     said = f"next: tunelab compare {run} --data {QA / 'test.jsonl'} --limit 2"
     assert result.output.rstrip().splitlines()[-1] == said
+    # Its model/ folder is asked as the run, and ends on the same line (it named none).
+    of_model = [args[0], str(run / "model"), *args[2:], "--max-new-tokens", "2"]
+    result = CliRunner().invoke(app, of_model)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().splitlines()[-1] == said
     # Of a model that is no run there is no finetuned arm to compare: no line.
     base = CliRunner().invoke(app, [*args[:1], "tiny-random", *args[2:], "--max-new-tokens", "2"])
     assert base.exit_code == 0, base.output

@@ -78,6 +78,8 @@ def test_a_runs_plan_takes_the_runs_settings_unless_an_option_says_otherwise(tmp
     assert "full, batch 5 x 512 tokens" in printed(
         runner.invoke(app, ["plan", run, "--batch-size", "5"])
     )
+    # Its model/ folder is planned as the run (it was planned as a model: lora, batch 8).
+    assert "full, batch 3 x 512 tokens" in printed(runner.invoke(app, ["plan", f"{run}/model"]))
 
 
 def test_a_run_stopped_before_its_model_was_written_is_planned_as_that_run(tmp_path, qa_file):

@@ -94,6 +94,10 @@ def test_a_run_is_served_by_its_folder_name_any_other_model_by_its_name_as_typed
 
     gguf = str(run_dir.parent / "exports" / "model.gguf")  # a path is its id whole
     assert model_ids([str(run_dir), gguf, "tiny-random"]) == ["lora-run", gguf, "tiny-random"]
+    # Its model/ folder is served as the run, by the run's name (was "…/lora-run/model").
+    assert model_ids([str(run_dir / "model")]) == ["lora-run"]
+    with pytest.raises(TunelabError, match="lora-run/model is given twice: name each model once"):
+        model_ids([str(run_dir), str(run_dir / "model")])
 
 
 def test_two_models_of_one_id_are_named_and_one_given_twice_is_told_so(tmp_path):

@@ -199,6 +199,25 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
         train(config.model_copy(update={"train": longer}), resume=True)
 
 
+def test_a_lora_run_on_a_run_s_model_folder_is_refused_once_that_run_trains_again(tmp_path):
+    # `model.name: runs/pretrained/model` trains on the run (Run.find) but recorded no digest of
+    # it: trained again since, the chat finetune went on weights it never saw, unsaid.
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
+    pretrained = pretrained.model_copy(update={"name": "pretrained"})
+    base = train(pretrained)
+    chat = train_from(tmp_path, base / "model", "lora", "chat")
+    assert json.loads((chat / "base.json").read_text(encoding="utf-8"))["run"] == str(base)
+    load_model(chat)  # its base as it was trained on
+    longer = pretrained.train.model_copy(update={"max_steps": 4})
+    train(pretrained.model_copy(update={"train": longer}), resume=True)
+    with pytest.raises(
+        TunelabError, match=r"trained on run .*pretrained, whose model/ has changed"
+    ):
+        load_model(chat)
+
+
 def test_a_lora_run_stopped_partway_is_refused_once_its_run_base_trains_again(tmp_path):
     # Its base's digest was written only as it finished: resumed, a run stopped after step 1
     # trained its step 2 on the base trained again since and recorded that one, unsaid.

@@ -165,8 +165,8 @@ class Run:
     def refuse_changed_base(self) -> None:
         """Refuse a LoRA run whose run base has trained again since its adapter was (run_base.py),
         finished or stopped partway: loaded, or resumed, it would go on weights it never saw."""
-        if self.is_run(self.base_model):
-            check_base(self.path, self.weights, self.base_model, Path(self.base_model) / WEIGHTS)
+        if base := Run.find(self.base_model):  # runs/x or its model/ folder, runs/x/model
+            check_base(self.path, self.weights, str(base.path), base.weights)
 
     def load(
         self, dtype: torch.dtype | None = None, device: str = "cpu"

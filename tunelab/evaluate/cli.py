@@ -101,12 +101,13 @@ def eval_command(
         say_wrapped(console, f"{facts_note}.", "yellow")
     if wording := wording_note(lines):
         say_wrapped(console, f"{wording}.", "yellow")
-    if len(models) == 1 and Run.is_run(models[0]):
+    if len(models) == 1 and (run := Run.find(models[0])):
         # The path's last step, as train's line names it: does finetuning beat prompting on
-        # these same questions? An eval of a run ended on its notes, naming no command.
+        # these same questions? An eval of a run ended on its notes, naming no command; of its
+        # model/ folder (asked as the run), likewise: the line names the run.
         given = ["--data", config.data] if config.data else []
         given += ["--limit", str(config.limit)] if config.limit else []
-        say_next(console, command("compare", models[0], *given, *read_through(config.fields)))
+        say_next(console, command("compare", run.path, *given, *read_through(config.fields)))
 
 
 def _scores_table(results: list, lines: list[dict], short: dict[str, str], facts_sep: str) -> Table:

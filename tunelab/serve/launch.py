@@ -34,11 +34,21 @@ SHUTDOWN_WAIT_S = 3
 
 
 def model_id(name: str) -> str:
-    """The id clients put in `model`: a run's folder name (runs/demo -> demo), else the name
-    exactly as given (a path, /tmp/x/model.gguf, is its id whole)."""
+    """The id clients put in `model`: a run's folder name (runs/demo -> demo, its model/ folder
+    runs/demo/model too: served as the run), else the name exactly as given (a path,
+    /tmp/x/model.gguf, is its id whole)."""
     from tunelab.run import Run
 
-    return Path(name).name if Run.is_run(name) else name
+    run = Run.find(name)
+    return run.name if run else name
+
+
+def served(name: str) -> Path:
+    """The folder or file `name` serves: a run's model/ folder serves its run."""
+    from tunelab.run import Run
+
+    run = Run.find(name)
+    return run.path if run else Path(name)
 
 
 def meant_id(model: str, ids: Iterable[str]) -> str:
@@ -60,7 +70,7 @@ def model_ids(names: list[str]) -> list[str]:
             continue
         other = names[ids.index(id_)]
         # One run typed twice was told to rename a run folder.
-        if Path(other).resolve() == Path(name).resolve():
+        if served(other).resolve() == served(name).resolve():
             raise TunelabError(f"{name} is given twice: name each model once")
         raise TunelabError(
             f"{other} and {name} would both be served as {id_!r}: rename one run folder"

@@ -31,7 +31,7 @@ from tunelab.evaluate.facts.propose_file import untaught_note
 from tunelab.models.load import context_length
 from tunelab.run import Run, load_model, load_tokenizer, model_context, resume_command
 from tunelab.run_base import record_base
-from tunelab.run_files import CHECKPOINTS, METRICS_FILE, WEIGHTS
+from tunelab.run_files import CHECKPOINTS, METRICS_FILE
 from tunelab.terminal import say_wrapped
 from tunelab.train.checkpoint import TrainState
 from tunelab.train.claim import RunClaim
@@ -259,8 +259,9 @@ def start_session(
             replace_run_dir(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_config(run_dir, config, state.step)
-        if config.train.method == "lora" and Run.is_run(config.model.name):
-            record_base(run_dir, config.model.name, Path(config.model.name) / WEIGHTS)
+        # A run's model/ folder (model.name: runs/x/model) is trained on as its run: recorded too.
+        if config.train.method == "lora" and (base := Run.find(config.model.name)):
+            record_base(run_dir, str(base.path), base.weights)
         write_held_out(run_dir, config.data, data.test_examples)
         write_data_shape(run_dir, config.data, data.train_examples)
         truncate_metrics(metrics_path, state.step)
