@@ -221,7 +221,7 @@ class Run:
 
 @functools.cache  # said once a process: a command finds its model many times
 def _say_read_as_run(weights: str, run: str) -> None:
-    print(f"{weights} is {run}'s model: asked as the run", file=sys.stderr)
+    print(f"{weights} is {run}'s model: read as the run", file=sys.stderr)
 
 
 def load_model(
