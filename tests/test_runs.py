@@ -346,6 +346,10 @@ def test_a_raw_text_run_is_told_it_has_no_questions_and_how_eval_takes_some(tmp_
         config = tiny_config(tmp_path, data)  # data.shape auto: documents read as raw text
         config.model_copy(update={"name": name}).to_yaml(folder / "config.yaml")
         (folder / "metrics.jsonl").write_text(json.dumps({"step": 3, "eval_loss": 2.5}) + "\n")
+    # The rows training held out of qa.jsonl (data.test_size), the Q&A run's test questions.
+    write_jsonl(
+        tmp_path / "runs" / "finetuned" / "held_out.jsonl", [{"question": "Q?", "answer": "A."}]
+    )
     rows = {row["run"]: row for row in tunelab.runs([tmp_path / "runs"])}
     assert rows["pretrained"]["raw_text"] and not rows["finetuned"]["raw_text"]
     listed = CliRunner().invoke(app, ["runs", str(tmp_path / "runs")], env={"COLUMNS": "300"})

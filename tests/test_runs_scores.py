@@ -151,3 +151,31 @@ def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
         under.append(line)
     assert words == expected  # each word whole, in order
     assert max(len(line) for line in under) <= 50
+
+
+def test_a_run_without_test_questions_is_told_so_not_sent_to_eval_them(tmp_path):
+    # Trained with data.test_size 0 and no data.test_path: the note sent its user to `tunelab
+    # eval RUN` (which says "no test data ... pass --data"), or said the eval of another file in
+    # RUN/eval was "not of the run's test questions", as though it had some.
+    qa = write_jsonl(tmp_path / "qa.jsonl", [{"question": "Port?", "answer": "Port 8080."}])
+    other = write_jsonl(tmp_path / "other.jsonl", [{"question": "Q?", "answer": "A."}])
+    for name in ("plain", "other-eval"):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        config = tiny_config(tmp_path, qa)
+        data = config.data.model_copy(update={"test_size": 0})
+        config.model_copy(update={"name": name, "data": data}).to_yaml(folder / "config.yaml")
+        (folder / "metrics.jsonl").write_text(json.dumps({"step": 3, "loss": 2.0}) + "\n")
+    eval_dir = tmp_path / "runs" / "other-eval" / "eval"
+    eval_dir.mkdir()  # as `tunelab eval RUN --data other.jsonl` leaves it
+    write_jsonl(eval_dir / "predictions.jsonl", [{"source": f"{other}:1", "answer": "A."}])
+    listed = CliRunner().invoke(app, ["runs", str(tmp_path / "runs")], env={"COLUMNS": "400"})
+    assert (
+        "best held-out, empty for plain: it has no test questions (no data.test_path, no "
+        "held_out.jsonl); `tunelab eval RUN --data QA.jsonl` scores a file of them"
+    ) in listed.output
+    assert (
+        "best held-out, empty for other-eval: it has no test questions (no data.test_path, no "
+        f"held_out.jsonl); its eval of {other} (in {eval_dir}) scores that file alone"
+    ) in listed.output
+    assert "of the run's test questions" not in listed.output

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from tunelab.run import Run
 
 WIDE = 200  # columns `runs` prints in when not on a terminal
 
@@ -75,9 +78,10 @@ def runs_command(
 
 
 def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
-    """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, any
-    other run answered none of its test questions yet (its eval folder holding, if anything, an
-    eval of another file, named)."""
+    """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, a run
+    without test questions (no data.test_path, no held_out.jsonl) none to score, any other run
+    answered none of its test questions yet (its eval folder holding, if anything, an eval of
+    another file, named)."""
     from tunelab.evaluate.eval_folder import run_answered
 
     empty = [(run, row) for run, row in zip(found, rows) if "best_heldout" not in row]
@@ -89,7 +93,11 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
             "questions; its held-out texts give the eval loss. To score answers, give "
             "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
         )
-    unasked = [(run, row) for run, row in empty if not row["raw_text"]]
+    not_text = [(run, row) for run, row in empty if not row["raw_text"]]
+    # `tunelab eval RUN` refuses such a run ("no test data"): the note for the others sent
+    # its user there, or said its eval of another file was not of "the run's test questions".
+    notes += [_no_test_questions(run, row["run"]) for run, row in not_text if not run.test_path]
+    unasked = [(run, row) for run, row in not_text if run.test_path]
     others = {}
     for run, row in unasked:
         answered, own = run_answered(run)
@@ -108,6 +116,23 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
             "run's test questions: `tunelab eval RUN` asks them"
         )
     return notes
+
+
+def _no_test_questions(run: Run, name: str) -> str:
+    """The note of a run without test questions: how eval scores a file of them, or where its
+    eval of another file (`eval RUN --data x.jsonl`) is, which scores that file alone."""
+    from tunelab.evaluate.eval_folder import run_answered
+
+    answered, _ = run_answered(run)
+    where = (
+        f"its eval of {answered} (in {run.out_dir('eval')}) scores that file alone"
+        if answered
+        else "`tunelab eval RUN --data QA.jsonl` scores a file of them"
+    )
+    return (
+        f"best held-out, empty for {name}: it has no test questions (no data.test_path, no "
+        f"held_out.jsonl); {where}"
+    )
 
 
 def _bench_lines(rows: list[dict]) -> list[str]:
