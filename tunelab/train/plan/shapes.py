@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tunelab.errors import TunelabError
-from tunelab.models.names import check_model_name, folders_beside, meant_beside, meant_here
+from tunelab.models.names import (
+    check_model_name,
+    folder_listing,
+    folders_beside,
+    meant_beside,
+    meant_here,
+)
 
 # A decoder layer's projections, as transformers names them in Llama-style models.
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -167,9 +173,9 @@ def shape_of(model: str) -> Shape:
         # As loading a model tells them: a path that is not there, a run named alone ("mine").
         check_model_name(model)
         names = ", ".join(k.split("/")[-1] for k in KNOWN)
-        no_folder = _no_folder(path)
+        no_folder, beside = _no_folder(path)
         # runs/mime for runs/mine, as train and eval offer it.
-        meant = meant_here(model) or (meant_beside(path) if no_folder else "")
+        meant = meant_here(model) or beside
         raise TunelabError(
             f"model {model!r}: {no_folder}no shape known without downloading it. Known: "
             f"{names}; or give a folder or config.json path (the config alone is enough: no "
@@ -178,14 +184,17 @@ def shape_of(model: str) -> Shape:
     return shape
 
 
-def _no_folder(path: Path) -> str:
+def _no_folder(path: Path) -> tuple[str, str]:
     """ "no folder runs/mine here (in runs/: a, b); as a hub id, " for an org/name that reads as
     a local folder (its org `runs`, or a folder here): `plan runs/mine` of a run not there said
-    only that no hub id's shape was known."""
+    only that no hub id's shape was known. With it, the folder beside it that it likely meant
+    (". Did you mean runs/mine?", or ""), from the one listing of its parent; ("", "") else."""
     org = path.parts[0] if len(path.parts) == 2 else None
     if org is None or not (org == "runs" or path.parent.is_dir()):
-        return ""
-    return f"no folder {path} here{folders_beside(path)}; as a hub id, "
+        return "", ""
+    listing = folder_listing(path.parent)  # once, for both
+    said = f"no folder {path} here{folders_beside(path, listing)}; as a hub id, "
+    return said, meant_beside(path, listing or [])
 
 
 # Mixture-of-Experts configs name their experts so: Mixtral, Qwen2/3-MoE, DeepSeek, DBRX, OLMoE...
