@@ -360,16 +360,13 @@ def test_a_run_folder_typed_a_letter_off_is_offered_by_every_command_that_takes_
         assert "Did you mean" not in str(said.exception)
 
 
-def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
-    tmp_path, monkeypatch, capsys
-):
-    # Each asked the hub twice for an id not cached: once as the tokenizer loaded, once as the
-    # model's config gave its context (a connection each, up to seconds apiece where it is slow).
+@pytest.fixture
+def hub_asked(monkeypatch) -> list[str]:
+    """Each test of the hub, counted, online; what the hub would give for any id: the tiny model,
+    its tokenizer and config."""
     from huggingface_hub import constants
-    from transformers import AutoConfig, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    import tunelab
-    from tests.conftest import write_jsonl
     from tunelab.models import names as model_names
     from tunelab.models.random_weights import tiny_tokenizer
 
@@ -381,9 +378,20 @@ def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(model_names, "hub_unreachable", reachable)
-    # What the hub would give: the tiny model's tokenizer and config.
     monkeypatch.setattr(AutoTokenizer, "from_pretrained", lambda *a, **k: tiny_tokenizer())
     monkeypatch.setattr(AutoConfig, "from_pretrained", lambda *a, **k: tiny_random()[0].config)
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda *a, **k: tiny_random()[0])
+    return asked
+
+
+def test_data_check_and_inspect_test_the_hub_once_for_a_hub_id_not_cached(tmp_path, hub_asked):
+    # Each asked the hub twice for an id not cached: once as the tokenizer loaded, once as the
+    # model's config gave its context (a connection each, up to seconds apiece where it is slow).
+    import tunelab
+    from tests.conftest import write_jsonl
+    from tunelab.models import names as model_names
+
+    asked = hub_asked
     data = write_jsonl(tmp_path / "qa.jsonl", [{"question": "Q?", "answer": "A."}] * 4)
     tunelab.data.check(data, model="tunelab-tests/not-cached")
     assert asked == ["hub"]
@@ -415,31 +423,16 @@ def test_a_hub_id_refused_while_the_hub_is_out_of_reach_is_asked_again(monkeypat
 
 
 def test_training_tests_the_hub_once_for_a_hub_id_not_cached_also_on_resume(
-    tmp_path, monkeypatch, qa_file
+    tmp_path, qa_file, hub_asked
 ):
     # Training read the model's context, then its weights, each testing the hub: twice; a
     # resume reads the context and tokenizer before the model loads too (an edited data file is
     # refused before a load of minutes): four times.
-    from huggingface_hub import constants
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
     import tunelab
     from tests.conftest import tiny_config
     from tunelab.models import names as model_names
-    from tunelab.models.random_weights import tiny_tokenizer
 
-    asked = []
-
-    def reachable():
-        asked.append("hub")
-        return None
-
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(model_names, "hub_unreachable", reachable)
-    # What the hub would give: the tiny model, its tokenizer and config.
-    monkeypatch.setattr(AutoTokenizer, "from_pretrained", lambda *a, **k: tiny_tokenizer())
-    monkeypatch.setattr(AutoConfig, "from_pretrained", lambda *a, **k: tiny_random()[0].config)
-    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda *a, **k: tiny_random()[0])
+    asked = hub_asked
     config = tiny_config(tmp_path, qa_file, max_steps=2, save_every=1)
     config.model.name = "tunelab-tests/not-cached"
     tunelab.train(config)
