@@ -40,6 +40,16 @@ def train_from(tmp_path, start, method: str, name: str, **settings):
     return train(config)
 
 
+def pretrained_run(tmp_path):
+    """A 2-step run named "pretrained" for another to train on, with its config (to train it
+    again) and its folder."""
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
+    pretrained = pretrained.model_copy(update={"name": "pretrained"})
+    return pretrained, train(pretrained)
+
+
 def test_a_run_trained_from_a_lora_run_starts_from_and_keeps_its_adapter(tmp_path):
     first = make_lora_run(tmp_path, "first")
     own = logits(first)
@@ -174,11 +184,7 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
     tmp_path, monkeypatch
 ):
     # Continued pretraining resumed to more steps changed the chat finetune made on it, unsaid.
-    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
-    data = write_jsonl(tmp_path / "train.jsonl", rows)
-    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
-    pretrained = pretrained.model_copy(update={"name": "pretrained"})
-    base = train(pretrained)
+    pretrained, base = pretrained_run(tmp_path)
     chat = train_from(tmp_path, base, "lora", "chat")
     load_model(chat)  # its base as it was trained on
     longer = pretrained.train.model_copy(update={"max_steps": 4})
@@ -202,11 +208,7 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
 def test_a_lora_run_on_a_run_s_model_folder_is_refused_once_that_run_trains_again(tmp_path):
     # `model.name: runs/pretrained/model` trains on the run (Run.find) but recorded no digest of
     # it: trained again since, the chat finetune went on weights it never saw, unsaid.
-    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
-    data = write_jsonl(tmp_path / "train.jsonl", rows)
-    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
-    pretrained = pretrained.model_copy(update={"name": "pretrained"})
-    base = train(pretrained)
+    pretrained, base = pretrained_run(tmp_path)
     chat = train_from(tmp_path, base / "model", "lora", "chat")
     assert json.loads((chat / "base.json").read_text(encoding="utf-8"))["run"] == str(base)
     load_model(chat)  # its base as it was trained on
@@ -221,11 +223,7 @@ def test_a_lora_run_on_a_run_s_model_folder_is_refused_once_that_run_trains_agai
 def test_a_lora_run_stopped_partway_is_refused_once_its_run_base_trains_again(tmp_path):
     # Its base's digest was written only as it finished: resumed, a run stopped after step 1
     # trained its step 2 on the base trained again since and recorded that one, unsaid.
-    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
-    data = write_jsonl(tmp_path / "train.jsonl", rows)
-    pretrained = tiny_config(tmp_path, data, max_steps=2, eval_every=100)
-    pretrained = pretrained.model_copy(update={"name": "pretrained"})
-    base = train(pretrained)
+    pretrained, base = pretrained_run(tmp_path)
     chat = train_from(tmp_path, base, "lora", "chat", max_steps=2, save_every=1)
     shutil.rmtree(chat / "model")  # stopped after step 1: its checkpoints are what is left
     shutil.rmtree(chat / "checkpoints" / "step-000002")
