@@ -133,6 +133,25 @@ def test_a_trained_run_with_no_answers_yet_names_the_commands_that_write_them(tm
     assert f"`tunelab eval {run}`" in said and f"`tunelab compare {run}`" in said
 
 
+def test_a_runs_model_folder_gives_the_runs_answers(tmp_path):
+    # `tunelab rate runs/mine/model base.jsonl`: every command that takes a model reads a run's
+    # model/ as the run; rate and judge looked inside model/ and said "no answers here".
+    base = tmp_path / "base.jsonl"
+    base.write_text(json.dumps({"question": "q", "answer": "b"}) + "\n")
+    run = tmp_path / "runs" / "mine"
+    (run / "model").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: mine\n")
+    (run / "eval").mkdir()
+    (run / "eval" / "predictions.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}))
+    answers = load_answers([run / "model", base])
+    assert answers["mine"]["q"]["answer"] == "a" and sorted(answers) == ["base", "mine"]
+    with pytest.raises(TunelabError, match="mine is given twice"):
+        load_answers([run, run / "model"])
+    (run / "eval" / "predictions.jsonl").unlink()
+    with pytest.raises(TunelabError, match=f"{run}: this run has no answers yet"):
+        load_answers([run / "model", base])
+
+
 def test_a_run_folder_not_yet_trained_is_not_sent_to_tunelab_eval(tmp_path):
     # A run whose training never finished has no weights to evaluate: `tunelab eval` on it fails
     # too, so the refusal says what answers it takes rather than "`tunelab eval` writes them".
