@@ -242,8 +242,22 @@ def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tm
     # each output is said as it starts (a minute of merging for a bigger model), then as written
     assert f"writing GGUF (f16) to {target}…" in result.output
     assert result.output.index("writing GGUF (f16) to") < result.output.index("GGUF (f16):")
+    assert "no .gguf ending" not in result.output
     again = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
     assert "out.gguf exists: pass --overwrite" in str(again.exception)  # neither is replaced
+
+
+def test_a_gguf_named_without_its_gguf_ending_is_written_as_named_with_a_note(gguf_run, tmp_path):
+    # `--gguf out` wrote out and out.Modelfile without a word: out.gguf was most likely meant.
+    target = tmp_path / "out"
+    result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"note: {target} has no .gguf ending: it is written as named" in said
+    assert f"--gguf {target}.gguf gives it the usual name" in said
+    assert said.index("no .gguf ending") < said.index("writing GGUF (f16) to")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out.Modelfile"]
+    assert (tmp_path / "out.Modelfile").read_text().startswith("FROM ./out\n")
 
 
 def test_the_modelfile_says_the_template_s_default_system_prompt_the_run_was_trained_with(

@@ -56,6 +56,8 @@ def export(
         from tunelab.export.hub import open_repo, push_to_hub
 
         repo_url = open_repo(push)
+    if gguf:
+        _note_no_gguf_ending(gguf)
     written: dict[str, Path | str] = {}
     # --merged and --gguf from one load and merge (each made its own: 2.6 s of 21 s for the
     # embedded model's LoRA run on 2 busy cores). Not when --dtype converts the merged model in
@@ -128,6 +130,24 @@ def _starting(what: str) -> None:
     from rich.markup import escape
 
     Console(stderr=True).print(f"[dim]writing {escape(what)}…[/]", soft_wrap=True)
+
+
+def _note_no_gguf_ending(gguf: str | Path) -> None:
+    """Said before the minute of writing, not refused: `--gguf out` wrote `out` and
+    `out.Modelfile` without a word, where out.gguf was most likely meant. llama.cpp and Ollama
+    read the file whatever its name."""
+    if Path(gguf).suffix.lower() == ".gguf":
+        return
+    from rich.console import Console
+
+    from tunelab.terminal import say_wrapped
+
+    say_wrapped(
+        Console(stderr=True),
+        f"note: {gguf} has no .gguf ending: it is written as named (llama.cpp and Ollama read "
+        f"it all the same); --gguf {gguf}.gguf gives it the usual name",
+        "yellow",
+    )
 
 
 def _written(written: dict[str, Path | str]) -> str:
