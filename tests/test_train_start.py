@@ -180,12 +180,16 @@ def test_a_step_bigger_than_the_data_s_epoch_is_said(tmp_path, capsys):
     assert "train.epochs 1 runs as 2" in said
 
 
+@pytest.mark.parametrize("start", ["run", "its model/ folder"])
 def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_other_weights(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, start
 ):
     # Continued pretraining resumed to more steps changed the chat finetune made on it, unsaid.
+    # `model.name: runs/pretrained/model` trains on the run too (Run.find), and recorded no
+    # digest of it.
     pretrained, base = pretrained_run(tmp_path)
-    chat = train_from(tmp_path, base, "lora", "chat")
+    chat = train_from(tmp_path, base if start == "run" else base / "model", "lora", "chat")
+    assert json.loads((chat / "base.json").read_text(encoding="utf-8"))["run"] == str(base)
     load_model(chat)  # its base as it was trained on
     longer = pretrained.train.model_copy(update={"max_steps": 4})
     train(pretrained.model_copy(update={"train": longer}), resume=True)
@@ -203,21 +207,6 @@ def test_a_lora_run_on_a_run_base_trained_again_since_is_refused_not_put_on_othe
     longer = config.train.model_copy(update={"max_steps": 2})
     with pytest.raises(TunelabError, match=r"whose model/ has changed .*--overwrite"):
         train(config.model_copy(update={"train": longer}), resume=True)
-
-
-def test_a_lora_run_on_a_run_s_model_folder_is_refused_once_that_run_trains_again(tmp_path):
-    # `model.name: runs/pretrained/model` trains on the run (Run.find) but recorded no digest of
-    # it: trained again since, the chat finetune went on weights it never saw, unsaid.
-    pretrained, base = pretrained_run(tmp_path)
-    chat = train_from(tmp_path, base / "model", "lora", "chat")
-    assert json.loads((chat / "base.json").read_text(encoding="utf-8"))["run"] == str(base)
-    load_model(chat)  # its base as it was trained on
-    longer = pretrained.train.model_copy(update={"max_steps": 4})
-    train(pretrained.model_copy(update={"train": longer}), resume=True)
-    with pytest.raises(
-        TunelabError, match=r"trained on run .*pretrained, whose model/ has changed"
-    ):
-        load_model(chat)
 
 
 def test_a_lora_run_stopped_partway_is_refused_once_its_run_base_trains_again(tmp_path):
