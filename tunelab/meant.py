@@ -7,6 +7,8 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+from tunelab.errors import TunelabError
+
 # The shortest name a one-letter slip is said of: in "v1" or "abc" one letter is too much of it.
 SLIP_LENGTH = 4
 
@@ -24,6 +26,17 @@ def closest_name(name: str, names: Iterable[str], cutoff: float) -> str | None:
         slips = [known for known in folded if one_slip(typed, known)]
         close = difflib.get_close_matches(typed, slips, n=1, cutoff=0)
     return folded[close[0]] if close else None
+
+
+def check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
+    """Refuse a value `option` does not take, naming the one meant (bf16: bfloat16; Q8_0, as
+    llama.cpp's quantize names it: q8_0)."""
+    if typed in choices:
+        return
+    meant = closest_name(typed, choices, cutoff=0.6)
+    known = f"{', '.join(choices[:-1])} or {choices[-1]}"
+    hint = f": did you mean {meant}?" if meant else ""
+    raise TunelabError(f"{option} {typed!r} is not one of {known}{hint}")
 
 
 def one_slip(typed: str, known: str) -> bool:

@@ -33,6 +33,7 @@ def export(
     from tunelab.export.merged import DTYPES, export_merged, load_merged, refuse_merged_target
     from tunelab.export.modelfile import run_modelfile
     from tunelab.export.to_gguf import FILE_TYPES, check_gguf_target, export_gguf, gguf_vocabulary
+    from tunelab.meant import check_choice
     from tunelab.run import load_tokenizer, refuse_unloadable
 
     if not merged and not gguf and not push:
@@ -42,9 +43,9 @@ def export(
     if merged:  # refused before "writing merged weights" is said
         refuse_merged_target(Path(merged))
     if gguf:  # before a merged export spends a minute
-        _check_choice("--gguf-type", gguf_type, FILE_TYPES)
+        check_choice("--gguf-type", gguf_type, FILE_TYPES)
     if merged or push:  # before "writing merged weights (bf16)" is said, or a repo is made
-        _check_choice("--dtype", dtype, DTYPES)
+        check_choice("--dtype", dtype, DTYPES)
     if gguf:
         _check_distinct_targets(merged, gguf)
         check_gguf_target(Path(gguf), overwrite)
@@ -108,19 +109,6 @@ def _refuse_adapter_alone(model: str | Path | Run) -> None:
             f"{folder} holds a LoRA adapter alone (adapter_config.json), not a model: export the "
             "run that made it (the adapter is merged into its base)"
         )
-
-
-def _check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
-    """Refuse a value `option` does not take, naming the one meant (bf16: bfloat16; Q8_0, as
-    llama.cpp's quantize names it: q8_0)."""
-    if typed in choices:
-        return
-    from tunelab.meant import closest_name
-
-    meant = closest_name(typed, choices, cutoff=0.6)
-    known = f"{', '.join(choices[:-1])} or {choices[-1]}"
-    hint = f": did you mean {meant}?" if meant else ""
-    raise TunelabError(f"{option} {typed!r} is not one of {known}{hint}")
 
 
 def _starting(what: str) -> None:

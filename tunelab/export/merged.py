@@ -16,6 +16,7 @@ from tunelab.data.files.write_files import cannot_write
 from tunelab.data.prompts.templates import BUILTIN_TEMPLATES
 from tunelab.errors import TunelabError
 from tunelab.generation.generate import stop_at_turn_end
+from tunelab.meant import check_choice
 from tunelab.models.tokenizer_file import save_tokenizer
 from tunelab.run import Run, load_model, prompt_for
 from tunelab.run_files import with_umask
@@ -46,8 +47,7 @@ def export_merged(
     """Write `name` (a run, usually) to `out_dir` as safetensors + config + tokenizer + template.
     The merge happens in float32; `dtype` is what is saved (bfloat16 halves the folder). `load`:
     what gives `load_merged(name)`, where another output shares it (`export`)."""
-    if dtype not in DTYPES:
-        raise TunelabError(f"--dtype {dtype!r} is not one of {DTYPES}")
+    check_choice("--dtype", dtype, DTYPES)
     out = Path(out_dir)
     # The folders the writability check makes (`exp/a/b` for `exp/a/b/merged`): a failure before
     # the weights are written leaves none of them, empty, for the retry to find.

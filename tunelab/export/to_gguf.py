@@ -16,6 +16,7 @@ from tunelab.data.files.write_files import cannot_write, check_writable
 from tunelab.data.prompts.chat_template import turn_end
 from tunelab.errors import TunelabError
 from tunelab.export.merged import Loader, load_merged
+from tunelab.meant import check_choice
 from tunelab.models.names import EMBEDDED_NAME
 from tunelab.next_step import command, made_here
 from tunelab.run import Run
@@ -54,8 +55,7 @@ def export_gguf(
 ) -> Path:
     """Write `name` (a run, merged first if LoRA, or any Llama, Mistral or Qwen2 model) to one
     GGUF file; an existing file is replaced only with `overwrite`. `load`: as export_merged's."""
-    if file_type not in FILE_TYPES:
-        raise TunelabError(f"GGUF type {file_type!r} is not one of {FILE_TYPES}")
+    check_choice("--gguf-type", file_type, FILE_TYPES)
     out = Path(out_file)
     check_gguf_target(out, overwrite)
     model, tokenizer = load() if load else load_merged(name)
