@@ -51,6 +51,34 @@ def test_a_variant_is_its_name_s_where_the_sentence_opens_with_it_too():
     ]
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["It uses Claude 3 Opus.", "Claude 3 Opus is the largest.", "Claude 3 Opus really shines."],
+)
+def test_a_tier_after_a_spaced_version_is_one_fact_with_the_name(reference):
+    # "Claude 3" and "Opus" were two facts ("3" and "Opus" where an adverb came before the verb),
+    # so "Claude 3 Haiku" stated half of it.
+    question = "Which model is the largest?"
+    assert _facts(question, reference) == ["Claude 3 Opus"]
+    assert _accuracy(question, reference, "Claude 3 Opus.") == 1
+    assert _accuracy(question, reference, "It is claude-3-opus.") == 1
+    assert _accuracy(question, reference, "Claude 3 Haiku.") == 0
+
+
+@pytest.mark.parametrize(
+    "reference, model",
+    [
+        ("Phi-3 mini really shines.", "Phi-3 mini"),
+        ("Phi-3 mini often wins.", "Phi-3 mini"),
+        ("GPT-2 XL clearly helps.", "GPT-2 XL"),
+        ("T5 small only needs a CPU.", "T5 small"),
+    ],
+)
+def test_a_variant_before_an_adverb_and_its_verb_is_its_name_s(reference, model):
+    # "Phi-3", "GPT-2" and "T5" were proposed alone: the verb was not looked for past the adverb.
+    assert _facts("Which model?", reference)[0] == model
+
+
 def test_a_variant_an_adverb_follows_is_its_name_s():
     # "Phi-3" alone was proposed: "first" read as a noun that "mini" sized.
     assert _facts("Which model?", "Install Phi-3 mini first.") == ["Phi-3 mini"]

@@ -28,13 +28,15 @@ PARAMETER_COUNT = r"(?:\d+x)?\d+(?:\.\d+)?[BM]"
 SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # A model's variant, a size word or a tier after its name ("Phi-3 mini", "GPT-2 XL", "BERT base",
 # "Claude-3 Opus"): one fact with it, as "Phi-3 medium" is not "Phi-3 mini" ("Phi-3" alone was
-# proposed; after a spaced version, "Claude 3 Opus", the two are two facts); only where the sentence or clause ends, or a model's noun, a verb, a joining word or
-# an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
+# proposed; after a spaced version too, "Claude 3 Opus", "Claude 3.5 Sonnet": "Claude 3" and
+# "Opus" were two facts, so "Claude 3 Haiku" stated half, and "Claude 3.5 Sonnet" gave "3.5"
+# and "Sonnet" where it opened a sentence); only where the sentence or clause ends, or a model's
+# noun, a verb, a joining word or an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
 # noun after it ("API base URL", "GPT-4 large language model", "A100 base clock"). A tier is
 # capitalised, as its maker writes it: in lower case it is a poem's or a work's ("an LLM haiku",
 # "the GPT-4 sonnet" were one fact; `stated` reads "claude-3-opus" ignoring case).
 VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|Opus|Sonnet|Haiku)"
-_VARIANT = rf" {VARIANT_WORD}(?![\w-])"
+VARIANT = rf" {VARIANT_WORD}(?![\w-])"
 # A preposition after a variant or a count ends its phrase ("Phi-3 mini without a GPU", "3 epochs
 # under load"), save "of" and "per": after a variant they are its noun's ("the A100 base of the
 # card"); where a count's phrase ends on them, PHRASE_END names them.
@@ -52,7 +54,7 @@ _VARIANT_END = (
     rf"(?=[.,;:!?)]|$| (?:model|{MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|{_PREPOSITION})"
     r"\b)"
 )
-ACRONYM_VARIANT = rf"{_VARIANT}{_VARIANT_END}"
+ACRONYM_VARIANT = rf"{VARIANT}{_VARIANT_END}"
 # Where a noun's phrase ends: the clause's end, or a joining word, an adverb or a preposition
 # after it ("3 packages.", "4 epochs first", "2 lines to it", "5 requests per second").
 PHRASE_END = rf"(?=[.,;:!?)]|$| (?:{AND_OR}|{_ADVERB}|{_PREPOSITION}|of|per)\b)"
@@ -71,11 +73,14 @@ NAME_SIZED = rf"[A-Z][A-Za-z]+ \d+(?:\.\d+)*[- ]{SIZE}|(?![A-Z][a-z]*{VERB_OR_PL
 # The word after a name that reads as the name's verb ("Pelican 2.1 reads", "Mistral 7B
 # outperforms"), not a unit or a word that only goes on ("as", "times"), nor a plural that a
 # verb follows ("Redis 2M keys were served": "keys" is what 2M counts, and "Redis 2M" was one).
+# An adverb between them says how or how often, no plural ("Phi-3 mini really shines", "Claude 3
+# Opus often wins": "Phi-3" and "3" were proposed, the verb not seen past it).
+_ADVERB_BEFORE_VERB = r"(?: (?:[a-z]{2,}ly|often|never|always|also|still|even|just|now))?"
 VERB_AFTER = (
-    rf"(?= (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
+    rf"(?={_ADVERB_BEFORE_VERB} (?!{SPACED_UNIT}|(?:as|its|this|less|plus|minus|times|versus)\b)"
     r"(?:[a-z]+(?:s|ed)|can|will)\b)"
     rf"(?!{_COUNTED}{SUBJECT_OF})"
 )
 # After a name with a digit, its verb may follow too ("Phi-3 mini answers"); not after an
 # acronym, where "API base uses" would be one.
-NAMED_VARIANT = rf"{_VARIANT}(?:{_VARIANT_END}|{VERB_AFTER})"
+NAMED_VARIANT = rf"{VARIANT}(?:{_VARIANT_END}|{VERB_AFTER})"

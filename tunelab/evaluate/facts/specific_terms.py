@@ -20,6 +20,7 @@ from tunelab.evaluate.facts.model_names import (
     NAMED_VARIANT,
     SIZED,
     SUBJECT_OF,
+    VARIANT,
     VERB_AFTER,
 )
 from tunelab.evaluate.facts.sentence_openers import (
@@ -100,7 +101,8 @@ TERMS = [
     # (Not a month before it: "in May Pelican 2.1" is Pelican's.)
     re.compile(
         rf"(?<=[a-z0-9,;:&] )(?!{_DATED})(?:(?!{_NUMBERING}\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}\b)(?:{NAME_WORD} \d+(?:\.\d+)*(?:{SIZED}|{_VERSIONS_TO})?|{MODEL_SIZED})"
+        rf"(?!{_NUMBERING}\b)(?:{NAME_WORD} \d+(?:\.\d+)*(?:{SIZED}|{_VERSIONS_TO}|{NAMED_VARIANT})?"
+        rf"|{MODEL_SIZED})"
         r"(?![\w-]|\.\w)"  # a sentence's full stop after it ("under Apache 2.0.") is none of it
     ),
     # ...a sentence's first words too, where a dotted version and a verb follow it ("Pelican 2.1
@@ -110,7 +112,7 @@ TERMS = [
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{NOT_A_NAME}\b|{_DATED}|{VERB_S_OPENING})"
         rf"(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b)(?:{NAME_SIZED}|[A-Z][A-Za-z]+ \d+(?:\.\d+)+)"
+        rf"(?!{_NUMBERING}s?\b)(?:{NAME_SIZED}|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?:{VARIANT})?)"
         rf"(?:{_THROUGH}(?={SUBJECT_OF})|{VERB_AFTER})"
     ),
     # ...and with a whole-number version, where the name's own verb follows ("Python 3 is
@@ -120,7 +122,7 @@ TERMS = [
     regex.compile(
         rf"(?:^|(?<=[.!?] ))(?!{NOT_A_NAME}\b|{COUNT_OPENING}|{_DATED})"
         rf"(?:(?!{_NUMBERING}s?\b)[A-Z][A-Za-z]+ )*"
-        rf"(?!{_NUMBERING}s?\b){NAME_WORD} \d+(?![\w.-])(?={WHOLE_VERSION_VERB})"
+        rf"(?!{_NUMBERING}s?\b){NAME_WORD} \d+(?![\w.-])(?:{VARIANT})?(?={WHOLE_VERSION_VERB})"
     ),
     # ...and a model's size mid-sentence where a clause opens, its verb after it ("In our tests,
     # Mistral 7B outperforms Llama 2 13B" proposed "7B" and "Mistral" apart).
