@@ -31,6 +31,15 @@ def _facts(answer: str) -> list[str]:
         ("Llama 3 Instruct answers well.", ["Llama 3", "Instruct"]),
         # As mid-sentence:
         ("We use Python 3 here.", ["Python 3"]),
+        # A first word in -s is the name's where a verb of one thing follows the number ("2" was
+        # proposed alone, "Jenkins" read as a verb that counts).
+        ("Jenkins 2 runs builds.", ["Jenkins 2"]),
+        # A plural of the name's before its verb ("3" and "20" were proposed alone).
+        ("Python 3 scripts run here.", ["Python 3"]),
+        ("Node 20 builds run faster.", ["Node 20"]),
+        # A verb in -s opening the sentence is none of the name ("Helps Python" was proposed too).
+        ("Helps Python 3 users migrate.", ["Python 3"]),
+        ("Lets Python 3 users migrate.", ["Python 3"]),
     ],
 )
 def test_a_name_with_its_whole_version_opening_a_sentence_is_one_fact(reference, facts):
@@ -55,6 +64,13 @@ def test_a_name_with_its_whole_version_opening_a_sentence_is_one_fact(reference,
 )
 def test_an_order_and_its_count_opening_a_sentence_name_nothing(reference, fact):
     assert _facts(reference)[0] == fact
+
+
+def test_a_verb_in_s_opening_a_sentence_is_no_part_of_the_name_after_it():
+    question, reference = "Who does it help?", "Helps Python 3 users migrate."
+    check = proposed_check(question, reference)
+    assert score_facts("Users of Python 3.", check)["fact_accuracy"] == 1
+    assert score_facts("Users of Python 2.", check)["fact_accuracy"] == 0
 
 
 def test_a_name_with_its_whole_version_is_not_stated_by_another_names_number():

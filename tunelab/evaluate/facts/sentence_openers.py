@@ -122,7 +122,8 @@ _GERUND_OPENING = (
 # the name whole); a verb a subject goes on with is none ("Jenkins Pipeline 2.0 runs on Java.",
 # "Go Modules works with it."). An auxiliary opens no order: "Will Smith sings." is a name's.
 # (A plural before a bare verb, "Helps Python 3 users migrate.", is read as the name's verb: no
-# rule tells "users migrate" from "runs fast" without a list of verbs.)
+# rule tells "users migrate" from "runs fast" without a list of verbs; the version, which no
+# verb's object ends in, keeps "Helps Python" from being proposed, in specific_terms.)
 _ENDS_ON_PLURAL = rf"(?!{SUBJECT_OF}) [a-z]+s{PHRASE_END}"
 # An order whose name no verb follows: "Open Visual Studio Code." opens no name, "Open Source
 # Initiative reviews ..." does.
@@ -145,10 +146,13 @@ VERB_S_OPENING = (
 _FUNCTION_WORD = "|".join(
     sorted(w.capitalize() for w in FUNCTION_WORDS | PREPOSITIONS if len(w) > 1)
 )
+# A word in -s that a verb of one thing follows past the number is a name's ("Jenkins 2 runs
+# builds.", "Postgres 16 is fast.": "2" and "16" were proposed alone); no plural's count is.
+_ONE_THING_S_VERB = r" \d+ (?:is|was|has|does|runs|works)\b"
 COUNT_OPENING = (
     rf"(?:{_FUNCTION_WORD}"
     rf"|{OPENER}|{_ORDER}|{_GERUND}"
-    rf"|(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*(?:{VERB_OR_PLURAL_S}|ed))\b"
+    rf"|(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*(?:{VERB_OR_PLURAL_S}(?!{_ONE_THING_S_VERB})|ed))\b"
 )
 # The name's own verb after a sentence's first word and its whole version ("Python 3 is
 # popular.", "Windows 11 needs TPM."), a capitalised word between them ("Llama 3 Instruct
@@ -162,7 +166,13 @@ _COUNTED_PLURAL = (
     rf"(?!{_AUXILIARY_AFTER})"
     rf"(?:{_ENDS_ON_PLURAL}|(?!{SUBJECT_OF}) [a-z]+s (?:an? {PERIOD}|each)\b)"
 )
-WHOLE_VERSION_VERB = rf"(?: {TITLED})*(?!{_COUNTED_PLURAL}){_OWN_VERB_AFTER}"
+# A plural of the name's before a subject's verb is the name's noun, as before an auxiliary
+# ("Python 3 scripts run here.", "Node 20 builds run faster.": "3" and "20" were proposed alone;
+# "Python 3 scripts are here." gave "Python 3").
+_NAME_S_PLURAL_AND_VERB = rf" [a-z]+{VERB_OR_PLURAL_S}{SUBJECT_OF}"
+WHOLE_VERSION_VERB = (
+    rf"(?: {TITLED})*(?:(?!{_COUNTED_PLURAL}){_OWN_VERB_AFTER}|{_NAME_S_PLURAL_AND_VERB})"
+)
 # Only where a sentence opens: mid-sentence each is a name's word ("documentation on Getting
 # Started, ...").
 OPENING_VERB = (

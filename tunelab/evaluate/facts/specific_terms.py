@@ -11,7 +11,7 @@ import re
 import regex
 
 from tunelab.data.text import AND_OR, NAME_THAT_IS_A_WORD, spaced, unspaced
-from tunelab.evaluate.facts.amounts import AMOUNT, CLOCK, JOINED, RANGE
+from tunelab.evaluate.facts.amounts import AMOUNT, CLOCK, JOINED, RANGE, SPACED_UNIT
 from tunelab.evaluate.facts.model_names import (
     ACRONYM_VARIANT,
     MODEL_SIZED,
@@ -22,6 +22,7 @@ from tunelab.evaluate.facts.model_names import (
     SUBJECT_OF,
     VARIANT,
     VERB_AFTER,
+    VERB_OR_PLURAL_S,
 )
 from tunelab.evaluate.facts.sentence_openers import (
     CLAUSE_START,
@@ -66,6 +67,11 @@ _FIRST_LISTED = (
     rf"{_LISTED_NAME})|[A-Z][A-Za-z]+ \d+(?:\.\d+)+(?![\w-])"
     rf"|(?!{_PLURAL_NOUN})[A-Z][A-Za-z]+ \d+(?![\w.-])"
     rf"(?=(?:, \d+)*,? {AND_OR} \d+(?![\w.-]){SUBJECT_OF})"
+)
+# A word in -s and capitalised words up to a version, not an amount ("Helps Python 3 users").
+_VERB_S_BEFORE_VERSION = (
+    rf"(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*{VERB_OR_PLURAL_S}(?: {TITLED})+"
+    rf" \d+(?:\.\d+)*(?![\w.,%]| ?{SPACED_UNIT})"
 )
 # A name's title, taken for a name or a sentence's end otherwise ("Dr. Jane Smith").
 TITLE = r"(?:Dr|Mr|Mrs|Ms|Prof|St)\."
@@ -150,10 +156,12 @@ TERMS = [
     # ...": its "Gateway" alone was a fact), each with its hyphened parts ("Partially Extractive
     # Fine-Tuning": "Partially Extractive Fine" was one), but not one that opens with a function
     # word or a sentence's verb; an acronym opening it is its part ("LLM Engine Lamini": "Engine
-    # Lamini" was a fact).
+    # Lamini" was a fact). Nor a first word in -s and the words up to a version: "Helps Python
+    # 3 users migrate." gave "Helps Python", the verb kept and the version lost; as a name it is
+    # "Helps Python 3", which the patterns above take where its verb follows.
     regex.compile(
-        rf"(?<![\w.])(?!{NOT_A_NAME}\b|{_DATED}|{OPENING_VERB})(?:[A-Z]{{2,}} )?{TITLED}"
-        rf"(?: {TITLED})+(?!\w|-[A-Z0-9])"
+        rf"(?<![\w.])(?!{NOT_A_NAME}\b|{_DATED}|{OPENING_VERB}|{_VERB_S_BEFORE_VERSION})"
+        rf"(?:[A-Z]{{2,}} )?{TITLED}(?: {TITLED})+(?!\w|-[A-Z0-9])"
     ),
     # A proper name, of one word or more ("San Francisco"; "Jane Smith" of "Dr. Jane Smith"),
     # its hyphened parts too ("Wi-Fi": "Wi" alone was a fact; "Ctrl-C": "Ctrl"); not a model's
