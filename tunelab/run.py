@@ -98,19 +98,28 @@ class Run:
         return trained and (path / CONFIG_FILE).is_file()
 
     @classmethod
+    def folder_named(cls, path: str | Path) -> Path | None:
+        """The trained run folder `path` names: itself, or the run whose model/ folder it is
+        (runs/x/model); else None. The one reading of it, for `find` and for what takes a run's
+        files without opening it (rate's answers, serve's "given twice")."""
+        path = Path(path)
+        if cls.is_run(path):
+            return path
+        return path.parent if path.name == WEIGHTS and cls.is_run(path.parent) else None
+
+    @classmethod
     def find(cls, model: str | Path | Run) -> Run | None:
         """`model` as a Run when it is one (or names a trained run's folder, or that run's model/
         folder, so that it is asked as the run was trained: its template and system prompt, its
         adapter merged into its base), else None."""
         if isinstance(model, Run):
             return model
-        if cls.is_run(model):
-            return cls.open(model)
-        folder = Path(model)
-        if folder.name != WEIGHTS or not cls.is_run(folder.parent):
+        folder = cls.folder_named(model)
+        if folder is None:
             return None
-        _say_read_as_run(str(folder), str(folder.parent))
-        return cls.open(folder.parent)
+        if folder != Path(model):  # its model/ folder
+            _say_read_as_run(str(Path(model)), str(folder))
+        return cls.open(folder)
 
     def __str__(self) -> str:
         return str(self.path)

@@ -47,8 +47,7 @@ def served(name: str) -> Path:
     """The folder or file `name` serves: a run's model/ folder serves its run."""
     from tunelab.run import Run
 
-    run = Run.find(name)
-    return run.path if run else Path(name)
+    return Run.folder_named(name) or Path(name)
 
 
 def meant_id(model: str, ids: Iterable[str]) -> str:

@@ -13,7 +13,6 @@ from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError, broken_link
 from tunelab.meant import meant_file
 from tunelab.run import Run
-from tunelab.run_files import WEIGHTS
 from tunelab.terminal import is_are, n_things
 
 
@@ -32,13 +31,6 @@ def answers_file(path: Path) -> Path:
             f"`tunelab compare {path}` writes them; then give it again"
         )
     raise TunelabError(f"{path}: no answers here ({kinds})")
-
-
-def run_folder(path: Path) -> Path:
-    """runs/x for a run's model/ folder (runs/x/model), else `path`: the answers of the model a
-    run wrote are the run's, in runs/x/eval/ or runs/x/compare/, as every command that takes a
-    model reads runs/x/model as its run."""
-    return path.parent if path.name == WEIGHTS and Run.is_run(path.parent) else path
 
 
 def arm_file_name(arm: str) -> str:
@@ -82,7 +74,9 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
     """{model: {question: row}} from each answers file; names must differ. Two files of one
     name (prompting.jsonl of two compare folders) are told apart by their folders. Rating needs
     `at_least` two sets; grading each answer alone, one."""
-    paths = [file for path in paths for file in answer_sets(run_folder(path))]
+    # A run's model/ folder (runs/x/model) gives the run's answers, as every command that takes
+    # a model reads it as its run.
+    paths = [file for path in paths for file in answer_sets(Run.folder_named(path) or path)]
     files = [answers_file(path).resolve() for path in paths]
     for path, file in zip(paths, files):
         if files.count(file) > 1:  # it was named ':a', as if two models shared a name
