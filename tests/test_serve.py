@@ -100,6 +100,15 @@ def test_a_run_is_served_by_its_folder_name_any_other_model_by_its_name_as_typed
         model_ids([str(run_dir), str(run_dir / "model")])
 
 
+def test_a_run_named_from_inside_its_folder_is_served_by_its_folder_name(run_dir, monkeypatch):
+    # `tunelab serve model` in runs/lora-run (or `serve .`) served the id "": the name of ".".
+    from tunelab.serve.launch import model_ids
+
+    monkeypatch.chdir(run_dir)
+    assert model_ids(["model"]) == ["lora-run"]
+    assert model_ids(["."]) == ["lora-run"]
+
+
 def test_two_models_of_one_id_are_named_and_one_given_twice_is_told_so(tmp_path):
     from tunelab.serve.launch import model_ids
 

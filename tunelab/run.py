@@ -126,7 +126,9 @@ class Run:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """Its folder's name, as `open` read it: a run given as "." (or as "model" from inside
+        it) was served, listed and labelled as "", the name of "."."""
+        return self.config.name
 
     @property
     def base_model(self) -> str:
