@@ -5,6 +5,7 @@ calling export_merged on a hand-made folder, passed; this chain would have faile
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import torch
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+import tunelab
 from tests.conftest import QA_PAIRS, write_jsonl
 from tunelab.cli import app
 
@@ -135,12 +137,17 @@ def test_serve_answers_a_chat_request_with_the_run(run):
 
 
 def test_runs_lists_the_run_by_name(run):
-    table = invoke("runs", str(run.parent))
-    assert run.name in table
+    # Its name is its method's too ("lora" in the method column): the rows say which is which.
+    assert run.name in invoke("runs", str(run.parent))
+    [row] = tunelab.runs([run.parent])
+    assert (row["run"], row["method"], row["steps"]) == (run.name, run.name, 2)
 
 
 def test_plan_reads_the_run_s_model_and_method(run):
-    assert "fits" in invoke("plan", str(run)).lower()
+    # The run's method and batch size (2), not a model's defaults (lora, batch 8).
+    said = " ".join(invoke("plan", str(run)).split())
+    assert re.search(rf"\b{run.name}(, rank \d+)?, batch 2 x \d+ tokens", said), said
+    assert "fits" in said.lower()
 
 
 def test_bench_scores_the_run_on_a_local_task(run, tmp_path):
