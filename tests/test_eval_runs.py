@@ -73,6 +73,13 @@ def test_eval_of_a_run_that_failed_at_its_first_step_says_its_recorded_error(tmp
         "saved no model yet (its training failed: RuntimeError: CUDA error: out of memory)" in said
     )
     assert "it saved no checkpoint either" in said
+    # Its model/ folder, never written, is read as the run: why, not "no such file or folder".
+    for command in (["eval", str(failed / "model")], ["generate", str(failed / "model"), "Hi"]):
+        result = CliRunner().invoke(app, command)
+        assert isinstance(result.exception, TunelabError)
+        assert f"model '{failed}' is a run that has saved no model yet (its training failed: " in (
+            str(result.exception)
+        )
 
 
 def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, monkeypatch):

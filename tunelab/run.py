@@ -298,15 +298,18 @@ def refuse_unloadable(model: str | Path) -> None:
     export."""
     from tunelab.models.names import check_model_source
 
-    if Run.is_run(model):  # a run that wrote model/ loads; its log made it "started" and refused
+    if Run.folder_named(model):  # a run that wrote model/ loads; its log made it "started"
         return
+    refuse_unsaved(model)  # runs/x/model of a run that wrote none: the run's why, not "no such"
     check_model_source(str(model))
-    refuse_unsaved(model)
 
 
 def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
-    folder, transformers blamed a missing tokenizer library)."""
+    folder, transformers blamed a missing tokenizer library). Its model/ folder named, not there
+    yet, is said as the run is (it was "no such file or folder", the failure unsaid)."""
+    if Path(model).name == WEIGHTS and Run.is_started(Path(model).parent):
+        model = Path(model).parent  # not a run that wrote model/: `Run.find` read that one
     if not Run.is_started(model):
         if said := unstarted(Path(model)):
             raise TunelabError(f"model {str(model)!r} is {said}")
