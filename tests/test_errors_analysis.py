@@ -164,7 +164,7 @@ def test_a_cut_off_answer_says_which_setting_to_change():
 
 def test_a_cut_off_answer_is_told_the_limit_the_note_above_gives():
     # At --max-new-tokens 4 each row said "--max-new-tokens 8" while the note above errors.md
-    # said to raise it to the longest reference's 30 tokens.
+    # said to raise it to the longest reference's 30 tokens (now twice that, both).
     from tunelab.evaluate.scores import cut_off_note
 
     steps = "Install it, write a config, run train, then eval the run on held-out questions."
@@ -188,8 +188,8 @@ def test_a_cut_off_answer_is_told_the_limit_the_note_above_gives():
     analyse(rows, TRAINING)
     for r in rows:
         [why] = [e["reason"] for e in r["errors"] if e["category"] == "cut_off"]
-        assert "(--max-new-tokens 30)" in why
-    assert "raise --max-new-tokens to 30 " in cut_off_note({"model": rows}, 4, 30)
+        assert "(--max-new-tokens 60)" in why
+    assert "raise --max-new-tokens to 60 " in cut_off_note({"model": rows}, 4, 30)
 
 
 def test_a_cut_off_answer_at_twice_the_longest_reference_is_not_told_to_raise_the_limit():

@@ -160,6 +160,19 @@ def _two_test_files(tmp_path) -> dict:
     return files
 
 
+def test_the_token_limit_advised_for_cut_off_answers_is_twice_the_longest_reference(tmp_path):
+    # References of 8 tokens at most, answers cut off at 12: the terminal and errors.md said to
+    # raise the limit to 24 (twice the limit), past the 16 that leave a reference room.
+    data = _two_test_files(tmp_path)["held.jsonl"]
+    out = tmp_path / "ev"
+    args = ["eval", "tiny-random", "--data", str(data), "--output", str(out)]
+    said = CliRunner().invoke(app, [*args, "--max-new-tokens", "12"], env={"COLUMNS": "300"})
+    assert said.exit_code == 0, said.output
+    advice = "raise --max-new-tokens to 16 (the longest reference is 8 tokens)"
+    assert advice in said.output
+    assert advice in (out / "errors.md").read_text(encoding="utf-8")
+
+
 def test_a_test_set_naming_no_facts_is_said_so_once_in_errors_md(tmp_path):
     # The headline said "no test row names its facts" with a command to propose them, and the
     # note under it said it again with another command.
@@ -192,7 +205,7 @@ def test_answers_cut_off_at_the_token_limit_are_said_to_be_scored_partial(tmp_pa
     assert note in said.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     [kept] = [n for n in summary["notes"] if n.startswith(note)]
-    assert "stop sooner; raise --max-new-tokens to 8 (the longest reference is 8 tokens)" in kept
+    assert "stop sooner; raise --max-new-tokens to 16 (the longest reference is 8 tokens)" in kept
     errors = (out / "errors.md").read_text(encoding="utf-8")
     assert f"Note: {note}" in errors
     # Each row keeps its reference's tokens, whose longest a cut-off row of errors.md names too.

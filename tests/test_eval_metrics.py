@@ -120,7 +120,7 @@ def test_cut_off_advice_asks_for_more_tokens_until_the_limit_leaves_room_then_sa
     rows += [{"scores": {"token_f1": 0.4}, "finish_reason": "stop"}] * 5
     short = cut_off_note({"base": rows}, limit=24, longest=32)
     assert "69% of base's answers stopped at the token limit (24)" in short
-    assert short.endswith("raise --max-new-tokens to 48 (the longest reference is 32 tokens)")
+    assert short.endswith("raise --max-new-tokens to 64 (the longest reference is 32 tokens)")
     # Raised as told and cut as often: more tokens would only let it run on, not to be advised.
     ample = cut_off_note({"base": rows}, limit=96, longest=32)
     assert "69% of base's answers stopped at the token limit (96)" in ample

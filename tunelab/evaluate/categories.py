@@ -162,7 +162,7 @@ def repeated(answer: str, cfg: AnalysisConfig) -> str | None:
 def cut_off(tokens: int | None, short: bool, taught: str = "long", longest: int = 0) -> str:
     """Why an answer was cut off, with what to do: a limit below the reference's length
     (`short`) is raised (eval's `max_new_tokens`) to the number the note above errors.md gives
-    (`raised_limit`: the `longest` reference's tokens); an answer already past it runs on, as long
+    (`raised_limit`: twice the `longest` reference's tokens); an answer already past it runs on, as long
     training answers teach (`taught`), and shorter ones teach it to stop. A model that no run
     taught ("none") has no training answers to shorten (a newcomer's first eval, of the base
     model, was told to); a run taught a "short" answer, no longer than the reference, trains

@@ -125,10 +125,12 @@ def reference_tokens(examples: list, tokenizer: Any) -> list[int]:
 
 
 def raised_limit(limit: int, longest: int) -> int:
-    """The token limit to ask with instead of `limit`, where answers stopped at it: the
-    `longest` reference's tokens, and no less than twice the limit (answers run past their
-    reference's length). The one number the note above errors.md and each cut-off row give."""
-    return max(longest, 2 * limit)
+    """The token limit to ask with instead of `limit`, where answers stopped at it: room for an
+    answer as long as the `longest` reference, worded a little longer (ROOM_PAST_LONGEST times
+    its tokens, where `runs_on` begins); twice the limit for rows without their references'
+    tokens (another tool's). Twice the limit was asked of all: 24 where references had 8 tokens
+    at most. The one number the note (terminal, errors.md) and each cut-off row give."""
+    return ROOM_PAST_LONGEST * longest if longest else 2 * limit
 
 
 def runs_on(limit: int, longest: int) -> bool:
