@@ -7,6 +7,7 @@ wrapped at words; a count as a message says it ("1 question", "2 questions"; "1 
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
@@ -21,11 +22,48 @@ def fits(console: Console, renderable: RenderableType) -> bool:
 def say_wrapped(console: Console, text: str, style: str = "") -> None:
     """Print `text` as written (a path may hold brackets rich reads as markup), wrapped at spaces
     to the console's width: one soft-wrapped line had a narrow terminal split words at its edge,
-    and rich's own wrap folds a word wider than the console, which stays whole on its line here
-    (a path pastes whole)."""
+    and rich's own wrap folds a word wider than the console. A word, a `code` span and a path
+    with a space (`whole_spans`) stay whole on their line, past the width if they must, so
+    that each pastes whole."""
     width = max(console.width, 1)
-    for line in textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False):
-        console.print(line, style=style, markup=False, soft_wrap=True)
+    joined = " ".join(span.replace(" ", _KEPT_SPACE) for span in whole_spans(text))
+    for line in textwrap.wrap(joined, width, break_long_words=False, break_on_hyphens=False):
+        console.print(line.replace(_KEPT_SPACE, " "), style=style, markup=False, soft_wrap=True)
+
+
+# A space no line may break at, inside a span kept whole (textwrap breaks at ASCII whitespace
+# alone); a private-use character, which no message holds.
+_KEPT_SPACE = "\ue000"
+# What may stand around a path in a message: "(in /tmp/my runs/demo)", "'runs/a',".
+_AROUND_PATH = "'\"()[],.;:"
+# The most words a path with spaces is looked for in: a note's every later word was looked up.
+PATH_WORDS = 8
+
+
+def whole_spans(text: str) -> list[str]:
+    """`text`'s words, with the words of a `code` span (a command to copy) joined into one, and
+    of a path with a space: a word with a slash and the words after it that, joined, name
+    something on disk or a folder's entry whose name has a space ("/tmp/my runs/demo" was cut
+    after "my" at 40 columns)."""
+    words, spans, i = text.split(), [], 0
+    while i < len(words):
+        end = i + 1
+        if words[i].count("`") % 2:  # a code span opens and runs to the word that closes it
+            end = next((j + 1 for j in range(i + 1, len(words)) if "`" in words[j]), end)
+        elif "/" in words[i]:  # a path of up to PATH_WORDS words, the longest on disk
+            after = range(i + 1, min(len(words), i + PATH_WORDS))
+            end = max((j + 1 for j in after if _names_a_path(words[i : j + 1])), default=end)
+        spans.append(" ".join(words[i:end]))
+        i = end
+    return spans
+
+
+def _names_a_path(words: list[str]) -> bool:
+    """Whether `words` joined by spaces name a path whose spaces are its own: it exists, or its
+    folder does and holds every space (a file about to be written there; a space in a name not
+    yet on disk is no path's, as in "runs/my run is done")."""
+    path = Path(" ".join(words).strip(_AROUND_PATH)).expanduser()
+    return path.exists() or (" " not in path.name and path.parent.is_dir())
 
 
 def n_things(n: int, thing: str, things: str = "") -> str:
