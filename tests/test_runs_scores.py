@@ -130,6 +130,7 @@ def test_a_read_only_run_is_benched_its_scores_in_the_leaderboard_and_a_warning(
 
 def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
     # Printed as one soft-wrapped line each, a 50-column terminal split words at its edge.
+    from tunelab.evaluate.eval_folder import run_answered
     from tunelab.run import Run
     from tunelab.train.runs.cli import _bench_lines, _empty_held_out_notes
 
@@ -139,7 +140,10 @@ def test_the_lines_under_the_table_wrap_at_words_on_a_narrow_terminal(tmp_path):
     assert CliRunner().invoke(app, [*bench, "--output", str(tmp_path / "board")]).exit_code == 0
     rows = tunelab.runs([run])
     expected = " ".join(
-        [*_empty_held_out_notes([Run.open(run)], rows), *_bench_lines(rows)]
+        [
+            *_empty_held_out_notes([Run.open(run)], rows, [run_answered(Run.open(run))]),
+            *_bench_lines(rows),
+        ]
     ).split()
     assert "(train.eval_generate_every)" in expected and "bench," in expected
     listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "50"}).output
@@ -179,3 +183,26 @@ def test_a_run_without_test_questions_is_told_so_not_sent_to_eval_them(tmp_path)
         f"held_out.jsonl); its eval of {other} (in {eval_dir}) scores that file alone"
     ) in listed.output
     assert "of the run's test questions" not in listed.output
+
+
+def test_runs_reads_each_runs_eval_once_for_its_cell_and_the_note_on_an_empty_one(
+    tmp_path, monkeypatch
+):
+    # A run whose eval answered another file had that eval's first line read twice: for its
+    # held-out cell, then again for the note saying why the cell is empty.
+    import tunelab.evaluate.eval_folder as eval_folder
+
+    run = run_folder(tmp_path, "fast", [{"step": 3, "loss": 2.0}])
+    other = write_jsonl(tmp_path / "other.jsonl", [{"question": "Q?", "answer": "A."}])
+    (run / "eval").mkdir()  # as `tunelab eval RUN --data other.jsonl` leaves it
+    write_jsonl(run / "eval" / "predictions.jsonl", [{"source": f"{other}:1", "answer": "A."}])
+    read = []
+    first_row = eval_folder.answered_file
+    monkeypatch.setattr(
+        eval_folder, "answered_file", lambda out: read.append(out) or first_row(out)
+    )
+    listed = CliRunner().invoke(app, ["runs", str(run)], env={"COLUMNS": "400"})
+    assert f"{run / 'eval'} holds an eval of {other}, not of the run's test questions" in (
+        listed.output
+    )
+    assert read == [run / "eval"]

@@ -35,6 +35,7 @@ def runs_command(
     from rich.console import Console
     from rich.table import Table
 
+    from tunelab.evaluate.eval_folder import run_answered
     from tunelab.terminal import say_wrapped
     from tunelab.train.runs.run_pairs import pair_line, versus_first
     from tunelab.train.runs.runs import (
@@ -56,9 +57,11 @@ def runs_command(
         # may be long.
         console = Console(width=WIDE)
     called = names(found)
-    rows = [summary(run, name) for run, name in zip(found, called)]
+    # Each run's eval folder read once, for its held-out cell and the notes on an empty one.
+    answered = [run_answered(run) for run in found]
+    rows = [summary(run, name, said) for run, name, said in zip(found, called, answered)]
     console.print(runs_listing(console, rows))
-    for note in _empty_held_out_notes(found, rows):
+    for note in _empty_held_out_notes(found, rows, answered):
         say_wrapped(console, note, "dim")
     for line in _bench_lines(rows):  # under the table, which stays as wide without any
         say_wrapped(console, line)
@@ -77,15 +80,19 @@ def runs_command(
             console.print(diff)
 
 
-def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
+def _empty_held_out_notes(
+    found: list, rows: list[dict], answered: list[tuple[str | None, bool]]
+) -> list[str]:
     """Why a run's best held-out cell is empty: a raw-text run has no questions to answer, a run
     without test questions (no data.test_path, no held_out.jsonl) none to score, any other run
     answered none of its test questions yet (its eval folder holding, if anything, an eval of
-    another file, named)."""
-    from tunelab.evaluate.eval_folder import run_answered
-
-    empty = [(run, row) for run, row in zip(found, rows) if "best_heldout" not in row]
-    texts = [row["run"] for _, row in empty if row["raw_text"]]
+    another file, named: `answered`, each run's `run_answered`)."""
+    empty = [
+        (run, row, said)
+        for run, row, said in zip(found, rows, answered)
+        if "best_heldout" not in row
+    ]
+    texts = [row["run"] for _, row, _ in empty if row["raw_text"]]
     notes = []
     if texts:
         notes.append(
@@ -93,16 +100,19 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
             "questions; its held-out texts give the eval loss. To score answers, give "
             "`tunelab eval RUN --data QA.jsonl` a file of question/answer rows"
         )
-    not_text = [(run, row) for run, row in empty if not row["raw_text"]]
+    not_text = [(run, row, said) for run, row, said in empty if not row["raw_text"]]
     # `tunelab eval RUN` refuses such a run ("no test data"): the note for the others sent
     # its user there, or said its eval of another file was not of "the run's test questions".
-    notes += [_no_test_questions(run, row["run"]) for run, row in not_text if not run.test_path]
-    unasked = [(run, row) for run, row in not_text if run.test_path]
+    notes += [
+        _no_test_questions(run, row["run"], said[0])
+        for run, row, said in not_text
+        if not run.test_path
+    ]
+    unasked = [(run, row, said) for run, row, said in not_text if run.test_path]
     others = {}
-    for run, row in unasked:
-        answered, own = run_answered(run)
-        if answered and not own:  # `eval RUN --data other.jsonl`: no held-out score, named
-            others[row["run"]] = (run.out_dir("eval"), answered)
+    for run, row, (test_file, own) in unasked:
+        if test_file and not own:  # `eval RUN --data other.jsonl`: no held-out score, named
+            others[row["run"]] = (run.out_dir("eval"), test_file)
     if len(others) < len(unasked):
         notes.append(
             "best held-out, empty: training answered no held-out questions "
@@ -118,12 +128,10 @@ def _empty_held_out_notes(found: list, rows: list[dict]) -> list[str]:
     return notes
 
 
-def _no_test_questions(run: Run, name: str) -> str:
+def _no_test_questions(run: Run, name: str, answered: str | None) -> str:
     """The note of a run without test questions: how eval scores a file of them, or where its
-    eval of another file (`eval RUN --data x.jsonl`) is, which scores that file alone."""
-    from tunelab.evaluate.eval_folder import run_answered
-
-    answered, _ = run_answered(run)
+    eval of another file (`answered`, `eval RUN --data x.jsonl`) is, which scores that file
+    alone."""
     where = (
         f"its eval of {answered} (in {run.out_dir('eval')}) scores that file alone"
         if answered

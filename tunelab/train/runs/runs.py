@@ -100,10 +100,17 @@ def names(runs: list[Run]) -> list[str]:
     return named
 
 
-def summary(run: Run, name: str | None = None) -> dict:
+def summary(
+    run: Run, name: str | None = None, answered: tuple[str | None, bool] | None = None
+) -> dict:
     """One row of the listing: what the run trained, how far it got and how well, how it ended;
-    `name` where the folder's own is another listed run's too (`names`)."""
+    `name` where the folder's own is another listed run's too (`names`); `answered`, the test
+    file its eval answered and whether it is the run's own (`run_answered`), where the caller
+    read it for its notes too (read here otherwise)."""
+    from tunelab.evaluate.eval_folder import run_answered
+
     rows = read_metrics(run.path / METRICS_FILE)
+    _, own = answered or run_answered(run)
     config, status = run.config, run.status
     row = {
         "run": name or run.name,
@@ -125,7 +132,7 @@ def summary(run: Run, name: str | None = None) -> dict:
     if error := failure(status):
         # Why, under the table: "failed" alone sent the user to read status.json.
         row["error"] = error
-    if best := best_held_out(run, rows):
+    if best := best_held_out(run, rows, own):
         row["best_heldout"] = best
     if benched := benchmarked(run):
         row["bench"] = benched
@@ -158,11 +165,13 @@ def benchmarked(run: Run) -> dict[str, dict]:
     }
 
 
-def best_held_out(run: Run, rows: list[dict]) -> dict | None:
+def best_held_out(run: Run, rows: list[dict], own: bool) -> dict | None:
     """The run's best held-out score: its fact accuracy wherever one was measured, in training
     or by the last `tunelab eval` of its test questions (`evaluated`), else its token F1;
     training's own before an eval's of the same metric. A run trained before its test rows named
-    their facts (`tunelab data facts`) showed training's token F1 beside an eval's fact accuracy."""
+    their facts (`tunelab data facts`) showed training's token F1 beside an eval's fact accuracy.
+    `own`: whether the run's eval answered its test questions (`run_answered`); another test
+    file's answers there (`eval RUN --data other.jsonl`) are not held out."""
     trained = {}
     for key in HELD_OUT_KEYS:
         # Training keeps the best trained step in model/ (best/best.json), never the base
@@ -173,7 +182,7 @@ def best_held_out(run: Run, rows: list[dict]) -> dict | None:
             value, step = max(scored, key=lambda p: (p[0], -p[1]))
             metric = key.removeprefix("eval_")
             trained[metric] = {"metric": metric, "value": value, "step": step}
-    eval_score = evaluated(run)
+    eval_score = evaluated(run) if own else None
     for metric in HELD_OUT_METRICS:
         if metric in trained:
             return trained[metric]
@@ -183,17 +192,14 @@ def best_held_out(run: Run, rows: list[dict]) -> dict | None:
 
 
 def evaluated(run: Run) -> dict | None:
-    """The score of the run's last `tunelab eval` (its <run>/eval) where that eval answered the
-    run's own test questions (`best_held_out`: where training answered none, no
+    """The score of the run's last `tunelab eval` (its <run>/eval), which answered the run's own
+    test questions (`best_held_out` asks only then: where training answered none, no
     train.eval_generate_every, or scored no facts): fact accuracy where the rows name facts,
     else token F1, the questions it was over and the summary it is read from; "stale" where
     the run trained again after that eval."""
-    from tunelab.evaluate.eval_folder import earlier_summary, run_answered
+    from tunelab.evaluate.eval_folder import earlier_summary
 
     folder = run.out_dir("eval")
-    # Another test file's answers there (`eval RUN --data other.jsonl`) are not held out.
-    if not run_answered(run)[1]:
-        return None
     try:
         summary = earlier_summary(folder)
     except ValueError:  # a damaged summary.json costs this cell, not the listing
