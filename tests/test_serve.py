@@ -140,6 +140,21 @@ def test_a_model_asked_for_by_its_file_name_alone_is_told_the_id_served(engines)
     )  # the ids' list and the question ran together: "['./exports/model.gguf'] Did you mean"
 
 
+def test_a_run_asked_for_by_its_folder_is_told_the_id_served(engines):
+    # `tunelab serve runs/t` serves the id 't'; a client that sent the folder as typed,
+    # "runs/t" (or "runs/t/model"), got a 404 listing the ids without saying which it meant.
+    served = {"t": engines["tiny-random"], "tiny-random": engines["tiny-random"]}
+    with running(create_app(served)) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+        for folder in ("runs/t", "runs/t/model"):
+            with pytest.raises(openai.NotFoundError) as err:
+                client.completions.create(model=folder, prompt="Hi", max_tokens=1)
+            assert err.value.body["message"] == (
+                f"model '{folder}' is not served here; ids: ['t', 'tiny-random']."
+                " Did you mean 't'? (a run is served by its folder's name)"
+            )
+
+
 def test_a_models_card_says_when_it_was_made(client, run_dir):
     # "created" was 0 (1970) for every model; OpenAI's card gives a Unix time.
     cards = {card.id: card for card in client.models.list()}

@@ -53,9 +53,16 @@ def served(name: str) -> Path:
 def meant_id(model: str, ids: Iterable[str]) -> str:
     """ " Did you mean X?" for a `model` no id served is, as the server's 404 and `tunelab chat`
     with a server's URL both ask it: a path's id by its file name too ("model.gguf" meant
-    './exports/model.gguf'); else ""."""
+    './exports/model.gguf'); a run by its folder as `tunelab serve` was given it ("runs/t" or
+    "runs/t/model" meant 't', and was told only the ids); else ""."""
     from tunelab.models.names import did_you_mean
+    from tunelab.run_files import WEIGHTS
 
+    ids = list(ids)
+    path = PurePath(model)
+    run = path.parent if path.name == WEIGHTS else path
+    if run.name in ids and run.name != model:
+        return f" Did you mean {run.name!r}? (a run is served by its folder's name)"
     return did_you_mean(model, {PurePath(id_).name: repr(id_) for id_ in ids})
 
 
