@@ -188,6 +188,16 @@ def test_an_openai_api_the_server_does_not_offer_is_named_with_those_it_does(cli
     }
 
 
+def test_a_chat_url_opened_with_get_is_told_it_takes_post(url):
+    # A browser (or curl without a body) on the chat URL got a bare "Method Not Allowed".
+    reply = httpx.get(f"{url}/v1/chat/completions", timeout=60)
+    assert reply.status_code == 405 and reply.headers["allow"] == "POST"
+    assert reply.json()["error"]["message"] == (
+        "Method Not Allowed (GET /v1/chat/completions): tunelab serve answers GET /v1/models, "
+        "POST /v1/chat/completions, /v1/completions and /v1/responses"
+    )
+
+
 def test_errors_carry_openais_type_param_and_code(url):
     # A wrong type had the code "invalid_request", which OpenAI never sends; an unknown model,
     # a value out of range and a parameter not taken have OpenAI's codes, most other 400s null.

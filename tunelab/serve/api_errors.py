@@ -41,10 +41,13 @@ def answer_errors(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http_error(http: HttpRequest, err: HTTPException) -> JSONResponse:
-        message = str(err.detail)  # a wrong method: "Method Not Allowed"
+        message = str(err.detail)
         if err.status_code == 404:  # as OpenAI words it; "Not Found" named no path served
             message = f"Invalid URL ({http.method} {http.url.path}): {ENDPOINTS}"
-        return _error(err.status_code, message, None, None)
+        elif err.status_code == 405:  # a chat URL opened in a browser: a bare "Method Not Allowed"
+            message = f"{message} ({http.method} {http.url.path}): {ENDPOINTS}"
+        # The headers starlette's own answer carries: a 405's Allow, the methods the path takes.
+        return _error(err.status_code, message, None, None, headers=err.headers)
 
     @app.exception_handler(Exception)
     async def _crash(_, err: Exception) -> JSONResponse:
@@ -80,5 +83,8 @@ def _error(
     code: str | None,
     param: str | None,
     kind: str = "invalid_request_error",
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(openai_error(message, code, param, kind), status_code=status)
+    return JSONResponse(
+        openai_error(message, code, param, kind), status_code=status, headers=headers
+    )
