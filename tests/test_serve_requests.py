@@ -198,6 +198,26 @@ def test_a_chat_url_opened_with_get_is_told_it_takes_post(url):
     )
 
 
+def test_a_body_sent_to_another_endpoint_is_told_which_endpoint_takes_it(url):
+    # A completion's prompt sent to the chat URL was told "messages: Field required", and a
+    # chat's messages sent to /v1/completions "prompt: Field required", no more.
+    def message(path: str, **body) -> str:
+        reply = httpx.post(f"{url}/v1/{path}", json={"model": "tiny-random", **body}, timeout=60)
+        assert reply.status_code == 400
+        return reply.json()["error"]["message"]
+
+    chat = [{"role": "user", "content": "Hi"}]
+    assert message("chat/completions", prompt="Hi") == (
+        "messages: Field required (prompt is /v1/completions' field)"
+    )
+    assert message("completions", messages=chat) == (
+        "prompt: Field required (messages is /v1/chat/completions' field)"
+    )
+    assert message("responses", messages=chat) == (
+        "input: Field required (messages is /v1/chat/completions' field)"
+    )
+
+
 def test_errors_carry_openais_type_param_and_code(url):
     # A wrong type had the code "invalid_request", which OpenAI never sends; an unknown model,
     # a value out of range and a parameter not taken have OpenAI's codes, most other 400s null.

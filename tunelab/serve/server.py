@@ -254,9 +254,24 @@ async def _parse(
         got = f" (got {json.dumps(given)[:40]})" if isinstance(given, str | int | float) else ""
         if param == "model" and first["type"] == "missing":  # what to put there
             got = f" (ids served here: {', '.join(served)})"
+        elif first["type"] == "missing" and isinstance(given, dict):
+            got = _other_endpoints_field(given, schema)
         raise ApiError(
             400, f"{param or 'body'}: {first['msg']}{got}", validation_code(first), param or None
         ) from None
+
+
+# What each endpoint asks with: a body sending another's was told only that its own is missing.
+_ASKED_WITH = {"messages": "/v1/chat/completions", "prompt": "/v1/completions",
+               "input": "/v1/responses"}  # fmt: skip
+
+
+def _other_endpoints_field(given: dict, schema: type[BaseModel]) -> str:
+    """ " (prompt is /v1/completions' field)" where a body lacking its endpoint's own field sends
+    another endpoint's (`"prompt"` to chat: "messages: Field required" said nothing of it);
+    else ""."""
+    sent = next((f for f in _ASKED_WITH if f in given and f not in schema.model_fields), None)
+    return f" ({sent} is {_ASKED_WITH[sent]}' field)" if sent else ""
 
 
 def _prompt_ids(engine: Engine, prompt: str | list) -> list[list[int]]:
