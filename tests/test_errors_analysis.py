@@ -299,14 +299,12 @@ def test_a_wrong_verdict_is_said_by_the_words_of_the_answer_not_by_its_pattern()
 
 
 def test_a_wrong_pattern_is_quoted_by_words_the_answer_says_not_by_ones_it_denies():
-    # The report quotes a pattern's first match: never one the answer denies, since an answer
-    # denying any match of a wrong pattern is not read as stating it.
+    # The report quotes the match the answer states, not a first one it denies.
     from tunelab.evaluate.facts.score import parse_fact_check, wrong_stated
 
     question, reference = "Which port does the server use?", "It uses port 9000."
     check = parse_fact_check({"facts": [["9000"]], "wrong": [{"regex": r"port 80\d\d"}]}, "t:1")
-    assert wrong_stated("It is not port 8000 but port 8080.", check) == []
-    answer = "It uses port 8080, or port 8000."
+    answer = "It is not port 8000 but port 8080."
     said = {**row(question, reference, answer), "wrong_stated": wrong_stated(answer, check)}
     analyse([said], TRAINING)
     [reason] = [e["reason"] for e in said["errors"] if e["category"] == "hallucination"]

@@ -64,6 +64,26 @@ def test_what_a_regex_fact_matches_is_read_with_its_negations():
 
 
 @pytest.mark.parametrize(
+    "answer, fact_stated, wrong_stated",
+    [
+        ("It does not use port 9001 but port 9000.", True, False),
+        ("Not port 9001 but port 9000.", True, False),
+        ("It does not use port 8000 but port 8080.", False, True),
+        ("Not port 8000 but port 8080.", False, True),
+        ("It does not use port 8000 but port 9000.", True, False),
+        ("It does not use port 9000 but port 8000.", False, True),
+    ],
+)
+def test_each_match_of_a_pattern_is_denied_on_its_own(answer, fact_stated, wrong_stated):
+    # A fact and a wrong answer given as patterns of several values ("a 9xxx port", "an 8xxx
+    # port"): the value an answer denies says nothing of another it then states.
+    row = {"facts": [[{"regex": r"\bport 9\d{3}\b"}]], "wrong": [{"regex": r"\bport 8\d{3}\b"}]}
+    scores = score_facts(answer, parse_fact_check(row, "t.jsonl:1"))
+    assert scores["fact_recall"] == float(fact_stated)
+    assert scores["hallucination"] == float(wrong_stated)
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         # A negation a few words before a word says nothing of the same word stated elsewhere.

@@ -96,14 +96,15 @@ def wrong_said(shown: str, answer: str) -> str:
     answer it matched, "'It is not able to' (the wrong answer's pattern)"; the verdict patterns
     `data facts` writes run to 700 characters, and were printed whole under the answer."""
     from tunelab.evaluate.facts.score import shown_regex
+    from tunelab.evaluate.facts.stated import stated_match
 
     if (pattern := shown_regex(shown)) is None:
         return shown
-    # The first match is one the answer says: `stated.states` reads a pattern as stated only
-    # where the answer denies none of its matches ("not port 8000 but port 9000" states no
-    # "port \d+"), and a question that asks what is not wants the negated match said.
-    found = pattern.search(answer)
-    matched = found[0].strip(" \t\n.,;:!?") if found else ""
+    # The match the answer states ("port 8080" of "It is not port 8000 but port 8080"); where
+    # it states none with its negations read, a question that asks what is not wants the
+    # negated match said, the first.
+    first = pattern.search(answer)
+    matched = (stated_match(answer, pattern) or (first[0] if first else "")).strip(" \t\n.,;:!?")
     if not matched:  # a match of nothing but an anchor, or read otherwise than a plain search
         return one_line(shown, 60)
     return f"{one_line(matched, 60)!r} (the wrong answer's pattern)"

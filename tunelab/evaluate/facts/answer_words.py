@@ -68,15 +68,19 @@ def states_words(
     version is stated by the same one with more parts ("3.11" by "3.11.4"), unless the phrase
     names its `release` (`normalize_numbers.names_release`: "2.1.0" is no "2.1.5"); a name's
     whole-number version is stated by a release of its `line` ("Python 3" by "Python 3.11")."""
-    said, denied = _said_and_denied(answer, phrase, negations, asked, release, line)
+    said, denied, _ = _said_and_denied(answer, phrase, negations, asked, release, line)
     return said and not denied
 
 
-def denies_words(
+def phrase_reading(
     answer: str, phrase: str, negations: bool = True, asked: frozenset[str] = frozenset()
-) -> bool:
-    """Whether `answer` denies the `normalize`d `phrase` somewhere (`states_words`' reading)."""
-    return bool(phrase.strip()) and _said_and_denied(answer, phrase, negations, asked)[1]
+) -> tuple[bool, bool, bool]:
+    """Whether `answer` says the `normalize`d `phrase`, denies it, and says it only a few words
+    after a negation ("doesn't run on the CPU": not stated there, no denial): `states_words`'
+    reading, each part apart (all False: not there as whole words)."""
+    if not phrase.strip():
+        return False, False, False
+    return _said_and_denied(answer, phrase, negations, asked)
 
 
 def _said_and_denied(
@@ -86,8 +90,9 @@ def _said_and_denied(
     asked: frozenset[str] = frozenset(),
     release: bool = False,
     line: bool = False,
-) -> tuple[bool, bool]:
-    said = denied = False
+) -> tuple[bool, bool, bool]:
+    """Whether the phrase is said, denied, and said a few words after a negation only."""
+    said = denied = near = False
     pattern = _words_pattern(phrase, release, line)
     for match in pattern.finditer(_answer_words(answer, negations, asked)):
         before, after, negated_after = match.groups()
@@ -95,7 +100,9 @@ def _said_and_denied(
             denied = True
         elif not before:
             said = True
-    return said, denied
+        else:
+            near = True
+    return said, denied, near
 
 
 @lru_cache(maxsize=4096)

@@ -8,7 +8,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from tunelab.evaluate.facts.answer_words import denies_words, states_words
+from tunelab.data.text import UNSPACED
+from tunelab.evaluate.facts.answer_words import phrase_reading, states_words
+from tunelab.evaluate.facts.english_negation import negates
 from tunelab.evaluate.facts.model_names import PARAMETER_COUNT, VARIANT_WORD
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
@@ -37,11 +39,7 @@ def states(
     `asked.asked_off`); an address (URL, domain, e-mail) whole; a name with its version said
     the long way too ("Apache License, Version 2.0" states "Apache 2.0")."""
     if isinstance(phrase, re.Pattern):
-        # What it matches is read as words are: "The warmup is not 0.05" does not state 0.05.
-        found = [m[0] for m in phrase.finditer(answer)]
-        return bool(found) and not any(
-            denies_words(answer, normalize(m), negations, asked) for m in found
-        )
+        return stated_match(answer, phrase, negations, asked) is not None
     written = getattr(phrase, "written", "")
     said = named_version_as_written(answer, written)  # "Apache License, Version 2.0"
     if (longer := _longer_name(written)) is not None:
@@ -52,6 +50,40 @@ def states(
     whole = _whole_address(written)
     # As written, less a full-width form's width and Markdown's escape ("max\_tokens").
     return whole is None or whole.search(_as_typed(answer)) is not None
+
+
+def stated_match(
+    answer: str, pattern: re.Pattern, negations: bool = True, asked: frozenset[str] = frozenset()
+) -> str | None:
+    r"""The first match of `pattern` that `answer` states, or None. What it matches is read as
+    words are (`states`), each match on its own: "The warmup is not 0.05" states no 0.05; "not
+    port 8000 but port 9000" states r"port \d+" by its 9000 (one denied match denied them all)."""
+    for match in pattern.finditer(answer):
+        said, denied, near = phrase_reading(
+            answer, normalize(_whole_words(answer, match)), negations, asked
+        )
+        # Not there as whole words: read as it was found. Its own negation ("Lamini is not able
+        # to" of a verdict's pattern) is what it says, not a negation that leaves it unsaid.
+        unread = not (said or denied or near)
+        if (said or unread or (near and negates(match[0], asked))) and not denied:
+            return match[0]
+    return None
+
+
+def _whole_words(answer: str, match: re.Match) -> str:
+    """A regex's match widened to the whole words it starts or ends inside ("finetuned" of
+    "fine[- ]?tun"): the words a negation's mark is read on. Not in a script written without
+    spaces, whose every character is a word."""
+    start, end = match.span()
+    while 0 < start < len(answer) and _in_word(answer[start - 1]) and _in_word(answer[start]):
+        start -= 1
+    while 0 < end < len(answer) and _in_word(answer[end - 1]) and _in_word(answer[end]):
+        end += 1
+    return answer[start:end]
+
+
+def _in_word(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNM" and not UNSPACED.match(char)
 
 
 def unread_forms(value: str) -> list[str]:
