@@ -83,6 +83,49 @@ def test_each_match_of_a_pattern_is_denied_on_its_own(answer, fact_stated, wrong
     assert scores["hallucination"] == float(wrong_stated)
 
 
+_PORT_ROW = {
+    "question": "Which port does the server listen on?",
+    "answer": "It listens on port 9000.",
+    "facts": [["9000"]],
+    "wrong": ["port 8000"],
+}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Many servers use port 8000, but this one does not listen on port 8000: it uses 9000.",
+        "Port 8000 is common. The server does not by default listen on port 8000; it uses 9000.",
+        "Port 8000 is common. It never binds to port 8000; it listens on port 9000.",
+        "Port 8000 is common, yet it won't accept connections on port 8000. It uses 9000.",
+    ],
+)
+def test_a_value_a_negated_verb_takes_is_denied_though_said_before(answer):
+    # A negated verb denies what it takes in its clause, whatever the verb: the answer names
+    # the wrong port only to deny it, no wrong answer and no other value.
+    scores = score_facts(answer, parse_fact_check(_PORT_ROW, "t.jsonl:1"))
+    assert scores == {
+        "fact_recall": 1.0,
+        "fact_accuracy": 1.0,
+        "hallucination": 0.0,
+        "other_value": 0.0,
+    }
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It is not slow; it listens on port 8000.",  # another clause's negation
+        "Port 8000 is the default. It is not slow on port 8000 either.",  # a copula's
+        "It does not only listen on port 9000 but also on port 8000.",
+        "It not only listens on port 9000 but also on port 8000.",
+    ],
+)
+def test_a_value_no_negated_verb_takes_is_stated(answer):
+    scores = score_facts(answer, parse_fact_check(_PORT_ROW, "t.jsonl:1"))
+    assert scores["hallucination"] == 1.0
+
+
 @pytest.mark.parametrize(
     "fact, answer",
     [

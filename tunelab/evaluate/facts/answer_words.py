@@ -1,7 +1,8 @@
 """How an answer's words are read for fact matching: normalized as phrases are
 (`normalize_numbers`), and the words a negation denies marked: in English right after it ("not
-8") or a retraction ("Paris? No, that's wrong"), and a few words on in its clause ("doesn't run on
-the CPU": not stated there, yet no denial of the word said elsewhere); in Chinese right before it
+8"), what a negated verb takes ("doesn't listen on port 8000") or a retraction ("Paris? No, that's
+wrong"), and a few words on in its clause ("no way to run it on the CPU": not stated there, yet
+no denial of the word said elsewhere); in Chinese right before it
 ("不是北京") or a "not needed" ending its clause ("GPU不需要。"); in Hindi and Japanese right after
 it ("नई दिल्ली नहीं", "東京ではない"). Which English words are denied is `english_negation`'s
 reading."""
@@ -27,8 +28,8 @@ from tunelab.evaluate.facts.normalize_numbers import (
 # A private-use character survives `normalize` (neither punctuation, symbol nor space): this one
 # marks a word a negation applies to.
 _NEGATED = "\ue001"
-# A word a few words after an English negation ("doesn't run on the CPU"): not stated there, yet
-# no denial of the same word stated elsewhere ("The maximum is 2048; do not exceed 2048.").
+# A word a few words after an English negation ("no way to run it on the CPU"): not stated there,
+# yet no denial of the same word stated elsewhere ("The maximum is 2048; do not exceed 2048.").
 _NEAR_NEGATION = "\ue100"
 _MARKS = f"[{_NEGATED}{_NEAR_NEGATION}]"
 
@@ -76,7 +77,7 @@ def phrase_reading(
     answer: str, phrase: str, negations: bool = True, asked: frozenset[str] = frozenset()
 ) -> tuple[bool, bool, bool]:
     """Whether `answer` says the `normalize`d `phrase`, denies it, and says it only a few words
-    after a negation ("doesn't run on the CPU": not stated there, no denial): `states_words`'
+    after a negation ("no way to run it on the CPU": not stated there, no denial): `states_words`'
     reading, each part apart (all False: not there as whole words)."""
     if not phrase.strip():
         return False, False, False

@@ -1,7 +1,8 @@
 """Which words an English answer denies, or leaves unstated: right after a negation ("not 8", "no
-GPU") or taken back by a retraction ("Paris? No, that's wrong"); a few words on in a negation's
-clause, a negated copula's subject ("Windows is not supported"), a hedge's guess ("maybe 32"), what
-others are reported to say ("although some guides say 32") and a past value ("was 30 before 3.2").
+GPU"), taken by a negated verb in its clause ("doesn't listen on port 8000") or taken back by a
+retraction ("Paris? No, that's wrong"); a few words on in a negation's clause, a negated copula's
+subject ("Windows is not supported"), a hedge's guess ("maybe 32"), what others are reported to
+say ("although some guides say 32") and a past value ("was 30 before 3.2").
 `answer_words` marks them before it matches a phrase."""
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ _DENYING_VERBS = frozenset(
     "allows contain contains have has need needs require requires".split()
 )
 _DENIED_WITH_VERB = 3
+# A verb's negation ("does not listen on port 8000", "doesn't bind to", "never uses", "cannot
+# run", "won't accept", "does not by default listen"): the verb and what it takes, to its
+# clause's end, are denied, whatever the verb. Not a copula's ("is not slow on CPU", "isn't",
+# "It's not"), whose first word says what it is not, and the rest where.
+_AUXILIARIES = frozenset(
+    "do does did can could will would shall should may might must wo ca".split()
+)
+_COPULAS = frozenset("is are was were be been being am s re ai".split())
 _SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
@@ -199,9 +208,13 @@ def negated_english(
         if negation.group() == "no" and said[0] in _ANSWERING_NO:
             continue
         starts.add(words[0].start())
-        # "does not support the CPU", "doesn't run on a GPU": what a denied verb of having or
-        # working takes, within a few words, is denied with it (stated elsewhere, it is taken back).
-        taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
+        # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
+        # is denied with it (stated elsewhere, it is taken back); past a verb of having or
+        # working after another negation ("lacks support for the CPU"), a few words of it.
+        if _negates_a_verb(text, negation):
+            taken = len(words)
+        else:
+            taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
         starts.update(w.start() for w in words[1:taken])
         near.update(w.start() for w in words[taken:])
     for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
@@ -242,6 +255,19 @@ def negated_english(
 _NEGATIVE_BEFORE = re.compile(
     r"\b(?:no|not|none|nothing|nobody|nowhere|never|neither|nor|cannot|without)\b|n['’]t\b", re.I
 )
+
+
+def _negates_a_verb(text: str, negation: re.Match) -> bool:
+    """Whether a negation is a verb's: "cannot", "unable to", "n't" on an auxiliary ("doesn't",
+    "won't"), "not" after one ("does not"), "never" or "no longer" after no copula."""
+    said = " ".join(negation.group().lower().split())
+    if said in ("cannot", "unable to"):
+        return True
+    before = _WORD.findall(text, max(0, negation.start() - 40), negation.start())
+    host = before[-1].lower() if before else ""
+    if said in ("n't", "n’t", "never", "no longer"):
+        return host not in _COPULAS
+    return said == "not" and host in _AUXILIARIES
 
 
 def _sentence_start(text: str, at: int) -> int:
