@@ -127,6 +127,17 @@ def test_a_value_no_negated_verb_takes_is_stated(answer):
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "The default is 2e-4; you don't need to change the default of 2e-4.",
+        "The default is 2e-4, and you do not have to change 2e-4.",
+    ],
+)
+def test_a_negated_need_denies_the_need_not_what_follows(answer):
+    assert fact_accurate("2e-4", answer)
+
+
+@pytest.mark.parametrize(
     "fact, answer",
     [
         # A negation a few words before a word says nothing of the same word stated elsewhere.

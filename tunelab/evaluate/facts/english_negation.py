@@ -42,6 +42,9 @@ _AUXILIARIES = frozenset(
     "do does did can could will would shall should may might must wo ca".split()
 )
 _COPULAS = frozenset("is are was were be been being am s re ai".split())
+# A negated need denies the need, not what the verb after it takes: "The default is 2e-4; you
+# don't need to change 2e-4" states 2e-4.
+_NECESSITY = re.compile(r"(?:need|needs|have|has) to")
 _SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
@@ -211,7 +214,9 @@ def negated_english(
         # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
         # is denied with it (stated elsewhere, it is taken back); past a verb of having or
         # working after another negation ("lacks support for the CPU"), a few words of it.
-        if _negates_a_verb(text, negation):
+        if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
+            taken = 1
+        elif _negates_a_verb(text, negation):
             taken = len(words)
         else:
             taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
