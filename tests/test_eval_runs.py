@@ -102,6 +102,26 @@ def test_eval_of_a_run_ends_naming_the_compare_of_the_same_questions(tmp_path, m
     assert "next:" not in base.output
 
 
+def test_eval_of_a_run_reads_its_config_once_and_again_once_it_changes(tmp_path, monkeypatch):
+    # Eval found its run 6 times (its suite, test set, label, `next:` line...), parsing its
+    # config.yaml each time.
+    from tunelab.config import Config
+    from tunelab.run import Run
+
+    run = tiny_run(tmp_path, QA)
+    read, real = [], Config.from_yaml
+    monkeypatch.setattr(
+        Config, "from_yaml", staticmethod(lambda *a, **kw: read.append(a[0]) or real(*a, **kw))
+    )
+    result = CliRunner().invoke(app, ["eval", str(run), "--limit", "1", "--max-new-tokens", "2"])
+    assert result.exit_code == 0, result.output
+    assert read == [run / "config.yaml"]
+    # Its config edited, the run is read as it is now.
+    config = run / "config.yaml"
+    config.write_text(config.read_text().replace("template: qa", "template: alpaca"))
+    assert Run.find(run).prompt().template == "alpaca" and len(read) == 2
+
+
 def test_two_models_with_one_output_get_a_folder_each_named_after_the_model(tmp_path):
     run = tiny_run(tmp_path, QA)
     out = tmp_path / "both"

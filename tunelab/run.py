@@ -119,7 +119,8 @@ class Run:
             return None
         if folder != Path(model):  # its model/ folder
             _say_read_as_run(str(Path(model)), str(folder))
-        return cls.open(folder)
+        found = _opened(folder, folder.resolve(), (folder / CONFIG_FILE).read_bytes())
+        return cls(found.path, found.config.model_copy(deep=True))  # a config of its own
 
     def __str__(self) -> str:
         return str(self.path)
@@ -228,6 +229,16 @@ class Run:
 
         with reading_run(self.path, self.weights):
             return AutoTokenizer.from_pretrained(self.weights)
+
+
+@functools.lru_cache(maxsize=16)
+def _opened(folder: Path, resolved: Path, text: bytes) -> Run:
+    """The run in `folder` as `Run.open` reads it, read once for the config.yaml it holds: one
+    command finds its run many times (eval: its suite, test set, labels and `next:` line, 6 times;
+    serve, plan...). Keyed by the folder as given (its config's output_dir), where it lies (a
+    relative path from another folder is another run) and the file's bytes (rewritten, read
+    again)."""
+    return Run.open(folder)
 
 
 @functools.cache  # said once a process: a command finds its model many times

@@ -135,10 +135,12 @@ class PlanConfig(Section):
         if self.model.endswith((".yaml", ".yml")) and Path(self.model).is_file():
             # A training config, before it has run.
             config = Config.from_yaml(self.model, self.overrides)
-        elif (run := Run.find(self.model)) or Run.is_started(self.model):
+        elif run := Run.find(self.model):  # a run's model/ folder as its run
+            config = Run.open(run.path, self.overrides).config if self.overrides else run.config
+        elif Run.is_started(self.model):
             # A run stopped before its model/ was written (a SIGTERM keeps its checkpoint alone)
-            # is planned as the run it is too, to be resumed; a run's model/ folder as its run.
-            config = Run.open(run.path if run else self.model, self.overrides).config
+            # is planned as the run it is too, to be resumed.
+            config = Run.open(self.model, self.overrides).config
         elif self.overrides:
             raise TunelabError(
                 f"--set {self.overrides[0]}: a training config's setting, for planning a training "
