@@ -270,8 +270,10 @@ def test_a_lora_run_s_model_folder_is_asked_as_its_run(tmp_path, monkeypatch):
     question = "What does tunelab train?"
     generated, said = asked("generate", str(run / "model"), question)
     assert generated == [f"### Question:\n{question}\n\n### Answer:"]
-    assert f"{run / 'model'} is {run}'s model: read as the run" in said
+    assert f"{run / 'model'} is run t's model: read as the run" in said
     assert asked("generate", str(run), question)[0] == generated
+    monkeypatch.chdir(run)  # from inside it, the run by its name, not "."
+    assert "model is run t's model: read as the run" in asked("generate", "model", question)[1]
     evaluated, _ = asked(
         "eval", str(run / "model"), "--data", str(qa), "--output", str(tmp_path / "o")
     )

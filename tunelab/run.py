@@ -117,9 +117,9 @@ class Run:
         folder = cls.folder_named(model)
         if folder is None:
             return None
-        if folder != Path(model):  # its model/ folder
-            _say_read_as_run(str(Path(model)), str(folder))
         found = _opened(folder, folder.resolve(), (folder / CONFIG_FILE).read_bytes())
+        if folder != Path(model):  # its model/ folder
+            _say_read_as_run(str(Path(model)), found.name)
         return cls(found.path, found.config.model_copy(deep=True))  # a config of its own
 
     def __str__(self) -> str:
@@ -243,7 +243,8 @@ def _opened(folder: Path, resolved: Path, text: bytes) -> Run:
 
 @functools.cache  # said once a process: a command finds its model many times
 def _say_read_as_run(weights: str, run: str) -> None:
-    print(f"{weights} is {run}'s model: read as the run", file=sys.stderr)
+    # The run by its name: from inside it, `tunelab generate model` said ".'s model".
+    print(f"{weights} is run {run}'s model: read as the run", file=sys.stderr)
 
 
 def load_model(
