@@ -249,15 +249,17 @@ def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tm
 
 def test_a_gguf_named_without_its_gguf_ending_is_written_as_named_with_a_note(gguf_run, tmp_path):
     # `--gguf out` wrote out and out.Modelfile without a word: out.gguf was most likely meant.
-    target = tmp_path / "out"
+    target = tmp_path / "my out"
     result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert f"note: {target} has no .gguf ending: it is written as named" in said
-    assert f"--gguf {target}.gguf gives it the usual name" in said
+    # The commands it suggests paste whole: `--gguf my out.gguf` was two arguments.
+    assert f"--gguf '{target}.gguf' gives it the usual name" in said
+    assert f"ollama create NAME -f '{tmp_path / 'my out.Modelfile'}'" in said
     assert said.index("no .gguf ending") < said.index("writing GGUF (f16) to")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out.Modelfile"]
-    assert (tmp_path / "out.Modelfile").read_text().startswith("FROM ./out\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my out", "my out.Modelfile"]
+    assert (tmp_path / "my out.Modelfile").read_text().startswith("FROM ./my out\n")
 
 
 def test_the_modelfile_says_the_template_s_default_system_prompt_the_run_was_trained_with(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,7 +134,7 @@ def _note_no_gguf_ending(gguf: str | Path) -> None:
     say_wrapped(
         Console(stderr=True),
         f"note: {gguf} has no .gguf ending: it is written as named (llama.cpp and Ollama read "
-        f"it all the same); --gguf {gguf}.gguf gives it the usual name",
+        f"it all the same); --gguf {shlex.quote(f'{gguf}.gguf')} gives it the usual name",
         "yellow",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Annotated
 
 import typer
@@ -59,10 +60,11 @@ def export_command(
         console.print(f"merged weights ({dtype}): {written['merged']}")
     if "gguf" in written:
         console.print(f"GGUF ({gguf_type}): {written['gguf']}")
+        modelfile = written["modelfile"]  # a path of brackets or spaces pastes as said
         console.print(
-            f"Ollama Modelfile: {written['modelfile']} (`ollama create NAME -f "
-            f"{written['modelfile']}`)",
+            f"Ollama Modelfile: {modelfile} (`ollama create NAME -f {shlex.quote(str(modelfile))}`)",
             soft_wrap=True,
+            markup=False,
         )
     if "hub" in written:
         console.print(f"pushed to {written['hub']}")
