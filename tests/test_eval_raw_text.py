@@ -79,7 +79,7 @@ def test_an_unknown_template_asked_in_names_text_among_the_ones_to_use(tmp_path)
     data.write_text(json.dumps({"question": "Q?", "answer": "A."}) + "\n", encoding="utf-8")
     args = ["eval", "tiny-random", "--data", str(data), "--template", "txt"]
     result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "ev")])
-    said = "unknown template 'txt': use one of ('chat', 'alpaca', 'qa', 'text') or a Jinja string"
+    said = "'txt' is not one of chat, alpaca, qa or text, nor a Jinja string: did you mean text?"
     assert said in str(result.exception)
 
 

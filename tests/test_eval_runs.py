@@ -199,8 +199,8 @@ def test_a_mistyped_template_is_the_options_error_not_the_first_test_rows(tmp_pa
     args = [named.get(arg, arg) for arg in command] + ["--template", "qaa"]
     result = CliRunner().invoke(app, args)
     assert isinstance(result.exception, TunelabError), result.output
-    assert str(result.exception).startswith("--template: unknown template 'qaa': use one of")
-    assert str(result.exception).endswith("(did you mean 'qa'?)")
+    assert str(result.exception).startswith("--template 'qaa' is not one of chat, alpaca, qa")
+    assert str(result.exception).endswith(": did you mean qa?")
 
 
 def test_a_runs_own_test_file_of_custom_columns_is_read_as_training_read_it(tmp_path, monkeypatch):

@@ -287,12 +287,14 @@ def test_a_file_that_is_not_utf8_names_the_line_not_a_traceback(tmp_path):
     [
         (
             {"from": "bot", "value": "hello"},
-            r"chat.jsonl:1: conversations\[1\] has unknown role 'bot'",
+            r"chat.jsonl:1: conversations\[1\] role 'bot' is not one of assistant, function",
         ),
         # A role that is no text (a list, an object) is named the same way; it was a TypeError.
-        ({"role": ["assistant"], "content": "hello"}, r"has unknown role \['assistant'\]"),
+        ({"role": ["assistant"], "content": "hello"}, r"role \['assistant'\] is not one of"),
         # A role capitalized, as chat exports write "Human", is named as the one meant.
-        ({"from": "GPT", "value": "hello"}, r"unknown role 'GPT' \(did you mean 'gpt'\?\)"),
+        ({"from": "GPT", "value": "hello"}, r"role 'GPT' is not one of .*: did you mean gpt\?;"),
+        # A role a letter off is named as meant too, as a mistyped setting's value is.
+        ({"from": "asistant", "value": "hello"}, r"'asistant' .*: did you mean assistant\?;"),
         # It was "unknown role None".
         ({"content": "hello"}, r"conversations\[1\] names no role: give each turn a 'role'"),
         # It was "content must be text or a list of text parts".

@@ -111,6 +111,15 @@ def test_without_bitsandbytes_quantize_is_refused_saying_what_to_install(monkeyp
         quantized.load_quantized("tiny-random", "nf4", torch.bfloat16)
 
 
+def test_a_mistyped_quantization_names_the_kinds_and_the_one_meant():
+    # It said "model.quantize: 'nf8' is not one of ('nf4', 'int8')", a tuple as Python writes it.
+    from tunelab.run import load_model
+
+    with pytest.raises(TunelabError) as err:
+        load_model("tiny-random", quantize="nf8")
+    assert str(err.value) == "model.quantize 'nf8' is not one of nf4 or int8: did you mean nf4?"
+
+
 def test_a_quantized_base_trains_adapters_only():
     with pytest.raises(TunelabError, match="model.quantize: nf4 freezes the base.*method: lora"):
         Config.from_dict({"model": {"quantize": "nf4"}, "train": {"method": "full"}})

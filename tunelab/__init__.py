@@ -92,8 +92,9 @@ def _listed(items) -> list:
 def _known(settings: dict, function) -> None:
     """A misspelled keyword (caught by `**misspelled`) is a TunelabError naming the one meant, as
     a config's field is."""
-    import difflib
     import inspect
+
+    from tunelab.meant import closest_name
 
     known = [
         n
@@ -102,8 +103,8 @@ def _known(settings: dict, function) -> None:
     ]
     for name in settings:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]}?" if close else "known: " + ", ".join(known)
+            close = closest_name(name, known, cutoff=0.6)
+            hint = f"did you mean {close}?" if close else "known: " + ", ".join(known)
             raise TunelabError(f"{function.__name__}(): unknown setting {name!r} ({hint})")
 
 

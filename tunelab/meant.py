@@ -31,12 +31,20 @@ def closest_name(name: str, names: Iterable[str], cutoff: float) -> str | None:
 def check_choice(option: str, typed: str, choices: tuple[str, ...]) -> None:
     """Refuse a value `option` does not take, naming the one meant (bf16: bfloat16; Q8_0, as
     llama.cpp's quantize names it: q8_0)."""
-    if typed in choices:
-        return
-    meant = closest_name(typed, choices, cutoff=0.6)
-    known = f"{', '.join(choices[:-1])} or {choices[-1]}"
+    if typed not in choices:
+        raise TunelabError(not_a_choice(option, typed, choices))
+
+
+def not_a_choice(option: str, typed: object, choices: tuple[str, ...], besides: str = "") -> str:
+    """ "--dtype 'bf16' is not one of float32, float16 or bfloat16: did you mean bfloat16?", every
+    choice's refusal in one form; `besides`, what else `option` takes ("a Jinja string"). A tuple
+    was printed as Python writes it, "('nf4', 'int8')". A value that is no text (a data file's
+    ["user"]) is named too, and is close to none."""
+    meant = closest_name(typed, choices, cutoff=0.6) if isinstance(typed, str) else None
+    known = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+    nor = f", nor {besides}" if besides else ""
     hint = f": did you mean {meant}?" if meant else ""
-    raise TunelabError(f"{option} {typed!r} is not one of {known}{hint}")
+    return f"{option} {typed!r} is not one of {known}{nor}{hint}"
 
 
 def one_slip(typed: str, known: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from tunelab.data.files.file_text import DataError
 from tunelab.data.shapes import chat_column, holds
 from tunelab.data.tool_calls import read_tool_calls
+from tunelab.meant import not_a_choice
 
 # Gemini's system prompt beside its contents, and the parts of its turns that call a function
 # and give its result, as its REST API and its Python SDK spell them.
@@ -65,15 +66,11 @@ def read_messages(row: dict[str, Any], source: str) -> list[dict[str, Any]]:
         if given is None:
             raise DataError(
                 f"{source}: {named}[{i}] names no role: give each turn a 'role' (or ShareGPT's "
-                f"'from'), one of {sorted(SHAREGPT_ROLES)}"
+                f"'from'), one of {', '.join(sorted(SHAREGPT_ROLES))}"
             )
         if role is None:
-            lower = given.lower() if isinstance(given, str) else None
-            meant = f" (did you mean {lower!r}?)" if lower in SHAREGPT_ROLES else ""
-            raise DataError(
-                f"{source}: {named}[{i}] has unknown role {given!r}{meant}; use one of "
-                f"{sorted(SHAREGPT_ROLES)}"
-            )
+            roles = tuple(sorted(SHAREGPT_ROLES))
+            raise DataError(f"{source}: {not_a_choice(f'{named}[{i}] role', given, roles)}")
         where = f"{source}: {named}[{i}]"
         read = [
             _turn(t, SHAREGPT_ROLES[t["role"]], where) for t in _function_turns(turn, role, where)

@@ -12,6 +12,7 @@ import torch
 from transformers import AutoModelForCausalLM, PreTrainedModel, PreTrainedTokenizerBase
 
 from tunelab.errors import TunelabError
+from tunelab.meant import check_choice
 from tunelab.models.load import (
     ensure_pad_token,
     import_bitsandbytes_offline,
@@ -55,8 +56,7 @@ def load_quantized(
 
 def quantization_config(kind: str):
     """bitsandbytes' settings for model.quantize, or a TunelabError saying what to install."""
-    if kind not in KINDS:
-        raise TunelabError(f"model.quantize: {kind!r} is not one of {KINDS}")
+    check_choice("model.quantize", kind, KINDS)
     if importlib.util.find_spec("bitsandbytes") is None:
         raise TunelabError(
             f"model.quantize: {kind} needs bitsandbytes: pip install 'tunelab[qlora]' "

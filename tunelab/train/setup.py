@@ -3,7 +3,6 @@ wrapped for LoRA or full finetuning, and the optimizer."""
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 
 import torch
@@ -12,6 +11,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from tunelab.config import LoraConfig, TrainConfig
 from tunelab.errors import TunelabError
 from tunelab.kernels import training_kernels
+from tunelab.meant import closest_name
 from tunelab.models.architecture import carries_state, decoder_layers
 from tunelab.models.load import import_bitsandbytes_offline, model_summary
 from tunelab.train.layers import document_attention, lora_layers, mlp, rms_norm, rotary
@@ -158,8 +158,8 @@ def _unmatched(model: torch.nn.Module, targets: list[str]) -> list[str]:
 def _with_nearest(missing: list[str], names: list[str]) -> list[str]:
     """Each missing name with the linear layer it most likely meant (v_porj: v_proj), as a
     misspelt setting's key is answered: among a model's dozen names the typo hid."""
-    nearest = {t: difflib.get_close_matches(t.rsplit(".", 1)[-1], names, 1, 0.6) for t in missing}
-    return [f"{t} (did you mean {near[0]}?)" if (near := nearest[t]) else t for t in missing]
+    nearest = {t: closest_name(t.rsplit(".", 1)[-1], names, cutoff=0.6) for t in missing}
+    return [f"{t} (did you mean {near}?)" if (near := nearest[t]) else t for t in missing]
 
 
 def _linear(module: torch.nn.Module) -> bool:

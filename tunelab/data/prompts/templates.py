@@ -15,7 +15,7 @@ from tunelab.data.prompts.chat_template import chat_prompt, chat_segments, has_t
 from tunelab.data.tool_calls import has_tool_calls
 from tunelab.data.turns import through_last_reply
 from tunelab.errors import TunelabError
-from tunelab.meant import closest_name
+from tunelab.meant import not_a_choice
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -231,15 +231,11 @@ def _is_jinja(template: str) -> bool:
     return "{{" in template or "{%" in template
 
 
-def _unknown(template: str, known: tuple[str, ...]) -> TunelabError:
+def _unknown(template: str, known: tuple[str, ...], option: str = "template") -> TunelabError:
     """A template name that is none of `known` (training's, or ASKED_TEMPLATES where a question
     is asked) and no Jinja string; the one it nearly is named ('qA' typed for qa), as a mistyped
     choice of a setting is."""
-    meant = closest_name(template, known, cutoff=0.7)
-    hint = f" (did you mean {meant!r}?)" if meant else ""
-    return TunelabError(
-        f"unknown template {template!r}: use one of {known} or a Jinja string{hint}"
-    )
+    return TunelabError(not_a_choice(option, template, known, besides="a Jinja string"))
 
 
 def check_template(template: str, examples: Iterable[Example]) -> None:
@@ -251,24 +247,21 @@ def check_template(template: str, examples: Iterable[Example]) -> None:
         _check_known(template, BUILTIN_TEMPLATES)
 
 
-def _check_asked(template: str) -> None:
+def _check_asked(template: str, option: str = "template") -> None:
     """Refuse a template a question cannot be asked in, naming ASKED_TEMPLATES: training's
     refusal named the built-in ones alone, and generate, eval and compare take 'text' too."""
-    _check_known(template, ASKED_TEMPLATES)
+    _check_known(template, ASKED_TEMPLATES, option)
 
 
 def check_template_option(template: str) -> None:
     """Refuse a --template a question cannot be asked in, naming the option, before any question
     is rendered: eval's error was its first test row's ("test.jsonl:1: unknown template 'qaa'")."""
-    try:
-        _check_asked(template)
-    except TunelabError as err:
-        raise TunelabError(f"--template: {err}") from None
+    _check_asked(template, option="--template")
 
 
-def _check_known(template: str, known: tuple[str, ...]) -> None:
+def _check_known(template: str, known: tuple[str, ...], option: str = "template") -> None:
     if template not in known and not _is_jinja(template):
-        raise _unknown(template, known)
+        raise _unknown(template, known, option)
 
 
 def _render_jinja(template: str, example: Example, history: list[dict[str, str]]) -> str:
