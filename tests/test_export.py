@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 from gguf import GGUFReader
-from test_serve import make_lora_run
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -20,6 +19,7 @@ from transformers import (
 )
 from typer.testing import CliRunner
 
+from tests.test_serve import make_lora_run
 from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.errors import TunelabError

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_export import assert_llama_cpp_reads_back_as, assert_reads_back_as, small_bpe_tokenizer
-from test_serve import make_lora_run
 from transformers import (
     LlamaForCausalLM,
     MistralConfig,
@@ -17,6 +15,12 @@ from transformers import (
 )
 from typer.testing import CliRunner
 
+from tests.test_export import (
+    assert_llama_cpp_reads_back_as,
+    assert_reads_back_as,
+    small_bpe_tokenizer,
+)
+from tests.test_serve import make_lora_run
 from tunelab.cli import app
 from tunelab.export import export, export_gguf
 from tunelab.models.random_shapes import TINY_SHAPE

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 import torch
-from test_export import MESSAGES, logits_of
-from test_serve import make_lora_run
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+from tests.test_export import MESSAGES, logits_of
+from tests.test_serve import make_lora_run
 from tunelab.errors import TunelabError
 from tunelab.export import export_merged
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 from gguf import GGUFReader
-from test_export import MESSAGE_TEXTS, MESSAGES, make_run_with_tokenizer, small_bpe_tokenizer
-from test_serve import make_lora_run
 from transformers import (
     AutoTokenizer,
     PreTrainedTokenizerFast,
@@ -18,6 +16,8 @@ from typer.testing import CliRunner
 
 import tunelab.models.load
 from tests.conftest import repl_typing, write_jsonl
+from tests.test_export import MESSAGE_TEXTS, MESSAGES, make_run_with_tokenizer, small_bpe_tokenizer
+from tests.test_serve import make_lora_run
 from tunelab.cli import app
 from tunelab.config import Config
 from tunelab.data.example import Example

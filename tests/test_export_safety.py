@@ -10,10 +10,10 @@ import sys
 
 import pytest
 from gguf import GGUFReader
-from test_export import gguf_run  # noqa: F401  (a module-scoped fixture: a LoRA run on a BPE model)
 from transformers import PreTrainedTokenizerFast
 from typer.testing import CliRunner
 
+from tests.test_export import gguf_run  # noqa: F401  (a module-scoped fixture: a LoRA run on a BPE model)
 from tunelab.cli import app
 from tunelab.errors import TunelabError
 from tunelab.export import export_gguf, export_merged

@@ -12,9 +12,9 @@ import pytest
 import torch
 from gguf import GGUFReader
 from rich.console import Console
-from test_export import make_run_with_tokenizer, small_bpe_tokenizer
 from transformers import AutoModelForCausalLM
 
+from tests.test_export import make_run_with_tokenizer, small_bpe_tokenizer
 from tunelab.errors import TunelabError
 from tunelab.export import export_gguf
 from tunelab.models import gguf_files

@@ -52,8 +52,8 @@ def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path
     # The adapter on top cost generation 1.3-1.6x (every adapted layer two more products a token).
     import torch
     from peft import PeftModel
-    from test_serve import make_lora_run
 
+    from tests.test_serve import make_lora_run
     from tunelab.generation.generate import generate
 
     run = make_lora_run(tmp_path)
@@ -85,7 +85,7 @@ def test_a_lora_run_loads_merged_and_answers_as_the_adapter_on_top_does(tmp_path
     ],
 )
 def test_a_run_copied_without_a_file_of_its_model_folder_names_it(tmp_path, lora, damage, said):
-    from test_serve import make_lora_run
+    from tests.test_serve import make_lora_run
 
     run = make_lora_run(tmp_path) if lora else tiny_run(tmp_path, QA)
     (run / "model" / damage).unlink()
@@ -98,7 +98,7 @@ def test_a_run_copied_without_a_file_of_its_model_folder_names_it(tmp_path, lora
 
 def test_a_runs_adapter_cut_short_is_named(tmp_path):
     # An interrupted copy: safetensors' "invalid header length", raw, from deep inside peft.
-    from test_serve import make_lora_run
+    from tests.test_serve import make_lora_run
 
     adapter = make_lora_run(tmp_path) / "model" / "adapter_model.safetensors"
     adapter.write_bytes(adapter.read_bytes()[:100])
@@ -118,8 +118,7 @@ def test_an_exports_weights_cut_short_are_named(tmp_path):
 
 def test_a_lora_run_copied_where_its_base_is_not_names_the_run_and_what_to_do(tmp_path):
     # It said "model '/.../base': no such file or folder", a path the user never gave.
-    from test_serve import make_lora_run
-
+    from tests.test_serve import make_lora_run
     from tunelab.config import Config
 
     run = make_lora_run(tmp_path)

@@ -36,9 +36,9 @@ def qa(tmp_path_factory) -> Path:
 def base(tmp_path_factory) -> Path:
     """A tiny random Llama whose tokenizer has BPE merges, as a GGUF needs (tiny-random's has
     none), saved as a Hugging Face folder."""
-    from test_export import small_bpe_tokenizer
     from transformers import LlamaForCausalLM
 
+    from tests.test_export import small_bpe_tokenizer
     from tunelab.models.random_weights import tiny_config
 
     folder = tmp_path_factory.mktemp("base")

@@ -11,8 +11,8 @@ import httpx
 import openai
 import pytest
 import torch
-from test_serve import make_lora_run
 
+from tests.test_serve import make_lora_run
 from tunelab.evaluate.bench.loglik import Request, encode_pair, loglikelihoods
 from tunelab.evaluate.bench.score import TARGET_DELIMITER
 from tunelab.evaluate.bench.tasks.arc import ARC_EASY

@@ -9,8 +9,7 @@ from __future__ import annotations
 def test_offsets_and_tokens_of_characters_split_across_tokens():
     # Each token was decoded alone: "日" (3 bytes, 2 tokens) gave two "\ufffd" of length 1 each,
     # so text_offset ran past the text's end, and the two shared one top_logprobs key.
-    from test_export import small_bpe_tokenizer
-
+    from tests.test_export import small_bpe_tokenizer
     from tunelab.serve.logprobs import _logprobs
 
     class Served:
@@ -27,8 +26,7 @@ def test_offsets_and_tokens_of_characters_split_across_tokens():
 def test_a_token_after_a_character_left_unfinished_starts_after_its_replacement_character():
     # A sampled byte that opens a character ("\xdd") and a next token that does not finish it
     # ("7") read as "\ufffd7": "7" was put at the U+FFFD's offset, not after it.
-    from test_export import small_bpe_tokenizer
-
+    from tests.test_export import small_bpe_tokenizer
     from tunelab.serve.logprobs import _logprobs
 
     class Served:
@@ -140,7 +138,7 @@ def test_a_completion_continues_its_prompt_with_the_space_its_first_token_holds(
         assert text.text == " is blue." and text.finish_reason == "stop"
     # A prompt of token ids that ends inside a character: the reply gives the whole character
     # (it gave the prompt's last words again, or dropped the character).
-    from test_export import small_bpe_tokenizer
+    from tests.test_export import small_bpe_tokenizer
 
     byte_level = small_bpe_tokenizer()
     ids = byte_level("The sky 日本 is blue.", add_special_tokens=False).input_ids

@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 import torch
-from test_serve import make_lora_run
 
 from tests.conftest import tiny_config, write_jsonl
+from tests.test_serve import make_lora_run
 from tunelab.errors import TunelabError
 from tunelab.run import Run, load_model
 from tunelab.train import session
