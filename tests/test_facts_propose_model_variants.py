@@ -66,6 +66,50 @@ def test_a_tier_after_a_spaced_version_is_one_fact_with_the_name(reference):
 
 
 @pytest.mark.parametrize(
+    "reference, model, right, wrong",
+    [
+        # "1.5" and "Pro", "Llama 3" and "Instruct", "GPT-3.5" and "Turbo" were two facts each,
+        # so another tier or the untuned model stated half of the name.
+        (
+            "Gemini 1.5 Pro reads long files.",
+            "Gemini 1.5 Pro",
+            "gemini-1.5-pro",
+            "Gemini 1.5 Flash",
+        ),
+        ("It uses Gemini 1.5 Flash.", "Gemini 1.5 Flash", "Gemini 1.5 Flash", "Gemini 1.5 Pro"),
+        ("Llama 3 Instruct answers well.", "Llama 3 Instruct", "llama-3-instruct", "Llama 3"),
+        ("It uses Llama 2 Chat by default.", "Llama 2 Chat", "Llama-2-chat", "Llama 2"),
+        ("We use GPT-3.5 Turbo here.", "GPT-3.5 Turbo", "gpt-3.5-turbo", "GPT-3.5"),
+        ("GPT-4 Turbo answers fast.", "GPT-4 Turbo", "gpt-4-turbo", "GPT-4"),
+        ("It runs Phi-3.5 mini.", "Phi-3.5 mini", "Phi-3.5-mini", "Phi-3.5 medium"),
+        ("It runs on an M3 Max.", "M3 Max", "M3 Max", "M3 Pro"),
+    ],
+)
+def test_a_tier_or_tuning_after_a_name_with_a_digit_is_one_fact_with_it(
+    reference, model, right, wrong
+):
+    question = "Which model?"
+    assert _facts(question, reference) == [model]
+    assert _accuracy(question, reference, f"It is {right}.") == 1
+    assert _accuracy(question, reference, f"It is {wrong}.") == 0
+
+
+@pytest.mark.parametrize(
+    "text, terms",
+    [
+        # A tier's word in its ordinary use is no part of the number or the name beside it.
+        ("Pro tip: use Python 3.", ["Python 3", "3", "Python"]),
+        ("Base 2 logarithm is used.", ["2"]),
+        ("Chat 2 times a day.", ["2"]),
+        ("Use the API Pro plan.", ["API"]),
+        ("The GPU Max clock is 2 GHz.", ["2 GHz", "GPU", "GHz"]),
+    ],
+)
+def test_a_tier_s_word_in_its_ordinary_use_is_no_model_s(text, terms):
+    assert specific_terms(text) == terms
+
+
+@pytest.mark.parametrize(
     "reference, model",
     [
         ("Phi-3 mini really shines.", "Phi-3 mini"),

@@ -24,11 +24,12 @@ def _facts(answer: str) -> list[str]:
         ("Gemma 2 runs on a laptop.", ["Gemma 2"]),
         ("iOS 17 is out.", ["iOS 17"]),
         ("Visual Studio 2022 is required.", ["Visual Studio 2022"]),
-        # A tier after the version is the name's, as mid-sentence ("Claude 3" and "Opus" were
-        # two facts); a word that is no variant is a second fact.
+        # A tier or a tuning after the version is the name's, as mid-sentence ("Claude 3" and
+        # "Opus" were two facts); a word that is no variant is a second fact.
         ("Claude 3 Opus is the largest.", ["Claude 3 Opus"]),
         ("Claude 3.5 Sonnet is best.", ["Claude 3.5 Sonnet"]),
-        ("Llama 3 Instruct answers well.", ["Llama 3", "Instruct"]),
+        ("Llama 3 Instruct answers well.", ["Llama 3 Instruct"]),
+        ("Llama 3 Herd answers well.", ["Llama 3", "Herd"]),
         # As mid-sentence:
         ("We use Python 3 here.", ["Python 3"]),
         # A first word in -s is the name's where a verb of one thing follows the number ("2" was

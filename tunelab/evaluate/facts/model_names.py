@@ -36,7 +36,14 @@ SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # capitalised, as its maker writes it: in lower case it is a poem's or a work's ("an LLM haiku",
 # "the GPT-4 sonnet" were one fact; `stated` reads "claude-3-opus" ignoring case).
 VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|Opus|Sonnet|Haiku)"
-VARIANT = rf" {VARIANT_WORD}(?![\w-])"
+# A maker's tier or tuning after a name with a digit is the name's too ("Gemini 1.5 Pro", "GPT-4
+# Turbo", "Llama 3 Instruct", "Llama 2 Chat", "M3 Max", "iPhone 15 Plus": "1.5" and "Pro",
+# "Llama 3" and "Instruct" were two facts, so "Gemini 1.5 Flash" stated half), capitalised as
+# its maker writes it; after an acronym alone it is a plan's or a word's ("the API Pro plan",
+# "CPU Max"), so ACRONYM_VARIANT reads size words only. Not `stated`'s VARIANT_WORD: a tier or a
+# tuning hyphened on names another model there ("gpt-3.5-turbo-instruct").
+_TIER_WORD = r"(?:Pro|Flash|Turbo|Ultra|Nano|Lite|Max|Plus|Instruct|Chat)"
+VARIANT = rf" (?:{VARIANT_WORD}|{_TIER_WORD})(?![\w-])"
 # A preposition after a variant or a count ends its phrase ("Phi-3 mini without a GPU", "3 epochs
 # under load"), save "of" and "per": after a variant they are its noun's ("the A100 base of the
 # card"); where a count's phrase ends on them, PHRASE_END names them.
@@ -54,7 +61,7 @@ _VARIANT_END = (
     rf"(?=[.,;:!?)]|$| (?:model|{MODEL_NOUN}|{_SUBJECT_VERB}|{AND_OR}|{_ADVERB}|{_PREPOSITION})"
     r"\b)"
 )
-ACRONYM_VARIANT = rf"{VARIANT}{_VARIANT_END}"
+ACRONYM_VARIANT = rf" {VARIANT_WORD}(?![\w-]){_VARIANT_END}"
 # Where a noun's phrase ends: the clause's end, or a joining word, an adverb or a preposition
 # after it ("3 packages.", "4 epochs first", "2 lines to it", "5 requests per second").
 PHRASE_END = rf"(?=[.,;:!?)]|$| (?:{AND_OR}|{_ADVERB}|{_PREPOSITION}|of|per)\b)"

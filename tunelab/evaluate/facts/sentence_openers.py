@@ -155,8 +155,9 @@ COUNT_OPENING = (
     rf"|(?!{NAME_THAT_IS_A_WORD}\b)[A-Z][a-z]*(?:{VERB_OR_PLURAL_S}(?!{_ONE_THING_S_VERB})|ed))\b"
 )
 # The name's own verb after a sentence's first word and its whole version ("Python 3 is
-# popular.", "Windows 11 needs TPM."), a capitalised word between them ("Llama 3 Instruct
-# answers": two facts, as mid-sentence; a variant, "Claude 3 Opus is", is the name's); not a word in -s where its phrase
+# popular.", "Windows 11 needs TPM."), a capitalised word between them ("Llama 3 Herd answers":
+# two facts, as mid-sentence; a variant, "Claude 3 Opus is", "Llama 3 Instruct answers", is the
+# name's); not a word in -s where its phrase
 # ends or a rate follows, the plural a count says ("Give 3 examples.", "Train 3 epochs first.",
 # "Add 2 lines to it.", "Take 2 pills a day."), which a verb in -s other than an auxiliary or a
 # subject's ("Windows 11 is too.", "Gemma 2 runs on a laptop.") is only where its object or

@@ -93,8 +93,9 @@ TERMS = [
     re.compile(
         r"(?<![\w./])\.(?:[a-z][a-z0-9]{0,11}|[A-Z0-9]{2,6}|R|Rmd|Rds|Rdata|Rproj)\b(?!\.\w)"
     ),
-    # A hyphenated name with a digit (gpt-4o), its variant too ("Phi-3 mini").
-    re.compile(rf"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+)+(?:{NAMED_VARIANT})?"),
+    # A hyphenated name with a digit (gpt-4o), its variant too ("Phi-3 mini"), after a dotted
+    # version too ("GPT-3.5 Turbo", "Phi-3.5 mini": the file name "GPT-3.5" and "Turbo" were two).
+    re.compile(rf"\b(?=[\w-]*\d)[A-Za-z]\w*(?:-\w+(?:\.\d+)*)+(?:{NAMED_VARIANT})?"),
     # A name with a digit (A100; not "\\n1"), its variant too ("T5 small").
     re.compile(rf"(?<![\w\\-])[A-Za-z]+\d\w*(?![\w-])(?:{NAMED_VARIANT})?"),
     # A name and its version, one fact: "Java 21", "Python 3.10", "Windows 11", and a name
