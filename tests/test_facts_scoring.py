@@ -174,3 +174,23 @@ def test_an_answer_is_read_for_what_it_states_now_and_whole(fact, answer, stated
 )
 def test_a_hyphened_name_is_not_said_by_a_longer_one(fact, answer, stated):
     assert fact_accurate(fact, answer) is stated
+
+
+@pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # A tier before or after the version names one model ("Claude Opus 3" was no Claude 3
+        # Opus), the version whole and the three adjacent.
+        ("Claude 3 Opus", "It runs Claude Opus 3.", True),
+        ("Claude 3 Opus", "It calls claude-opus-3.", True),
+        ("Claude Opus 4", "It runs Claude 4 Opus.", True),
+        ("Gemini 1.5 Pro", "It runs Gemini Pro 1.5.", True),
+        ("Claude 3 Opus", "It runs Claude Opus 3.5.", False),
+        ("Claude 3 Opus", "It runs Claude Opus 4.", False),
+        ("Gemini 1.5 Pro", "It runs Gemini Flash 1.5.", False),
+        ("Claude 3 Opus", "It does not run Claude Opus 3.", False),
+        ("Claude 3 Opus", "Claude wins; Opus 3 times in a row.", False),
+    ],
+)
+def test_a_model_s_tier_is_said_before_or_after_its_version(fact, answer, stated):
+    assert fact_accurate(fact, answer) is stated

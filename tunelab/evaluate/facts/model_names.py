@@ -43,7 +43,8 @@ VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|O
 # "CPU Max"), so ACRONYM_VARIANT reads size words only. Not `stated`'s VARIANT_WORD: a tier or a
 # tuning hyphened on names another model there ("gpt-3.5-turbo-instruct").
 _TIER_WORD = r"(?:Pro|Flash|Turbo|Ultra|Nano|Lite|Max|Plus|Instruct|Chat)"
-VARIANT = rf" (?:{VARIANT_WORD}|{_TIER_WORD})(?![\w-])"
+VARIANT_OR_TIER = rf"(?:{VARIANT_WORD}|{_TIER_WORD})"
+VARIANT = rf" {VARIANT_OR_TIER}(?![\w-])"
 # A preposition after a variant or a count ends its phrase ("Phi-3 mini without a GPU", "3 epochs
 # under load"), save "of" and "per": after a variant they are its noun's ("the A100 base of the
 # card"); where a count's phrase ends on them, PHRASE_END names them.

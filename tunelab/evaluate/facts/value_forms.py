@@ -3,7 +3,8 @@
 month" "$20/month", "14 March 2026" "2026-03-14", "Pelican 2.1" "version 2.1 of Pelican", and
 "5e-4 (0.0005)" is one value written two ways; and, for the scorer
 (`tunelab.evaluate.facts.stated`), a name with its version said the long way: "Apache License,
-Version 2.0" is "Apache 2.0", "GNU General Public License, version 3" and "GPLv3" are "GPL 3"."""
+Version 2.0" is "Apache 2.0", "GNU General Public License, version 3" and "GPLv3" are "GPL 3",
+"Claude Opus 3" is "Claude 3 Opus"."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import regex
 from tunelab.data.text import FUNCTION_WORDS
 from tunelab.data.units import UNITS, alternation, forms, units_of
 from tunelab.evaluate.facts.amounts import JOINED, PERIOD, SPACED_UNIT
+from tunelab.evaluate.facts.model_names import VARIANT_OR_TIER
 from tunelab.evaluate.facts.normalize_numbers import normalize
 
 # A value's unit in its other forms (`units.forms`), each an alternative of the fact: "10 days" is
@@ -274,12 +276,42 @@ def _same_version(said: str, version: str) -> bool:
     return re.sub(r"(\.0)+$", "", said) == re.sub(r"(\.0)+$", "", version)
 
 
+# A model's name with its version and its tier or size word ("Claude 3 Opus", "Gemini 1.5 Pro",
+# "Phi-3 mini"), either way round: its maker wrote "Claude 3 Opus" and then "Claude Opus 4", and
+# "Gemini Pro 1.5" beside "Gemini 1.5 Pro", one model each (an answer saying "Claude Opus 3" got
+# no credit for "Claude 3 Opus").
+_VERSION = r"\d+(?:\.\d+)*"
+_TIERED = re.compile(
+    rf"([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)*)[ -](?:({_VERSION}) ({VARIANT_OR_TIER})"
+    rf"|({VARIANT_OR_TIER}) ({_VERSION}))"
+)
+
+
+@lru_cache(maxsize=1024)
+def _tier_moved(value: str) -> re.Pattern | None:
+    """Where an answer says `value`, a model's name, version and tier, with the tier and the
+    version the other way round ("Claude Opus 3" of "Claude 3 Opus"): the three adjacent, any
+    case, spaced or hyphened, the version whole ("Claude Opus 3.5" is another model)."""
+    found = _TIERED.fullmatch(value.strip())
+    if not found:
+        return None
+    name, version, tier = found[1], found[2] or found[5], found[3] or found[4]
+    first, second = (tier, version) if found[2] else (version, tier)
+    words = [*name.split(), first, second]
+    return re.compile(
+        r"(?<![\w.-])" + r"[\s-]".join(map(re.escape, words)) + r"(?![\w-]|\.\d)", re.IGNORECASE
+    )
+
+
 def named_version_as_written(answer: str, value: str) -> str:
     """`answer` with each long way of saying `value`'s name and version (`_version_said_long`,
     `_initialism_said`) written as `value` writes it ("Apache License, Version 2.0" read "Apache
-    2.0", "GNU General Public License v3.0" "GPL 3"), for the scorer to read as it reads that
-    (a version with more parts, a negation before it); the answer as it was for a value that is
-    no name with its version."""
+    2.0", "GNU General Public License v3.0" "GPL 3"), and a model's tier before or after its
+    version as `value` puts it (`_tier_moved`: "Claude Opus 3" read "Claude 3 Opus"), for the
+    scorer to read as it reads that (a version with more parts, a negation before it); the
+    answer as it was for a value that is no name with its version."""
+    if (moved := _tier_moved(value)) is not None:
+        answer = moved.sub(value.strip(), answer)
     said = _version_said_long(value)
     if said is not None:
         answer = said.sub(
