@@ -127,6 +127,29 @@ def test_a_value_no_negated_verb_takes_is_stated(answer):
 
 
 @pytest.mark.parametrize(
+    "fact, answer, stated",
+    [
+        # An adverb of manner after a negated verb takes the denial: it runs there, slowly
+        # (the CPU was denied, though the answer said it runs on it).
+        ("CPU", "It runs on the CPU, though it won't run fast on the CPU.", True),
+        ("GPU", "It trains on a GPU. It does not train well on a GPU.", True),
+        ("Windows", "It runs on Windows. It doesn't run natively on Windows.", True),
+        # ...but, said only there, where it runs is not stated.
+        ("CPU", "It won't run fast on the CPU.", False),
+        # A verb negated with no manner, or with an adverb before it, still denies the place.
+        ("CPU", "It runs on the GPU. It does not run on the CPU.", False),
+        ("CPU", "It runs on the GPU. It does not actually run on the CPU.", False),
+        ("CPU", "It runs on the GPU; it does not run on the CPU quickly.", False),
+        # A word in -ly before a noun is an adjective: its noun is denied with it.
+        ("early stopping", "It does not support early stopping.", False),
+        ("nightly builds", "It does not ship nightly builds.", False),
+    ],
+)
+def test_a_negated_verb_s_manner_takes_the_denial_not_where_it_is_done(fact, answer, stated):
+    assert fact_accurate(fact, answer) is stated
+
+
+@pytest.mark.parametrize(
     "answer",
     [
         "The default is 2e-4; you don't need to change the default of 2e-4.",

@@ -1,9 +1,9 @@
 """Which words an English answer denies, or leaves unstated: right after a negation ("not 8", "no
-GPU"), taken by a negated verb in its clause ("doesn't listen on port 8000") or taken back by a
-retraction ("Paris? No, that's wrong"); a few words on in a negation's clause, a negated copula's
-subject ("Windows is not supported"), a hedge's guess ("maybe 32"), what others are reported to
-say ("although some guides say 32") and a past value ("was 30 before 3.2").
-`answer_words` marks them before it matches a phrase."""
+GPU"), taken by a negated verb in its clause ("doesn't listen on port 8000"; its manner only in
+"won't run fast on the CPU") or taken back by a retraction ("Paris? No, that's wrong"); a few
+words on in a negation's clause, a negated copula's subject ("Windows is not supported"), a
+hedge's guess ("maybe 32"), what others are reported to say ("although some guides say 32") and a
+past value ("was 30 before 3.2"). `answer_words` marks them before it matches a phrase."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 
 import regex
 
+from tunelab.data.text import PREPOSITIONS
 from tunelab.evaluate.facts.normalize_numbers import GLUED
 
 # English negates what follows it in its clause, within a few words: "not 8", "no GPU", "doesn't
@@ -36,7 +37,8 @@ _DENYING_VERBS = frozenset(
 _DENIED_WITH_VERB = 3
 # A verb's negation ("does not listen on port 8000", "doesn't bind to", "never uses", "cannot
 # run", "won't accept", "does not by default listen"): the verb and what it takes, to its
-# clause's end, are denied, whatever the verb. Not a copula's ("is not slow on CPU", "isn't",
+# clause's end, are denied, whatever the verb (an adverb of its manner, the verb and it:
+# `_MANNER`). Not a copula's ("is not slow on CPU", "isn't",
 # "It's not"), whose first word says what it is not, and the rest where.
 _AUXILIARIES = frozenset(
     "do does did can could will would shall should may might must wo ca".split()
@@ -45,6 +47,13 @@ _COPULAS = frozenset("is are was were be been being am s re ai".split())
 # A negated need denies the need, not what the verb after it takes: "The default is 2e-4; you
 # don't need to change 2e-4" states 2e-4.
 _NECESSITY = re.compile(r"(?:need|needs|have|has) to")
+# An adverb of manner or degree right after a negated verb, its phrase ending there or a
+# preposition following, is what the negation denies, not where or with what the verb is done:
+# "It won't run fast on the CPU", "does not train well on a GPU", "doesn't run natively on
+# Windows" say it runs there (the CPU was denied, though the answer said elsewhere it runs on
+# it). A word in -ly a noun follows is an adjective, whose noun is denied with it ("does not
+# support early stopping", "doesn't ship nightly builds").
+_MANNER = re.compile(r"[a-z]{2,}ly|fast|well|much|right|quick|slow", re.I)
 _SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
@@ -217,7 +226,7 @@ def negated_english(
         if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
             taken = 1
         elif _negates_a_verb(text, negation):
-            taken = len(words)
+            taken = 2 if _denies_the_manner(said) else len(words)
         else:
             taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
         starts.update(w.start() for w in words[1:taken])
@@ -273,6 +282,16 @@ def _negates_a_verb(text: str, negation: re.Match) -> bool:
     if said in ("n't", "n’t", "never", "no longer"):
         return host not in _COPULAS
     return said == "not" and host in _AUXILIARIES
+
+
+def _denies_the_manner(said: list[str]) -> bool:
+    """Whether the words a negated verb opens deny only its manner (`_MANNER`): "run fast on
+    the CPU", "train well", not "support early stopping"."""
+    return (
+        len(said) > 1
+        and bool(_MANNER.fullmatch(said[1]))
+        and (len(said) == 2 or said[2].lower() in PREPOSITIONS)
+    )
 
 
 def _sentence_start(text: str, at: int) -> int:
