@@ -130,3 +130,18 @@ def test_a_run_asked_in_qa_form_judges_with_the_rubric_in_its_question(tmp_path,
     (prompt,) = asked
     assert prompt.startswith("### Question:\n" + grades.GRADE_RUBRIC)
     assert prompt.endswith("[Answer]\nA pasta.\n\n### Answer:")
+
+
+def test_a_run_is_one_judge_named_by_its_folder_or_its_model_folder(tmp_path, answer_files):
+    # `--judge runs/x` then `--judge runs/x/model` graded every answer again, as another judge
+    # ("judge:runs/x/model"), though both load and ask the same run.
+    from tests.conftest import tiny_run
+    from tests.test_run import QA
+
+    run = tiny_run(tmp_path, QA)
+    files, votes = answer_files
+    first = tunelab.judge(files[:1], judge=str(run), votes=str(votes), grade=True)
+    again = tunelab.judge(files[:1], judge=str(run / "model"), votes=str(votes), grade=True)
+    assert len(first.records) == 3 and again.already == 3
+    written = (votes.parent / "grades.jsonl").read_text().splitlines()
+    assert {json.loads(line)["source"] for line in written} == {f"judge:{run}"}

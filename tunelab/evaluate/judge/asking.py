@@ -47,8 +47,15 @@ class JudgeConfig(Section):
 
     def source(self) -> str:
         """The judge as its records name it: another model behind the same server
-        (`--judge-model`) is another judge, asked anew."""
-        return f"judge:{self.judge}" + (f" ({self.judge_model})" if self.judge_model else "")
+        (`--judge-model`) is another judge, asked anew; a run is one judge whether its folder
+        or its model/ folder names it (it is asked as the run either way)."""
+        from tunelab import remote
+        from tunelab.evaluate.human.answers import run_folder
+
+        judge = self.judge
+        if judge and not remote.is_endpoint(judge):
+            judge = str(run_folder(Path(judge)))
+        return f"judge:{judge}" + (f" ({self.judge_model})" if self.judge_model else "")
 
 
 def asker(config: JudgeConfig) -> Ask:
