@@ -91,7 +91,11 @@ def test_a_finished_run_resumed_with_another_step_size_is_told_the_setting_not_t
         train(tiny_config(tmp_path, qa_file, max_steps=2, batch_size=4), resume=True)
     message = str(refusal.value)
     assert "cannot change train.batch_size 2 → 4 on resume" in message
-    assert "set what a step is" in message and "max_steps" not in message
+    assert (
+        "(its checkpoint was trained with the old value; train.batch_size sets what a step is,"
+        in message
+    )
+    assert "max_steps" not in message
 
     with pytest.raises(TunelabError) as refusal:
         train(tiny_config(tmp_path, qa_file, max_steps=2, grad_accum=2), resume=True)

@@ -157,10 +157,12 @@ def check_resume_changes(run_dir: Path, config: Config, unknown: frozenset = fro
         what = ", ".join(f"{key} {saved.get(key)!r} → {new.get(key)!r}" for key in changed)
         # A finished run's length counted in steps of another size read as too few steps left.
         step = [key for key in changed if key in STEP_SETTINGS]
-        size = f" ({' and '.join(step)} set what a step is: its steps so far were of the old)"
+        sets = "set" if len(step) > 1 else "sets"
+        size = f"; {' and '.join(step)} {sets} what a step is, and its steps so far were of the old"
+        values = "values" if len(changed) > 1 else "value"
         raise TunelabError(
-            f"{run_dir}: cannot change {what} on resume{size if step else ''} (its checkpoint "
-            "was trained with the old value): drop the change, or start a new run under another "
+            f"{run_dir}: cannot change {what} on resume (its checkpoint was trained with the old "
+            f"{values}{size if step else ''}): drop the change, or start a new run under another "
             "name (or --overwrite)"
         )
 
