@@ -211,6 +211,21 @@ def test_one_unreadable_document_does_not_cost_the_others_their_rows(tmp_path):
         generate_dataset(GenerateConfig(docs=[str(tmp_path)], output=str(out)), progress=False)
 
 
+def test_a_document_not_in_utf8_is_named_by_its_line_with_how_to_convert_it(tmp_path):
+    # A Latin-1 manual was "not UTF-8 text; convert it first": no line, no byte, no how.
+    (tmp_path / "guide.md").write_text((DOCS / "guide.md").read_text())
+    (tmp_path / "cafe.md").write_bytes("# Cafe\n\nThe café mode runs at 45 °C.\n".encode("latin-1"))
+    (tmp_path / "photo.md").write_bytes(bytes(range(256)) * 4)  # a binary file named .md
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = "".join(result.output.split())  # the console wraps long paths
+    assert "cafe.md:3:notUTF-8text(byte0xe9atbyte15);re-saveitasUTF-8" in said
+    assert f"iconv-flatin1-tutf-8{tmp_path / 'cafe.md'}>converted.md" in said
+    assert "photo.md:notUTF-8textbutabinaryfile,nodocument" in said
+    assert {Path(r["meta"]["source"]).name for r in rows(out)} == {"guide.md"}
+
+
 def test_template_mode_says_the_model_settings_it_was_given_go_unused(tmp_path):
     # `--model foo --pairs 1` in template mode wrote every pair, no model asked, without a word.
     out = tmp_path / "qa.jsonl"

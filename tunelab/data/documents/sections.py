@@ -348,11 +348,30 @@ def document_text(path: Path) -> str:
 
 
 def _read_utf8(path: Path) -> str:
+    data = path.read_bytes()
     try:
         # utf-8-sig: a byte-order mark (Windows editors write one) is no text to train on.
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise TunelabError(f"{path}: not UTF-8 text; convert it first") from None
+        # Decoded as read_text() does, its "\r\n" read as "\n", so lines count as before.
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as err:
+        raise TunelabError(_not_utf8(path, data, err)) from None
+
+
+def _not_utf8(path: Path, data: bytes, err: UnicodeDecodeError) -> str:
+    """Why a document is unread, where its first bad byte is, and how to mend it: a legacy
+    encoding's text (Latin-1, Windows-1252) converts, a binary file under a text suffix does not."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return f"{path}: not UTF-8 text but UTF-16; re-save it as UTF-8"
+    head = data[:4096]
+    # A text's control bytes are its tabs and line ends; one in twenty others is a binary file.
+    if sum(byte < 9 or 13 < byte < 32 for byte in head) > len(head) // 20:
+        return f"{path}: not UTF-8 text but a binary file, no document; move it out of the folder"
+    line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
+    return (
+        f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x} at byte {err.start}); "
+        "re-save it as UTF-8, or convert it from Latin-1: "
+        f"iconv -f latin1 -t utf-8 {path} > converted{path.suffix}"
+    )
 
 
 def _pdf_pages(path: Path) -> list[str]:
