@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -142,3 +143,23 @@ def test_a_local_model_is_asked_its_batch_size_of_prompts_at_a_time(tmp_path):
     )  # fmt: skip
     generate_dataset(config, llm, progress=False)
     assert llm.asks == [2]
+
+
+def test_answers_cut_off_name_the_token_budget_they_ran_out_of(tmp_path, monkeypatch):
+    # `--mode llm --max-new-tokens 160` kept no pair: "answer cut off mid-sentence x2", and no
+    # word of the setting that had cut them.
+    from typer.testing import CliRunner
+
+    import tunelab.data_commands
+    from tunelab.cli import app
+    from tunelab.data.generate.shared import GenerateStats
+
+    stats = GenerateStats(chunks=1, replies=1, dropped=Counter({"answer cut off mid-sentence": 2}))
+    monkeypatch.setattr(tunelab.data_commands, "generate", lambda config: stats)
+    (tmp_path / "guide.md").write_text("# Guide\n\nThe hub listens on port 7070.\n")
+    out = tmp_path / "qa.jsonl"
+    args = ["data", "generate", str(tmp_path), "-o", str(out), "--mode", "llm"]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "160"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "ran out of --max-new-tokens (160): raise it, or ask for fewer --pairs" in said

@@ -16,6 +16,7 @@ from tunelab.config import DEFAULT_MODEL
 from tunelab.data.documents.sections import documents_said
 from tunelab.data.files.read import formats
 from tunelab.data.generate.augment.augment_rows import AugmentConfig, AugmentStats
+from tunelab.data.generate.filters import CUT_OFF
 from tunelab.data.generate.shared import GenerateConfig, GenerateStats
 from tunelab.data.text import one_line
 from tunelab.errors import cut_short_by_ctrl_c, first_few
@@ -155,6 +156,13 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
         console.print(
             "dropped by the quality filters: "
             + ", ".join(f"{k} x{v}" for k, v in stats.dropped.items())
+        )
+    if stats.dropped[CUT_OFF]:
+        # The reply ran out of tokens: the one setting that mends it, named with its value.
+        console.print(
+            f"an answer cut off mid-sentence ran out of --max-new-tokens ({config.max_new_tokens}):"
+            " raise it, or ask for fewer --pairs per chunk",
+            markup=False,
         )
     if config.mode == "template" and stats.pairs:
         # Measured (benchmarks/docs_to_facts.py, three runs): 3 epochs of one pair a fact stated

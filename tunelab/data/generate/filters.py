@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tunelab.data.generate.shared import GenerateConfig, Output
 
 WORD = re.compile(r"[^\W\d_]{2,}")
+CUT_OFF = "answer cut off mid-sentence"  # a reason `data generate` says how to mend
 BARE_VERDICT = re.compile(r"(?i)(?:yes|no|true|false|correct|incorrect)[.!]?")
 # The prompt's form copied into a field by a small model: a question that is "Question: ...",
 # or holds its answer after "Answer:"; an answer that only announces one ("### Answer:###",
@@ -61,7 +62,7 @@ def drop_reason(
     if repeat_start(a) is not None or looping_phrase(a):
         return "answer repeats itself"
     if config.mode != "template" and cut_short(a):
-        return "answer cut off mid-sentence"  # a model's reply cut at its budget
+        return CUT_OFF  # a model's reply cut at its budget
     if looping_phrase(q):
         return "question repeats itself"
     if chunk_text is not None and (not q.rstrip().endswith("?") or "\n" in q or "\\n" in q):
