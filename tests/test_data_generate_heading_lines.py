@@ -102,6 +102,18 @@ def test_a_heading_in_capitals_is_asked_as_its_text_writes_each_word(tmp_path):
     assert not [q for q in pairs if "STATIC" in q or "WI-FI" in q]
 
 
+def test_a_heading_in_capitals_keeps_a_name_its_text_writes_capitalised_mid_sentence(tmp_path):
+    # "INSTALLING THE VIREO HUB" over "Mount the Vireo Hub ..." was asked "How do I install the
+    # vireo hub?": both are dictionary words, and the manual also says "the hub" alone.
+    doc = tmp_path / "install.txt"
+    doc.write_text(
+        "INSTALLING THE VIREO HUB\n\nMount the Vireo Hub at least 1.5 metres above the ground.\n"
+        "The hub needs a 24 V AC transformer rated for at least 1 A.\n",
+        encoding="utf-8",
+    )
+    assert pairs_of(doc)["How do I install the Vireo Hub?"].startswith("Mount the Vireo Hub")
+
+
 def test_sections_under_a_product_s_troubleshooting_title_each_name_a_problem(tmp_path):
     # "# Wrenfield W200 Troubleshooting" was no "Troubleshooting" heading: its "## The printer
     # skips labels" was asked "What are the printer skips labels?" and left out, and the fix

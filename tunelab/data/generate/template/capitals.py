@@ -166,7 +166,12 @@ def lower_title(phrase: str, context: str, topic: str | None = None, document: s
     # and unless the whole name is in the phrase ("Use Harborline Sync Agent").
     said = {w for w in words if _said_lower(w, context) and (topic or "") not in phrase}
     in_prose = {w for w in ordinary if named_in_prose(w, document)} - said
-    names = NAMES_THAT_ARE_WORDS | in_prose | (_named_by(topic) - said)
+    # "the Vireo Hub" in a sentence names both words, however often it says "the hub" alone.
+    prose = "\n".join(
+        line for line in f"{context}\n{document}".splitlines() if not _title_line(line)
+    )
+    together = set(_named_mid_sentence(words, CODE.sub(" ", prose)).values())
+    names = NAMES_THAT_ARE_WORDS | in_prose | together | (_named_by(topic) - said)
     return " ".join(w.lower() if w in ordinary and w not in names else w for w in words)
 
 
@@ -267,14 +272,31 @@ def unshouted(heading: str, text: str) -> str:
     if len(words) < 2 or heading != heading.upper() or heading == heading.lower():
         return heading
     prose = "\n".join(line for line in text.splitlines() if line != line.upper())
+    named = _named_mid_sentence(words, prose)
     said = []
-    for word in words:
+    for i, word in enumerate(words):
         found = re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", prose, re.IGNORECASE)
         written = [w for w in found if w != w.upper()]
         # A dictionary word capitalised only where a sentence or a label opens ("to Static").
         opened = written and all(w == w.capitalize() for w in written) and english(word.lower())
-        if not found or word.lower() in found or opened:
+        if i in named:  # a name's word, whatever the prose says in lower case ("the hub")
+            said.append(named[i])
+        elif not found or word.lower() in found or opened:
             said.append(word.lower())
         else:  # the spelling it uses most, an acronym's capitals where it has no other
             said.append(max(written, key=written.count) if written else word)
     return " ".join([said[0][:1].upper() + said[0][1:], *said[1:]])
+
+
+def _named_mid_sentence(words: list[str], prose: str) -> dict[int, str]:
+    """The heading's words that the `prose` writes as a name of two capitalised words after one
+    in lower case, by their places, as written ("INSTALLING THE VIREO HUB" over "Mount the Vireo
+    Hub ..." and "The hub needs ..." was asked "How do I install the vireo hub?")."""
+    named: dict[int, str] = {}
+    for i, pair in enumerate(zip(words, words[1:], strict=False)):
+        phrase = r"[ \t]+".join(re.escape(word) for word in pair)
+        for m in re.finditer(rf"(?<![\w'-])([a-z][\w'-]*)[ \t]+({phrase})(?![\w-])", prose, re.I):
+            name = m[2].split()
+            if m[1].islower() and all(w[:1].isupper() and w != w.upper() for w in name):
+                named.update({i: name[0], i + 1: name[1]})
+    return named
