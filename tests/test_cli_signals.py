@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tunelab.terminal import n_things
+
 
 def _start(*args: str, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd(), "COLUMNS": "300"}
@@ -117,7 +119,7 @@ def test_ctrl_c_during_augment_says_the_rows_kept_and_the_rerun_goes_on(tmp_path
     assert stopped.returncode == 130, said
     kept = _lines(out)
     assert " ".join(said.split()).endswith(
-        f"interrupted: aug.jsonl keeps its {kept} rows; run the same command again to go on "
+        f"interrupted: aug.jsonl keeps its {n_things(kept, 'row')}; run the same command again to go on "
         "with the questions not yet rewritten"
     )
     done = {json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()}
@@ -166,7 +168,7 @@ def test_a_ctrl_c_just_after_the_last_rows_are_written_still_says_the_rows_kept(
     assert stopped.exit_code == 130, stopped.output
     kept = len(Path("out.jsonl").read_text().splitlines())
     assert kept and " ".join(stopped.output.split()).endswith(
-        f"interrupted: out.jsonl keeps its {kept} rows; run the same command again to go on {rest}"
+        f"interrupted: out.jsonl keeps its {n_things(kept, 'row')}; run the same command again to go on {rest}"
     )
 
 
@@ -187,8 +189,9 @@ def test_a_ctrl_c_a_library_wraps_in_its_own_error_still_says_the_rows_kept(tmp_
 
     assert stopped.exit_code == 130, stopped.output
     kept = len(Path("out.jsonl").read_text().splitlines())  # the first question's, rewrites too
-    assert f"interrupted: out.jsonl keeps its {kept} rows; run the same command again" in (
-        " ".join(stopped.output.split())
+    assert (
+        f"interrupted: out.jsonl keeps its {n_things(kept, 'row')}; run the same command again"
+        in (" ".join(stopped.output.split()))
     )
 
 

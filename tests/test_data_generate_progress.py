@@ -105,7 +105,8 @@ def test_ctrl_c_keeps_the_rows_written_says_so_and_the_same_command_goes_on(tmp_
     stopped = CliRunner().invoke(app, command)
     assert stopped.exit_code == 130
     said = " ".join(stopped.output.split())
-    assert f"interrupted: {out} keeps its 1 rows; run the same command again to go on" in said
+    # "keeps its 1 rows", where every count is said as n_things says it.
+    assert f"interrupted: {out} keeps its 1 row; run the same command again to go on" in said
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0 and "1 chunk done before" in " ".join(again.output.split())
     assert len(out.read_text().splitlines()) == 3

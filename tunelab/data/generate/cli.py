@@ -243,7 +243,7 @@ def _kept_on_ctrl_c(path: Path, rest: str) -> str:
     none = sum(record.get("kept") == 0 for _, record in records)
     also = f" (and {none} asked about that kept none, in {asked})" if none else ""
     return (
-        f"interrupted: {path} keeps its {rows} rows{also}; run the same command again to go on "
+        f"interrupted: {path} keeps its {n_things(rows, 'row')}{also}; run the same command again to go on "
         f"{rest}"
     )
 
