@@ -325,3 +325,15 @@ def test_a_rerun_of_a_one_chunk_document_says_the_chunk_was_done(tmp_path):
     assert CliRunner().invoke(app, generate).exit_code == 0
     said = " ".join(CliRunner().invoke(app, generate).output.split())
     assert said.startswith("nothing new: the chunk was done by an earlier run, whose pairs")
+
+
+def test_a_link_to_a_document_that_is_not_there_is_named_not_skipped_silently(tmp_path):
+    # A folder's link to a manual on an unmounted share was left out without a word.
+    (tmp_path / "guide.md").write_text((DOCS / "guide.md").read_text())
+    (tmp_path / "setup.md").symlink_to("/mnt/share/setup.md")
+    out = tmp_path / "qa.jsonl"
+    result = CliRunner().invoke(app, ["data", "generate", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "links whose target is not there were left out (setup.md -> /mnt/share/setup.md)" in said
+    assert {Path(r["meta"]["source"]).name for r in rows(out)} == {"guide.md"}

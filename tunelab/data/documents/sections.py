@@ -5,6 +5,7 @@ tunelab.data.documents.chunking cuts them to a token budget."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ def unread_note(folder: Path, besides: Callable[[Path], bool] = lambda p: False)
     images = [p for p in unread if p.suffix.lower() in IMAGE_SUFFIXES]
     others = [p for p in unread if p.suffix.lower() not in IMAGE_SUFFIXES]
     said = []
+    if broken := [p for p in _shown_under(folder) if p.is_symlink() and not p.exists()]:
+        # A link to a manual on an unmounted share was left out without a word: no file to read.
+        links = [f"{p.relative_to(folder)} -> {os.readlink(p)}" for p in broken[:UNREAD_NAMED]]
+        more = f" and {len(broken) - UNREAD_NAMED} more" if len(broken) > UNREAD_NAMED else ""
+        said.append(
+            f"links whose target is not there were left out ({', '.join(links)}{more}): mount "
+            "or copy what they point to"
+        )
     if others:
         said.append(
             f"files of a kind not read were left out ({_named(folder, others)}); documents are "
@@ -88,10 +97,15 @@ def _named(folder: Path, files: list[Path]) -> str:
 
 def _files_under(folder: Path) -> list[Path]:
     """The files under `folder`, searched recursively, but for hidden ones (`.git`), in order."""
+    return [p for p in _shown_under(folder) if p.is_file()]
+
+
+def _shown_under(folder: Path) -> list[Path]:
+    """Everything under `folder`, searched recursively, but hidden ones (`.git`), in order."""
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
 
