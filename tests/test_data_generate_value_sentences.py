@@ -266,3 +266,17 @@ def test_a_subject_saying_which_by_a_measure_is_asked_whole(tmp_path):
         sentence_question("Backups that the agent made last night are split into 1 GB chunks.")
         is None
     )
+
+
+def test_a_price_is_asked_how_much_with_what_it_is_per(tmp_path):
+    # "The Vireo Cloud plan costs 4 dollars per month." was asked "How many dollars per month
+    # does the Vireo Cloud plan cost?", a price counted as things.
+    pairs = manual_pairs(
+        tmp_path,
+        "# Vireo Hub\n\nThe Vireo Hub is a controller. The Vireo Hub costs 189 dollars.\n\n"
+        "## Cloud\n\nThe Vireo Cloud plan costs 4 dollars per month.\n",
+    )
+    assert pairs["How much does the Vireo Hub cost?"] == "The Vireo Hub costs 189 dollars."
+    assert pairs["How much does the Vireo Cloud plan cost per month?"] == (
+        "The Vireo Cloud plan costs 4 dollars per month."
+    )

@@ -137,6 +137,13 @@ COUNTED = re.compile(
 )
 
 
+# A price as a verb's object: "$189", "189 dollars", "4 EUR per month", "12 euros a year".
+PRICE = re.compile(
+    r"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b)"
+    r"(?P<per> (?:per|a|an|each) [a-z]+)?"
+)
+
+
 def _versions_named(rest: str) -> list[str]:
     """The name of each version in a list opening `rest` ("Windows 10, Windows 11 and macOS 13"
     -> Windows, Windows, macOS): "What Windows version ...?" asked of one named a list of three."""
@@ -292,6 +299,9 @@ def verb_question(subject: str, aux: str, base: str, rest: str, never: bool = Fa
         return f"How often {aux} {subject} {said}{' ' + what if what else ''}?"
     if far := DISTANCE.match(rest):  # "The remote works up to 7 metres away": how far
         return f"How far{far['away'] or ''} {aux} {subject} {said}?"
+    if base == "cost" and (price := PRICE.match(roughly)):
+        # "costs 4 dollars per month": how much, per month ("How many dollars per month ...?")
+        return f"How much {aux} {subject} {said}{price['per'] or ''}?"
     if (counted := COUNTED.match(rest)) and not DURATION.match(without_hedge(rest)):
         # "allows 600 requests per minute", "may contain at most 12 terms": how many, of what
         return f"How many {counted['things']}{counted['per'] or ''} {aux} {subject} {said}?"
