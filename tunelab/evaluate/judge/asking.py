@@ -50,11 +50,11 @@ class JudgeConfig(Section):
         (`--judge-model`) is another judge, asked anew; a run is one judge whether its folder
         or its model/ folder names it (it is asked as the run either way)."""
         from tunelab import remote
-        from tunelab.evaluate.human.answers import run_folder
+        from tunelab.run import Run
 
         judge = self.judge
         if judge and not remote.is_endpoint(judge):
-            judge = str(run_folder(Path(judge)))
+            judge = str(Run.folder_named(judge) or Path(judge))
         return f"judge:{judge}" + (f" ({self.judge_model})" if self.judge_model else "")
 
 
