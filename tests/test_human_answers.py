@@ -270,3 +270,24 @@ def test_a_row_without_its_answer_says_which_key_is_missing_and_the_keys_it_has(
         f"{typed}:1: no 'answer' (its keys: question, response); each row needs 'question' "
         "and 'answer'"
     )
+
+
+def test_a_run_stopped_before_its_model_was_saved_says_how_to_go_on(tmp_path):
+    # `tunelab rate runs/b runs/a` on a run Ctrl-C'd twice (checkpoints, no model/) said "runs/b:
+    # no answers here (... or a run folder)", and `runs/b/model` "no such file or folder".
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    run = tmp_path / "runs" / "b"
+    (run / "checkpoints" / "step-000004").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: b\n")
+    (run / "metrics.jsonl").write_text("")
+    (run / "status.json").write_text(json.dumps({"status": "interrupted"}))
+    for given in (run, run / "model"):
+        with pytest.raises(TunelabError) as refused:
+            load_answers([answers, given])
+        assert str(refused.value) == (
+            f"{run}: this run has no answers yet, and no model to give them: it is a run that "
+            f"has saved no model yet (it stopped before writing model/): `tunelab train {run} "
+            f"--resume` continues it from its last checkpoint; then `tunelab eval {run}` writes "
+            "its answers"
+        )

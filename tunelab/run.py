@@ -98,14 +98,19 @@ class Run:
         return trained and (path / CONFIG_FILE).is_file()
 
     @classmethod
-    def folder_named(cls, path: str | Path) -> Path | None:
+    def folder_named(cls, path: str | Path, started: bool = False) -> Path | None:
         """The trained run folder `path` names: itself, or the run whose model/ folder it is
         (runs/x/model); else None. The one reading of it, for `find` and for what takes a run's
-        files without opening it (rate's answers, serve's "given twice")."""
+        files without opening it (rate's answers, serve's "given twice"). With `started`, a run
+        that began training and saved no model yet is named too, to say so (`unsaved_run`)."""
         path = Path(path)
-        if cls.is_run(path):
+
+        def named(folder: Path) -> bool:
+            return cls.is_run(folder) or (started and cls.is_started(folder))
+
+        if named(path):
             return path
-        return path.parent if path.name == WEIGHTS and cls.is_run(path.parent) else None
+        return path.parent if path.name == WEIGHTS and named(path.parent) else None
 
     @classmethod
     def find(cls, model: str | Path | Run) -> Run | None:
@@ -320,30 +325,35 @@ def refuse_unsaved(model: str | Path) -> None:
     """A run killed before it wrote model/ is no model to load: said so (read as a Hugging Face
     folder, transformers blamed a missing tokenizer library). Its model/ folder named, not there
     yet, is said as the run is (it was "no such file or folder", the failure unsaid)."""
-    if Path(model).name == WEIGHTS and Run.is_started(Path(model).parent):
-        model = Path(model).parent  # not a run that wrote model/: `Run.find` read that one
-    if not Run.is_started(model):
+    run = Run.folder_named(model, started=True)  # one that wrote model/ was read (`Run.find`)
+    if run is None:
         if said := unstarted(Path(model)):
             raise TunelabError(f"model {str(model)!r} is {said}")
         return
-    status = run_status(Path(model))
+    raise TunelabError(f"model {str(run)!r} is {unsaved_run(run)}")
+
+
+def unsaved_run(run: Path) -> str:
+    """What a run that began training and saved no model/ is, said after "is", and the command
+    that goes on: a model to load refused (`refuse_unsaved`), or a run to rate that no model has
+    answered for yet (rate's and judge's answers)."""
+    status = run_status(run)
     if status["status"] == "running":  # "it stopped" and a resume, of a run still training
-        raise TunelabError(
-            f"model {str(model)!r} is a run still training (process {status.get('pid')} on "
-            f"{status.get('host')}): its model/ is written when it ends"
+        return (
+            f"a run still training (process {status.get('pid')} on {status.get('host')}): its "
+            "model/ is written when it ends"
         )
-    checkpoints = list_checkpoints(Path(model) / CHECKPOINTS)
+    checkpoints = list_checkpoints(run / CHECKPOINTS)
     how = (
-        f"`{resume_command(Path(model), *_launch(checkpoints[-1]))}` continues it from its "
-        "last checkpoint"
+        f"`{resume_command(run, *_launch(checkpoints[-1]))}` continues it from its last checkpoint"
         if checkpoints
-        else f"it saved no checkpoint either: `tunelab train {model} --overwrite` starts it again"
+        else f"it saved no checkpoint either: `tunelab train {run} --overwrite` starts it again"
     )
     # A run that failed at its first step says why, as `tunelab runs` does, not only that it
     # stopped.
     error = failure(status)
     why = f"its training failed: {error}" if error else "it stopped before writing model/"
-    raise TunelabError(f"model {str(model)!r} is a run that has saved no model yet ({why}): {how}")
+    return f"a run that has saved no model yet ({why}): {how}"
 
 
 def failure(status: dict) -> str | None:

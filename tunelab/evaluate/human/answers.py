@@ -12,7 +12,7 @@ from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError, broken_link
 from tunelab.meant import meant_file
-from tunelab.run import Run
+from tunelab.run import Run, unsaved_run
 from tunelab.terminal import is_are, n_things
 
 
@@ -29,6 +29,11 @@ def answers_file(path: Path) -> Path:
         raise TunelabError(
             f"{path}: this run has no answers yet: `tunelab eval {path}` (its test questions) or "
             f"`tunelab compare {path}` writes them; then give it again"
+        )
+    if Run.is_started(path):  # stopped before its model/: no model to ask its questions yet
+        raise TunelabError(
+            f"{path}: this run has no answers yet, and no model to give them: it is "
+            f"{unsaved_run(path)}; then `tunelab eval {path}` writes its answers"
         )
     raise TunelabError(f"{path}: no answers here ({kinds})")
 
@@ -75,8 +80,9 @@ def load_answers(paths: list[Path], at_least: int = 2) -> dict[str, dict[str, di
     name (prompting.jsonl of two compare folders) are told apart by their folders. Rating needs
     `at_least` two sets; grading each answer alone, one."""
     # A run's model/ folder (runs/x/model) gives the run's answers, as every command that takes
-    # a model reads it as its run.
-    paths = [file for path in paths for file in answer_sets(Run.folder_named(path) or path)]
+    # a model reads it as its run (and one of a run that stopped before writing it is told so).
+    named = [Run.folder_named(path, started=True) or path for path in paths]
+    paths = [file for path in named for file in answer_sets(path)]
     files = [answers_file(path).resolve() for path in paths]
     for path, file in zip(paths, files):
         if files.count(file) > 1:  # it was named ':a', as if two models shared a name
