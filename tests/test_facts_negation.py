@@ -195,3 +195,21 @@ def test_a_retraction_before_a_dash_takes_back_what_came_before(dash):
 )
 def test_a_retraction_before_an_unspaced_or_double_dash_takes_back_what_came_before(answer):
     assert not fact_accurate("Helsinki", answer) and fact_accurate("Tampere", answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("--gpu", "It doesn't start unless you pass --gpu."),
+        ("HF_TOKEN", "It won't work until you set HF_TOKEN."),
+        ("8 GB", "You can't train unless you have 8 GB of memory."),
+        ("0.1", "Training does not stop when the loss is 0.1."),
+    ],
+)
+def test_a_negated_verb_s_condition_states_what_it_asks(fact, answer):
+    # The condition is a clause of its own: what it asks for is stated, not denied.
+    assert fact_accurate(fact, answer)
+
+
+def test_a_negated_verb_still_denies_what_it_takes_before_its_condition():
+    assert not fact_accurate("Windows", "It does not run on Windows unless you use WSL.")

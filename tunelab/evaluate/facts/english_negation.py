@@ -55,6 +55,9 @@ _NECESSITY = re.compile(r"(?:need|needs|have|has) to")
 # support early stopping", "doesn't ship nightly builds").
 _MANNER = re.compile(r"[a-z]{2,}ly|fast|well|much|right|quick|slow", re.I)
 _SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
+# A negated verb's condition is a clause of its own from its first word on: "It doesn't start
+# unless you pass --gpu", "won't work until you set HF_TOKEN" state --gpu and HF_TOKEN.
+_CONDITIONS = frozenset("when whenever if unless until once".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
@@ -212,7 +215,13 @@ def negated_english(
         words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
         # A purpose or a condition after what is denied is a clause of its own: "don't need a
         # GPU to train on a CPU" states the CPU ("no way to run it on a CPU" does not).
-        breaks = [i for i, w in enumerate(words) if i >= 2 and w.group().lower() in _SCOPE_BREAKS]
+        verb = _negates_a_verb(text, negation)
+        breaks = [
+            i
+            for i, w in enumerate(words)
+            if w.group().lower() in _SCOPE_BREAKS
+            and (i >= 2 or (i == 1 and verb and w.group().lower() in _CONDITIONS))
+        ]
         words = words[: min(breaks, default=len(words))]
         said = [w.group() for w in words]
         if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
@@ -225,7 +234,7 @@ def negated_english(
         # working after another negation ("lacks support for the CPU"), a few words of it.
         if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
             taken = 1
-        elif _negates_a_verb(text, negation):
+        elif verb:
             taken = 2 if _denies_the_manner(said) else len(words)
         else:
             taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
