@@ -213,3 +213,18 @@ def test_a_negated_verb_s_condition_states_what_it_asks(fact, answer):
 
 def test_a_negated_verb_still_denies_what_it_takes_before_its_condition():
     assert not fact_accurate("Windows", "It does not run on Windows unless you use WSL.")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("--merged", "Pass --merged. Don't forget to pass --merged when you export."),
+        ("warmup", "Don't skip the warmup."),
+        ("--merged", "Make sure you don't miss the --merged flag."),
+        ("QLoRA", "Do not hesitate to use QLoRA."),
+        ("1,400", "The model does not forget what it learned from the 1,400 rows."),
+    ],
+)
+def test_a_negated_verb_of_failing_states_what_it_takes(fact, answer):
+    # Not to forget or skip a thing is to do it: the answer says to pass --merged.
+    assert fact_accurate(fact, answer)

@@ -47,6 +47,13 @@ _COPULAS = frozenset("is are was were be been being am s re ai".split())
 # A negated need denies the need, not what the verb after it takes: "The default is 2e-4; you
 # don't need to change 2e-4" states 2e-4.
 _NECESSITY = re.compile(r"(?:need|needs|have|has) to")
+# A verb of failing or leaving out, negated, says what it takes is done: "Don't forget to pass
+# --merged", "don't skip the warmup", "never fail to set the seed", "do not hesitate to use
+# QLoRA" state --merged, the warmup, the seed and QLoRA.
+_FAILING = frozenset(
+    "forget forgets forgot skip skips skipped fail fails failed miss misses missed neglect "
+    "neglects neglected omit omits omitted overlook overlooks hesitate hesitates".split()
+)
 # An adverb of manner or degree right after a negated verb, its phrase ending there or a
 # preposition following, is what the negation denies, not where or with what the verb is done:
 # "It won't run fast on the CPU", "does not train well on a GPU", "doesn't run natively on
@@ -227,6 +234,8 @@ def negated_english(
         if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
             continue
         if negation.group() == "no" and said[0] in _ANSWERING_NO:
+            continue
+        if verb and said[0].lower() in _FAILING:
             continue
         starts.add(words[0].start())
         # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
