@@ -228,3 +228,20 @@ def test_a_negated_verb_still_denies_what_it_takes_before_its_condition():
 def test_a_negated_verb_of_failing_states_what_it_takes(fact, answer):
     # Not to forget or skip a thing is to do it: the answer says to pass --merged.
     assert fact_accurate(fact, answer)
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("10 MB", "It cannot handle files over 10 MB."),
+        ("4 tokens", "It does not accept prompts under 4 tokens."),
+        ("30 seconds", "A step won't take over 30 seconds."),
+    ],
+)
+def test_a_limit_over_or_under_a_number_after_a_negation_is_stated(fact, answer):
+    # As "can't be more than 512 tokens": the limit is what the answer says.
+    assert fact_accurate(fact, answer)
+
+
+def test_over_before_no_number_is_no_limit():
+    assert not fact_accurate("SSH", "It doesn't run over SSH.")
