@@ -42,7 +42,11 @@ VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|O
 # its maker writes it; after an acronym alone it is a plan's or a word's ("the API Pro plan",
 # "CPU Max"), so ACRONYM_VARIANT reads size words only. Not `stated`'s VARIANT_WORD: a tier or a
 # tuning hyphened on names another model there ("gpt-3.5-turbo-instruct").
-_TIER_WORD = r"(?:Pro|Flash|Turbo|Ultra|Nano|Lite|Max|Plus|Instruct|Chat)"
+# An API model's tier and a model's chat or instruction tuning: `stated` reads them hyphened on a
+# name too, in any case.
+API_TIER = r"(?:Pro|Flash|Turbo|Ultra|Nano|Lite)"
+TUNING = r"(?:Instruct|Chat)"
+_TIER_WORD = rf"(?:{API_TIER}|Max|Plus|{TUNING})"
 VARIANT_OR_TIER = rf"(?:{VARIANT_WORD}|{_TIER_WORD})"
 VARIANT = rf" {VARIANT_OR_TIER}(?![\w-])"
 # A preposition after a variant or a count ends its phrase ("Phi-3 mini without a GPU", "3 epochs

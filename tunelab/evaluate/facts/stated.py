@@ -11,7 +11,7 @@ from functools import lru_cache
 from tunelab.data.text import UNSPACED
 from tunelab.evaluate.facts.answer_words import phrase_reading, states_words
 from tunelab.evaluate.facts.english_negation import negates
-from tunelab.evaluate.facts.model_names import PARAMETER_COUNT, VARIANT_WORD
+from tunelab.evaluate.facts.model_names import API_TIER, PARAMETER_COUNT, TUNING, VARIANT_WORD
 from tunelab.evaluate.facts.normalize_numbers import names_release, normalize
 from tunelab.evaluate.facts.value_forms import OTHER_FORMS, named_version_as_written
 
@@ -111,7 +111,7 @@ _RELEASE_LINE = re.compile(r"(?:[A-Z][a-z][\w+-]*|[a-z]+[A-Z][\w+-]*)(?: [A-Z][a
 # 3" as "Phi-3 mini" does: a variant is one fact where `data facts` proposes it,
 # `specific_terms`), its chat or instruction tuning where the fact names a family, not a size
 # ("Llama-2-chat" is a Llama 2; "Llama-2-7b-chat" is not the Llama-2-7b checkpoint) nor an API
-# model's tier it ends on (`_API_TIER`: "gpt-3.5-turbo-instruct" is another model), the format
+# model's tier it ends on (`API_TIER`: "gpt-3.5-turbo-instruct" is another model), the format
 # its weights are saved in ("Llama-2-7b-hf", "Llama-2-7b-GGUF": the same model), or a word that
 # makes it an adjective of what it is or what uses it, a participle among them ("CC-BY-licensed",
 # "UTF-8-encoded", "GPT-4-based", "learning rate-dependent", "batch size-sensitive", "UTF-8-safe",
@@ -128,7 +128,6 @@ _ADJECTIVE = (
     r"format|dependent|sensitive|centric|capable|intensive|heavy|safe|bound)"
 )
 _WEIGHTS_FORMAT = r"(?:hf|gguf|ggml|gptq|awq|onnx|mlx|fp16|bf16|int8|int4|[48]bit)"
-_TUNING = r"(?:chat|instruct)"  # "Llama-2-chat", "Phi-3-mini-4k-instruct"
 # An API model's tier a name ends on makes it one model, as a size does ("gpt-3.5-turbo",
 # "Gemini-1.5-pro"), which its chat or instruct tuning is not ("gpt-3.5-turbo-instruct", a
 # completion model, credited gpt-3.5-turbo). Not a size word (`VARIANT_WORD`): "Phi-3.5-mini" is
@@ -136,7 +135,6 @@ _TUNING = r"(?:chat|instruct)"  # "Llama-2-chat", "Phi-3-mini-4k-instruct"
 # which `model_names` calls tiers too: they are `VARIANT_WORD`s, so "claude-3-opus-chat" states
 # "Claude 3 Opus" as "Phi-3-mini-instruct" states "Phi-3 mini" (Claude has no completion model
 # beside its chat one for a "-chat" or "-instruct" to name).
-_API_TIER = r"(?:turbo|nano|pro|flash|lite|ultra)"
 _SAYS_IT = rf"(?:v?[\d.]+|{PARAMETER_COUNT}|{_ADJECTIVE}|{VARIANT_WORD}|{_WEIGHTS_FORMAT})"
 _NOT_IT = "\ue003"  # what a longer name reads as: a word that is no phrase's
 
@@ -149,8 +147,8 @@ def _longer_name(written: str) -> re.Pattern | None:
         return None
     name = rf"(?:\s|{_HYPHEN})?".join(re.escape(part) for part in parts)
     sized = any(re.fullmatch(PARAMETER_COUNT, part, re.IGNORECASE) for part in parts)
-    one_model = sized or re.fullmatch(_API_TIER, parts[-1], re.IGNORECASE)
-    says_it = _SAYS_IT if one_model else rf"(?:{_SAYS_IT}|{_TUNING})"
+    one_model = sized or re.fullmatch(API_TIER, parts[-1], re.IGNORECASE)
+    says_it = _SAYS_IT if one_model else rf"(?:{_SAYS_IT}|{TUNING})"
     added = rf"{_HYPHEN}(?!{says_it}\b){_NAME_PART}"
     longer = rf"{name}(?:{added})+"
     # Before an amount a hyphen joins a range's other end ("8-16 GB", "8 GB-16 GB"), whose ends
