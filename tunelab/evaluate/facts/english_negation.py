@@ -206,49 +206,10 @@ def negated_english(
     negations = list(_NEGATION.finditer(text)) if read_negations else []
     reach = {n.start(): _reach_end(text, n) for n in negations}
     for negation in negations:
-        # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
-        # back, and ends that reach.
-        withouts = [n.start() for n in negations if n.group() == "without"
-                    and negation.end() <= n.start() < reach[negation.start()]]  # fmt: skip
-        stop = min(withouts, default=reach[negation.start()])
-        if negation.group() == "without" and any(
-            n.end() <= negation.start() < reach[n.start()] for n in negations if n != negation
-        ):
-            continue
-        if negation.group().lower().startswith(("except", "excluding")) and _NEGATIVE_BEFORE.search(
-            text, _sentence_start(text, negation.start()), negation.start()
-        ):
-            continue  # "nothing except Linux", "doesn't run on Windows except via WSL"
-        scope = _WORD.finditer(text, negation.end(), stop)
-        words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
-        # A purpose or a condition after what is denied is a clause of its own: "don't need a
-        # GPU to train on a CPU" states the CPU ("no way to run it on a CPU" does not).
         verb = _negates_a_verb(text, negation)
-        breaks = [
-            i
-            for i, w in enumerate(words)
-            if w.group().lower() in _SCOPE_BREAKS
-            and (i >= 2 or (i == 1 and verb and w.group().lower() in _CONDITIONS))
-        ]
-        words = words[: min(breaks, default=len(words))]
-        said = [w.group() for w in words]
-        if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
-            continue
-        if negation.group() == "no" and said[0] in _ANSWERING_NO:
-            continue
-        if verb and said[0].lower() in _FAILING:
-            continue
-        starts.add(words[0].start())
-        # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
-        # is denied with it (stated elsewhere, it is taken back); past a verb of having or
-        # working after another negation ("lacks support for the CPU"), a few words of it.
-        if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
-            taken = 1
-        elif verb:
-            taken = 2 if _denies_the_manner(said) else len(words)
-        else:
-            taken = 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
-        starts.update(w.start() for w in words[1:taken])
+        words = _reached_words(text, negation, negations, reach, verb)
+        taken = _denied_count([w.group() for w in words], verb)
+        starts.update(w.start() for w in words[:taken])
         near.update(w.start() for w in words[taken:])
     for copula in _NEGATED_COPULA.finditer(text) if read_negations else ():
         if any(copula.group(key) for key in asked):
@@ -283,6 +244,58 @@ def negated_english(
             if w.group() not in _ARTICLE and w.group() not in _INTERJECTIONS
         )  # fmt: skip
     return starts, near - starts
+
+
+def _reached_words(
+    text: str, negation: re.Match, negations: list[re.Match], reach: dict[int, int], verb: bool
+) -> list[re.Match]:
+    """The words a negation reaches in its clause (articles aside), up to a purpose or a
+    condition of their own; none where it negates nothing there ("not only", "No it runs",
+    "don't forget to", a "without" or "except" another negation turns back)."""
+    # "won't work without a GPU" states the GPU: a "without" in a negation's reach turns it
+    # back, and ends that reach.
+    withouts = [n.start() for n in negations if n.group() == "without"
+                and negation.end() <= n.start() < reach[negation.start()]]  # fmt: skip
+    stop = min(withouts, default=reach[negation.start()])
+    if negation.group() == "without" and any(
+        n.end() <= negation.start() < reach[n.start()] for n in negations if n != negation
+    ):
+        return []
+    if negation.group().lower().startswith(("except", "excluding")) and _NEGATIVE_BEFORE.search(
+        text, _sentence_start(text, negation.start()), negation.start()
+    ):
+        return []  # "nothing except Linux", "doesn't run on Windows except via WSL"
+    scope = _WORD.finditer(text, negation.end(), stop)
+    words = [w for w in scope if w.group() not in _ARTICLE][:_NEGATED_WORDS]
+    # A purpose or a condition after what is denied is a clause of its own: "don't need a
+    # GPU to train on a CPU" states the CPU ("no way to run it on a CPU" does not).
+    breaks = [
+        i
+        for i, w in enumerate(words)
+        if w.group().lower() in _SCOPE_BREAKS
+        and (i >= 2 or (i == 1 and verb and w.group().lower() in _CONDITIONS))
+    ]
+    words = words[: min(breaks, default=len(words))]
+    said = [w.group() for w in words]
+    if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
+        return []
+    if negation.group() == "no" and said[0] in _ANSWERING_NO:
+        return []
+    if verb and said[0].lower() in _FAILING:
+        return []
+    return words
+
+
+def _denied_count(said: list[str], verb: bool) -> int:
+    """How many of the words a negation reaches it denies (the rest: unstated there)."""
+    # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
+    # is denied with it (stated elsewhere, it is taken back); past a verb of having or
+    # working after another negation ("lacks support for the CPU"), a few words of it.
+    if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
+        return 1
+    if verb:
+        return 2 if _denies_the_manner(said) else len(said)
+    return 1 + _DENIED_WITH_VERB if said[:1] and said[0].lower() in _DENYING_VERBS else 1
 
 
 _NEGATIVE_BEFORE = re.compile(
