@@ -245,3 +245,19 @@ def test_a_limit_over_or_under_a_number_after_a_negation_is_stated(fact, answer)
 
 def test_over_before_no_number_is_no_limit():
     assert not fact_accurate("SSH", "It doesn't run over SSH.")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It supports LoRA. The article does not mention whether it supports LoRA.",
+        "It supports LoRA, though the docs don't say how LoRA is set up.",
+    ],
+)
+def test_a_negated_verb_of_saying_leaves_what_it_reports_undenied(answer):
+    # Not mentioning a thing is no denial of it: LoRA, said before, is still stated.
+    assert fact_accurate("LoRA", answer)
+
+
+def test_what_a_negated_verb_of_saying_reports_is_not_stated_there():
+    assert not fact_accurate("LoRA", "The article does not mention whether it supports LoRA.")

@@ -48,6 +48,12 @@ _COPULAS = frozenset("is are was were be been being am s re ai".split())
 # A negated need denies the need, not what the verb after it takes: "The default is 2e-4; you
 # don't need to change 2e-4" states 2e-4.
 _NECESSITY = re.compile(r"(?:need|needs|have|has) to")
+# A negated verb of saying or knowing leaves what it reports unstated, not denied: "The docs do
+# not mention whether it supports LoRA", "does not say which port" deny no LoRA, no port.
+_SAYING = frozenset(
+    "mention mentions say says state states specify specifies list lists document documents "
+    "describe describes explain explains know knows".split()
+)
 # A verb of failing or leaving out, negated, says what it takes is done: "Don't forget to pass
 # --merged", "don't skip the warmup", "never fail to set the seed", "do not hesitate to use
 # QLoRA" state --merged, the warmup, the seed and QLoRA.
@@ -291,11 +297,13 @@ def _denied_count(said: list[str], verb: bool) -> int:
     # "does not support the CPU", "doesn't listen on port 8000": what a denied verb takes
     # is denied with it (stated elsewhere, it is taken back); past a verb of having or
     # working after another negation ("lacks support for the CPU"), a few words of it.
-    if _NECESSITY.fullmatch(" ".join(said[:2]).lower()):
+    if not said:
+        return 0
+    if _NECESSITY.fullmatch(" ".join(said[:2]).lower()) or (verb and said[0].lower() in _SAYING):
         return 1
     if verb:
         return 2 if _denies_the_manner(said) else len(said)
-    return 1 + _DENIED_WITH_VERB if said[:1] and said[0].lower() in _DENYING_VERBS else 1
+    return 1 + _DENIED_WITH_VERB if said[0].lower() in _DENYING_VERBS else 1
 
 
 _NEGATIVE_BEFORE = re.compile(
