@@ -31,8 +31,9 @@ SIZE = rf"{PARAMETER_COUNT}(?![\w-])"
 # proposed; after a spaced version too, "Claude 3 Opus", "Claude 3.5 Sonnet": "Claude 3" and
 # "Opus" were two facts, so "Claude 3 Haiku" stated half, and "Claude 3.5 Sonnet" gave "3.5"
 # and "Sonnet" where it opened a sentence); only where the sentence or clause ends, or a model's
-# noun, a verb, a joining word or an adverb follows ("Install Phi-3 mini first.": "Phi-3" was proposed): not the size word of a
-# noun after it ("API base URL", "GPT-4 large language model", "A100 base clock"). A tier is
+# noun, a verb, a joining word or an adverb follows ("Install Phi-3 mini first.": "Phi-3" was
+# proposed): not the size word of a noun after it ("API base URL", "GPT-4 large language
+# model", "A100 base clock"). A tier is
 # capitalised, as its maker writes it: in lower case it is a poem's or a work's ("an LLM haiku",
 # "the GPT-4 sonnet" were one fact; `stated` reads "claude-3-opus" ignoring case).
 VARIANT_WORD = r"(?:[Mm]ini|[Ss]mall|[Mm]edium|[Ll]arge|[Bb]ase|[Tt]iny|XL|XXL|Opus|Sonnet|Haiku)"
