@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -74,6 +75,18 @@ def test_a_missing_folder_that_could_be_a_hub_id_is_said_to_be_missing_here_too(
     (tmp_path / "runs" / "mine").mkdir(parents=True)  # a letter off: offered, as train does
     with pytest.raises(TunelabError, match=r"weights needed\)\. Did you mean runs/mine\?$"):
         shape_of("runs/mime")
+
+
+def test_a_mistyped_run_lists_its_folder_of_runs_once(tmp_path, monkeypatch):
+    # `tunelab plan runs/mime`: runs/ was listed to see it holds runs, then again for the hint.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "mine").mkdir(parents=True)
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n")
+    listed, iterdir = [], Path.iterdir
+    monkeypatch.setattr(Path, "iterdir", lambda folder: listed.append(folder) or iterdir(folder))
+    with pytest.raises(TunelabError, match=r"\(in runs/: mine\).*Did you mean runs/mine\?$"):
+        shape_of("runs/mime")
+    assert listed == [Path("runs")]
 
 
 def test_a_run_named_alone_or_a_missing_path_is_told_as_generate_tells_it(tmp_path, monkeypatch):

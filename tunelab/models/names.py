@@ -27,17 +27,18 @@ FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".onnx
 _HOST_PORT = re.compile(r"[\w.-]+:\d+(/\S*)?")  # localhost:8000/v1
 
 
-def looks_like_path(name: str) -> bool:
+def looks_like_path(name: str, listing: list[Path] | None = None) -> bool:
     """Whether `name` can only mean a file or folder: the hub's ids are `name` or `org/name`
     (so no leading `.`, `~` or `/`, no second `/`, no backslash), never a model file's name.
     An `org/name` whose `org` is a folder of runs here is taken for a path too: "runs/mien"
     mistyped is a run that is not there, not a hub id to ask for (45 s of retries offline); a
-    folder of downloaded models named like a hub org (./Qwen/...) leaves hub ids to the hub."""
+    folder of downloaded models named like a hub org (./Qwen/...) leaves hub ids to the hub.
+    `listing`: the parent's (`folder_listing`), where the caller has listed it already."""
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     if name.lower().endswith(FILE_SUFFIXES):
         return True
-    if "/" in name and _holds_runs(Path(name).parent):
+    if "/" in name and _holds_runs(Path(name).parent, listing):
         return True
     try:
         validate_repo_id(name)
@@ -46,9 +47,11 @@ def looks_like_path(name: str) -> bool:
     return False
 
 
-def _holds_runs(folder: Path) -> bool:
-    """Whether `folder` holds tunelab runs (a config.yaml in a folder of it)."""
-    return any(_has_run_config(child) for child in _listed(folder))
+def _holds_runs(folder: Path, listing: list[Path] | None = None) -> bool:
+    """Whether `folder` holds tunelab runs (a config.yaml in a folder of it). `listing`: its
+    listing, where the caller has it."""
+    listed = _listed(folder) if listing is None else listing
+    return any(_has_run_config(child) for child in listed)
 
 
 def _has_run_config(folder: Path) -> bool:
@@ -100,8 +103,12 @@ def check_model_name(name: str) -> None:
     """Fail at once on a path that is not there, instead of asking the hub for it (which takes
     ~45 s of retries offline and then blames the network)."""
     path = Path(name)
-    if looks_like_path(name) and not exists(name):
-        listing = folder_listing(path.parent)  # once, for both hints below
+    # The parent listed once, for whether it holds runs and for both hints below (plan runs/mime
+    # listed runs/ twice); a bare name's folder, ".", only where a hint needs it.
+    listing = folder_listing(path.parent) if "/" in name else None
+    if looks_like_path(name, listing) and not exists(name):
+        if listing is None:
+            listing = folder_listing(path.parent)
         given = f"a hub id (org/name) or {EMBEDDED_NAME!r}"
         if _HOST_PORT.fullmatch(name):  # "localhost:8000": a server without its scheme
             given = f"a hub id (org/name), {EMBEDDED_NAME!r} or a server's URL: http://{name}"
