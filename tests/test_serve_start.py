@@ -58,13 +58,38 @@ def test_the_port_check_binds_as_uvicorn_does_and_names_an_unknown_host():
 def test_serving_is_said_only_once_the_models_have_loaded(tmp_path):
     # "serving ... at http://..." came before the models loaded: a model that then failed to
     # load left a log (or a supervisor) reading that the server was up.
-    missing = tmp_path / "no-such-run"
+    unreadable = tmp_path / "no-model-here"  # a folder, so it is loaded, and fails to load
+    unreadable.mkdir()
     with socket.socket() as probe:  # a port free now
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = CliRunner().invoke(cli, ["serve", str(missing), "--port", str(port)])
+    result = CliRunner().invoke(cli, ["serve", str(unreadable), "--port", str(port)])
     assert result.exit_code != 0 and "loading" in result.output
     assert "at http://" not in result.output  # (the temporary folder says "serving" itself)
+
+
+def test_a_run_that_is_not_there_is_refused_before_loading_is_said(tmp_path, monkeypatch):
+    # `tunelab serve runs/my-run` said "loading runs/my-run", then that there was no such run.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "mine").mkdir(parents=True)  # a folder of runs: a path, not a hub id
+    (tmp_path / "runs" / "mine" / "config.yaml").write_text("name: mine\n")
+    result = CliRunner().invoke(cli, ["serve", "runs/my-run"])
+    assert "'runs/my-run': no such file or folder (in runs/: mine)" in str(result.exception)
+    assert "loading" not in result.output
+
+
+def test_a_second_model_missing_is_refused_before_the_first_loads(tmp_path, monkeypatch):
+    # tunelab.serve(["tiny-random", "runs/gone"]) loaded tiny-random, then found runs/gone missing.
+    import tunelab
+    from tunelab import run
+
+    monkeypatch.setattr(run, "load_model", lambda *a, **k: pytest.fail("a model was loaded"))
+    with socket.socket() as probe:  # a port free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TunelabError, match="model 'runs/gone'"):
+        tunelab.serve(["tiny-random", "runs/gone"], port=port)
 
 
 def test_the_serving_line_names_the_model_id_a_request_gives(monkeypatch):

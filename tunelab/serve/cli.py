@@ -174,7 +174,7 @@ def serve_command(
     from rich.console import Console
 
     import tunelab
-    from tunelab.serve.launch import check_exposure, checked_public_url, model_ids
+    from tunelab.serve.launch import check_exposure, checked_public_url, loadable_ids
     from tunelab.web import check_port_free
 
     warning = check_exposure(host, api_key, insecure)  # before minutes of loading, not after
@@ -184,7 +184,7 @@ def serve_command(
         console.print(f"[bold yellow]warning:[/] {warning}")
     check_port_free(host, port)  # before the line that says it serves there
     # "serving" is said once the models are loaded: a model that fails to load said it first.
-    console.print(f"loading {', '.join(model_ids(models))}")
+    console.print(f"loading {', '.join(loadable_ids(models))}")
     tunelab.serve(
         models,
         host=host,

@@ -84,6 +84,18 @@ def model_ids(names: list[str]) -> list[str]:
     return ids
 
 
+def loadable_ids(names: list[str]) -> list[str]:
+    """Each model's id (`model_ids`), every model checked first as a loading command checks it
+    (`refuse_unloadable`: a run not there, one that saved no model): refused before "loading"
+    is said, and a second model missing before the first has loaded for minutes."""
+    from tunelab.run import refuse_unloadable
+
+    ids = model_ids(names)
+    for name in names:
+        refuse_unloadable(name)
+    return ids
+
+
 def created_at(name: str) -> int | None:
     """When the model served as `name` was made, in Unix seconds, as OpenAI's model card gives
     it: the modification time of a run's model/ folder, of a model's folder or file, of the
@@ -117,7 +129,7 @@ def load_engines(names: list[str], max_batch: int = DEFAULT_MAX_BATCH) -> dict[s
     from tunelab.run import load_model, prompt_for
     from tunelab.serve.engine import Engine
 
-    ids = model_ids(names)
+    ids = loadable_ids(names)
     engines = {}
     for engine_id, name in zip(ids, names):
         engines[engine_id] = Engine(
