@@ -248,7 +248,9 @@ async def _parse(
     except ValidationError as err:
         first = err.errors()[0]
         if first["type"] == "json_invalid":  # malformed JSON, or bytes that are not UTF-8
-            raise ApiError(400, f"the body is not valid JSON: {first['msg']}") from None
+            # pydantic's own "Invalid JSON: " said again after ours; its position kept.
+            problem = first["msg"].removeprefix("Invalid JSON: ")
+            raise ApiError(400, f"the body is not valid JSON: {problem}") from None
         param = ".".join(str(p) for p in first["loc"] if not _UNION_MEMBER.fullmatch(str(p)))
         given = first.get("input")
         got = f" (got {json.dumps(given)[:40]})" if isinstance(given, str | int | float) else ""
