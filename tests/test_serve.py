@@ -155,6 +155,19 @@ def test_a_run_asked_for_by_its_folder_is_told_the_id_served(engines):
             )
 
 
+def test_the_ids_a_refusal_lists_are_in_the_order_models_lists_them(engines):
+    # `tunelab serve runs/zeta tiny-random`: /v1/models said zeta first, the 404 tiny-random.
+    served = {"zeta": engines["tiny-random"], "tiny-random": engines["tiny-random"]}
+    with running(create_app(served)) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
+        assert [card.id for card in client.models.list()] == ["zeta", "tiny-random"]
+        with pytest.raises(openai.NotFoundError) as unknown:
+            client.completions.create(model="alpha", prompt="Hi", max_tokens=1)
+        no_model = httpx.post(f"{base}/v1/completions", json={"prompt": "Hi"})
+    assert "ids: ['zeta', 'tiny-random']" in unknown.value.body["message"]
+    assert "(ids served here: zeta, tiny-random)" in no_model.json()["error"]["message"]
+
+
 def test_a_models_card_says_when_it_was_made(client, run_dir):
     # "created" was 0 (1970) for every model; OpenAI's card gives a Unix time.
     cards = {card.id: card for card in client.models.list()}

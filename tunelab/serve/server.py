@@ -101,12 +101,14 @@ def create_app(
                 401, "missing or wrong API key (Authorization: Bearer ...)", "invalid_api_key"
             )
 
+    # The ids in the order served, as /v1/models lists them: the 404's and the 400's lists too.
+    served = list(engines)
+
     def engine_for(model: str) -> Engine:
         if model not in engines:
             raise ApiError(
                 404,
-                f"model {model!r} is not served here; ids: {sorted(engines)}."
-                f"{meant_id(model, engines)}",
+                f"model {model!r} is not served here; ids: {served}.{meant_id(model, engines)}",
                 "model_not_found",
                 "model",
             )
@@ -189,7 +191,7 @@ def create_app(
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat(http: HttpRequest):
-        body = await _parse(http, ChatBody, max_body_mb, sorted(engines))
+        body = await _parse(http, ChatBody, max_body_mb, served)
         engine, prompt, sampling, calls = await prepared(body)
         if body.logprobs:
             answer = await chat_with_logprobs(http, engine, body, prompt, sampling, calls)
@@ -200,7 +202,7 @@ def create_app(
 
     @app.post("/v1/responses", dependencies=[Depends(authorize)])
     async def responses(http: HttpRequest):  # OpenAI's Responses API, answered as a chat
-        asked = await _parse(http, ResponsesBody, max_body_mb, sorted(engines))
+        asked = await _parse(http, ResponsesBody, max_body_mb, served)
         asked.refuse_unsupported()
         body = asked.as_chat()
         engine, prompt, sampling, _ = await prepared(body, ResponsesBody.FIELDS)
@@ -208,7 +210,7 @@ def create_app(
 
     @app.post("/v1/completions", dependencies=[Depends(authorize)])
     async def completions(http: HttpRequest):
-        body = await _parse(http, CompletionBody, max_body_mb, sorted(engines))
+        body = await _parse(http, CompletionBody, max_body_mb, served)
         engine = engine_for(body.model)
         body.refuse_unsupported()
         encoded = await run_in_threadpool(_prompt_ids, engine, body.prompt)
