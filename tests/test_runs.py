@@ -424,3 +424,17 @@ def test_a_run_stopped_before_its_first_checkpoint_lists_its_steps_time(tmp_path
     listed = CliRunner().invoke(app, ["runs", str(folder)])
     assert listed.exit_code == 0, listed.output
     assert "stopped" in listed.output and "11s" in listed.output
+
+
+def test_runs_with_brackets_in_their_names_are_listed_and_plotted_as_named(runs_dir, tmp_path):
+    # "exp[v2]" lost its "[v2]" to rich's markup in the settings table, and so did the PNG's path.
+    for run, named in (("slow", "exp[v1]"), ("fast", "exp[v2]")):
+        shutil.copytree(runs_dir / run, tmp_path / "runs" / named)
+    out = tmp_path / "curves [v2].png"
+    args = ["runs", *(str(tmp_path / "runs" / n) for n in ("exp[v1]", "exp[v2]")), "--plot"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    table, differ = result.output.split("settings that differ")
+    assert "exp[v1]" in table and "exp[v2]" in table
+    assert f"loss curves: {out}\n" in table
+    assert differ.split("\n")[2].split("┃")[2:4] == [" exp[v1] ", " exp[v2] "]

@@ -82,7 +82,7 @@ def check(
     if report:
         save_report(result, report)
         if console is not None:
-            console.print(f"report written to {report}")
+            console.print(f"report written to {report}", markup=False)
     result.raise_if_unloadable()
     if strict and result.warnings and not output:
         raise StrictWarnings(f"--strict: {len(result.warnings)} warning(s) in {path}")

@@ -96,7 +96,7 @@ def ask(
         build.available()
     log = AnswerLog.for_model(log_path, model, max_new_tokens=cfg.max_new_tokens)
     if note := log.resumed():
-        progress.console.print(note)
+        progress.console.print(note, markup=False)  # its log's path, as the user named it
     room = context_length(model, tokenizer) - cfg.max_new_tokens
 
     def fits(example: Example, question: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.compare.run import CompareConfig
@@ -55,7 +56,7 @@ def compare_command(
     from tunelab.evaluate.scores import METRIC_NAMES
 
     result = compare(model, config)
-    table, left = _fitted_table(result.arms, f"{model}: {questions_scored(result.arms)}")
+    table, left = _fitted_table(result.arms, f"{escape(model)}: {questions_scored(result.arms)}")
     console.print(table)
     if left:
         left = ", ".join(d.removesuffix(" [95%]") for d in left)

@@ -13,6 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.config import Config
@@ -122,7 +123,8 @@ def run_demo(
     base_model, tokenizer = load_model(model)
     base_answers = [r.text for r in _ask(base_model, tokenizer, tests)]
     for i in showcase:
-        console.print(f"[bold]Q:[/] {tests[i]['question']}\n[dim]base:[/] {base_answers[i]}\n")
+        asked, answered = escape(tests[i]["question"]), escape(base_answers[i])
+        console.print(f"[bold]Q:[/] {asked}\n[dim]base:[/] {answered}\n")
     base_general = general_ability(base_model, tokenizer) if general_check else None
     del base_model
 
@@ -135,7 +137,8 @@ def run_demo(
     if kept is not None:
         console.print(
             f"{config.run_dir} holds this demo's training cut short at step {kept}: going on "
-            "from it (delete the folder to start afresh)"
+            "from it (delete the folder to start afresh)",
+            markup=False,
         )
     run_dir = train(config, resume=kept is not None, overwrite=kept is None, rerun=again)
 
@@ -145,7 +148,8 @@ def run_demo(
     tuned_answers = [r.text for r in tuned_replies]
     table = Table("question", "base model", "finetuned", "reference", show_lines=True)
     for i in showcase:
-        table.add_row(tests[i]["question"], base_answers[i], tuned_answers[i], tests[i]["answer"])
+        said = (tests[i]["question"], base_answers[i], tuned_answers[i], tests[i]["answer"])
+        table.add_row(*map(escape, said))
     console.print(table)
     before, after = per_question(tests, base_answers), per_question(tests, tuned_answers)
     if base_general is not None:
@@ -162,12 +166,14 @@ def run_demo(
     write_json(run_dir / "demo_scores.json", scores)
     _write_answers(run_dir, tests, base_answers, tuned_answers)
     _write_eval(run_dir, tuned_replies)
+    # Said as the user named them ("runs/demo [2]"): escaped, the bold command kept.
+    folder, picture = escape(str(run_dir)), escape(str(pictured))
     console.print(
-        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {run_dir}/demo_answers.jsonl "
-        f"(the finetuned model's to the test file also in {run_dir}/eval, as `tunelab eval` "
-        f"writes them: `tunelab runs {run_dir}` lists its score). The changes above as a "
-        f"picture: {pictured}. "
-        f"Talk to it: [bold]tunelab chat {run_dir}[/]"
+        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {folder}/demo_answers.jsonl "
+        f"(the finetuned model's to the test file also in {folder}/eval, as `tunelab eval` "
+        f"writes them: `tunelab runs {folder}` lists its score). The changes above as a "
+        f"picture: {picture}. "
+        f"Talk to it: [bold]tunelab chat {folder}[/]"
     )
     return scores
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.evaluate.difference_plot import PlottedDifference, plot_differences
@@ -107,7 +108,7 @@ def general_ability(model, tokenizer, data_dir=None) -> TaskResult | None:
     try:
         return run_task(model, tokenizer, GENERAL_TASK, cfg)
     except TunelabError as err:
-        Console().print(f"[yellow]general-ability check skipped: {err}[/]")
+        Console().print(f"[yellow]general-ability check skipped: {escape(str(err))}[/]")
         return None
 
 

@@ -54,7 +54,7 @@ def eval_command(
     for result in results:
         console.print(
             f"[green]{escape(result.label)}[/]: {n_things(len(result.rows), 'answer')} → "
-            f"{result.out_dir}/ "
+            f"{escape(str(result.out_dir))}/ "
             "(predictions.csv and .jsonl: each answer with its scores; summary.json: the means)",
             soft_wrap=True,
         )
@@ -81,6 +81,7 @@ def eval_command(
         console.print(
             f"comparison: {saved} (and comparison.json); Δ in points as a picture: {pictured}",
             soft_wrap=True,
+            markup=False,
         )
         console.print(
             "[dim]Δ [95% interval]: paired over the n questions (Newcombe's for right/wrong scores, "
@@ -176,7 +177,8 @@ def _print_errors(result, said: set[str] | None = None) -> None:
     if not analysis.counts:  # said, not an empty screen that reads as a crash or no eval
         judged = f", {note}" if (note := by_wording(analysis, result.notes)) else ""
         console.print(
-            f"no answer falls in an error category{escape(judged)}: {result.out_dir / 'errors.md'}",
+            f"no answer falls in an error category{escape(judged)}: "
+            f"{escape(str(result.out_dir / 'errors.md'))}",
             soft_wrap=True,
         )
         return
@@ -186,7 +188,7 @@ def _print_errors(result, said: set[str] | None = None) -> None:
         console.print(f"[bold]{category}[/]: {n}{shown}")
         for ex in examples:
             q = plain_question(ex["question"])
-            console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})")
+            console.print(f"  Q: {q[:80]!r} → {ex['answer'][:80]!r} ({ex['reason']})", markup=False)
             # The first row of each kind of match: two rows teaching the reference hid the one
             # whose answer the model recited.
             firsts: dict[str, dict] = {}
@@ -202,6 +204,7 @@ def _print_errors(result, said: set[str] | None = None) -> None:
         f"error reports (each category with examples and their closest training rows): "
         f"{result.out_dir / 'errors.md'}, {result.out_dir / 'errors.html'}",
         soft_wrap=True,
+        markup=False,
     )
 
 

@@ -276,7 +276,7 @@ def _answer_all(llm, tokenizer, examples, prompt, cfg, out_dir, console, label) 
     settings = dict(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature)
     log = AnswerLog.for_model(out_dir / ANSWER_LOG, llm, **settings)
     if console is not None and (note := log.resumed()):
-        console.print(note)
+        console.print(note, markup=False)  # its log's path, as the user named the folder
     with answer_bars(console) as bars:
         count = counting(bars, f"answering ({Path(label).name})", len(examples))
         generations = answer(

@@ -83,9 +83,10 @@ def export(
     except KeyboardInterrupt:
         if written:
             from rich.console import Console
+            from rich.markup import escape
 
             said = f"interrupted; {_written(written)}"
-            Console(stderr=True).print(f"[yellow]{said}[/]")
+            Console(stderr=True).print(f"[yellow]{escape(said)}[/]")
             raise KeyboardInterrupt(said) from None  # said: `tunelab` adds no line of its own
         raise
     except TunelabError as err:

@@ -57,9 +57,9 @@ def export_command(
             "completions (the exported chat template is the base model's)"
         )
     if "merged" in written:
-        console.print(f"merged weights ({dtype}): {written['merged']}")
+        console.print(f"merged weights ({dtype}): {written['merged']}", markup=False)
     if "gguf" in written:
-        console.print(f"GGUF ({gguf_type}): {written['gguf']}")
+        console.print(f"GGUF ({gguf_type}): {written['gguf']}", markup=False)
         modelfile = written["modelfile"]  # a path of brackets or spaces pastes as said
         console.print(
             f"Ollama Modelfile: {modelfile} (`ollama create NAME -f {shlex.quote(str(modelfile))}`)",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 def repl(session: Session, **generate_kwargs) -> None:
     """Chat with `session` in the terminal until /quit or Ctrl-D; /reset clears the history."""
     from rich.console import Console
+    from rich.markup import escape
 
     keep_undecodable_stdin()
     console = Console()
@@ -53,7 +54,9 @@ def repl(session: Session, **generate_kwargs) -> None:
                 return
             continue
         if re.fullmatch(r"/\w+", text):  # a mistyped command is not a question for the model
-            console.print(f"[yellow]unknown command {text}: {_commands()}[/]", highlight=False)
+            console.print(
+                f"[yellow]unknown command {escape(text)}: {_commands()}[/]", highlight=False
+            )
             continue
         if text:
             _say(session, console, text, generate_kwargs)
@@ -88,6 +91,8 @@ def _commands() -> str:
 def _say(session: Session, console, text: str, generate_kwargs: dict) -> None:
     """One exchange of the REPL. Ctrl-C or an error (a server gone, a message too long)
     ends the reply, not the chat: the history keeps what was said before it."""
+    from rich.markup import escape
+
     console.print("[bold green]model>[/] ", end="")
     session.last = session.finish_reason = None
     stream = partial(console.out, end="", highlight=False)
@@ -103,7 +108,7 @@ def _say(session: Session, console, text: str, generate_kwargs: dict) -> None:
         return
     except TunelabError as err:
         console.out("")
-        console.print(f"[red]error:[/] {err}", highlight=False)
+        console.print(f"[red]error:[/] {escape(str(err))}", highlight=False)
         return
     console.out("")
     # The cap is said once, as forgetting is below; a cut reply each time.

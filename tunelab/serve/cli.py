@@ -172,6 +172,7 @@ def serve_command(
     """Serve models over an OpenAI-compatible API (/v1/chat/completions, /v1/completions,
     /v1/responses)."""
     from rich.console import Console
+    from rich.markup import escape
 
     import tunelab
     from tunelab.serve.launch import check_exposure, checked_public_url, loadable_ids
@@ -181,10 +182,10 @@ def serve_command(
     checked_public_url(public_url)
     console = Console()
     if warning:  # --insecure got it past check_exposure
-        console.print(f"[bold yellow]warning:[/] {warning}")
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     check_port_free(host, port)  # before the line that says it serves there
     # "serving" is said once the models are loaded: a model that fails to load said it first.
-    console.print(f"loading {', '.join(loadable_ids(models))}")
+    console.print(f"loading {', '.join(loadable_ids(models))}", markup=False)
     tunelab.serve(
         models,
         host=host,

@@ -123,7 +123,7 @@ def split_command(
     console = Console()
     written = split(path, output, config, overwrite=overwrite)
     for part, rows in zip(("train", "test"), written["rows"]):
-        console.print(f"{written[part]}: {n_things(rows, 'row')}")
+        console.print(f"{written[part]}: {n_things(rows, 'row')}", markup=False)
     if written["said"]:
         console.print("; ".join(written["said"]))
     for note in filter(None, (written["few"], written["untaught"])):

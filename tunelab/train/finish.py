@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.evaluate.scores import score_said
 from tunelab.run_base import keep_base
@@ -62,7 +63,7 @@ def finish_session(
         # Said before the barrier (rich flushes each print): past it the other processes exit
         # 130 at once, torchrun SIGTERMs rank 0 within its 0.1 s poll of the first exit, and
         # SIGTERM's default, under torchrun, killed rank 0 before it said this line.
-        console.print(f"[yellow]{message}[/]", soft_wrap=True)
+        console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
         # The claim likewise: else left behind, it refused a --resume from another host (a
         # process there is not known dead) until deleted by hand.
         claim.give_back()
@@ -78,7 +79,7 @@ def finish_session(
     console.print(
         f"[bold green]done[/] {n_things(state.step, 'step')}, {trained}, "
         f"{state.tokens} trained tokens in {time_said(state)}, "
-        f"{describe_peak(peak_memory(session.device))} → {run_dir}"
+        f"{describe_peak(peak_memory(session.device))} → {escape(str(run_dir))}"
     )
     return run_dir
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.config import Config, DataConfig
 from tunelab.data.files.read import is_raw_text
@@ -63,7 +64,7 @@ def resume_from_checkpoint(
     keep_rows_per_step(checkpoint.state, cfg, world, run_dir)
     state = (restore_sharded if sharded else restore)(checkpoint, model, optimizer, world.rank)
     state.data_digest = digest  # a checkpoint from before digests were kept gets one
-    console.print(f"[bold]resumed[/] from {checkpoint.path} (step {state.step})")
+    console.print(f"[bold]resumed[/] from {escape(str(checkpoint.path))} (step {state.step})")
     if world.is_main and (changes := resume_changes_note(run_dir, config, state.step)):
         say_wrapped(console, f"note: {changes}", "yellow")
     saved_rng, dropout = checkpoint.saved["rng"], draws_dropout(model)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from rich.console import Console
+from rich.markup import escape
 from transformers import PreTrainedTokenizerBase
 
 from tunelab.config import Config, fit_max_length
@@ -391,7 +392,7 @@ def _model_to_train(model, config: Config, world: World, device: torch.device, c
         compile_layers(model)
     loss_module = distributed.wrap(model, world, device, cfg.parallel, cfg.cpu_offload)
     where = f"{world.size} processes ({cfg.parallel})" if world.size > 1 else str(device)
-    console.print(f"[bold]model[/] {config.model.name}: {describe(model, cfg)} on {where}")
+    console.print(f"[bold]model[/] {escape(config.model.name)}: {describe(model, cfg)} on {where}")
     if cfg.compile:  # the progress bar stands still meanwhile
         console.print(
             "compiling the decoder layer in the first step (~10 s, the embedded model, CPU)"

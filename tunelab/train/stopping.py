@@ -229,18 +229,21 @@ def checkpoint_on_crash(
             try:
                 saved = save()
             except Exception as error:  # noqa: BLE001 -- the original error is the one to report
-                console.print(f"[red]could not save a checkpoint after the crash: {error}[/]")
+                console.print(
+                    f"[red]could not save a checkpoint after the crash: {escape(str(error))}[/]"
+                )
                 raise
         resume = f"Continue with `{resume_command}`"
         stopped_by = _stopped_by(err, launcher, state.step)
         if stopped_by:
             resume = f"Continue with `{stop_command or resume_command}`"
             message = f"{_kept(stopped_by, state.step, done, enabled, checkpoints)}. {resume}"
-            console.print(f"[yellow]{message}[/]", soft_wrap=True)
+            console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
             if isinstance(err, CtrlCAgain):  # the caller sees where to continue, as on Ctrl-C
                 raise CtrlCAgain(message) from None
         elif saved:
-            console.print(f"[yellow]crashed after step {state.step}; saved {saved}. {resume}[/]")
+            said = escape(f"saved {saved}. {resume}")
+            console.print(f"[yellow]crashed after step {state.step}; {said}[/]")
         raise
 
 

@@ -89,7 +89,8 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
     if stats.cut_row_dropped:
         console.print(
             f"{config.output} ended in a row a crash had cut short: dropped with its chunk's other "
-            "rows, and that chunk asked again"
+            "rows, and that chunk asked again",
+            markup=False,
         )
     if stats.stale:
         console.print(
@@ -324,7 +325,8 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str)
     console.print(
         f"{n_things(stats.questions, 'question')} ({stats.done_before} done before): "
         f"{n_things(stats.written, 'new question')}{related} → {config.output} in "
-        f"{stats.seconds:.0f}s"
+        f"{stats.seconds:.0f}s",
+        markup=False,
     )
     if stats.asked_before:
         from tunelab.data.generate.asked import asked_path

@@ -91,13 +91,14 @@ def check_command(
             strict=strict, overwrite=overwrite, console=console,
         )  # fmt: skip
     except StrictWarnings as err:
-        console.print(str(err), style="red")
+        console.print(str(err), style="red", markup=False)
         raise typer.Exit(1) from None
     if output:
         kept = len(result.data.examples) - len(result.dropped)
         console.print(
             f"wrote {n_things(kept, 'row')} to {output}"
-            + (" (personal data masked)" if scrub else "")
+            + (" (personal data masked)" if scrub else ""),
+            markup=False,
         )
         if fix:
             # The rejected rows are listed in the report above; a colon with none of the

@@ -49,7 +49,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
     )
     console.print(
         f"[bold]{escape(data.path)}[/]: {n_things(len(examples), 'example')}; {escape(shown)}, "
-        f"model {model}"
+        f"model {escape(model)}"
     )
     warn_template(examples, data.template, data.system_prompt, console)
     # Piped (a file, less, a CI log) the colours are gone: trained tokens get brackets there.
@@ -66,7 +66,7 @@ def inspect_file(data: DataConfig, *, model: str, rows: int = 3) -> None:
         # A raw text's is read as the token itself (or as characters), as training reads it.
         if example.text is None and (token := special_token_text(example, special)):
             console.rule(escape(example.source))
-            console.print(f"[yellow]dropped: holds the special token text {token!r}[/]")
+            console.print(f"[yellow]dropped: holds the special token text {escape(repr(token))}[/]")
             table.add_row(escape(example.source), "", "", "", "dropped")
             continue
         item = tokenize_example(

@@ -61,13 +61,13 @@ def bench_command(
         if r.stderr is not None:
             spread, why = f" ± {100 * r.stderr:.2f}", ""
         bars.console.print(
-            f"[dim]{model} {with_shots(r.task, config.fewshot)}: {r.main_metric} "
+            f"[dim]{escape(model)} {with_shots(r.task, config.fewshot)}: {r.main_metric} "
             f"{100 * r.main:.2f}{spread} "
             f"({r.counted}, {r.seconds:.1f}s{why})[/]"
         )
 
     def skipped(task: str, why: str) -> None:
-        console.print(f"[yellow]skipping {task}: {why}[/]")
+        console.print(f"[yellow]skipping {escape(f'{task}: {why}')}[/]")
 
     def noted(note: str) -> None:  # a resumed log, or where a run's own scores were kept
         bars.console.print(escape(note))
@@ -85,7 +85,8 @@ def bench_command(
             )
         console.print(diffs)
     console.print(
-        f"saved {config.output / 'leaderboard.md'} and {config.output / 'leaderboard.json'}"
+        f"saved {config.output / 'leaderboard.md'} and {config.output / 'leaderboard.json'}",
+        markup=False,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from tunelab.errors import TunelabError
 from tunelab.evaluate.human import DEFAULT_PORT
@@ -52,10 +53,10 @@ def rate(
     arena = Arena(answer_sets, Path(votes), config=config)
     console = console or Console(quiet=True)  # Python callers are told nothing unless they ask
     if note := unshared(answer_sets):
-        console.print(f"[yellow]{note}[/]")
+        console.print(f"[yellow]{escape(note)}[/]")
     if arena.other_votes:
         console.print(
-            f"[yellow]{arena.other_votes} vote(s) in {votes} judged other answers (other "
+            f"[yellow]{arena.other_votes} vote(s) in {escape(str(votes))} judged other answers (other "
             "questions or models, or answers made again since): not counted here[/]"
         )
     if results:
@@ -69,7 +70,7 @@ def rate(
     # With raters, the results only through a link of their own: raters judge blind.
     results_key = new_key() if keys else None
     if warning:  # --insecure got it past check_guarded
-        console.print(f"[bold yellow]warning:[/] {warning}")
+        console.print(f"[bold yellow]warning:[/] {escape(warning)}")
     public = config.public_url
     base, allowed = reached_at(host, port, public, allow_host)
     try:

@@ -47,7 +47,7 @@ def judge_command(
 
     answer_sets = load_answers([Path(a) for a in answers], at_least=1 if config.grade else 2)
     if not config.grade and (note := unshared(answer_sets)):
-        console.print(f"[yellow]{note}[/]")
+        console.print(f"[yellow]{escape(note)}[/]")
     try:
         if config.grade:
             return print_grades(grade(answer_sets, config, asker(config)), config)
@@ -60,11 +60,12 @@ def judge_command(
     if result.ratings:
         console.print(_ratings_table(result, config.judge))
     else:
-        console.print(f"no verdicts of {config.judge} in {result.path}: no ratings")
+        console.print(f"no verdicts of {config.judge} in {result.path}: no ratings", markup=False)
     if result.already:  # a rerun: what it took from the file rather than asked again
         console.print(
             f"{n_things(result.already, 'pair')} already judged in {result.path.name}: "
-            "not asked again"
+            "not asked again",
+            markup=False,
         )
     if result.ratings:
         console.print(
@@ -105,7 +106,8 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
     if result.already:
         console.print(
             f"{n_things(result.already, 'answer')} already graded in {result.path.name}: "
-            "not asked again"
+            "not asked again",
+            markup=False,
         )
     if result.differences:
         pairs = Table(title="paired differences over the questions both had graded")

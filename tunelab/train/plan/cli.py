@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tunelab.options import options
@@ -36,7 +37,9 @@ def plan_command(
 
     planned = config.with_run_settings()
     if planned is not config:
-        console.print(f"[dim]the settings of {Path(config.model)}, with the options given[/]")
+        console.print(
+            f"[dim]the settings of {escape(str(Path(config.model)))}, with the options given[/]"
+        )
     plan = estimate(planned)
     cfg, shape = plan.config, plan.shape
     method = cfg.method + (f" ({cfg.quantize})" if cfg.method == "qlora" else "")
@@ -45,7 +48,7 @@ def plan_command(
         f"{cfg.processes} x {plan.device} ({cfg.parallel})" if cfg.processes > 1 else plan.device
     )
     console.print(
-        f"[bold]{cfg.model}[/]: {shape.parameters() / 1e6:,.1f}M parameters, {method}, "
+        f"[bold]{escape(cfg.model)}[/]: {shape.parameters() / 1e6:,.1f}M parameters, {method}, "
         f"batch {cfg.batch_size} x {cfg.max_length} tokens per process, on {where}"
     )
     table = Table("part (per device)", "GiB", "when", "how", title=None)

@@ -33,6 +33,7 @@ def runs_command(
     under the table, each run's benchmark scores (`tunelab bench RUN`), and each run against the
     first over the questions both answered (eval, benchmarks), with a 95% paired interval."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from tunelab.evaluate.eval_folder import run_answered
@@ -71,12 +72,13 @@ def runs_command(
     for pair in (pair for pairs in versus_first(found, rows) for pair in pairs):
         say_wrapped(console, pair_line(pair))
     if plot and found:
-        console.print(f"loss curves: {plot_runs(found, Path(out or PLOT_FILE), called)}")
+        plotted = plot_runs(found, Path(out or PLOT_FILE), called)
+        console.print(f"loss curves: {plotted}", markup=False)
         changed = differences(found)
         if changed:
-            diff = Table("setting", *called, title="settings that differ")
+            diff = Table("setting", *map(escape, called), title="settings that differ")
             for key, values in changed.items():
-                diff.add_row(key, *(str(v) for v in values))
+                diff.add_row(key, *(escape(str(v)) for v in values))
             console.print(diff)
 
 

@@ -1,0 +1,68 @@
+"""A path, run or model name holding brackets ("out [v2]", "runs/exp[v2]") is printed as given:
+rich read "[v2]" as markup and dropped it, so a command said a folder that is not there."""
+
+from __future__ import annotations
+
+import socket
+
+from typer.testing import CliRunner
+
+from tests.conftest import QA_PAIRS, tiny_run, write_jsonl
+from tunelab.cli import app
+
+
+def qa_folder(root):
+    qa = root / "qa"
+    qa.mkdir()
+    write_jsonl(qa / "train.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS])
+    write_jsonl(qa / "test.jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS[:2]])
+    return qa
+
+
+def test_export_says_the_folder_it_wrote_as_given(tmp_path):
+    # It said "merged weights (float32): .../out /merged", a folder that is not there.
+    run = tiny_run(tmp_path, qa_folder(tmp_path))
+    merged = tmp_path / "out [v2]" / "merged"
+    args = ["export", str(run), "--merged", str(merged)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"merged weights (float32): {merged}\n" in result.output
+
+
+def test_data_check_says_its_report_and_cleaned_file_as_given(tmp_path):
+    data = write_jsonl(
+        tmp_path / "data [v2].jsonl", [{"question": q, "answer": a} for q, a in QA_PAIRS]
+    )
+    report, cleaned = tmp_path / "report [v2].md", tmp_path / "clean [v2].jsonl"
+    args = ["data", "check", str(data), "--report", str(report), "--output", str(cleaned)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"report written to {report}\n" in result.output
+    assert f"wrote {len(QA_PAIRS)} rows to {cleaned}\n" in result.output
+
+
+def test_eval_says_the_folder_it_wrote_as_given(tmp_path):
+    run = tiny_run(tmp_path, qa_folder(tmp_path))
+    out = tmp_path / "eval [v2]"
+    args = ["eval", str(run), "--output", str(out), "--max-new-tokens", "4"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"{run}: 2 answers → {out}/ (predictions.csv" in result.output
+    assert f"{out / 'errors.md'}, {out / 'errors.html'}" in result.output
+
+
+def test_serve_says_the_run_it_loads_as_named(tmp_path, monkeypatch):
+    from tunelab.errors import TunelabError
+    from tunelab.serve import launch
+
+    def loaded(*args, **kwargs):
+        raise TunelabError("not loaded here: the line before it is the one tested")
+
+    run = tiny_run(tmp_path, qa_folder(tmp_path))
+    named = run.rename(run.parent / "exp[v2]")
+    monkeypatch.setattr(launch, "load_engines", loaded)
+    with socket.socket() as probe:  # a port free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(app, ["serve", str(named), "--port", str(port)])
+    assert result.output.startswith("loading exp[v2]\n")
