@@ -4,6 +4,7 @@ rich read "[v2]" as markup and dropped it, so a command said a folder that is no
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -66,3 +67,27 @@ def test_serve_says_the_run_it_loads_as_named(tmp_path, monkeypatch):
         port = probe.getsockname()[1]
     result = CliRunner().invoke(app, ["serve", str(named), "--port", str(port)])
     assert result.output.startswith("loading exp[v2]\n")
+
+
+def test_the_ratings_tables_name_models_and_the_votes_file_as_given():
+    # `tunelab rate --results` and `tunelab judge` printed "runs/exp" for runs/exp[v2].
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from tunelab.evaluate.human.app import leaderboard_table
+    from tunelab.evaluate.judge.cli import _ratings_table
+
+    rated = dict(bt=1010, low=990, high=1030, facts=None, elo=1010, win_rate=0.6, votes=5)
+    rows = [dict(rated, model="runs/exp[v2]", questions=5, vs_next="ahead of runs/exp[v1]")]
+    judged = SimpleNamespace(records=[{}] * 5, path=Path("verdicts [v2].jsonl"), ratings=rows)
+    tables = {
+        "votes [v2].jsonl": leaderboard_table(rows, 5, "votes [v2].jsonl"),
+        "verdicts [v2].jsonl": _ratings_table(judged, "judge"),
+    }
+    for file, table in tables.items():
+        console = Console(width=300, record=True)
+        console.print(table)
+        shown = console.export_text()
+        assert f"({file})" in shown
+        assert "│ runs/exp[v2] " in shown and "ahead of runs/exp[v1]" in shown

@@ -76,7 +76,7 @@ def bench_command(
         rows = bench(models, config, finished, scoring, skipped, noted)
     console.print(_leaderboard_table(rows, config.fewshot))
     for row in rows[1:]:
-        diffs = Table(title=f"{rows[0]['model']} − {row['model']} (points)")
+        diffs = Table(title=escape(f"{rows[0]['model']} − {row['model']} (points)"))
         for column in ("task", "Δ", "95% interval", "ahead"):
             diffs.add_column(column, justify="left" if column in ("task", "ahead") else "right")
         for task, d in row["vs_first"].items():
@@ -95,6 +95,8 @@ def _leaderboard_table(rows: list[dict], fewshot: int) -> Table:
     differ by 20 points on ARC-Easy; only the leading one, averaged, was shown), a column per
     model: a column per task cut "truthfulqa_mc1" and "truthfulqa_mc2" both to "truthfulqa…" at
     80 columns, and the Average off with 5 tasks."""
+    from rich.markup import escape
+
     from tunelab.evaluate.bench.tasks import get_task, with_shots
 
     caption = "Average: of each task's first metric; n and ± stderr: above and in leaderboard.md"
@@ -103,7 +105,7 @@ def _leaderboard_table(rows: list[dict], fewshot: int) -> Table:
     table.add_column("Metric")
     ordered = sorted(rows, key=lambda r: -r["average"])
     for row in ordered:
-        table.add_column(row["model"], justify="right", overflow="fold")
+        table.add_column(escape(row["model"]), justify="right", overflow="fold")
     for task in list(rows[0]["scores"]) if rows else []:
         shown = with_shots(task, fewshot)
         for metric in get_task(task).metrics:  # the leading one first

@@ -180,17 +180,19 @@ def rate(
 
 def leaderboard_table(rows: list[dict], judged: int, votes: str | Path) -> Table:
     """The leaderboard as `tunelab rate --results` prints it: the page's columns, in a terminal."""
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{n_things(judged, 'judgement')} ({votes})")
+    # Escaped: a model's name or the votes file, said as given ("runs/exp[v2]", not "runs/exp").
+    table = Table(title=f"{n_things(judged, 'judgement')} ({escape(str(votes))})")
     columns = "model", "rating", "95% interval", "Elo", "win rate", "votes", "questions", "vs next"
     for column in columns:
         table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
     for r in rows:
         table.add_row(
-            r["model"], f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}{over_facts(r['facts'])}",
+            escape(r["model"]), f"{r['bt']:.0f}", f"{r['low']:.0f}–{r['high']:.0f}{over_facts(r['facts'])}",
             f"{r['elo']:.0f}", f"{100 * r['win_rate']:.0f}%", str(r["votes"]), str(r["questions"]),
-            r["vs_next"],
+            escape(r["vs_next"]),
         )  # fmt: skip
     return table
 

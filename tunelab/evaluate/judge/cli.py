@@ -95,13 +95,15 @@ def print_grades(result: Grading, config: JudgeConfig) -> None:
     """Each answer set's judged rates, every two sets' paired differences, and what was left."""
     from tunelab.evaluate.paired import over_facts
 
-    table = Table(title=f"{len(result.records)} answers graded by {config.judge} ({result.path})")
+    said = escape(f"{config.judge} ({result.path})")  # names as given: "runs/exp[v2]"
+    table = Table(title=f"{len(result.records)} answers graded by {said}")
     for column in ("model", "graded", "judged right (95%)", "judged false (95%)", "vs fact score"):
         table.add_column(column, justify="left" if column == "model" else "right")
     for s in result.sets:
         a = s["agreement"]
         agreed = f"kappa {a['kappa']:.2f} ({a['agree']} of {a['answers']} the same)" if a else ""
-        table.add_row(s["model"], str(s["graded"]), _rate(s["right"]), _rate(s["false"]), agreed)
+        rates = _rate(s["right"]), _rate(s["false"])
+        table.add_row(escape(s["model"]), str(s["graded"]), *rates, agreed)
     console.print(table)
     if result.already:
         console.print(
@@ -162,11 +164,12 @@ def _rate(share: Difference) -> str:
 def _ratings_table(result, judge: str) -> Table:
     from tunelab.evaluate.paired import over_facts
 
-    table = Table(title=f"{len(result.records)} verdicts of {judge} ({result.path})")
+    said = escape(f"{judge} ({result.path})")  # names as given: "runs/exp[v2]"
+    table = Table(title=f"{len(result.records)} verdicts of {said}")
     for column in ("model", "Bradley–Terry (95%)", "win rate", "pairs", "vs next"):
         table.add_column(column, justify="left" if column in ("model", "vs next") else "right")
     for r in result.ratings:
         interval = f"{r['bt']:.0f} ({r['low']:.0f}–{r['high']:.0f}){over_facts(r['facts'])}"
         won = f"{100 * r['win_rate']:.0f}%"
-        table.add_row(r["model"], interval, won, str(r["votes"]), r["vs_next"])
+        table.add_row(escape(r["model"]), interval, won, str(r["votes"]), escape(r["vs_next"]))
     return table
