@@ -95,6 +95,17 @@ def test_answers_logged_to_a_file_say_how_far_they_are_as_they_go():
     assert said == ["4/30", "6/30", "10/30", "12/30", "16/30", "18/30"]
 
 
+def test_a_run_named_with_brackets_is_counted_under_its_name():
+    # "answering (exp[v2])" showed as "answering (exp)", on the bar and in a log's lines.
+    for terminal in (True, False):
+        out = io.StringIO()
+        bars = answer_bars(Console(file=out, width=120, force_terminal=terminal))
+        with bars:
+            on_batch = counting(bars, "answering (exp[v2])", 2)
+            on_batch([Generation("a", "stop", 5, 10), Generation("b", "stop", 5, 10)])
+        assert "answering (exp[v2]) " in re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+
+
 def test_a_training_log_says_how_long_is_left_as_its_bar_does():
     # Piped to a file, a 25-step LoRA run printed "step 4/25 ... 4:36 elapsed" and never when
     # it would end, which the terminal's bar shows.

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -93,7 +94,8 @@ class AnswerCount:
 
     def __init__(self, bars: Progress, description: str, total: int) -> None:
         self.bars, self.description, self.total = bars, description, total
-        self.task = bars.add_task(description, total=total, tps="-", done_before=0)
+        # Escaped on the bar and unmarked in the log: a run's name as given ("exp[v2]").
+        self.task = bars.add_task(escape(description), total=total, tps="-", done_before=0)
         self.started, self.tokens, self.before, self.done = time.perf_counter(), 0, 0, 0
         self.stepped = False  # tokens are counted as made, not as answers finish
         self.shown = float("-inf")  # when the rate was last drawn (at most twice a second)
@@ -121,7 +123,8 @@ class AnswerCount:
             task = next(t for t in self.bars.tasks if t.id == self.task)  # as the bar tells it
             self.bars.console.print(
                 f"{self.description} {self.done}/{self.total}  {rate:.0f} tok/s  "
-                f"{elapsed_said(task.elapsed or 0, seconds_left(task))}"
+                f"{elapsed_said(task.elapsed or 0, seconds_left(task))}",
+                markup=False,
             )
 
     def _rate(self) -> float:
