@@ -247,6 +247,15 @@ def test_export_command_writes_the_ollama_modelfile_beside_the_gguf(gguf_run, tm
     assert "out.gguf exists: pass --overwrite" in str(again.exception)  # neither is replaced
 
 
+def test_the_files_export_wrote_are_said_whole_when_their_folder_has_brackets(gguf_run, tmp_path):
+    # rich read "[v1]" as markup and printed "GGUF (f16): .../out/m.gguf", a path not there.
+    target = tmp_path / "out[v1]" / "m.gguf"
+    target.parent.mkdir()
+    result = CliRunner().invoke(app, ["export", str(gguf_run), "--gguf", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"GGUF (f16): {target}" in " ".join(result.output.split())
+
+
 def test_a_gguf_named_without_its_gguf_ending_is_written_as_named_with_a_note(gguf_run, tmp_path):
     # `--gguf out` wrote out and out.Modelfile without a word: out.gguf was most likely meant.
     target = tmp_path / "my out"

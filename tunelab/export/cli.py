@@ -56,11 +56,14 @@ def export_command(
             "the export cannot turn into a chat template: give it prompts in that format as plain "
             "completions (the exported chat template is the base model's)"
         )
+    # The paths said as written, whole on a line: rich read a folder's "[v1]" as markup.
     if "merged" in written:
-        console.print(f"merged weights ({dtype}): {written['merged']}", markup=False)
+        console.print(
+            f"merged weights ({dtype}): {written['merged']}", markup=False, soft_wrap=True
+        )
     if "gguf" in written:
-        console.print(f"GGUF ({gguf_type}): {written['gguf']}", markup=False)
-        modelfile = written["modelfile"]  # a path of brackets or spaces pastes as said
+        console.print(f"GGUF ({gguf_type}): {written['gguf']}", markup=False, soft_wrap=True)
+        modelfile = written["modelfile"]  # a path of spaces pastes as said
         console.print(
             f"Ollama Modelfile: {modelfile} (`ollama create NAME -f {shlex.quote(str(modelfile))}`)",
             soft_wrap=True,
