@@ -226,6 +226,18 @@ def test_a_document_not_in_utf8_is_named_by_its_line_with_how_to_convert_it(tmp_
     assert {Path(r["meta"]["source"]).name for r in rows(out)} == {"guide.md"}
 
 
+def test_the_iconv_a_document_not_in_utf8_is_told_pastes_whole_from_a_folder_with_a_space(
+    tmp_path,
+):
+    # "iconv -f latin1 -t utf-8 /tmp/my docs/cafe.md > converted.md" read /tmp/my and docs/cafe.md.
+    folder = tmp_path / "my docs"
+    folder.mkdir()
+    (folder / "cafe.md").write_bytes("# Cafe\n\nThe café mode runs at 45 °C.\n".encode("latin-1"))
+    with pytest.raises(TunelabError) as refused:
+        generate_dataset(GenerateConfig(docs=[str(folder)], output=str(tmp_path / "qa.jsonl")))
+    assert f"iconv -f latin1 -t utf-8 '{folder / 'cafe.md'}' > converted.md" in str(refused.value)
+
+
 def test_template_mode_says_the_model_settings_it_was_given_go_unused(tmp_path):
     # `--model foo --pairs 1` in template mode wrote every pair, no model asked, without a word.
     out = tmp_path / "qa.jsonl"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -383,8 +384,8 @@ def _not_utf8(path: Path, data: bytes, err: UnicodeDecodeError) -> str:
     line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
     return (
         f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x} at byte {err.start}); "
-        "re-save it as UTF-8, or convert it from Latin-1: "
-        f"iconv -f latin1 -t utf-8 {path} > converted{path.suffix}"
+        "re-save it as UTF-8, or convert it from Latin-1: "  # a path with a space pastes whole
+        f"iconv -f latin1 -t utf-8 {shlex.quote(str(path))} > converted{path.suffix}"
     )
 
 
