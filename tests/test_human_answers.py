@@ -291,3 +291,17 @@ def test_a_run_stopped_before_its_model_was_saved_says_how_to_go_on(tmp_path):
             f"--resume` continues it from its last checkpoint; then `tunelab eval {run}` writes "
             "its answers"
         )
+
+
+def test_the_commands_a_stopped_run_is_told_paste_whole_from_a_folder_with_a_space(tmp_path):
+    # "`tunelab train /tmp/my runs/b --resume`" pasted trained /tmp/my with "runs/b" left over.
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
+    run = tmp_path / "my runs" / "b"
+    (run / "checkpoints" / "step-000004").mkdir(parents=True)
+    (run / "config.yaml").write_text("name: b\n")
+    (run / "metrics.jsonl").write_text("")
+    with pytest.raises(TunelabError) as refused:
+        load_answers([answers, run])
+    assert f"`tunelab train '{run}' --resume` continues it" in str(refused.value)
+    assert f"then `tunelab eval '{run}'` writes its answers" in str(refused.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from tunelab.config import Config
 from tunelab.data.prompts.templates import RAW_TEXT, Prompt, check_template_option
 from tunelab.data.text import one_line
 from tunelab.errors import TunelabError, exists
+from tunelab.next_step import command
 from tunelab.run_base import check_base
 from tunelab.run_files import (
     CHECKPOINTS,
@@ -347,7 +349,7 @@ def unsaved_run(run: Path) -> str:
     how = (
         f"`{resume_command(run, *_launch(checkpoints[-1]))}` continues it from its last checkpoint"
         if checkpoints
-        else f"it saved no checkpoint either: `tunelab train {run} --overwrite` starts it again"
+        else f"it saved no checkpoint either: `{command('train', run, '--overwrite')}` starts it again"
     )
     # A run that failed at its first step says why, as `tunelab runs` does, not only that it
     # stopped.
@@ -385,7 +387,7 @@ def unstarted(folder: Path) -> str | None:
 def resume_command(run_dir: Path, processes: int, per_machine: int | None = None) -> str:
     """The command that resumes run_dir on `processes` processes (`per_machine` on each machine),
     as it was launched: on fewer, a step takes fewer rows and the resume is refused."""
-    train = f"train {run_dir} --resume"
+    train = f"train {shlex.quote(str(run_dir))} --resume"  # a folder with a space pastes whole
     if processes == 1:
         return f"tunelab {train}"
     per_machine = per_machine or processes

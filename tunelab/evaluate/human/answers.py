@@ -12,6 +12,7 @@ from tunelab.data.files.jsonl_files import read_jsonl
 from tunelab.data.markers import plain_question
 from tunelab.errors import TunelabError, broken_link
 from tunelab.meant import meant_file
+from tunelab.next_step import command
 from tunelab.run import Run, unsaved_run
 from tunelab.terminal import is_are, n_things
 
@@ -27,13 +28,13 @@ def answers_file(path: Path) -> Path:
         raise TunelabError(f"{path}: no such file or folder{meant}; give answers: {kinds}")
     if Run.is_run(path):  # a run trained, never asked its test questions
         raise TunelabError(
-            f"{path}: this run has no answers yet: `tunelab eval {path}` (its test questions) or "
-            f"`tunelab compare {path}` writes them; then give it again"
+            f"{path}: this run has no answers yet: `{command('eval', path)}` (its test questions) or "
+            f"`{command('compare', path)}` writes them; then give it again"
         )
     if Run.is_started(path):  # stopped before its model/: no model to ask its questions yet
         raise TunelabError(
             f"{path}: this run has no answers yet, and no model to give them: it is "
-            f"{unsaved_run(path)}; then `tunelab eval {path}` writes its answers"
+            f"{unsaved_run(path)}; then `{command('eval', path)}` writes its answers"
         )
     raise TunelabError(f"{path}: no answers here ({kinds})")
 
