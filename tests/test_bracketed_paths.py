@@ -91,3 +91,47 @@ def test_the_ratings_tables_name_models_and_the_votes_file_as_given():
         shown = console.export_text()
         assert f"({file})" in shown
         assert "│ runs/exp[v2] " in shown and "ahead of runs/exp[v1]" in shown
+
+
+def test_bench_s_bars_name_a_model_as_given(tmp_path, monkeypatch):
+    # The bar of runs/exp[v2]'s arc_easy read "runs/exp arc_easy".
+    from tunelab import progress
+    from tunelab.models.random_weights import tiny_random
+
+    named = tmp_path / "exp[v2]"
+    model, tok = tiny_random()
+    model.save_pretrained(named)
+    tok.save_pretrained(named)
+    made, real = [], progress.progress_bars
+    monkeypatch.setattr(progress, "progress_bars", lambda **kw: made.append(real(**kw)) or made[0])
+    fixtures = Path(__file__).parent / "fixtures" / "eval"
+    args = ["bench", str(named), "--tasks", "arc_easy", "--data-dir", str(fixtures)]
+    result = CliRunner().invoke(app, [*args, "--output", str(tmp_path / "board")])
+    assert result.exit_code == 0, result.output
+    labels = [made[0].columns[0].render(task).plain for task in made[0].tasks]
+    assert labels == [f"{named} arc_easy"]
+
+
+def test_tokenizing_a_long_text_names_its_file_as_given(capfd, monkeypatch):
+    # "tokenizing manual [v2].md (MB)" read "tokenizing manual .md (MB)".
+    from tunelab.data import tokenize
+    from tunelab.data.example import Example
+    from tunelab.models.random_weights import tiny_tokenizer
+
+    monkeypatch.setattr(tokenize, "PROGRESS_CHARS", 100)  # a bar for this text, not 4 MB ones
+    manual = Example(text="A long manual. " * 20, source="manual [v2].md")
+    tokenize.tokenize_all([manual], tiny_tokenizer(), max_length=32)
+    assert "tokenizing manual [v2].md (MB)" in capfd.readouterr().err
+
+
+def test_training_s_data_line_names_a_dropped_row_s_file_as_given(tmp_path, capsys, monkeypatch):
+    # "(.../data [v2].jsonl:3: '<|im_end|>')" read "(.../data .jsonl:3: '<|im_end|>')".
+    from tests.conftest import tiny_config
+    from tunelab import train
+
+    rows = [{"question": f"What is {i}?", "answer": f"It is {i}."} for i in range(8)]
+    rows[2]["answer"] = "It ends with <|im_end|> here."
+    data = write_jsonl(tmp_path / "data [v2].jsonl", rows)
+    monkeypatch.setenv("COLUMNS", "300")  # the path on one line
+    train(tiny_config(tmp_path, data, max_steps=1, eval_every=100))
+    assert f"({data}:3: '<|im_end|>')" in capsys.readouterr().out

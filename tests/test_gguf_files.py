@@ -75,6 +75,16 @@ def test_a_gguf_s_first_load_shows_tunelab_s_bar_not_transformers_own(
     assert "de-quantizing" not in capfd.readouterr().err
 
 
+def test_a_gguf_s_bar_names_its_file_as_given(exported, cache, tmp_path, monkeypatch):
+    # "dequantizing model[v2].gguf (once)" read "dequantizing model.gguf (once)".
+    named = tmp_path / "model[v2].gguf"
+    shutil.copy(exported, named)
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=120)
+    monkeypatch.setattr("tunelab.progress.Console", lambda **_: terminal)
+    load_pretrained(str(named))
+    assert "dequantizing model[v2].gguf (once)" in terminal.file.getvalue()
+
+
 def test_a_changed_file_is_dequantized_again(exported, cache, tmp_path, monkeypatch):
     copy = tmp_path / "copy.gguf"
     shutil.copy(exported, copy)

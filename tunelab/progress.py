@@ -203,4 +203,5 @@ def gguf_tensors_bar(label: str) -> Iterator[None]:
 
 def _tracked(items: Sequence, label: str, console: Console) -> Iterator:
     with progress_bars(console=console) as bars:
-        yield from bars.track(items, total=len(items), description=label)
+        # Escaped: a file's name as given ("model[v2].gguf"), not read as markup.
+        yield from bars.track(items, total=len(items), description=escape(label))

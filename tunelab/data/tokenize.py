@@ -428,12 +428,15 @@ def _windows_with_progress(
     if size < PROGRESS_CHARS:
         return list(text_windows(example, tokenizer, max_length, special_as_text=as_text))
     from rich.console import Console
+    from rich.markup import escape
 
     from tunelab.progress import progress_bars
 
     mb = 1_000_000
     with progress_bars(console=Console(stderr=True)) as bars:
-        task = bars.add_task(f"tokenizing {example.source} (MB)", total=-(-size // mb))
+        # Escaped: a file's name as given ("manual [v2].md"), not read as markup.
+        label = escape(f"tokenizing {example.source} (MB)")
+        task = bars.add_task(label, total=-(-size // mb))
 
         def advance(done: int) -> None:
             bars.update(task, completed=-(-done // mb))

@@ -186,7 +186,8 @@ def start_session(
     model, tokenizer, config, data = distributed.on_every_process(
         world, partial(_load_and_prepare, config, resume, device, console)
     )
-    console.print(f"[bold]data[/] {data.summary()}")
+    # Escaped: it names files ("data [v2].jsonl:3") and a special token's text ('[INST]').
+    console.print(f"[bold]data[/] {escape(data.summary())}")
     if world.is_main and (system := config.data.system_prompt) != own_system:
         said = adopted_system_prompt(data.train_examples, system)
         say_wrapped(console, said)

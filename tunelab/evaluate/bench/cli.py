@@ -48,7 +48,8 @@ def bench_command(
         if (model, task) not in shown:
             # Told first before any scoring: what a resumed bench's log held is done before,
             # so its time left is estimated from the questions scored now, not those too.
-            label = f"{model} {task}"
+            # Escaped: a model's name as given ("runs/exp[v2]"), not read as markup.
+            label = escape(f"{model} {task}")
             shown[model, task] = bars.add_task(label, total=total, completed=done, done_before=done)
         bars.update(shown[model, task], completed=done)
 
