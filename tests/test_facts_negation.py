@@ -211,6 +211,23 @@ def test_a_negated_verb_s_condition_states_what_it_asks(fact, answer):
     assert fact_accurate(fact, answer)
 
 
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
+        ("127.0.0.1", "If you do not pass --host it listens on 127.0.0.1."),
+        ("CPU", "If no GPU is found it uses the CPU."),
+        ("port 8000", "If you do not give it a port it picks port 8000."),
+    ],
+)
+def test_a_condition_s_negation_ends_where_its_main_clause_begins_without_a_comma(fact, answer):
+    # What the main clause says is stated, as it is with the comma ("--host, it listens").
+    assert fact_accurate(fact, answer)
+
+
+def test_a_negation_inside_a_condition_still_denies_what_it_takes():
+    assert not fact_accurate("127.0.0.1", "If it does not listen on 127.0.0.1 restart it.")
+
+
 def test_a_negated_verb_still_denies_what_it_takes_before_its_condition():
     assert not fact_accurate("Windows", "It does not run on Windows unless you use WSL.")
 

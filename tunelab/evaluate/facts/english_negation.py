@@ -72,6 +72,11 @@ _SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split
 # A negated verb's condition is a clause of its own from its first word on: "It doesn't start
 # unless you pass --gpu", "won't work until you set HF_TOKEN" state --gpu and HF_TOKEN.
 _CONDITIONS = frozenset("when whenever if unless until once".split())
+# A negation inside a condition reaches no further than the main clause's subject after it, which
+# a comma often does not mark: "If you do not pass --host it listens on 127.0.0.1" states
+# 127.0.0.1 ("If it does not listen on 127.0.0.1, restart it" does not).
+_CONDITION_OPENERS = frozenset("if unless when whenever".split())
+_MAIN_SUBJECTS = frozenset("it you we they this".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
@@ -281,6 +286,12 @@ def _reached_words(
         if w.group().lower() in _SCOPE_BREAKS
         and (i >= 2 or (i == 1 and verb and w.group().lower() in _CONDITIONS))
     ]
+    if _in_a_condition(text, negation):  # a negated verb's first word after it is its object
+        breaks += [
+            i
+            for i, w in enumerate(words)
+            if w.group().lower() in _MAIN_SUBJECTS and (i >= 2 or (i == 1 and not verb))
+        ]
     words = words[: min(breaks, default=len(words))]
     said = [w.group() for w in words]
     if not said or said[0] in _NOT_NEGATING_FIRST or _NOT_NEGATING.intersection(said):
@@ -290,6 +301,13 @@ def _reached_words(
     if verb and said[0].lower() in _FAILING:
         return []
     return words
+
+
+def _in_a_condition(text: str, negation: re.Match) -> bool:
+    """Whether a negation is in a clause a condition's word opens ("If you do not pass")."""
+    begins = [m.end() for m in _CLAUSE_END.finditer(text, 0, negation.start())]
+    before = _WORD.findall(text, max(begins, default=0), negation.start())
+    return any(word.lower() in _CONDITION_OPENERS for word in before)
 
 
 def _denied_count(said: list[str], verb: bool) -> int:
