@@ -250,6 +250,22 @@ def test_a_negated_verb_of_failing_states_what_it_takes(fact, answer):
 @pytest.mark.parametrize(
     "fact, answer",
     [
+        ("16", "You can't go wrong with a rank of 16."),
+        ("data", "Deploy Lamini internally and never lose sight of your data."),
+    ],
+)
+def test_an_idiom_of_failing_negated_states_what_it_takes(fact, answer):
+    # Not to go wrong with 16 is to recommend 16, as not to forget --merged is to pass it.
+    assert fact_accurate(fact, answer)
+
+
+def test_a_negated_verb_of_losing_still_denies_what_it_takes():
+    assert not fact_accurate("data", "It does not lose your data.")
+
+
+@pytest.mark.parametrize(
+    "fact, answer",
+    [
         ("10 MB", "It cannot handle files over 10 MB."),
         ("4 tokens", "It does not accept prompts under 4 tokens."),
         ("30 seconds", "A step won't take over 30 seconds."),

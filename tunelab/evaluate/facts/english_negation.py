@@ -61,6 +61,11 @@ _FAILING = frozenset(
     "forget forgets forgot skip skips skipped fail fails failed miss misses missed neglect "
     "neglects neglected omit omits omitted overlook overlooks hesitate hesitates".split()
 )
+# Idioms of failing, the same: "You can't go wrong with a rank of 16", "never lose sight of your
+# data" state 16 and the data.
+_FAILING_IDIOMS = re.compile(
+    r"(?:go|goes|going|went)\s+wrong|(?:lose|loses|losing)\s+(?:sight|track)"
+)
 # An adverb of manner or degree right after a negated verb, its phrase ending there or a
 # preposition following, is what the negation denies, not where or with what the verb is done:
 # "It won't run fast on the CPU", "does not train well on a GPU", "doesn't run natively on
@@ -298,7 +303,9 @@ def _reached_words(
         return []
     if negation.group() == "no" and said[0] in _ANSWERING_NO:
         return []
-    if verb and said[0].lower() in _FAILING:
+    if verb and (
+        said[0].lower() in _FAILING or _FAILING_IDIOMS.fullmatch(" ".join(said[:2]).lower())
+    ):
         return []
     return words
 
