@@ -269,6 +269,8 @@ def test_a_negated_verb_of_losing_still_denies_what_it_takes():
         ("10 MB", "It cannot handle files over 10 MB."),
         ("4 tokens", "It does not accept prompts under 4 tokens."),
         ("30 seconds", "A step won't take over 30 seconds."),
+        ("200", "Lamini doesn't charge for the first 200 calls."),
+        ("50 steps", "It does not evaluate during the first 50 steps."),
     ],
 )
 def test_a_limit_over_or_under_a_number_after_a_negation_is_stated(fact, answer):

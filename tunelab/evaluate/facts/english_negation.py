@@ -22,7 +22,7 @@ from tunelab.evaluate.facts.normalize_numbers import GLUED
 # sentence: "nothing except Linux", "it doesn't run on Windows except via WSL" state Linux, WSL).
 # A clause ends at punctuation or a word that turns it ("but", "however", "than": "no more than
 # 8" states 8), or a limit's word ("must not exceed 8", "cannot handle files over 10 MB" state the
-# limit).
+# limit; "doesn't charge for the first 200 calls" states 200, the limit of what is free).
 _NEGATION = re.compile(
     r"\b(?:no\s+longer|rather\s+than|instead\s+of|as\s+opposed\s+to|used\s+to\s+be|formerly|not|no|"
     r"never|cannot|without|neither|nor|none|unable\s+to|lacks|unlike|except(?:\s+for)?|excluding|"
@@ -85,7 +85,8 @@ _MAIN_SUBJECTS = frozenset("it you we they this".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
     r"whereas|while|instead|rather|than|because|since|which|and|except|besides|beyond|apart|"
-    r"aside|other|exceed\w*|surpass\w*|above|below|(?:over|under)(?=\s+\d))\b",
+    r"aside|other|exceed\w*|surpass\w*|above|below|(?:over|under)(?=\s+\d)|"
+    r"(?:for|during|within|in)\s+the\s+first(?=\s+\d))\b",
     re.I,
 )
 # A value a text says was so before, no fact of now: "15 seconds (it was 30 seconds before
