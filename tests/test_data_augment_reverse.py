@@ -75,9 +75,31 @@ def test_rules_ask_each_default_from_its_value_and_answer_with_the_fact(data, tm
     assert reversed_rows[0]["meta"]["source"] == f"{data}:1"
     assert stats.reversed == stats.written == 4
     # The --resume answer states no default: skipped and counted, as are the off-topic rows.
-    no_form = "reversed questions not written: its answer states no default the rules know"
-    assert stats.dropped[f"{no_form} (X defaults to V)"] == 2
+    no_form = "no default the rules know (X defaults to V) in the answer reversed"
+    assert stats.dropped[("reversed question", no_form)] == 2
     assert stats.dropped["facts whose questions share no topic word: not reversed or combined"] == 1
+
+
+@pytest.mark.parametrize(
+    "facts, said",
+    [
+        (1, "dropped 1 reversed question: no default"),
+        (3, "dropped 3 reversed questions: no default"),
+    ],
+)
+def test_reversed_questions_not_written_are_said_as_one_or_as_many(tmp_path, facts, said):
+    # "dropped 28: reversed questions not written: its answer states no default..." said "its"
+    # of 28 questions.
+    rows = [{"question": f"How do I do step {i}?", "answer": f"Run tunelab step {i}."}
+            for i in range(facts)]  # fmt: skip
+    data = _write(tmp_path / "train.jsonl", rows)
+    out = tmp_path / "aug.jsonl"
+    result = CliRunner().invoke(
+        app, ["data", "augment", str(data), "--mode", "rules", "--reverse", "1", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert said in " ".join(result.output.split())
+    assert "its answer" not in result.output
 
 
 def test_two_facts_sharing_a_value_are_not_asked_from_it(tmp_path):
@@ -89,9 +111,9 @@ def test_two_facts_sharing_a_value_are_not_asked_from_it(tmp_path):
     out = tmp_path / "aug.jsonl"
     stats = augment(AugmentConfig(data=str(data), output=str(out), mode="rules", reverse=2))
     assert stats.reversed == 0
-    assert stats.dropped[
-        "reversed questions not written: another fact's answer states the same default"
-    ] == 4  # fmt: skip
+    assert (
+        stats.dropped[("reversed question", "another fact's answer states the same default")] == 4
+    )
 
 
 def test_a_value_several_settings_default_to_is_asked_only_where_one_setting_answers(tmp_path):
@@ -219,7 +241,7 @@ def test_the_command_says_how_many_reversed_and_combined_rows_it_wrote(data, tmp
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "5 new questions (4 reversed, 1 combined)" in said
-    assert "its answer states no default the rules know" in said
+    assert "dropped 2 reversed questions: no default the rules know" in said
 
 
 class Straying(StandIn):

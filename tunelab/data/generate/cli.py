@@ -341,7 +341,11 @@ def _say_augmented(config: AugmentConfig, stats: AugmentStats, train_model: str)
         parsed = stats.replies - stats.unparsed
         console.print(f"{parsed} of {stats.replies} replies parsed")
     for reason, n in stats.dropped.items():
-        console.print(f"  dropped {n}: {reason}")
+        if isinstance(reason, tuple):  # (what was dropped, why): said as n of them
+            noun, why = reason
+            console.print(f"  dropped {n_things(n, noun)}: {why}")
+        else:
+            console.print(f"  dropped {n}: {reason}")
     for reason, n in stats.unmade.items():
         # Rewrites never made, not made and then dropped: "dropped 5: no rule ..." said otherwise.
         console.print(

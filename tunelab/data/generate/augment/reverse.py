@@ -284,9 +284,11 @@ def _reversals(batch, cfg, llm, ambiguous, stats) -> list[list[str]]:
                 why = (
                     "another fact's answer states the same default"
                     if stated_default(rows[0].answer)
-                    else "its answer states no default the rules know (X defaults to V)"
+                    else "no default the rules know (X defaults to V) in the answer reversed"
                 )
-                stats.dropped[f"reversed questions not written: {why}"] += cfg.reverse
+                # Counted by the noun, said as many ("dropped 1 reversed question: ..."): "its
+                # answer" of 28 questions read wrong.
+                stats.dropped[("reversed question", why)] += cfg.reverse
             out.append(asked or [])
         return out
     asks = [
