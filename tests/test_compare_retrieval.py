@@ -55,6 +55,19 @@ def test_a_document_passage_is_named_by_the_line_its_text_starts_on(tmp_path):
     ]
 
 
+def test_a_corpus_folder_names_every_unreadable_document_at_once(tmp_path):
+    # compare --corpus stopped at the first bad file: mended, the next run stopped on the next.
+    (tmp_path / "install.md").write_text("# Install\n\nThe agent listens on port 7341.\n")
+    (tmp_path / "old.md").write_bytes("# Old\n\nCaf\u00e9 opens at 8.\n".encode("latin-1"))
+    (tmp_path / "logo.txt").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(TunelabError) as err:
+        load_corpus(tmp_path)
+    said = str(err.value)
+    assert f"corpus {tmp_path}: 2 documents could not be read" in said
+    assert f"{tmp_path / 'old.md'}:3: not UTF-8 text (byte 0xe9" in said
+    assert f"{tmp_path / 'logo.txt'}: not UTF-8 text but a binary file" in said
+
+
 def test_a_corpus_folder_names_the_files_of_a_kind_it_leaves_out(tmp_path, capsys):
     # A manual saved as .docx beside the Markdown ones was left out of the RAG arms silently.
     (tmp_path / "install.md").write_text("# Install\n\nThe agent listens on port 7341.\n")

@@ -18,7 +18,7 @@ from tunelab.data.question_keys import prompt_key
 from tunelab.data.text import content_words
 from tunelab.errors import TunelabError
 from tunelab.meant import meant_file
-from tunelab.terminal import say_wrapped
+from tunelab.terminal import n_things, say_wrapped
 
 if TYPE_CHECKING:
     from tunelab.data.documents.chunking import Chunk
@@ -117,7 +117,7 @@ def load_corpus(
     pieces; rows read as `shape` and `fields` say; a split's folder, its train.jsonl; a saved
     or hub dataset, its train split), or from documents (Markdown, text, HTML, PDF; a folder
     recursively) cut along paragraphs."""
-    from tunelab.data.documents.chunking import chunk_document
+    from tunelab.data.documents.chunking import readable_chunks
     from tunelab.data.documents.sections import DOC_SUFFIXES, find_documents, unread_note
     from tunelab.data.files.hub import is_hub
     from tunelab.data.files.read import DATA_SUFFIXES, is_dataset_dir
@@ -147,9 +147,14 @@ def load_corpus(
         )
     if path.is_file() and suffix not in DOC_SUFFIXES:
         return qa_passages(load_examples(path, shape, fields, on_error="skip"), chunk_tokens)
+    by_document, unreadable = readable_chunks(find_documents([path]), chunk_tokens)
+    if unreadable:  # all named at once: one fixed a run, the next stopped on the next
+        raise TunelabError(
+            f"corpus {path}: {n_things(len(unreadable), 'document')} could not be read, "
+            "mend or move each:\n  " + "\n  ".join(unreadable)
+        )
     passages = []
-    for document in find_documents([path]):
-        chunks = chunk_document(document, max_tokens=chunk_tokens)
+    for chunks in by_document.values():
         for chunk, where in zip(chunks, _chunk_lines(chunks)):
             heading = " > ".join(chunk.headings)
             text = f"{heading}\n{chunk.text}" if heading else chunk.text

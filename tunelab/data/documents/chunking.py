@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tunelab.data.documents.sections import (
     lines_in_code,
     read_sections,
 )
+from tunelab.errors import TunelabError
 
 
 @dataclass
@@ -67,6 +69,22 @@ def chunk_document(path: Path, max_tokens: int = 400) -> list[Chunk]:
                 )
             )
     return chunks
+
+
+def readable_chunks(
+    documents: Iterable[Path], max_tokens: int
+) -> tuple[dict[Path, list[Chunk]], list[str]]:
+    """Each readable document's chunks, by its resolved path, and why each unreadable one (not
+    UTF-8, a binary file, a broken PDF) was not read: `data generate` skips them, `compare
+    --corpus` names them; read on past the first, so one message names every bad file."""
+    chunks: dict[Path, list[Chunk]] = {}
+    unreadable: list[str] = []
+    for document in documents:
+        try:
+            chunks[document.resolve()] = chunk_document(document, max_tokens)
+        except TunelabError as err:
+            unreadable.append(str(err))
+    return chunks, unreadable
 
 
 def split_text(text: str, max_tokens: int) -> list[str]:

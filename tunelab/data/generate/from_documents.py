@@ -10,7 +10,7 @@ import re
 import time
 from pathlib import Path
 
-from tunelab.data.documents.chunking import Chunk, answer_location, chunk_document, count_tokens
+from tunelab.data.documents.chunking import Chunk, answer_location, count_tokens, readable_chunks
 from tunelab.data.documents.sections import find_documents, unread_note
 from tunelab.data.files.write_files import check_writable
 from tunelab.data.generate.asked import AskedChunks
@@ -105,14 +105,11 @@ def _chunks(config: GenerateConfig, stats: GenerateStats) -> dict[Path, list[Chu
     """Every readable document's chunks, by the document's resolved path. An unreadable one (not
     UTF-8, a broken PDF) is noted in `stats.failed` and skipped: one bad file in a folder must
     not cost the others' rows. So is one with no text, which would leave no trace of why."""
-    by_document: dict[Path, list[Chunk]] = {}
-    for doc in find_documents(config.docs):
-        try:
-            by_document[doc.resolve()] = chunk_document(doc, config.max_chunk_tokens)
-        except TunelabError as err:
-            stats.failed.append(str(err))
-            continue
-        if not by_document[doc.resolve()]:
+    documents = list(find_documents(config.docs))
+    by_document, unreadable = readable_chunks(documents, config.max_chunk_tokens)
+    stats.failed += unreadable
+    for doc in documents:
+        if not by_document.get(doc.resolve(), True):
             stats.failed.append(f"{doc}: no text in it to ask about (an empty file?)")
     if stats.failed and not any(by_document.values()):
         raise TunelabError(stats.failed[0])
