@@ -3,6 +3,7 @@ question asked twice kept twice, and a file that cannot be judged named by its l
 
 import io
 import json
+import shlex
 
 import pytest
 from rich.console import Console
@@ -272,36 +273,30 @@ def test_a_row_without_its_answer_says_which_key_is_missing_and_the_keys_it_has(
     )
 
 
-def test_a_run_stopped_before_its_model_was_saved_says_how_to_go_on(tmp_path):
-    # `tunelab rate runs/b runs/a` on a run Ctrl-C'd twice (checkpoints, no model/) said "runs/b:
-    # no answers here (... or a run folder)", and `runs/b/model` "no such file or folder".
+def _stopped_run(folder):
+    """A run Ctrl-C'd twice: a checkpoint, no model/."""
+    (folder / "checkpoints" / "step-000004").mkdir(parents=True)
+    (folder / "config.yaml").write_text("name: b\n")
+    (folder / "metrics.jsonl").write_text("")
+    (folder / "status.json").write_text(json.dumps({"status": "interrupted"}))
+    return folder
+
+
+@pytest.mark.parametrize("runs", ["runs", "my runs"])
+def test_a_run_stopped_before_its_model_was_saved_says_how_to_go_on(tmp_path, runs):
+    # `tunelab rate runs/b runs/a` on a run Ctrl-C'd twice said "runs/b: no answers here (... or a
+    # run folder)", and `runs/b/model` "no such file or folder"; in a folder with a space the
+    # commands it gives paste whole ("`tunelab train /tmp/my runs/b --resume`" trained /tmp/my).
     answers = tmp_path / "a.jsonl"
     answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
-    run = tmp_path / "runs" / "b"
-    (run / "checkpoints" / "step-000004").mkdir(parents=True)
-    (run / "config.yaml").write_text("name: b\n")
-    (run / "metrics.jsonl").write_text("")
-    (run / "status.json").write_text(json.dumps({"status": "interrupted"}))
+    run = _stopped_run(tmp_path / runs / "b")
+    said = shlex.quote(str(run))
     for given in (run, run / "model"):
         with pytest.raises(TunelabError) as refused:
             load_answers([answers, given])
         assert str(refused.value) == (
             f"{run}: this run has no answers yet, and no model to give them: it is a run that "
-            f"has saved no model yet (it stopped before writing model/): `tunelab train {run} "
-            f"--resume` continues it from its last checkpoint; then `tunelab eval {run}` writes "
+            f"has saved no model yet (it stopped before writing model/): `tunelab train {said} "
+            f"--resume` continues it from its last checkpoint; then `tunelab eval {said}` writes "
             "its answers"
         )
-
-
-def test_the_commands_a_stopped_run_is_told_paste_whole_from_a_folder_with_a_space(tmp_path):
-    # "`tunelab train /tmp/my runs/b --resume`" pasted trained /tmp/my with "runs/b" left over.
-    answers = tmp_path / "a.jsonl"
-    answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
-    run = tmp_path / "my runs" / "b"
-    (run / "checkpoints" / "step-000004").mkdir(parents=True)
-    (run / "config.yaml").write_text("name: b\n")
-    (run / "metrics.jsonl").write_text("")
-    with pytest.raises(TunelabError) as refused:
-        load_answers([answers, run])
-    assert f"`tunelab train '{run}' --resume` continues it" in str(refused.value)
-    assert f"then `tunelab eval '{run}'` writes its answers" in str(refused.value)
