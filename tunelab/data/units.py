@@ -135,3 +135,31 @@ def units_of(*kinds: str, excluded: tuple[str, ...] = ()) -> str:
     symbols = [s for s in spellings(*kinds, names=False) if s not in excluded]
     names = alternation([n for n in spellings(*kinds, symbols=False) if n not in excluded])
     return f"{alternation(symbols)}|(?:{names})s?" if names else alternation(symbols)
+
+
+class Currency(NamedTuple):
+    """A currency: its ISO code ("USD"), its symbol as tunelab's templates read it ("$"), and its
+    name written out after a number ("dollar"; a regular plural adds an "s")."""
+
+    code: str
+    symbol: str = ""
+    name: str = ""
+
+
+# The currencies a number may carry. A symbol is any currency sign to the scorer (\p{Sc}); those
+# listed here are the ones a template question reads as a price. "¥" is two currencies' sign.
+CURRENCIES: list[Currency] = [
+    Currency("USD", "$", "dollar"),
+    Currency("EUR", "€", "euro"),
+    Currency("GBP", "£", "pound"),
+    *(Currency(code) for code in ("JPY", "CNY", "INR", "CHF", "CAD", "AUD")),
+]
+# A hundredth of a dollar or a euro: a price ("costs 50 cents"), but no symbol of its own.
+CURRENCY_PARTS = ("cent",)
+# A currency's name that names no unit too, and the symbol it is read as ("89 euros" is "€89"):
+# "5 pounds" may be a weight (UNITS' "pound"), so it is not read as "£5".
+CURRENCY_WORDS = {
+    c.name: c.symbol for c in CURRENCIES if c.name and c.name not in spellings(symbols=False)
+}
+# Those currencies' codes, as said before or after a number ("USD 5", "5 EUR": "$5", "€5").
+CURRENCY_CODES = {c.code.lower(): c.symbol for c in CURRENCIES if c.name in CURRENCY_WORDS}

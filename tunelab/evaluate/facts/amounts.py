@@ -9,7 +9,7 @@ import re
 
 import regex
 
-from tunelab.data.units import units_of
+from tunelab.data.units import CURRENCIES, CURRENCY_WORDS, units_of
 
 # A number's unit written after a space ("16 GB", "0.5 s", "100 °C", "10 days": not "10
 # seconds"; "50 m" and "8 h" too, "50" and "8" were proposed, and "8 min" is "8 minutes" to the
@@ -25,14 +25,14 @@ SPACED_UNIT = rf"(?:{units_of(excluded=_NOT_A_VALUE_UNIT)})(?:/[A-Za-z]+)?(?![\w
 # "50GB".
 # A rate's period is part of its value: "$20 per month" is not "$20 per year".
 PERIOD = r"(?:second|minute|hour|day|week|month|year|user|seat)"
-# A currency written out after its number, and the symbol the scorer reads it as ("89 euros" is
-# "€89"): a fact proposed as "89 euros", not "89", which "89 dollars" would state.
-CURRENCY_WORDS = {"euro": "€", "dollar": "$"}
+# A currency written out after its number (tunelab.data.units' CURRENCY_WORDS, read as its
+# symbol: "89 euros" is "€89"): a fact proposed as "89 euros", not "89", which "89 dollars" would
+# state.
 _NUMBER = (
     # (Whole: "2.8b-deduped" gave "2", a number's part, where its value ends in no unit; nor
     # a fraction's or date's last number: "3/4 inch" gave "4 inch" beside "3/4".)
     r"(?<![\w.-])(?<!\d/)(?:[-+\u2212]|\p{Sc}\s?)?\d+(?:[.,]\d+)*(?![.,]\d)(?:[eE][-+\u2212]?\d+)?"
-    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:USD|EUR|GBP|JPY|CNY|INR|CHF|CAD|AUD|"
+    rf"(?:\s?%|\s?\p{{Sc}}|\s(?:{'|'.join(c.code for c in CURRENCIES)}|"
     rf"(?i:{'|'.join(word + 's?' for word in CURRENCY_WORDS)}))\b|"
     r"[^\W\d_]+(?![\w-])|"
     rf"\s{SPACED_UNIT})?(?:(?:\s?/\s?|\s+per\s+|\s+an?\s+){PERIOD}\b)?(?![\w]|-(?!\d))"

@@ -13,8 +13,16 @@ from collections.abc import Collection
 import regex
 
 from tunelab.data.text import AND_OR, spaced
-from tunelab.data.units import UNITS, alternation, spellings, unit, units_of
-from tunelab.evaluate.facts.amounts import CURRENCY_WORDS, PERIOD
+from tunelab.data.units import (
+    CURRENCY_CODES,
+    CURRENCY_WORDS,
+    UNITS,
+    alternation,
+    spellings,
+    unit,
+    units_of,
+)
+from tunelab.evaluate.facts.amounts import PERIOD
 from tunelab.evaluate.facts.model_names import NAME_WORD
 from tunelab.evaluate.metrics import normalize as _normalize
 
@@ -166,9 +174,9 @@ _SIGN = regex.compile(rf"(?<![\w.%{GLUED}])[-\u2212](?=\p{{Sc}}?\d)")
 _PER_CENT = re.compile(r"(?<=\d)\s?%")
 _CURRENCY_BEFORE = regex.compile(r"\p{Sc}\s?(?=\d)")  # "$ 5" is "$5"
 # A currency named in words is its symbol: "5 dollars", "USD 5" and "5 USD" are "$5".
-_CURRENCY_NAMES = {**CURRENCY_WORDS, "usd": "$", "eur": "€"}
+_CURRENCY_NAMES = {**CURRENCY_WORDS, **CURRENCY_CODES}
 _CURRENCY_WORD_AFTER = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s?({'|'.join(_CURRENCY_NAMES)})s?\b")
-_CURRENCY_WORD_BEFORE = re.compile(r"\b(usd|eur)\s?(?=\d)")
+_CURRENCY_WORD_BEFORE = re.compile(rf"\b({'|'.join(CURRENCY_CODES)})\s?(?=\d)")
 _CURRENCY_AFTER = regex.compile(rf"(?<![\w.])({_NUMBER})\s?(\p{{Sc}})")
 _LANGUAGE_SUFFIX = re.compile(r"(?<=\w)(\+\+|#)(?![\w+#])")
 # A number in scientific notation is its value written out: "5e-4" is 0.0005, neither "5e+4"

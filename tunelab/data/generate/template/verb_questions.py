@@ -43,6 +43,7 @@ from tunelab.data.generate.template.word_classes import (
     state_before_an_event,
     third_person,
 )
+from tunelab.data.units import CURRENCIES, CURRENCY_PARTS
 
 # What a verb and its particle are asked without an object: when, how long or at what measure
 # they act ("The fan shuts off at 40 °C"), never what ("What does the pump turn off?").
@@ -138,8 +139,13 @@ COUNTED = re.compile(
 
 
 # A price as a verb's object: "$189", "189 dollars", "4 EUR per month", "12 euros a year".
+# (The currencies with a symbol: by it, their name or their code; "pounds" read as money here.)
+_PRICED = [c for c in CURRENCIES if c.symbol]
+_PRICE_WORDS = [w + "s?" for w in [c.name for c in _PRICED] + list(CURRENCY_PARTS)]
+_PRICE_CODES = [c.code.lower() for c in _PRICED]
+_PRICE_SAID = "|".join(_PRICE_WORDS + _PRICE_CODES)
 PRICE = re.compile(
-    r"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b)"
+    rf"(?:[{''.join(c.symbol for c in _PRICED)}]\s?\d[\d,.]*|\d[\d,.]*\s?(?:{_PRICE_SAID})\b)"
     r"(?P<per> (?:per|a|an|each) [a-z]+)?"
 )
 
