@@ -165,8 +165,16 @@ def test_a_config_saved_as_utf16_is_named_not_a_traceback(tmp_path):
     # PowerShell's `>` writes UTF-16: a UnicodeDecodeError traceback.
     path = tmp_path / "c.yaml"
     path.write_text("name: x\n", encoding="utf-16")
-    with pytest.raises(TunelabError, match=r"c.yaml: not UTF-8 text \(byte 0xff at byte 0\); re-"):
+    with pytest.raises(TunelabError, match=r"c.yaml: not UTF-8 text but UTF-16; re-save the file"):
         Config.from_yaml(path)
+    # One saved in Latin-1 is told its line and byte, and the iconv that converts it.
+    path.write_bytes("name: x\n# café\n".encode("latin-1"))
+    with pytest.raises(TunelabError) as refused:
+        Config.from_yaml(path)
+    assert "c.yaml:2: not UTF-8 text (byte 0xe9 at byte 13); re-save the file as UTF-8" in str(
+        refused.value
+    )
+    assert f"iconv -f latin1 -t utf-8 {path} > converted.yaml" in str(refused.value)
 
 
 @pytest.mark.parametrize(

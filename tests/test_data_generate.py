@@ -220,7 +220,7 @@ def test_a_document_not_in_utf8_is_named_by_its_line_with_how_to_convert_it(tmp_
     result = CliRunner().invoke(app, ["data", "generate", str(tmp_path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     said = "".join(result.output.split())  # the console wraps long paths
-    assert "cafe.md:3:notUTF-8text(byte0xe9atbyte15);re-saveitasUTF-8" in said
+    assert "cafe.md:3:notUTF-8text(byte0xe9atbyte15);re-savethefileasUTF-8" in said
     assert f"iconv-flatin1-tutf-8{tmp_path / 'cafe.md'}>converted.md" in said
     assert "photo.md:notUTF-8textbutabinaryfile,nodocument" in said
     assert {Path(r["meta"]["source"]).name for r in rows(out)} == {"guide.md"}

@@ -210,7 +210,9 @@ def test_a_hellaswag_label_of_null_or_an_mmlu_csv_not_in_utf8_is_named_by_file_a
     (tmp_path / "mmlu" / "test").mkdir(parents=True)
     latin = "What is 2+2?,3,4,5,6,B\nCaf\u00e9 au lait?,a,b,c,d,A\n".encode("latin-1")
     (tmp_path / "mmlu" / "test" / "anatomy_test.csv").write_bytes(latin)
-    with pytest.raises(TunelabError, match=r"anatomy_test.csv:2: not UTF-8 .*save it as UTF-8"):
+    with pytest.raises(
+        TunelabError, match=r"anatomy_test.csv:2: not UTF-8 text .*re-save the file as UTF-8"
+    ):
         get_task("mmlu_anatomy").load(tmp_path)
 
 

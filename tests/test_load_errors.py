@@ -401,7 +401,9 @@ def test_a_cut_end_goes_with_its_unit_and_a_whole_last_row_only_gets_its_newline
 def test_a_utf16_file_is_named_once_as_such(tmp_path, name, text, encoding):
     path = tmp_path / name
     path.write_bytes(("\ufeff" + text).encode(encoding))
-    with pytest.raises(TunelabError, match=rf"{name}: UTF-16 text; .*re-save the file as UTF-8"):
+    with pytest.raises(
+        TunelabError, match=rf"{name}: not UTF-8 text but UTF-16; re-save the file as UTF-8"
+    ):
         load_examples(path)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import yaml
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, undecoded
 from tunelab.section import Limit, Section, UniqueKeyLoader, key_lines, yaml_error
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -281,15 +281,13 @@ class Config(Section):
         if path.is_dir():
             raise TunelabError(f"{path} is a folder, not a YAML config file")
         try:
-            text = path.read_text(encoding="utf-8")
+            content = path.read_bytes()
+            text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
             raw = yaml.load(text, Loader=UniqueKeyLoader) or {}
         except yaml.YAMLError as err:
             raise TunelabError(yaml_error(str(path), err)) from None
         except UnicodeDecodeError as err:  # UTF-16 most often: what PowerShell's `>` writes
-            raise TunelabError(
-                f"{path}: not UTF-8 text (byte {err.object[err.start]:#04x} at byte {err.start}); "
-                "re-save the file as UTF-8"
-            ) from None
+            raise TunelabError(undecoded(path, content, err)) from None
         if not isinstance(raw, dict):
             raise TunelabError(f"{path}: a config is a mapping of settings (name: ..., data: ...)")
         # Relative data paths in a config mean relative to the config file, as a user expects.

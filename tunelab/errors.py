@@ -1,9 +1,11 @@
 """The one error type for mistakes a user can cause and fix (bad file, unknown model, bad config),
-and a path the user gave looked for without a PermissionError (`exists`)."""
+a path the user gave looked for without a PermissionError (`exists`), and a file that is no UTF-8
+said one way by every reader of one (`undecoded`, `not_utf8`)."""
 
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +70,36 @@ def exists(path: str | Path) -> bool:
             f"{path}: cannot look for it: permission denied on the folder {shut}/, which this "
             f"user may not enter. Give a path outside it, or ask its owner (ls -ld {shut}) for access"
         ) from None
+
+
+def is_utf16(start: bytes) -> bool:
+    """Whether a file starting with these bytes is UTF-16 (its byte-order mark)."""
+    return start[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def utf16_said(path: Path) -> str:
+    return f"{path}: not UTF-8 text but UTF-16; re-save the file as UTF-8"
+
+
+def not_utf8(path: Path, line: int, byte: int, at: int | None = None) -> str:
+    """How every reader says a file is no UTF-8 (a data file, a document, a config, a benchmark's
+    CSV): where (its line, the byte and where it stands) and how to mend it: re-saved, or a
+    legacy encoding's text (Latin-1, Windows-1252) converted by iconv, its path shell-quoted (a
+    path with a space pastes whole)."""
+    where = f"byte {byte:#04x}" + (f" at byte {at}" if at is not None else "")
+    spreadsheet = (
+        " (a spreadsheet's 'CSV UTF-8')" if path.suffix.lower() in (".csv", ".tsv") else ""
+    )
+    return (
+        f"{path}:{line}: not UTF-8 text ({where}); re-save the file as UTF-8{spreadsheet}, or "
+        f"convert it from Latin-1: iconv -f latin1 -t utf-8 {shlex.quote(str(path))} > "
+        f"converted{path.suffix}"
+    )
+
+
+def undecoded(path: Path, data: bytes, err: UnicodeDecodeError) -> str:
+    """`not_utf8` for a file's bytes that failed to decode as UTF-8 (UTF-16 named as such)."""
+    if is_utf16(data):
+        return utf16_said(path)
+    line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
+    return not_utf8(path, line, data[err.start], err.start)

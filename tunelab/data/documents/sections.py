@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from tunelab.data.documents.document_names import FRONT_TITLE, document_name, names_something
 from tunelab.data.documents.fields import numpy_fields
 from tunelab.data.documents.rst import rst_as_markdown
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, is_utf16, undecoded
 from tunelab.meant import meant_file
 
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".html", ".htm", ".pdf"}
@@ -375,18 +374,13 @@ def _read_utf8(path: Path) -> str:
 def _not_utf8(path: Path, data: bytes, err: UnicodeDecodeError) -> str:
     """Why a document is unread, where its first bad byte is, and how to mend it: a legacy
     encoding's text (Latin-1, Windows-1252) converts, a binary file under a text suffix does not."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return f"{path}: not UTF-8 text but UTF-16; re-save it as UTF-8"
     head = data[:4096]
+    if is_utf16(head):  # named as such before its zero bytes look binary
+        return undecoded(path, data, err)
     # A text's control bytes are its tabs and line ends; one in twenty others is a binary file.
     if sum(byte < 9 or 13 < byte < 32 for byte in head) > len(head) // 20:
         return f"{path}: not UTF-8 text but a binary file, no document; move it out of the folder"
-    line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
-    return (
-        f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x} at byte {err.start}); "
-        "re-save it as UTF-8, or convert it from Latin-1: "  # a path with a space pastes whole
-        f"iconv -f latin1 -t utf-8 {shlex.quote(str(path))} > converted{path.suffix}"
-    )
+    return undecoded(path, data, err)
 
 
 def _pdf_pages(path: Path) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tunelab.data.files.file_text import DataError, console, utf8_text
+from tunelab.errors import not_utf8
 from tunelab.terminal import say_wrapped
 
 # Python's csv refuses fields over 128 KiB; a long document in one cell is legitimate data.
@@ -66,10 +67,7 @@ def read_csv(
             if None in row:
                 row = DataError(f"{path}:{line}: more fields than the header has")
             elif undecoded and (bad := _not_utf8(row)):
-                row = DataError(
-                    f"{path}:{line}: not UTF-8 text (byte {bad:#04x}); re-save the file as UTF-8 "
-                    "(a spreadsheet's 'CSV UTF-8')"
-                )
+                row = DataError(not_utf8(path, line, bad))
             yield f"{path}:{line}", row
     except csv.Error as err:
         kind = "TSV" if tsv else "CSV"

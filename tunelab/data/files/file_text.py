@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, is_utf16, undecoded, utf16_said
 
 console = Console(stderr=True)  # where a reader's notes and warnings on a user's file are said
 
@@ -37,8 +37,8 @@ def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | DataError]]:
 
 def refuse_utf16(path: Path, start: bytes) -> None:
     """A file saved as UTF-16 (Windows' "Unicode") is named once as such, not byte by byte."""
-    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(f"{path}: UTF-16 text; tunelab reads UTF-8: re-save the file as UTF-8")
+    if is_utf16(start):
+        raise DataError(utf16_said(path))
 
 
 def parse_json_line(raw: bytes, first: bool, source: str) -> dict[str, Any] | DataError | None:
@@ -89,8 +89,4 @@ def utf8_text(path: Path, lenient: bool = False) -> str:
     except UnicodeDecodeError as err:
         if lenient:
             return data.decode("utf-8-sig", errors="surrogateescape")
-        line = data.count(b"\n", 0, err.start) + 1  # where to look, in an editor
-        raise DataError(
-            f"{path}:{line}: not UTF-8 text (byte {data[err.start]:#04x}, {err.reason}, at byte "
-            f"{err.start}); re-save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
-        ) from None
+        raise DataError(undecoded(path, data, err)) from None

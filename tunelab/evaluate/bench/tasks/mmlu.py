@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tunelab.errors import TunelabError
+from tunelab.errors import TunelabError, undecoded
 from tunelab.evaluate.bench.tasks.base import (
     ACC,
     ChoiceTask,
@@ -31,12 +31,10 @@ def read_csv(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """Rows of a headerless question,A,B,C,D,answer file (quoted newlines, CRLF, no final newline)."""
     rows = []
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except UnicodeDecodeError as err:  # a copy saved by a spreadsheet in its own encoding
-        line = path.read_bytes()[: err.start].count(b"\n") + 1
-        raise TunelabError(
-            f"{path}:{line}: not UTF-8 ({err.reason} at byte {err.start}): save it as UTF-8"
-        ) from None
+        raise TunelabError(undecoded(path, data, err)) from None
     for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         source = f"{path}:{number}"
         if len(cells) != 6 or cells[5].strip() not in LETTERS:
