@@ -125,3 +125,20 @@ def test_a_pair_whose_answer_is_its_question_word_for_word_is_dropped_and_counte
     assert stats.dropped == {"answer restates question": 1}
     kept = [json.loads(line)["question"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert kept == ["What is Lamini?"]
+
+
+def test_how_each_reply_ended_is_counted_as_its_model_said(tmp_path):
+    # What `data generate` reads to say whether --max-new-tokens cut an answer short.
+    class EndingLLM(EchoingLLM):
+        def complete(self, conversations, temperature, schema=None) -> list[str | None]:
+            self.finish_reasons = ["length"] * len(conversations)
+            return super().complete(conversations, temperature, schema)
+
+    doc = tmp_path / "lamini.md"
+    doc.write_text("# Lamini\n\nLamini is a library for training models on your data.\n")
+    out = tmp_path / "qa.jsonl"
+    config = GenerateConfig(docs=[str(doc)], output=str(out), mode="llm", min_chunk_tokens=5)
+    assert generate_dataset(config, EndingLLM(), progress=False).finish_reasons == {"length": 1}
+    config = GenerateConfig(docs=[str(doc)], output=str(tmp_path / "b.jsonl"), mode="llm",
+                            min_chunk_tokens=5)  # fmt: skip
+    assert generate_dataset(config, EchoingLLM(), progress=False).finish_reasons == {None: 1}

@@ -163,3 +163,30 @@ def test_answers_cut_off_name_the_token_budget_they_ran_out_of(tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "ran out of --max-new-tokens (160): raise it, or ask for fewer --pairs" in said
+
+
+@pytest.mark.parametrize("ended, told", [({"length": 1}, True), ({"stop": 1}, False)])
+def test_answers_cut_off_name_the_token_budget_only_where_a_reply_ran_out_of_it(
+    tmp_path, monkeypatch, ended, told
+):
+    # An answer that stops without closing punctuation was said to have "ran out of
+    # --max-new-tokens" though every reply had ended by itself (the model's own stop, or a
+    # schema's maxLength): raising the limit mends nothing then.
+    from typer.testing import CliRunner
+
+    import tunelab.data_commands
+    from tunelab.cli import app
+    from tunelab.data.generate.shared import GenerateStats
+
+    stats = GenerateStats(
+        chunks=1, replies=1, dropped=Counter({"answer cut off mid-sentence": 2}),
+        finish_reasons=Counter(ended),
+    )  # fmt: skip
+    monkeypatch.setattr(tunelab.data_commands, "generate", lambda config: stats)
+    (tmp_path / "guide.md").write_text("# Guide\n\nThe hub listens on port 7070.\n")
+    args = ["data", "generate", str(tmp_path), "-o", str(tmp_path / "qa.jsonl"), "--mode", "llm"]
+    result = CliRunner().invoke(app, [*args, "--max-new-tokens", "160"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "answer cut off mid-sentence x2" in said
+    assert ("ran out of --max-new-tokens (160)" in said) is told

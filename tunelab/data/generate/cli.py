@@ -158,8 +158,13 @@ def _say_generated(config: GenerateConfig, stats: GenerateStats, train_model: st
             "dropped by the quality filters: "
             + ", ".join(f"{k} x{v}" for k, v in stats.dropped.items())
         )
-    if stats.dropped[CUT_OFF]:
-        # The reply ran out of tokens: the one setting that mends it, named with its value.
+    # The limit is named where a reply ended at it, or where no model said how its replies ended.
+    ended = stats.finish_reasons
+    limit_may_have_cut = not ended or ended["length"] or ended[None]
+    if stats.dropped[CUT_OFF] and limit_may_have_cut:
+        # The reply ran out of tokens: the one setting that mends it, named with its value. Not
+        # where every reply ended itself: its answer stopped short by the model's own doing, or
+        # at the schema's maxLength; the dropped count above says so plainly.
         console.print(
             f"an answer cut off mid-sentence ran out of --max-new-tokens ({config.max_new_tokens}):"
             " raise it, or ask for fewer --pairs per chunk",

@@ -66,6 +66,9 @@ class AskConfig(Section):
 
 class LLM(Protocol):
     name: str
+    # How each reply of the last `complete` ended: "length" where --max-new-tokens cut it, None
+    # where no reply came or its server did not say.
+    finish_reasons: list[str | None]
 
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
@@ -85,6 +88,7 @@ class LocalLLM:
         self.model, self.tokenizer = load_model(name)
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
         self.calls = 0
+        self.finish_reasons: list[str | None] = []
 
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
@@ -108,6 +112,7 @@ class LocalLLM:
             schema=schema,
             too_long="skip",
         )
+        self.finish_reasons = [r.finish_reason if r else None for r in results]
         return [r.text if r else None for r in results]  # None: no room for a reply
 
 
@@ -135,16 +140,20 @@ class EndpointLLM:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(headers=headers, timeout=timeout)
         self.takes_schema = True  # until the server refuses a response_format
+        self.finish_reasons: list[str | None] = []
 
     def complete(
         self, conversations: list[Conversation], temperature: float, schema: dict | None = None
     ) -> list[str | None]:
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(lambda c: self._one(c, temperature, schema), conversations))
+            ended = list(pool.map(lambda c: self._one(c, temperature, schema), conversations))
+        self.finish_reasons = [reason for _, reason in ended]
+        return [reply for reply, _ in ended]
 
     def _one(
         self, conversation: Conversation, temperature: float, schema: dict | None
-    ) -> str | None:
+    ) -> tuple[str | None, str | None]:
+        """The reply and how it ended (None, None where none came)."""
         import httpx
 
         body = {
@@ -171,9 +180,10 @@ class EndpointLLM:
                 response = None
             if response is not None and response.status_code == 200:
                 try:
-                    return response.json()["choices"][0]["message"]["content"]
-                except (ValueError, KeyError, IndexError, TypeError):
-                    return None  # a 200 without a reply is a malformed reply, counted by the caller
+                    choice = response.json()["choices"][0]
+                    return choice["message"]["content"], choice.get("finish_reason")
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                    return None, None  # a 200 without a reply is a malformed one, counted later
             if response is not None and _refuses_schema(response) and "response_format" in body:
                 # A server without structured output: ask as before, in the prompt only.
                 self.takes_schema = False
@@ -196,7 +206,7 @@ class EndpointLLM:
             from tunelab.remote import unreachable
 
             raise TunelabError(unreachable(self.url, refused))
-        return None
+        return None, None
 
 
 def _refuses_schema(response) -> bool:

@@ -107,6 +107,8 @@ class GenerateStats:
     replies: int = 0  # every reply asked for, retries included
     unparsed: int = 0  # replies in which no pair could be read
     dropped: Counter = field(default_factory=Counter)
+    # How the replies ended ("length": cut by --max-new-tokens; None: not said), each counted.
+    finish_reasons: Counter = field(default_factory=Counter)
     failed: list[str] = field(default_factory=list)  # documents that could not be read, and why
     # Per document, its chunks under min_chunk_tokens, which llm mode does not ask about.
     too_short: Counter = field(default_factory=Counter)
@@ -238,6 +240,7 @@ def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStat
     not asked again: the same would follow."""
     schema = pairs_schema(config.pairs_per_chunk)
     replies = llm.complete(prompts, config.temperature, schema=schema)
+    _count_endings(llm, replies, stats)
     parsed = _parsed(replies, stats)
     for _ in range(config.retries):
         failed = [i for i, p in enumerate(parsed) if p is None and replies[i] is not None]
@@ -245,9 +248,18 @@ def ask_pairs(config, llm: LLM, prompts: list[Conversation], stats: GenerateStat
             break
         stats.retried += len(failed)
         again = llm.complete([prompts[i] for i in failed], config.retry_temperature, schema=schema)
+        _count_endings(llm, again, stats)
         for i, reply, pairs in zip(failed, again, _parsed(again, stats)):
             replies[i], parsed[i] = reply, pairs
     return parsed
+
+
+def _count_endings(llm: LLM, replies: list[str | None], stats: GenerateStats) -> None:
+    """How each reply ended, as its model said (a stand-in that says nothing: None each)."""
+    ended = getattr(llm, "finish_reasons", None) or [None] * len(replies)
+    stats.finish_reasons.update(
+        reason for reply, reason in zip(replies, ended) if reply is not None
+    )
 
 
 def _parsed(replies: list[str | None], stats: GenerateStats) -> list:
