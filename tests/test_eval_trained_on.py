@@ -33,6 +33,16 @@ def test_eval_of_the_runs_own_training_rows_says_their_scores_are_memory(tmp_pat
     assert "memorised" not in held_out.output
 
 
+def test_the_eval_its_note_suggests_pastes_whole_from_a_folder_with_a_space(tmp_path):
+    # "`tunelab eval /tmp/my work/runs/demo` without --data" pasted as two runs: /tmp/my and work/...
+    run = tiny_run(tmp_path / "my work", QA)
+    args = ["eval", str(run), "--max-new-tokens", "2", "--limit", "1"]
+    result = CliRunner().invoke(app, [*args, "--data", str(QA / "train.jsonl")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((run / "eval" / "summary.json").read_text(encoding="utf-8"))
+    assert any(f"`tunelab eval '{run}'` without --data" in note for note in summary["notes"])
+
+
 def test_eval_of_a_run_whose_config_names_no_training_data_scores_without_the_note(tmp_path):
     # A run folder written by a script (a config without data.path) failed inside eval with
     # "expected str ... not NoneType" while looking for rows it trained on.

@@ -33,6 +33,7 @@ from tunelab.errors import TunelabError
 from tunelab.evaluate.bench.run_scores import keep_run_scores
 from tunelab.generation.generate import Generation, answer
 from tunelab.models.load import EMBEDDED_NAME
+from tunelab.next_step import command
 from tunelab.run import Run, load_model
 from tunelab.run_files import CONFIG_FILE
 from tunelab.train.loop import train
@@ -171,9 +172,9 @@ def run_demo(
     console.print(
         f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {folder}/demo_answers.jsonl "
         f"(the finetuned model's to the test file also in {folder}/eval, as `tunelab eval` "
-        f"writes them: `tunelab runs {folder}` lists its score). The changes above as a "
+        f"writes them: `{escape(command('runs', run_dir))}` lists its score). The changes above as a "
         f"picture: {picture}. "
-        f"Talk to it: [bold]tunelab chat {folder}[/]"
+        f"Talk to it: [bold]{escape(command('chat', run_dir))}[/]"
     )
     return scores
 

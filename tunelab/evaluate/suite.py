@@ -52,6 +52,7 @@ from tunelab.evaluate.testset import (
     test_questions,
 )
 from tunelab.evaluate.trained_on import trained_on_note
+from tunelab.next_step import command
 from tunelab.run import Run, asked_template, prompt_for
 from tunelab.run_prompt import asked_with, how_asked, refuse_system_prompt_of
 
@@ -354,7 +355,7 @@ def errors(run: str | Run, data: str | None = None) -> EvalResult:
     if found and not (out_dir / ANSWERS_FILE).exists():  # compare's answers are apart
         raise TunelabError(
             f"{run}: no eval answers to analyse ({out_dir / ANSWERS_FILE} not found; "
-            f"`tunelab compare` keeps its own in compare/): run `tunelab eval {run}` first"
+            f"`tunelab compare` keeps its own in compare/): run `{command('eval', run)}` first"
         )
     held = sorted(str(p.parent) for p in out_dir.glob(f"*/{ANSWERS_FILE}"))
     if held and not (out_dir / ANSWERS_FILE).exists():  # eval X Y --output D: D/model1, D/model2

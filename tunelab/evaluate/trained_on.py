@@ -9,6 +9,7 @@ from pathlib import Path
 from tunelab.data.load import read_examples
 from tunelab.data.question_keys import prompt_key
 from tunelab.errors import TunelabError, first_few
+from tunelab.next_step import command
 from tunelab.run import Run
 
 
@@ -41,6 +42,6 @@ def trained_on_note(run: Run, path: str, examples: list) -> str | None:
     return (
         f"{len(seen)} of {len(examples)} test rows ask a question {run.name} trained on "
         f"({first_few(seen)}): their scores measure what it memorised, not what it learnt; "
-        f"ask rows held out of its training (`tunelab eval {run.path}` without --data asks its "
+        f"ask rows held out of its training (`{command('eval', run.path)}` without --data asks its "
         "own)"
     )

@@ -28,6 +28,7 @@ from tunelab.generation.reply_text import PROMPT_CONTEXT, ReplyText
 from tunelab.kernels import decoding_kernels
 from tunelab.models.architecture import carries_state
 from tunelab.models.load import context_length
+from tunelab.next_step import command
 from tunelab.serve import slot_attention
 from tunelab.serve.batch_limit import DEFAULT_MAX_BATCH
 from tunelab.serve.request import Event, Request, safe_emit
@@ -56,8 +57,8 @@ def refuse_state(model: PreTrainedModel, name: str) -> None:
         raise TunelabError(
             f"cannot serve {name!r}: a {kind} model carries state along the text (a convolution "
             "or a recurrence), which the server's batched key/value cache cannot hold; use "
-            f"`tunelab chat {name}` or `tunelab generate {name}`, which decode it one prompt at "
-            "a time"
+            f"`{command('chat', name)}` or `{command('generate', name)}`, which decode it one "
+            "prompt at a time"
         )
 
 
