@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from tunelab.terminal import say_wrapped
+from tunelab.meant import not_a_choice
+from tunelab.terminal import listed, say_wrapped
 
 
 def said_at(width: int, text: str) -> list[str]:
@@ -37,3 +38,16 @@ def test_a_path_with_a_space_and_a_command_to_copy_are_never_broken_across_lines
 def test_words_with_slashes_that_name_nothing_on_disk_wrap_as_words():
     lines = said_at(20, "compare runs/a and runs/b, then and/or ask again")
     assert lines == ["compare runs/a and", "runs/b, then and/or", "ask again"]
+
+
+def test_a_list_is_said_one_way_with_and_or_with_or():
+    # compare's leaders ("a and b share the highest mean") and a refused choice's options
+    # ("not one of float32, float16 or bfloat16") were each joined by their own code.
+    assert [listed(names) for names in (["a"], ["a", "b"], ["a", "b", "c"])] == [
+        "a", "a and b", "a, b and c",
+    ]  # fmt: skip
+    refused = not_a_choice("--dtype", "bf16", ("float32", "float16", "bfloat16"))
+    assert (
+        refused
+        == "--dtype 'bf16' is not one of float32, float16 or bfloat16: did you mean bfloat16?"
+    )

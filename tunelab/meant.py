@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tunelab.errors import TunelabError
+from tunelab.terminal import listed
 
 # The shortest name a one-letter slip is said of: in "v1" or "abc" one letter is too much of it.
 SLIP_LENGTH = 4
@@ -41,7 +42,7 @@ def not_a_choice(option: str, typed: object, choices: tuple[str, ...], besides: 
     was printed as Python writes it, "('nf4', 'int8')". A value that is no text (a data file's
     ["user"]) is named too, and is close to none."""
     meant = closest_name(typed, choices, cutoff=0.6) if isinstance(typed, str) else None
-    known = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+    known = listed(choices, "or")
     nor = f", nor {besides}" if besides else ""
     hint = f": did you mean {meant}?" if meant else ""
     return f"{option} {typed!r} is not one of {known}{nor}{hint}"

@@ -2,11 +2,12 @@
 table out again (an interval's "(over N facts)" under it, fewer columns) where it does not, since
 rich would wrap "[-0.53, +0.53]" in two or crop a column mid-word; and a note under a table,
 wrapped at words; a count as a message says it ("1 question", "2 questions"; "1 is",
-"2 are"); and a time as one ("2 min 49 s")."""
+"2 are"), a list ("a, b and c"); and a time as one ("2 min 49 s")."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console, RenderableType
@@ -70,6 +71,12 @@ def n_things(n: int, thing: str, things: str = "") -> str:
     """ "1 question", "7 questions" (`things`: an irregular plural): a count as every message says
     it, where a fixed plural printed "1 questions" and "those 1 are judged"."""
     return f"{n} {thing}" if n == 1 else f"{n} {things or thing + 's'}"
+
+
+def listed(names: Sequence[str], last: str = "and") -> str:
+    """ "a", "a and b", "a, b and c" (`last`: "or" for choices): a list as every message says it,
+    compare's leaders and a refused option's choices alike."""
+    return f" {last} ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def is_are(n: int) -> str:

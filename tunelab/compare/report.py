@@ -15,7 +15,6 @@ from tunelab.compare.verdicts import (
     OVERLAP,
     REPORTED_FACTS,
     headline,
-    listed,
     main_metric,
     pairs,
     rate_differences,
@@ -38,7 +37,7 @@ from tunelab.evaluate.scores import (
     interval_fields,
     metric_intervals,
 )
-from tunelab.terminal import n_things
+from tunelab.terminal import listed, n_things
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm

@@ -23,7 +23,7 @@ from tunelab.evaluate.scores import (
     paired_metric,
     row_metric,
 )
-from tunelab.terminal import is_are, n_things
+from tunelab.terminal import is_are, listed, n_things
 
 if TYPE_CHECKING:
     from tunelab.compare.arms import Arm
@@ -176,8 +176,3 @@ def guessed_facts(arms: list[Arm], metric: str) -> list[str]:
         "guessed from rare words of their reference, often words of its style: review them "
         "(the notes below name them) before reading fact accuracy as facts learned."
     ]
-
-
-def listed(names: list[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
