@@ -170,10 +170,10 @@ def run_demo(
     # Said as the user named them ("runs/demo [2]"): escaped, the bold command kept.
     folder, picture = escape(str(run_dir)), escape(str(pictured))
     console.print(
-        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: {folder}/demo_answers.jsonl "
-        f"(the finetuned model's to the test file also in {folder}/eval, as `tunelab eval` "
-        f"writes them: `{escape(command('runs', run_dir))}` lists its score). The changes above as a "
-        f"picture: {picture}. "
+        f"\nDone in {scores['seconds'] / 60:.1f} min. Per-answer results: "
+        f"{folder}/demo_answers.jsonl (the finetuned model's to the test file also in "
+        f"{folder}/eval, as `tunelab eval` writes them: `{escape(command('runs', run_dir))}` "
+        f"lists its score). The changes above as a picture: {picture}. "
         f"Talk to it: [bold]{escape(command('chat', run_dir))}[/]"
     )
     return scores
