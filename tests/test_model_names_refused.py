@@ -466,3 +466,22 @@ def test_a_hub_id_found_is_asked_again_a_minute_later_the_network_gone_since(mon
     clock.now += 20  # a minute after it was found: asked again, and refused at once
     with pytest.raises(TunelabError, match="cannot be reached"):
         model_names.check_model_source("tunelab-tests/not-cached")
+
+
+def test_a_short_run_name_typed_a_letter_over_is_offered_and_a_changed_one_is_not(
+    tmp_path, monkeypatch
+):
+    # `tunelab eval runs/xx` beside runs/x offered nothing: a short name was offered no slip.
+    monkeypatch.chdir(tmp_path)
+    for name in ("x", "v1"):
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "config.yaml").write_text(f"name: {name}\n")
+    said = CliRunner().invoke(app, ["eval", "runs/xx"])
+    assert str(said.exception).endswith(". Did you mean runs/x?")
+    # A letter changed is too much of a short name ("v3" is another run, not v1 mistyped), and
+    # "zz" is nothing like x.
+    for far in ("runs/v3", "runs/zz"):
+        said = CliRunner().invoke(app, ["eval", far])
+        assert isinstance(said.exception, TunelabError) and "Did you mean" not in str(
+            said.exception
+        )

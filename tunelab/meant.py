@@ -10,7 +10,8 @@ from pathlib import Path
 from tunelab.errors import TunelabError
 from tunelab.terminal import listed
 
-# The shortest name a one-letter slip is said of: in "v1" or "abc" one letter is too much of it.
+# The shortest name a changed letter is said a slip of: "v3" is not v1 mistyped, nor "abd" abc.
+# A shorter name is meant by a letter added or left out, or two swapped ("xx" for x, "ba" for ab).
 SLIP_LENGTH = 4
 
 
@@ -21,10 +22,11 @@ def closest_name(name: str, names: Iterable[str], cutoff: float) -> str | None:
     folded = {known.lower(): known for known in names}
     typed = name.lower()
     close = difflib.get_close_matches(typed, list(folded), n=1, cutoff=cutoff)
-    if not close and len(typed) >= SLIP_LENGTH:
+    if not close:
         # difflib's ratio of a short name with a letter changed falls under any cutoff that
-        # keeps far-off names out ("mime" for mine: 0.75), so the slip is asked for as such.
-        slips = [known for known in folded if one_slip(typed, known)]
+        # keeps far-off names out ("mime" for mine: 0.75; "xx" for x: 0.67), so the slip is
+        # asked for as such.
+        slips = [known for known in folded if short_slip(typed, known)]
         close = difflib.get_close_matches(typed, slips, n=1, cutoff=0)
     return folded[close[0]] if close else None
 
@@ -46,6 +48,15 @@ def not_a_choice(option: str, typed: object, choices: tuple[str, ...], besides: 
     nor = f", nor {besides}" if besides else ""
     hint = f": did you mean {meant}?" if meant else ""
     return f"{option} {typed!r} is not one of {known}{nor}{hint}"
+
+
+def short_slip(typed: str, known: str) -> bool:
+    """`one_slip`, but of names under `SLIP_LENGTH` letters, a letter changed is not one: it
+    is too much of the name ("v3" for v1). A name of one letter is a slip of none."""
+    if min(len(typed), len(known)) < SLIP_LENGTH and len(typed) == len(known):
+        swapped = sorted(typed) == sorted(known)
+        return swapped and one_slip(typed, known)
+    return len(typed) > 1 and one_slip(typed, known)
 
 
 def one_slip(typed: str, known: str) -> bool:
