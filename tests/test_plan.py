@@ -56,6 +56,16 @@ def test_an_unknown_name_says_what_the_plan_knows():
         shape_of("someone/unknown-7b")
 
 
+def test_a_known_model_mistyped_is_named_after_the_list(tmp_path, monkeypatch):
+    # `tunelab plan Lama-3.1-8B` listed every known model but named none as the one meant.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TunelabError, match=r"weights needed\)\. Did you mean Llama-3\.1-8B\?$"):
+        shape_of("Lama-3.1-8B")
+    with pytest.raises(TunelabError) as unknown:  # a name like none of them is offered none
+        shape_of("Mistral-7B")
+    assert "Did you mean" not in str(unknown.value)
+
+
 def test_a_missing_folder_that_could_be_a_hub_id_is_said_to_be_missing_here_too(
     tmp_path, monkeypatch
 ):

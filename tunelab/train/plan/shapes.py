@@ -11,6 +11,7 @@ from pathlib import Path
 from tunelab.errors import TunelabError
 from tunelab.models.names import (
     check_model_name,
+    did_you_mean,
     folder_listing,
     folders_beside,
     meant_beside,
@@ -172,10 +173,14 @@ def shape_of(model: str) -> Shape:
     if shape is None:
         # As loading a model tells them: a path that is not there, a run named alone ("mine").
         check_model_name(model)
-        names = ", ".join(k.split("/")[-1] for k in KNOWN)
+        known = [k.split("/")[-1] for k in KNOWN]
+        names = ", ".join(known)
         no_folder, beside = _no_folder(path)
-        # runs/mime for runs/mine, as train and eval offer it.
+        # runs/mime for runs/mine, as train and eval offer it; else a known model mistyped
+        # ("Lama-3.1-8B"), which was listed among the rest and not named.
         meant = meant_here(model) or beside
+        if not meant and (said := did_you_mean(model, {k: k for k in known})):
+            meant = f".{said}"
         raise TunelabError(
             f"model {model!r}: {no_folder}no shape known without downloading it. Known: "
             f"{names}; or give a folder or config.json path (the config alone is enough: no "
