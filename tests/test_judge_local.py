@@ -145,3 +145,21 @@ def test_a_run_is_one_judge_named_by_its_folder_or_its_model_folder(tmp_path, an
     assert len(first.records) == 3 and again.already == 3
     written = (votes.parent / "grades.jsonl").read_text().splitlines()
     assert {json.loads(line)["source"] for line in written} == {f"judge:{run}"}
+
+
+def test_a_judge_is_one_judge_however_its_path_is_typed(tmp_path, answer_files, monkeypatch):
+    # `--judge ./runs/x` and `--judge /home/me/project/runs/x` graded every answer again, as a
+    # judge apart from `--judge runs/x`.
+    from tests.conftest import tiny_run
+    from tests.test_run import QA
+
+    monkeypatch.chdir(tmp_path)
+    run = tiny_run(tmp_path, QA).relative_to(tmp_path)
+    files, votes = answer_files
+    first = tunelab.judge(files[:1], judge=str(run), votes=str(votes), grade=True)
+    for typed in (f"./{run}", str(tmp_path / run), str(tmp_path / run / "model")):
+        again = tunelab.judge(files[:1], judge=typed, votes=str(votes), grade=True)
+        assert again.already == 3, typed  # taken from grades.jsonl, none asked again
+    assert len(first.records) == 3
+    written = (votes.parent / "grades.jsonl").read_text().splitlines()
+    assert {json.loads(line)["source"] for line in written} == {f"judge:{run}"}

@@ -5,6 +5,7 @@ short by Ctrl-C or a judge error keeps what it finished."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -48,14 +49,31 @@ class JudgeConfig(Section):
     def source(self) -> str:
         """The judge as its records name it: another model behind the same server
         (`--judge-model`) is another judge, asked anew; a run is one judge whether its folder
-        or its model/ folder names it (it is asked as the run either way)."""
+        or its model/ folder names it (it is asked as the run either way), and however its path
+        is typed (`as_recorded`)."""
         from tunelab import remote
         from tunelab.run import Run
 
         judge = self.judge
         if judge and not remote.is_endpoint(judge):
-            judge = str(Run.folder_named(judge) or Path(judge))
+            judge = as_recorded(Run.folder_named(judge) or Path(judge))
         return f"judge:{judge}" + (f" ({self.judge_model})" if self.judge_model else "")
+
+
+def as_recorded(path: Path) -> str:
+    """A local judge's path in one form, however it was typed (runs/x, ./runs/x,
+    /home/me/project/runs/x were three judges): from the working folder where it lies inside it,
+    as records of `--judge runs/x` hold it, else absolute. A name that is no path here (a hub
+    id), as given."""
+    if not path.exists():
+        return str(path)
+    here = Path.cwd()  # the working folder with its links followed, as the system gives it
+    # As typed first, so that a link inside the working folder keeps its own name; then with
+    # links followed, for a path typed through a link to the working folder.
+    for form in (Path(os.path.abspath(path)), path.resolve()):
+        if form.is_relative_to(here):
+            return str(form.relative_to(here))
+    return os.path.abspath(path)
 
 
 def asker(config: JudgeConfig) -> Ask:
