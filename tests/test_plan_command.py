@@ -422,3 +422,33 @@ def first_batch_shape(monkeypatch, config) -> tuple[int, int]:
     monkeypatch.setattr(loop, "iterate_batches", recorded)
     tunelab.train(Config.from_yaml(config))
     return shapes[0]
+
+
+def test_where_questions_are_held_out_the_plan_says_its_rows_are_at_most(tmp_path, capsys):
+    # `plan --set train.batch_size=1000` said "the training set has 789 rows" where training
+    # had 691: a run moves a held-out question's near repeats to the test side, the plan not.
+    import re
+
+    import tunelab
+    from tests.conftest import write_jsonl
+    from tunelab.config import Config
+
+    asked = [f"What is part {i} made of?" for i in range(30)]
+    typed = [q.replace("part", "prat") for q in asked]  # each question again, a typo in it
+    rows = [{"question": q, "answer": f"Steel {i % 30}."} for i, q in enumerate(asked + typed)]
+    data = write_jsonl(tmp_path / "twice.jsonl", rows)
+    config = tmp_path / "twice.yaml"
+    config.write_text(
+        f"name: twice\noutput_dir: {tmp_path / 'runs'}\nmodel: {{name: tiny-random}}\n"
+        f"data: {{path: {data}, test_size: 0.2, max_length: 256, packing: false}}\n"
+        "train: {batch_size: 64, max_steps: 1}\n"
+    )
+    said = printed(runner.invoke(app, ["plan", str(config), "--device", "cpu"]))
+    planned = int(
+        re.search(r"batch 64 → at most (\d+) rows: the training set has at most \1 ", said)[1]
+    )
+    assert f"the longest of at most {planned} rows" in said
+    tunelab.train(Config.from_yaml(config))
+    trained = " ".join(capsys.readouterr().out.split())
+    rows = int(re.search(r"train.batch_size 64 → (\d+): the training set has \1 rows", trained)[1])
+    assert rows < planned

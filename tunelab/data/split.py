@@ -65,10 +65,12 @@ def asking_again(
 TEST_SIZE = "--test-size (data.test_size in a run's config)"
 
 
-def training_set_rows(rows: int, packed: bool) -> str:
+def training_set_rows(rows: int, packed: bool, at_most: bool = False) -> str:
     """The training set's rows as `tunelab plan` and training both say them, where a batch can
-    hold no more: the rows it has, or its examples packed into."""
-    return f"the training set {'packs into' if packed else 'has'} {n_things(rows, 'row')}"
+    hold no more: the rows it has, or its examples packed into; `at_most`, where the plan's
+    count is only a bound (`split_data` without near repeats)."""
+    bound = "at most " if at_most else ""
+    return f"the training set {'packs into' if packed else 'has'} {bound}{n_things(rows, 'row')}"
 
 
 def held_out_count(questions: int, test_size: float) -> int:

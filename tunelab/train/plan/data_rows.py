@@ -7,7 +7,7 @@ hand (in the Hugging Face cache too)."""
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,9 @@ class DataRows:
     longest_example: int | None = None  # tokens, after truncation; None without a tokenizer
     longest_packed_row: int | None = None  # tokens of the fullest packed row
     unread: str | None = None  # why a data file training refuses was not read: where, and what
+    # The counts are at most: a near repeat of a held-out question, which a run moves to the test
+    # side, is counted here on the training side (split_data is not given the near repeats).
+    at_most: bool = False
 
 
 def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRows:
@@ -40,13 +43,13 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
     known (None) of no local data file, of raw texts without a tokenizer (it cuts them into
     windows) or of a file training refuses (`unread` says where and what, training says all).
     `tokenize`: False counts examples alone (`tunelab train`, before its model and data load)."""
-    from tunelab.data.pipeline import make_rows, split_data
+    from tunelab.data.pipeline import split_data
 
     data = config.data
     if not data.path or is_hub(data.path) or not Path(data.path).exists():
         return DataRows(None, None)
     try:
-        train = split_data(data, quiet=True).train
+        split = split_data(data, quiet=True)
     except TunelabError as error:
         # Its first clause ("bad.jsonl:5: not valid JSON (...)"), not the fixes that follow it:
         # a note under the plan, where `tunelab train` or `tunelab data check` says the rest.
@@ -54,6 +57,17 @@ def data_rows(config: Config, batch_size: int, tokenize: bool = True) -> DataRow
         said = str(error).splitlines()[0]
         at = said.find(": ", said.find(str(data.path)) + len(str(data.path)))
         return DataRows(None, None, unread=said[: at + 2] + said[at + 2 :].split("; ")[0])
+    rows = _rows(split.train, config, batch_size, tokenize)
+    # Near repeats move where questions are held out: drawn by test_size, or test_path's, which
+    # training rows are dropped for asking (data.dedupe) a near repeat of.
+    return replace(rows, at_most=bool(split.test) and (data.dedupe or not data.test_path))
+
+
+def _rows(train: list[Example], config: Config, batch_size: int, tokenize: bool) -> DataRows:
+    """`data_rows` of the training examples `train`, as split."""
+    from tunelab.data.pipeline import make_rows
+
+    data = config.data
     raw = any(example.text is not None for example in train)
     examples = None if raw else len(train)
     # Packed, a row holds at most max_length tokens, an example at least one.

@@ -172,18 +172,19 @@ def estimate(cfg: PlanConfig, shape: Shape | None = None) -> Plan:
 def data_batch(cfg: PlanConfig) -> tuple[int, str]:
     """The rows of the largest batch the loop makes of the data, and how the data says so (for
     a batch smaller than batch_size); batch_size when the data is not known."""
+    bound = "at most " if cfg.rows_at_most else ""
     if cfg.packing and cfg.packed_rows:
         n = cfg.packed_rows
-        return n, f"{n} rows: {training_set_rows(n, packed=True)}"
+        return n, f"{bound}{n} rows: {training_set_rows(n, True, cfg.rows_at_most)}"
     if cfg.training_examples and cfg.packing:
         n = cfg.training_examples
         return n, (
-            f"at most {n} rows: the training set has {n_things(n, 'example')}, packed into "
-            "as many rows or fewer"
+            f"at most {n} rows: the training set has {bound}{n_things(n, 'example')}, packed "
+            "into as many rows or fewer"
         )
     if cfg.training_examples:
         n = cfg.training_examples
-        return n, f"{n} rows: {training_set_rows(n, packed=False)}"
+        return n, f"{bound}{n} rows: {training_set_rows(n, False, cfg.rows_at_most)}"
     return cfg.batch_size, ""
 
 
@@ -199,7 +200,9 @@ def row_width(cfg: PlanConfig) -> tuple[int, str]:
     width = padded_width(longest)
     if width == cfg.max_length:
         return width, ""
-    of = n_things(rows, "packed row" if cfg.packing else "row")
+    of = ("at most " if cfg.rows_at_most else "") + n_things(
+        rows, "packed row" if cfg.packing else "row"
+    )
     return (
         width,
         f"rows padded to {width} tokens, the longest of {of} (max_length {cfg.max_length})",

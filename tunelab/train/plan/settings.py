@@ -65,6 +65,9 @@ class PlanConfig(Section):
     unpacked, the loop pads a batch only to its longest row, so no row is planned longer."""
     longest_packed_row: int | None = Field(None, ge=1)
     """Tokens of the fullest row those examples pack into: packed, likewise."""
+    rows_at_most: bool = False
+    """Whether those counts are at most: the plan counts a near repeat of a held-out question on
+    the training side, where a run moves it to the test side."""
     data_unread: str | None = None
     """Why a training YAML's or run's data file was not read (a bad row, under data.on_error:
     raise): the batch and rows are then planned as set."""
@@ -164,6 +167,7 @@ class PlanConfig(Section):
                 "packed_rows": rows.packed,
                 "longest_example": rows.longest_example,
                 "longest_packed_row": rows.longest_packed_row,
+                "rows_at_most": rows.at_most,
                 "data_unread": rows.unread,
             }
         )
