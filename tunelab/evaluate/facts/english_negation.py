@@ -73,14 +73,15 @@ _FAILING_IDIOMS = re.compile(
 # it). A word in -ly a noun follows is an adjective, whose noun is denied with it ("does not
 # support early stopping", "doesn't ship nightly builds").
 _MANNER = re.compile(r"[a-z]{2,}ly|fast|well|much|right|quick|slow", re.I)
-_SCOPE_BREAKS = frozenset("to when whenever if unless until once so where".split())
+# A negation inside a condition these open reaches no further than the main clause's subject
+# after it, which a comma often does not mark: "If you do not pass --host it listens on
+# 127.0.0.1" states 127.0.0.1 ("If it does not listen on 127.0.0.1, restart it" does not).
+_CONDITION_OPENERS = frozenset("if unless when whenever".split())
 # A negated verb's condition is a clause of its own from its first word on: "It doesn't start
 # unless you pass --gpu", "won't work until you set HF_TOKEN" state --gpu and HF_TOKEN.
-_CONDITIONS = frozenset("when whenever if unless until once".split())
-# A negation inside a condition reaches no further than the main clause's subject after it, which
-# a comma often does not mark: "If you do not pass --host it listens on 127.0.0.1" states
-# 127.0.0.1 ("If it does not listen on 127.0.0.1, restart it" does not).
-_CONDITION_OPENERS = frozenset("if unless when whenever".split())
+_CONDITIONS = _CONDITION_OPENERS | {"until", "once"}
+# Words that end a negation's reach from its third word on (a condition's from its second).
+_SCOPE_BREAKS = _CONDITIONS | {"to", "so", "where"}
 _MAIN_SUBJECTS = frozenset("it you we they this".split())
 _CLAUSE_END = re.compile(
     r"[,;:.?!)\]](?=\s|$)|[(\[\n—–。，；：！？]|\s-\s|\b(?:but|however|yet|although|though|"
