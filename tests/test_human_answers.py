@@ -118,15 +118,25 @@ def test_one_answer_file_given_twice_is_named(tmp_path):
         load_answers([answers, tmp_path / ".." / tmp_path.name / "a.jsonl"])
 
 
+def _run_started(folder, made):
+    """A run folder as training starts it (its config, its metrics), with `made` inside it."""
+    (folder / made).mkdir(parents=True)
+    (folder / "config.yaml").write_text(f"name: {folder.name}\n")
+    (folder / "metrics.jsonl").write_text("")
+    return folder
+
+
+def _trained_run(folder):
+    """A run as training leaves it: its model/ written, no answers yet."""
+    return _run_started(folder, "model")
+
+
 def test_a_trained_run_with_no_answers_yet_names_the_commands_that_write_them(tmp_path):
     # `tunelab rate runs/a runs/b` on two freshly trained runs said "runs/b: no answers here (a
     # JSONL file, an eval folder, a compare folder, or a run folder)": runs/b is a run folder.
     answers = tmp_path / "a.jsonl"
     answers.write_text(json.dumps({"question": "q", "answer": "a"}) + "\n")
-    run = tmp_path / "runs" / "b"
-    (run / "model").mkdir(parents=True)
-    (run / "config.yaml").write_text("name: b\n")
-    (run / "metrics.jsonl").write_text("")
+    run = _trained_run(tmp_path / "runs" / "b")
     with pytest.raises(TunelabError) as refused:
         load_answers([answers, run])
     said = str(refused.value)
@@ -139,9 +149,7 @@ def test_a_runs_model_folder_gives_the_runs_answers(tmp_path):
     # model/ as the run; rate and judge looked inside model/ and said "no answers here".
     base = tmp_path / "base.jsonl"
     base.write_text(json.dumps({"question": "q", "answer": "b"}) + "\n")
-    run = tmp_path / "runs" / "mine"
-    (run / "model").mkdir(parents=True)
-    (run / "config.yaml").write_text("name: mine\n")
+    run = _trained_run(tmp_path / "runs" / "mine")
     (run / "eval").mkdir()
     (run / "eval" / "predictions.jsonl").write_text(json.dumps({"question": "q", "answer": "a"}))
     answers = load_answers([run / "model", base])
@@ -275,9 +283,7 @@ def test_a_row_without_its_answer_says_which_key_is_missing_and_the_keys_it_has(
 
 def _stopped_run(folder):
     """A run Ctrl-C'd twice: a checkpoint, no model/."""
-    (folder / "checkpoints" / "step-000004").mkdir(parents=True)
-    (folder / "config.yaml").write_text("name: b\n")
-    (folder / "metrics.jsonl").write_text("")
+    _run_started(folder, "checkpoints/step-000004")
     (folder / "status.json").write_text(json.dumps({"status": "interrupted"}))
     return folder
 
